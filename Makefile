@@ -1,0 +1,49 @@
+# The two commands of the README: `make run` (build the KG if stale, serve it) and `make test`.
+# Each creates .venv and installs what it needs; nothing else is installed by hand.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+UI_STAMP := endpoint/static/vendor/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test build serve ui docs ontology clean bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# YASGUI comes from the npm registry at build time and is served from our own origin (no CDN at run time).
+$(UI_STAMP): endpoint/ui/package.json
+	cd endpoint/ui && npm install --no-audit --no-fund --loglevel=error
+	mkdir -p endpoint/static/vendor
+	cp endpoint/ui/node_modules/@zazuko/yasgui/build/yasgui.min.js endpoint/static/vendor/
+	cp endpoint/ui/node_modules/@zazuko/yasgui/build/yasgui.min.css endpoint/static/vendor/
+	touch $@
+
+ui: $(UI_STAMP)
+
+# Rebuild only when a source, the ontology, the shapes or the reference data is newer than the store.
+build: $(STAMP)
+	$(BIN)/cdkg build --if-stale
+
+run: $(STAMP) $(UI_STAMP) build
+	$(BIN)/cdkg serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP) $(UI_STAMP)
+	$(BIN)/python -m pytest -q -ra
+
+docs: $(STAMP)
+	$(BIN)/cdkg ontology docs
+
+ontology: $(STAMP)
+	$(BIN)/cdkg ontology generate
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench.run_all
+
+clean:
+	rm -rf $(VENV) kg/store endpoint/static/vendor endpoint/ui/node_modules

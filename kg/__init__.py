@@ -1,0 +1,1 @@
+"""The knowledge graph: sources, reference data, build orchestration, dumps and the Oxigraph store."""

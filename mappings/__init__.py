@@ -1,0 +1,1 @@
+"""Turn Persian news statements into RDF: normalize -> recognize -> relate -> map."""

@@ -1,0 +1,1 @@
+"""The city diplomacy ontology: OWL + SKOS sources, their namespace constants and loaders."""

@@ -1,0 +1,125 @@
+"""Spell every IRI of the project once: the ontology, concept, data and graph namespaces, and the external ones."""
+from rdflib import Namespace
+from rdflib.namespace import (  # re-exported so callers import every namespace from one place
+    DCTERMS,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SDO,
+    SH,
+    SKOS,
+    VANN,
+    VOID,
+    XSD,
+    ClosedNamespace,
+)
+
+# The persistent base: w3id.org redirects it to wherever the project is hosted; `cdkg serve` maps it to local paths.
+BASE = "https://w3id.org/citydiplomacy/"
+
+ONTOLOGY_IRI = BASE + "ontology"
+ONTOLOGY_VERSION_IRI = BASE + "ontology/0.1.0"
+
+# The ontology's own terms. A closed namespace makes a typo in code an error instead of a silent new IRI;
+# tests check that every term listed here is declared in ontology/cdo.ttl.
+CDO = ClosedNamespace(
+    uri=BASE + "ontology#",
+    terms=[
+        # --- places
+        "Place", "City", "Province", "Country", "Region", "Route",
+        # --- organisations
+        "Organization", "GovernmentOrganization", "Municipality", "Council", "CityCouncil", "ProvincialCouncil",
+        "Ministry", "DiplomaticMission", "Embassy", "Consulate", "InternationalOrganization", "CityNetwork",
+        "NationalCommission", "Association", "ChamberOfCommerce", "Government",
+        # --- posts (each role a subclass of Post; W3C ORG org:Post / org:postIn / org:heldBy)
+        "Post", "Mayor", "DeputyMayor", "Spokesperson", "CouncilChair", "CouncilMember", "Minister",
+        "DeputyMinister", "Ambassador", "ConsulGeneral", "Governor", "BoardMember", "DirectorGeneral",
+        "SecretaryGeneral", "Person",
+        # --- cooperation instruments
+        "CooperationInstrument", "CooperationAgreement", "MemorandumOfUnderstanding", "SisterCityAgreement",
+        "AgreementStatus", "Signed", "Planned", "Proposed", "Existing", "Cancelled",
+        # --- diplomatic activities and relations
+        "DiplomaticActivity", "Meeting", "Visit", "Signing", "Designation", "Membership", "Hosting", "Support",
+        "Relation", "Exchange", "Comparison",
+        # --- statements and provenance
+        "Statement", "ExtractionActivity", "Source",
+        # --- concept schemes (the schemes themselves live in the concept namespace; these are their classes)
+        "DiplomacyConcept", "CooperationDomain",
+        # --- object properties
+        "governs", "governedBy", "locatedIn", "country", "twinnedWith", "ofCountry", "accreditedTo",
+        "party", "partyTo", "cooperationDomain", "purpose", "status",
+        "participant", "participatesIn", "about", "concerns", "designated", "designatedBy", "designatedAs",
+        "member", "memberOf", "host", "supporter", "supported", "relates", "comparedIn",
+        "speaker", "mentions", "topic", "reports", "reportedBy", "activeIn", "narrowerFieldOf",
+        # --- datatype and annotation properties
+        "originalText", "normalizedText", "contentHash", "purposeText", "designationTitle", "lexicalCue",
+        "sourceLine", "softwareVersion",
+    ],
+)
+
+# SKOS concepts: the diplomacy concept scheme and the cooperation-domain scheme (ontology/concepts.ttl).
+CDC = Namespace(BASE + "concept/")
+
+# Data: entities, statements and their named graphs.
+ID = Namespace(BASE + "id/")
+GRAPH = Namespace(BASE + "graph/")
+
+# Named graphs other than the per-statement ones.
+ONTOLOGY_GRAPH = GRAPH["ontology"]
+REFERENCE_GRAPH = GRAPH["reference"]
+INFERRED_GRAPH = GRAPH["inferred"]
+
+# External vocabularies used for alignment and linking.
+ORG = Namespace("http://www.w3.org/ns/org#")
+GEO = Namespace("http://www.opengis.net/ont/geosparql#")
+DBO = Namespace("http://dbpedia.org/ontology/")
+WD = Namespace("http://www.wikidata.org/entity/")
+WDT = Namespace("http://www.wikidata.org/prop/direct/")
+GN = Namespace("https://sws.geonames.org/")
+GNO = Namespace("http://www.geonames.org/ontology#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+WGS84 = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+
+# Prefixes bound on every graph the project writes, so serialisations read the same everywhere.
+PREFIXES = {
+    "cdo": Namespace(BASE + "ontology#"),
+    "cdc": CDC,
+    "cdr": ID,
+    "cdg": GRAPH,
+    "org": ORG,
+    "prov": PROV,
+    "schema": SDO,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "owl": OWL,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "geo": GEO,
+    "dbo": DBO,
+    "wd": WD,
+    "wdt": WDT,
+    "gn": GN,
+    "gno": GNO,
+    "vann": VANN,
+    "void": VOID,
+    "sh": SH,
+    "foaf": FOAF,
+    "wgs84": WGS84,
+}
+
+
+def bind_prefixes(graph):
+    """Bind the project's prefixes on an rdflib graph or dataset and return it."""
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
+
+
+__all__ = [
+    "BASE", "ONTOLOGY_IRI", "ONTOLOGY_VERSION_IRI", "CDO", "CDC", "ID", "GRAPH", "ONTOLOGY_GRAPH",
+    "REFERENCE_GRAPH", "INFERRED_GRAPH", "ORG", "GEO", "DBO", "WD", "WDT", "GN", "GNO", "SD", "FOAF", "WGS84",
+    "DCTERMS", "OWL", "PROV", "RDF", "RDFS", "SDO", "SH", "SKOS", "VANN", "VOID", "XSD", "PREFIXES",
+    "bind_prefixes",
+]

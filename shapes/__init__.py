@@ -1,0 +1,1 @@
+"""The SHACL gate between the mappings and the published KG."""
