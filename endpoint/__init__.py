@@ -1,1 +1,45 @@
 """The SPARQL 1.1 endpoint: a Flask app over a pluggable store backend."""
+from flask import Flask
+
+from endpoint.config import DEFAULTS, load_config
+from endpoint.kgstate import KGState
+from ontology.namespaces import PREFIXES, RDF
+
+
+def create_app(config=None):
+    """Create the app over the configured KG; raise StoreError when the store cannot be served."""
+    app = Flask(__name__)
+    app.config.update(load_config() if config is None else {**DEFAULTS, **config})
+    if app.config["UPDATE_ENABLED"] and not app.config["UPDATE_TOKEN"]:
+        raise ValueError("UPDATE_ENABLED needs UPDATE_TOKEN: writes are only accepted with a bearer token")
+    kg_state = app.extensions["cdkg"] = KGState(app.config)
+
+    from endpoint import fastpath, metrics, pages, sparql, web
+
+    metrics.init_app(app)
+    app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(pages.blueprint)
+    app.after_request(web.add_cors)
+    app.after_request(web.add_security_headers)
+    if app.config["RESPONSE_CACHE_BYTES"]:
+        app.wsgi_app = fastpath.FastPath(app.wsgi_app, kg_state)
+    app.jinja_env.globals.update(local_href=local_href_for(app.config["IRI_BASE"]), curie=curie)
+    return app
+
+
+def local_href_for(base):
+    """Return a function mapping KG IRIs to this server's paths (other IRIs stay as they are)."""
+
+    def local_href(iri):
+        """Return the link to follow for an IRI."""
+        return "/" + iri[len(base):] if iri.startswith(base) else iri
+
+    return local_href
+
+
+def curie(iri):
+    """Return an IRI shortened with the project's prefixes (prefix:local), or the IRI itself."""
+    for prefix, namespace in {**PREFIXES, "rdf": RDF}.items():
+        if iri.startswith(str(namespace)) and len(iri) > len(str(namespace)):
+            return f"{prefix}:{iri[len(str(namespace)):]}"
+    return iri

@@ -6,6 +6,7 @@ import sys
 # Modules that contribute subcommands, each exposing `register(subparsers)`.
 COMMAND_MODULES = (
     "ontology.cli", "mappings.cli", "kg.commands", "kg.gazetteer", "shapes.cli", "endpoint.cli",
+    "kg.publish",
 )
 
 

@@ -20,6 +20,9 @@ BASE = "https://w3id.org/citydiplomacy/"
 
 ONTOLOGY_IRI = BASE + "ontology"
 ONTOLOGY_VERSION_IRI = BASE + "ontology/0.1.0"
+# The SKOS concept schemes are their own ontology (ontology/concepts.ttl), which imports the one above.
+CONCEPTS_IRI = BASE + "concepts"
+CONCEPTS_VERSION_IRI = BASE + "concepts/0.1.0"
 
 # The ontology's own terms. A closed namespace makes a typo in code an error instead of a silent new IRI;
 # tests check that every term listed here is declared in ontology/cdo.ttl.
@@ -64,6 +67,9 @@ CDC = Namespace(BASE + "concept/")
 # Data: entities, statements and their named graphs.
 ID = Namespace(BASE + "id/")
 GRAPH = Namespace(BASE + "graph/")
+
+# SHACL shapes (shapes/*.ttl): the node and property shapes that gate what is published.
+SHAPES = Namespace(BASE + "shapes#")
 
 # Named graphs other than the per-statement ones.
 ONTOLOGY_GRAPH = GRAPH["ontology"]
@@ -118,7 +124,7 @@ def bind_prefixes(graph):
 
 
 __all__ = [
-    "BASE", "ONTOLOGY_IRI", "ONTOLOGY_VERSION_IRI", "CDO", "CDC", "ID", "GRAPH", "ONTOLOGY_GRAPH",
+    "BASE", "ONTOLOGY_IRI", "ONTOLOGY_VERSION_IRI", "CONCEPTS_IRI", "CONCEPTS_VERSION_IRI", "CDO", "CDC", "ID", "GRAPH", "SHAPES", "ONTOLOGY_GRAPH",
     "REFERENCE_GRAPH", "INFERRED_GRAPH", "ORG", "GEO", "DBO", "WD", "WDT", "GN", "GNO", "SD", "FOAF", "WGS84",
     "DCTERMS", "OWL", "PROV", "RDF", "RDFS", "SDO", "SH", "SKOS", "VANN", "VOID", "XSD", "PREFIXES",
     "bind_prefixes",

@@ -1,0 +1,34 @@
+"""Gunicorn settings for `cdkg serve`, read from the same configuration as the app (file and CDKG_*)."""
+import os
+import shutil
+
+from prometheus_client import multiprocess
+
+from endpoint.config import load_config
+
+_config = load_config()
+_host = _config["HOST"]
+
+bind = f"[{_host}]:{_config['PORT']}" if ":" in _host else f"{_host}:{_config['PORT']}"
+workers = _config["WORKERS"]
+threads = _config["THREADS"]
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = _config["WORKER_TIMEOUT"]
+keepalive = 5
+errorlog = "-"
+loglevel = "info"
+proc_name = "cdkg-endpoint"
+# Several servers may run on one machine (tests, replicas): do not share gunicorn's default control socket.
+control_socket_disable = True
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's live gauges from the shared metrics directory."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics directory `cdkg serve` created for this server."""
+    if os.environ.get("CDKG_OWNS_METRICS_DIR") and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

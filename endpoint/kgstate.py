@@ -1,0 +1,82 @@
+"""Hold what a worker serves: the backend, the build's identity (for validators) and the response cache."""
+import hashlib
+import json
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+from endpoint.backends import open_backend
+from endpoint.cache import ResponseCache
+
+BUILD_TIME_KEYS = ("built_at", "build_time", "generated_at", "created")
+
+
+def file_fingerprint(paths):
+    """Return a hash of the names, sizes and modification times of files (when the build wrote no kg_hash)."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        stat = path.stat()
+        digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def parse_time(value):
+    """Parse an ISO 8601 time (naive means UTC), or return None."""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def build_identity(kg_dir, data_files):
+    """Return (kg_hash, build time) of the served data: build-info.json, else the store's files; data files count."""
+    kg_dir = Path(kg_dir)
+    info_path = kg_dir / "build-info.json"
+    info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
+    store_files = [path for path in (kg_dir / "store").glob("*") if path.is_file()]
+    extra = [Path(path) for path in data_files]
+    kg_hash = info.get("kg_hash") or file_fingerprint(store_files)
+    if extra:
+        kg_hash = hashlib.sha256((kg_hash + file_fingerprint(extra)).encode()).hexdigest()
+    times = [parse_time(info[key]) for key in BUILD_TIME_KEYS if key in info]
+    built = next((moment for moment in times if moment), None)
+    if built is None:
+        newest = max((path.stat().st_mtime for path in store_files + extra), default=0)
+        built = datetime.fromtimestamp(newest, tz=timezone.utc)
+    return kg_hash, built.replace(microsecond=0)
+
+
+class KGState:
+    """The served KG of one worker: backend, validators' identity, generation (bumped by writes), caches."""
+
+    def __init__(self, config):
+        """Open the backend and read the build identity; raise StoreError when the store cannot be served."""
+        self.config = config
+        self.backend = open_backend(config)
+        self.kg_hash, self.built = build_identity(config["KG_DIR"], config["DATA_FILES"])
+        self.generation = 0
+        self.cache = ResponseCache(config["RESPONSE_CACHE_BYTES"], config["RESPONSE_CACHE_MAX_ENTRY_BYTES"])
+        self.descriptions = {}
+        self.lock = threading.Lock()
+
+    @property
+    def version(self):
+        """Return the identity of the data as now served (changes on every write)."""
+        return f"{self.kg_hash}:{self.generation}"
+
+    def after_write(self):
+        """Invalidate what depended on the data after an update."""
+        with self.lock:
+            self.generation += 1
+            self.built = datetime.now(timezone.utc).replace(microsecond=0)
+            self.descriptions.clear()
+        self.cache.clear()
+
+    def memo(self, name, compute):
+        """Return a computed description for this data version, computing it once."""
+        with self.lock:
+            key = (name, self.version)
+            if key not in self.descriptions:
+                self.descriptions[key] = compute()
+            return self.descriptions[key]

@@ -1,0 +1,56 @@
+"""Count requests, latencies, result sizes and timeouts for Prometheus, across gunicorn workers."""
+import os
+import time
+
+from flask import Blueprint, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess,
+)
+
+REQUESTS = Counter("cdkg_http_requests_total", "HTTP requests answered", ["route", "method", "status"])
+LATENCY = Histogram(
+    "cdkg_http_request_duration_seconds", "Time to answer a request", ["route"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+RESULT_BYTES = Histogram(
+    "cdkg_query_result_bytes", "Size of serialised query results", ["kind"],
+    buckets=(256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216),
+)
+CACHE_HITS = Counter("cdkg_response_cache_hits_total", "Responses served from the response cache")
+NOT_MODIFIED = Counter("cdkg_not_modified_total", "Conditional requests answered 304")
+# Incremented where a query is stopped at the configured time limit.
+TIMEOUTS = Counter("cdkg_query_timeouts_total", "Queries stopped at the time limit")
+
+blueprint = Blueprint("metrics", __name__)
+
+
+def start_timer():
+    """Note when the request started."""
+    g.started = time.perf_counter()
+
+
+def record(response):
+    """Count the answered request by route and status and observe its latency."""
+    route = request.url_rule.rule if request.url_rule else "(unmatched)"
+    REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+    if "started" in g:
+        LATENCY.labels(route).observe(time.perf_counter() - g.started)
+    return response
+
+
+@blueprint.get("/metrics")
+def metrics():
+    """Expose the metrics in the Prometheus text format (merged over workers under gunicorn)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        from prometheus_client import REGISTRY as registry
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+def init_app(app):
+    """Register the timing hooks and the /metrics route."""
+    app.before_request(start_timer)
+    app.after_request(record)
+    app.register_blueprint(blueprint)

@@ -1,0 +1,174 @@
+"""Pages for people and Linked Data clients: the query UI, entity pages, the ontology, dumps, health."""
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
+
+import ontology
+from endpoint import describe
+from endpoint.conneg import NotAcceptable, negotiate
+from endpoint.protocol import Problem
+from endpoint.web import problem_response, serve_representation, state
+from ontology.namespaces import CDO, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF, RDFS, SKOS
+
+blueprint = Blueprint("pages", __name__)
+
+LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel)
+STATEMENT_LINKS = (CDO.mentions, CDO.reports, CDO.speaker, CDO.topic)
+PAGE_ROW_LIMIT = 1000
+ONTOLOGY_HTML = Path(ontology.__file__).parent / "docs" / "index.html"
+
+
+@blueprint.get("/")
+def home():
+    """Serve the query UI (an optional ?query= opens in a new tab)."""
+    return render_template("ui.html", examples=describe.ui_examples(), endpoint=url_for("sparql.sparql"))
+
+
+@blueprint.get("/healthz")
+def healthz():
+    """Answer 200 when the store answers a query, else 503."""
+    try:
+        state().backend.query("ASK { ?s ?p ?o }")
+    except OSError as error:
+        return jsonify(status="unavailable", error=str(error)), 503
+    return jsonify(status="ok", store=state().backend.name, kg_hash=state().kg_hash)
+
+
+@blueprint.get("/dumps/<name>")
+def dump(name):
+    """Serve a data dump written by the build."""
+    if name not in describe.DUMP_FILES:
+        abort(404)
+    return send_from_directory(Path(current_app.config["KG_DIR"]).resolve(), name)
+
+
+@blueprint.get("/.well-known/void")
+def void():
+    """Serve the VoID description of the dataset."""
+    return describe.void_description()
+
+
+def iri_of_path():
+    """Return the KG IRI that the request path stands for, or None when it is not a valid IRI."""
+    iri = current_app.config["IRI_BASE"] + request.path.lstrip("/")
+    try:
+        return ox.NamedNode(iri).value
+    except ValueError:
+        return None
+
+
+@blueprint.get("/id/<path:rest>")
+@blueprint.get("/concept/<path:rest>")
+@blueprint.get("/graph/<path:rest>")
+def entity(rest):
+    """Dereference a KG IRI: an HTML page for browsers, its description in RDF for machines."""
+    iri = iri_of_path()
+    if iri is None:
+        abort(404)
+    return resource_response(iri, is_graph=request.path.startswith("/graph/"))
+
+
+@blueprint.get("/ontology")
+@blueprint.get("/ontology/<path:rest>")
+def ontology_document(rest=None):
+    """Serve the ontology: its HTML documentation for browsers, its triples in RDF for machines."""
+    chosen = negotiate("page", request.headers.get("Accept"), request.args.get("format"))
+    if not isinstance(chosen, NotAcceptable) and chosen.name == "html" and ONTOLOGY_HTML.is_file():
+        return serve_representation(("ontology-html",), lambda: (ONTOLOGY_HTML.read_bytes(), chosen.content_type))
+    return resource_response(ONTOLOGY_IRI, is_graph=False, graph_iri=str(ONTOLOGY_GRAPH))
+
+
+def resource_response(iri, is_graph, graph_iri=None):
+    """Negotiate and serve the description of one resource (a graph's contents for graph IRIs)."""
+    chosen = negotiate("page", request.headers.get("Accept"), request.args.get("format"))
+    if isinstance(chosen, NotAcceptable):
+        return problem_response(Problem(406, chosen.message))
+    contents = iri if is_graph else graph_iri
+    if chosen.name == "html":
+        return serve_representation(("page", iri, "html"), lambda: render_page(iri, contents))
+    return serve_representation(("page", iri, chosen.name), lambda: render_rdf(iri, contents, chosen))
+
+
+def description_triples(iri, graph_iri):
+    """Return the CBD of a resource, the triples pointing at it, and the contents of graph_iri if given."""
+    backend = state().backend
+    triples = set(backend.query(f"DESCRIBE <{iri}>").triples())
+    triples |= set(backend.query(f"CONSTRUCT {{ ?s ?p <{iri}> }} WHERE {{ ?s ?p <{iri}> }}").triples())
+    if graph_iri:
+        triples |= set(backend.query(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}").triples())
+    return sorted(triples, key=str)
+
+
+def render_rdf(iri, graph_iri, chosen):
+    """Render a resource's description in an RDF format, or a 404 Problem when the KG does not know it."""
+    triples = description_triples(iri, graph_iri)
+    if not triples:
+        return Problem(404, f"{iri} is not described in this knowledge graph")
+    prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+    body = ox.serialize(triples, format=describe.rdf_format(chosen.name), prefixes=prefixes)
+    return body, chosen.content_type
+
+
+def rows(sparql):
+    """Return the bindings of a SELECT run on the union default graph."""
+    return state().backend.query(sparql).rows()
+
+
+def labels_of(iris):
+    """Return {iri: {lang: label}} for the given IRIs (rdfs:label and skos:prefLabel)."""
+    iris = sorted(iris)[:PAGE_ROW_LIMIT]
+    if not iris:
+        return {}
+    values = " ".join(f"<{value}>" for value in iris)
+    predicates = "|".join(f"<{predicate}>" for predicate in LABEL_PROPERTIES)
+    found = {}
+    for row in rows(f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} ?x {predicates} ?label }}"):
+        found.setdefault(row["x"]["value"], {}).setdefault(row["label"].get("xml:lang", ""), row["label"]["value"])
+    return found
+
+
+def unique_literals(cells):
+    """Return literal cells without repeats of the same text and language, in order."""
+    seen, unique = set(), []
+    for cell in cells:
+        key = (cell["value"], cell.get("xml:lang"))
+        if key not in seen:
+            seen.add(key)
+            unique.append(cell)
+    return unique
+
+
+def render_page(iri, graph_iri):
+    """Render the HTML page of a resource, or a 404 Problem when the KG does not know it."""
+    outgoing = rows(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} ORDER BY ?p ?o LIMIT {PAGE_ROW_LIMIT}")
+    incoming = rows(f"SELECT ?s ?p WHERE {{ ?s ?p <{iri}> }} ORDER BY ?p ?s LIMIT {PAGE_ROW_LIMIT}")
+    contents = rows(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o "
+                    f"LIMIT {PAGE_ROW_LIMIT}") if graph_iri else []
+    if not (outgoing or incoming or contents):
+        return Problem(404, f"{iri} is not described in this knowledge graph")
+    links = " ".join(f"<{predicate}>" for predicate in STATEMENT_LINKS)
+    statements = rows(
+        f"SELECT DISTINCT ?statement ?text WHERE {{ {{ VALUES ?link {{ {links} }} ?statement ?link <{iri}> }} "
+        f"UNION {{ <{iri}> <{CDO.reportedBy}> ?statement }} ?statement <{CDO.originalText}> ?text }} "
+        f"ORDER BY ?statement LIMIT {PAGE_ROW_LIMIT}")
+    graphs = rows(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }} }} "
+                  f"ORDER BY ?g LIMIT {PAGE_ROW_LIMIT}")
+    mentioned = {iri} | {cell["value"] for row in outgoing + incoming + contents for cell in row.values()
+                         if cell["type"] == "uri"}
+    html = render_template(
+        "entity.html",
+        iri=iri,
+        labels=labels_of(mentioned),
+        types=[row["o"] for row in outgoing if row["p"]["value"] == str(RDF.type)],
+        own_labels=unique_literals(row["o"] for row in outgoing
+                                   if row["p"]["value"] in {str(p) for p in (*LABEL_PROPERTIES, SKOS.altLabel)}),
+        outgoing=outgoing,
+        incoming=incoming,
+        contents=contents,
+        statements=statements,
+        graphs=graphs,
+        query=f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value\n}}",
+    )
+    return html.encode("utf-8"), "text/html; charset=utf-8"

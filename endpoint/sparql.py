@@ -1,0 +1,222 @@
+"""The SPARQL 1.1 Protocol routes: query (/sparql), update (/update) and the Graph Store (/rdf-graph-store)."""
+import hmac
+import io
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, request
+
+from endpoint import describe, federation, metrics
+from endpoint.backends import PARSE_FORMATS, QuerySyntaxError, ReadOnlyError
+from endpoint.conneg import NotAcceptable, negotiate
+from endpoint.remote import RemoteStoreError
+from endpoint.protocol import (
+    DescriptionRequest, Problem, QueryRequest, UpdateRequest, body_text, checked_update, read_query_request,
+    update_from, FORM_CONTENT_TYPE, UPDATE_CONTENT_TYPE,
+)
+from endpoint.sparqltext import first_keyword, is_update, service_targets
+from endpoint.web import problem_response, serve_representation, state
+
+blueprint = Blueprint("sparql", __name__)
+
+GRAPH_FORMS = {"CONSTRUCT", "DESCRIBE"}
+
+
+@blueprint.route("/sparql", methods=["GET", "POST"])
+def sparql():
+    """Answer a query, an update sent to the shared URL, or a GET without a query (description or UI)."""
+    operation = read_query_request(request)
+    if isinstance(operation, Problem):
+        return problem_response(operation)
+    if isinstance(operation, DescriptionRequest):
+        return describe.service_description(operation.format_param)
+    if isinstance(operation, UpdateRequest):
+        return run_update(operation)
+    return run_query(operation)
+
+
+def refused_service(text):
+    """Return a Problem for SERVICE targets outside the allowlist, checked before any connection."""
+    refused = federation.refusal(text, current_app.config["SERVICE_ALLOWLIST"])
+    return Problem(400, refused.message) if refused else None
+
+
+def run_query(operation):
+    """Negotiate the format, then answer from the validators, the response cache or the store."""
+    text = operation.text
+    if is_update(text):
+        return problem_response(Problem(
+            400, "this is a SPARQL Update; the query endpoint only answers queries: POST updates to /update "
+                 f"as {UPDATE_CONTENT_TYPE} or as the form parameter 'update'"))
+    refused = refused_service(text)
+    if refused:
+        return problem_response(refused)
+    kind = "graph" if first_keyword(text) in GRAPH_FORMS else "solutions"
+    chosen = negotiate(kind, request.headers.get("Accept"), operation.format_param)
+    if isinstance(chosen, NotAcceptable):
+        return problem_response(Problem(406, chosen.message))
+    key = ("query", text, operation.dataset, chosen.name)
+    return serve_representation(key, lambda: execute(operation, chosen))
+
+
+def execute(operation, chosen):
+    """Run the query on the backend and serialise it: (bytes, content type), or a Problem."""
+    config = current_app.config
+    try:
+        # allowed SERVICE clauses are evaluated here (own timeout), so the store never connects anywhere
+        text = federation.evaluate_services(operation.text, config["SERVICE_ALLOWLIST"], config["SERVICE_TIMEOUT"],
+                                            config["SERVICE_MAX_ROWS"], config["SERVICE_MIRRORS"])
+        result = state().backend.query(text, operation.dataset)
+        body = result.serialize(chosen.name)
+    except federation.FederationError as error:
+        return Problem(error.status, str(error))
+    except RemoteStoreError as error:
+        return Problem(502, str(error))
+    except QuerySyntaxError as error:
+        return Problem(400, f"malformed query: {error}")
+    except ValueError as error:  # an invalid IRI in default-graph-uri / named-graph-uri
+        return Problem(400, f"invalid dataset parameter: {error}")
+    except OSError as error:
+        if service_targets(operation.text):
+            return Problem(502, f"a SERVICE endpoint failed: {error}")
+        raise
+    metrics.RESULT_BYTES.labels(result.kind).observe(len(body))
+    return body, chosen.content_type
+
+
+def authorised():
+    """Tell whether the request carries the configured bearer token."""
+    token = current_app.config["UPDATE_TOKEN"]
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+
+
+def write_refusal():
+    """Return a Problem when writes are disabled or the caller lacks the token, else None."""
+    if not current_app.config["UPDATE_ENABLED"]:
+        return Problem(403, "this endpoint is read-only: SPARQL Update and Graph Store writes are disabled "
+                            "(enable them with UPDATE_ENABLED and UPDATE_TOKEN)")
+    if not authorised():
+        return Problem(401, "writes need 'Authorization: Bearer <token>'",
+                       {"WWW-Authenticate": 'Bearer realm="cdkg"'})
+    return None
+
+
+def run_update(operation):
+    """Apply an update when writes are enabled and authorised; answer 204."""
+    refusal = write_refusal()
+    if refusal:
+        return problem_response(refusal)
+    if operation.using_graphs or operation.using_named_graphs:
+        return problem_response(Problem(400, "using-graph-uri/using-named-graph-uri are not supported: "
+                                             "write USING / USING NAMED in the update"))
+    refused = refused_service(operation.text)
+    if refused:
+        return problem_response(refused)
+    try:
+        state().backend.update(operation.text)
+    except QuerySyntaxError as error:
+        return problem_response(Problem(400, f"malformed update: {error}"))
+    except ReadOnlyError as error:
+        return problem_response(Problem(403, str(error)))
+    state().after_write()
+    return Response(status=204)
+
+
+@blueprint.post("/update")
+def update():
+    """Answer the update operation (form parameter 'update' or an application/sparql-update body)."""
+    if request.mimetype == FORM_CONTENT_TYPE:
+        if "query" in request.form:
+            return problem_response(Problem(400, "this is the update endpoint; send queries to /sparql"))
+        if "update" not in request.form:
+            return problem_response(Problem(400, "the form has no 'update' parameter"))
+        operation = update_from(request.form, request.form)
+    elif request.mimetype == UPDATE_CONTENT_TYPE:
+        text = body_text(request)
+        operation = text if isinstance(text, Problem) else checked_update(text, request.args)
+    else:
+        operation = Problem(415, f"unsupported Content-Type {request.mimetype or '(none)'!r}: send "
+                                 f"{UPDATE_CONTENT_TYPE} or {FORM_CONTENT_TYPE}")
+    if isinstance(operation, Problem):
+        return problem_response(operation)
+    return run_update(operation)
+
+
+def target_graph():
+    """Return the Graph Store target: an IRI, None for the default graph, or a Problem."""
+    graph, default = request.args.getlist("graph"), "default" in request.args
+    if len(graph) + int(default) != 1:
+        return Problem(400, "give exactly one of ?graph=IRI or ?default")
+    if not graph:
+        return None
+    try:
+        return ox.NamedNode(graph[0]).value
+    except ValueError as error:
+        return Problem(400, f"invalid graph IRI {graph[0]!r}: {error}")
+
+
+@blueprint.route("/rdf-graph-store", methods=["GET", "PUT", "POST", "DELETE"])
+def graph_store():
+    """SPARQL 1.1 Graph Store HTTP Protocol: read a graph; writes only when enabled and authorised."""
+    target = target_graph()
+    if isinstance(target, Problem):
+        return problem_response(target)
+    if request.method == "GET":
+        return read_graph(target)
+    refusal = write_refusal()
+    if refusal:
+        return problem_response(refusal)
+    return write_graph(target)
+
+
+def graph_pattern(target):
+    """Return the SPARQL graph pattern selecting the target graph's triples."""
+    return f"GRAPH <{target}> {{ ?s ?p ?o }}" if target else "?s ?p ?o"
+
+
+def read_graph(target):
+    """Return a graph's triples in the negotiated RDF format, or 404 when it holds none."""
+    chosen = negotiate("graph", request.headers.get("Accept"), request.args.get("format"))
+    if isinstance(chosen, NotAcceptable):
+        return problem_response(Problem(406, chosen.message))
+
+    def render():
+        result = state().backend.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {graph_pattern(target)} }}")
+        triples = result.triples()
+        if not triples:
+            return Problem(404, f"no graph {target or '(default)'} in this dataset")
+        return ox.serialize(triples, format=describe.rdf_format(chosen.name)), chosen.content_type
+
+    return serve_representation(("graph-store", target, chosen.name), render)
+
+
+def write_graph(target):
+    """Replace (PUT), add to (POST) or drop (DELETE) a graph through SPARQL Update."""
+    graph_clause = f"GRAPH <{target}>" if target else "DEFAULT"
+    if request.method == "DELETE":
+        statements = [f"DROP {graph_clause}"]
+    else:
+        triples = parse_body_triples()
+        if isinstance(triples, Problem):
+            return problem_response(triples)
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        insert = f"INSERT DATA {{ GRAPH <{target}> {{ {data} }} }}" if target else f"INSERT DATA {{ {data} }}"
+        statements = ([f"DROP SILENT {graph_clause}"] if request.method == "PUT" else []) + [insert]
+    try:
+        state().backend.update(" ;\n".join(statements))
+    except QuerySyntaxError as error:
+        return problem_response(Problem(400, f"invalid graph IRI or data: {error}"))
+    state().after_write()
+    return Response(status=204)
+
+
+def parse_body_triples():
+    """Parse the request body by its Content-Type into triples, or return a Problem."""
+    rdf_format = next((fmt for fmt in PARSE_FORMATS.values() if fmt.media_type == request.mimetype), None)
+    if rdf_format is None or rdf_format.supports_datasets:
+        return Problem(415, f"send a graph as Turtle, N-Triples, RDF/XML or JSON-LD, not {request.mimetype!r}")
+    try:
+        return list(ox.parse(io.BytesIO(request.get_data()), format=rdf_format))
+    except SyntaxError as error:
+        return Problem(400, f"the body does not parse as {request.mimetype}: {error}")

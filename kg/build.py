@@ -1,0 +1,452 @@
+"""Build the published KG: read sources, extract, gate, dedupe, infer, then write store and dumps aside and switch.
+
+Counting rule: every line read is exactly one of published, quarantined or duplicate
+(read = published + quarantined + duplicates). Blank lines are quarantined (reason "blank") so the line numbers
+of a file always add up. A statement with no recognised entity is published with a warning (SHACL treats it
+as sh:Warning: suspicious but publishable). A duplicate (same normalised text) is merged into the first
+statement's graph: its provenance (line, source, date, publisher) is added to the statement node.
+"""
+import hashlib
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Literal, URIRef
+from tqdm import tqdm
+
+from kg.dump import canonical_blank_nodes, from_ox, named_node, to_ox, to_quads, write_trig, write_turtle
+from kg.inference import Entailment, Materializer
+from kg.quarantine import Quarantine
+from kg.readers import Rejection, count_lines, read_source
+from kg.store import BUILD_INFO, Staging, build_lock, current_store, remove_leftovers
+from ontology.namespaces import CDO, ONTOLOGY_GRAPH, PROV, RDF, REFERENCE_GRAPH, INFERRED_GRAPH
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = REPO_ROOT / "kg"
+DEFAULT_SOURCES = REPO_ROOT / "kg" / "sources"
+TRIG_FILE = "citydiplomacy.trig"
+TURTLE_FILE = "citydiplomacy.ttl"
+QUARANTINE_DIR = "quarantine"
+GATE_BATCH = 1000  # statements validated together: the gate runs each compiled shape query once per batch
+PROGRESS_MIN_LINES = 1000
+# A duplicate contributes its provenance only; its verbatim text is the first occurrence's.
+COUNTS = ("read", "published", "quarantined", "duplicates", "warnings", "triples", "inferred_triples", "graphs")
+NOT_MERGED = frozenset({CDO.originalText, CDO.normalizedText, CDO.contentHash})
+
+
+def software_version():
+    """Return the installed package version recorded in provenance and build-info."""
+    return metadata.version("citydiplomacy-kg")
+
+
+@dataclass
+class BuildContext:
+    """What a build needs besides its sources: the mapping pipeline, the optional SHACL gate and the graphs."""
+
+    pipeline: object
+    ontology: object  # rdflib Graph: ontology + concept schemes
+    reference: object  # pyoxigraph Store: the whole gazetteer
+    gate: object = None  # shapes gate, or None to publish without SHACL validation
+
+
+@dataclass
+class BuildReport:
+    """The counts and timings of one build, as printed and as stored in build-info.json."""
+
+    counts: Counter = field(default_factory=lambda: Counter(dict.fromkeys(COUNTS, 0)))
+    quarantined_by_reason: Counter = field(default_factory=Counter)
+    seconds: Counter = field(default_factory=Counter)
+    violations: int = 0
+    published: bool = False
+    kg_hash: str = ""
+
+    def as_dict(self):
+        """Return the report as JSON-ready data."""
+        return {
+            "counts": dict(sorted(self.counts.items())),
+            "quarantined_by_reason": dict(sorted(self.quarantined_by_reason.items())),
+            "shacl_violations": self.violations,
+            "seconds": {k: round(v, 3) for k, v in sorted(self.seconds.items())},
+        }
+
+    def summary(self):
+        """Return the human-readable end-of-build summary."""
+        c = self.counts
+        reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(self.quarantined_by_reason.items()))
+        return "\n".join([
+            f"statements read:   {c['read']}",
+            f"published:         {c['published']}",
+            f"quarantined:       {c['quarantined']}" + (f" ({reasons})" if reasons else ""),
+            f"duplicates:        {c['duplicates']}",
+            f"with warnings:     {c['warnings']} (published)",
+            f"triples:           {c['triples']} ({c['inferred_triples']} inferred) in {c['graphs']} graphs",
+            f"seconds:           {self.seconds['total']:.2f}",
+        ])
+
+
+class _Timer:
+    """Accumulate wall time per build stage."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def __call__(self, stage):
+        return _Stage(self.seconds, stage)
+
+
+class _Stage:
+    def __init__(self, seconds, stage):
+        self.seconds, self.stage = seconds, stage
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc):
+        self.seconds[self.stage] += time.perf_counter() - self.start
+
+
+def source_name(path):
+    """Return how a source file is named in provenance and messages: repo-relative when inside the repo."""
+    path = Path(path).resolve()
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else path.name
+
+
+class StatementStream:
+    """Turn source records into the quads of published statement graphs, quarantining and merging on the way."""
+
+    def __init__(self, context, quarantine, report, materializer, reference_subjects):
+        """Prepare the per-build state: seen content hashes, the pending gate batch, the entities used."""
+        self.context = context
+        self.quarantine = quarantine
+        self.report = report
+        self.time = _Timer(report.seconds)
+        self.materializer = materializer
+        self.reference_subjects = reference_subjects
+        self.used_entities = set()
+        self.first_seen = {}  # content hash -> record of a first occurrence waiting in the gate batch
+        self.verdict = {}  # content hash -> None (published) or the quarantine details of its first occurrence
+        self.batch = []
+        self.waiting = defaultdict(list)  # content hash -> duplicates waiting for their first occurrence's verdict
+
+    def quads(self, items):
+        """Yield the quads of every published statement graph, item by item (records and rejections)."""
+        for item in items:
+            self.report.counts["read"] += 1
+            if isinstance(item, Rejection):
+                self.quarantine.reject(item.source_file, item.line, item.reason, item.message, item.text)
+                continue
+            result, quads = self._extract(item)
+            if result is None:
+                continue
+            if result.content_hash in self.first_seen or result.content_hash in self.verdict:
+                yield from self._duplicate(item, result)
+                continue
+            self.first_seen[result.content_hash] = item
+            self.batch.append((item, result, quads))
+            if self.context.gate is None or len(self.batch) >= GATE_BATCH:
+                yield from self._flush()
+        yield from self._flush()
+
+    def _extract(self, record):
+        """Return the pipeline's result and its quads, or (None, None) after quarantining what it cannot map."""
+        with self.time("extract"):
+            try:
+                result = self.context.pipeline.extract(record)
+                result.triples = canonical_blank_nodes(result.triples, result.graph)
+                return result, list(to_quads(result.triples, result.graph))  # an invalid term fails here, not in the store
+            except Exception as error:  # one bad statement must not stop the corpus; its line is kept
+                self.quarantine.reject(record.source_file, record.line, "extraction-error",
+                                       f"{type(error).__name__}: {error}", record.text)
+                return None, None
+
+    def _flush(self):
+        """Gate the pending batch and yield the quads of the statements that pass."""
+        batch, self.batch = self.batch, []
+        if not batch:
+            return
+        verdicts = self._check(batch)
+        for (record, result, quads), verdict in zip(batch, verdicts):
+            del self.first_seen[result.content_hash]
+            if verdict is not None and not verdict.conforms:
+                yield from self._reject_violation(record, result, verdict)
+            else:
+                yield from self._publish(record, result, quads, verdict)
+
+    def _check(self, batch):
+        """Return one gate verdict per statement, or Nones when no gate is configured."""
+        if self.context.gate is None:
+            return [None] * len(batch)
+        with self.time("shacl"):
+            return self.context.gate.check([(result.graph, result.triples) for _, result, _ in batch])
+
+    def _publish(self, record, result, quads, verdict):
+        """Yield a statement's quads, note its warnings, feed inference, and release its waiting duplicates."""
+        self.verdict[result.content_hash] = None
+        self.report.counts["published"] += 1
+        messages = [str(note) for note in result.notes]
+        messages += [_result_message(warning) for warning in (verdict.warnings if verdict is not None else ())]
+        if messages:
+            self.quarantine.warn(record.source_file, record.line, messages, result.graph)
+        self._observe(result.triples)
+        yield from quads
+        for duplicate, duplicate_result in self.waiting.pop(result.content_hash, ()):
+            yield from self._duplicate(duplicate, duplicate_result)
+
+    def _reject_violation(self, record, result, verdict):
+        """Quarantine a statement whose graph violates the shapes, with its validation report."""
+        report_turtle = verdict.report_graph.serialize(format="turtle") if verdict.report_graph is not None else ""
+        details = {"graph": str(result.graph), "report_text": verdict.report_text, "report_turtle": report_turtle}
+        self.verdict[result.content_hash] = (record, details)
+        self.report.violations += 1
+        self.quarantine.reject(record.source_file, record.line, "shacl-violation",
+                               "the statement's graph violates the shapes (report attached)", record.text, **details)
+        for duplicate, _ in self.waiting.pop(result.content_hash, ()):
+            yield from self._duplicate(duplicate, result)
+
+    def _duplicate(self, record, result):
+        """Merge a repeated statement into its first occurrence, or hold it until that one has a verdict."""
+        if result.content_hash in self.first_seen:
+            self.waiting[result.content_hash].append((record, result))
+            return
+        first = self.verdict[result.content_hash]
+        if first is not None:  # the first occurrence was quarantined, and so is every copy of it
+            first_record, details = first
+            self.quarantine.reject(record.source_file, record.line, "shacl-violation",
+                                   f"same statement as {first_record.source_file}:{first_record.line}, "
+                                   "which violates the shapes", record.text, **details)
+            return
+        self.report.counts["duplicates"] += 1
+        statement = _statement_node(result)
+        provenance = [t for t in result.triples if t[0] == statement and t[1] not in NOT_MERGED]
+        provenance += _described(result.triples, {t[2] for t in provenance})
+        self._observe(provenance)
+        yield from to_quads(provenance, result.graph)
+
+    def _observe(self, triples):
+        """Feed published triples to inference and note which gazetteer entities they use."""
+        with self.time("inference"):
+            self.materializer.add(triples)
+        used, known = self.used_entities, self.reference_subjects
+        for s, _, o in triples:
+            if s in known:
+                used.add(s)
+            if o in known:
+                used.add(o)
+
+
+def _result_message(result):
+    """Return the English message of a SHACL validation result, or its constraint component."""
+    english = [str(message) for message in result.messages if getattr(message, "language", None) == "en"]
+    return f"SHACL: {english[0] if english else result.component}"
+
+
+def _statement_node(result):
+    """Return the statement node of a result: the subject typed cdo:Statement."""
+    return next(s for s, p, o in result.triples if p == RDF.type and o == CDO.Statement)
+
+
+def _described(triples, nodes):
+    """Return the triples describing the given nodes (e.g. a source node a duplicate links to)."""
+    return [t for t in triples if t[0] in nodes]
+
+
+def select_reference(reference, used):
+    """Return the gazetteer triples describing the used entities and what their descriptions link to.
+
+    reference is the gazetteer in an Oxigraph store (parsing it with rdflib would cost seconds per build).
+    """
+    selected, seen, pending = [], set(), [named_node(str(entity)) for entity in used]
+    while pending:
+        entity = pending.pop()
+        if entity in seen:
+            continue
+        seen.add(entity)
+        for quad in reference.quads_for_pattern(entity, None, None):
+            selected.append((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
+            if isinstance(quad.object, ox.NamedNode):
+                pending.append(quad.object)
+    return selected
+
+
+def reference_subjects(reference):
+    """Return the IRIs the gazetteer describes, as rdflib terms to compare with extracted triples."""
+    return {URIRef(row[0].value) for row in reference.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")
+            if isinstance(row[0], ox.NamedNode)}
+
+
+def activity_description(pipeline):
+    """Return the extraction activity's description, written once (in cdg:reference) for every statement.
+
+    No prov:startedAtTime: a timestamp would make the dumps differ on every build; the build time is recorded
+    in build-info.json (`built_at`) instead.
+    """
+    return [*pipeline.activity_triples(), (pipeline.activity, RDF.type, PROV.Activity)]
+
+
+def _load_asserted(store, quads, report):
+    """Bulk-load the statement quads, attributing the time spent inside the stream to its own stages."""
+    start = time.perf_counter()
+    before = sum(report.seconds.values())
+    store.bulk_extend(quads)
+    inside = sum(report.seconds.values()) - before
+    report.seconds["store_load"] += time.perf_counter() - start - inside
+
+
+class _TimedItems:
+    """Iterate source items while timing the reading and advancing the progress bar."""
+
+    def __init__(self, files, report, progress):
+        self.files, self.report, self.progress = files, report, progress
+
+    def __iter__(self):
+        for path in self.files:
+            items = read_source(path, source_name(path))
+            while True:
+                start = time.perf_counter()
+                item = next(items, None)
+                self.report.seconds["read"] += time.perf_counter() - start
+                if item is None:
+                    break
+                self.progress.update()
+                yield item
+
+
+def build_graphs(files, store, context, quarantine, report, progress):
+    """Load the statement, ontology, reference and inferred graphs into the (new, empty) store."""
+    entailment = Entailment(context.ontology)
+    materializer = Materializer(entailment)
+    stream = StatementStream(context, quarantine, report, materializer, reference_subjects(context.reference))
+    _load_asserted(store, stream.quads(_TimedItems(files, report, progress)), report)
+    time_stage = _Timer(report.seconds)
+    with time_stage("reference"):
+        reference = select_reference(context.reference, stream.used_entities)
+        reference += activity_description(context.pipeline)
+    fixed = [(ONTOLOGY_GRAPH, canonical_blank_nodes(context.ontology, ONTOLOGY_GRAPH)),
+             (REFERENCE_GRAPH, canonical_blank_nodes(reference, REFERENCE_GRAPH))]
+    with time_stage("inference"):
+        for _, triples in fixed:
+            materializer.add(triples)
+    with time_stage("store_load"):
+        store.bulk_extend(q for graph, triples in fixed for q in to_quads(triples, graph))
+    with time_stage("inference"):
+        entailed = materializer.result(lambda t: _in_store(store, t))
+    with time_stage("store_load"):
+        store.bulk_extend(to_quads(entailed, INFERRED_GRAPH))
+        store.optimize()
+    report.counts["inferred_triples"] = len(entailed)
+
+
+def _in_store(store, triple):
+    """Return whether any graph of the store asserts the triple."""
+    s, p, o = (to_ox(term) for term in triple)
+    return next(iter(store.quads_for_pattern(s, p, o)), None) is not None
+
+
+def file_digest(path):
+    """Return the SHA-256 hex digest of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def input_fingerprint(files, shacl):
+    """Return the hashes of everything a build depends on, and one hash over all of them."""
+    watched = sorted(
+        p for folder, pattern in (("ontology", "**/*"), ("shapes", "**/*"), ("kg/reference", "**/*"),
+                                  ("mappings", "**/*.py"), ("kg", "*.py"))
+        for p in (REPO_ROOT / folder).glob(pattern) if p.is_file() and "__pycache__" not in p.parts
+    )
+    inputs = {
+        "sources": {source_name(p): file_digest(p) for p in files},
+        "code_and_data": {str(p.relative_to(REPO_ROOT)): file_digest(p) for p in watched},
+        "software_version": software_version(),
+        "shacl": shacl,
+    }
+    return inputs, hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def read_build_info(out_dir):
+    """Return the published build-info.json as a dict, or None when there is no (readable) one."""
+    try:
+        return json.loads((out_dir / BUILD_INFO).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_stale(files, out_dir, shacl):
+    """Return whether the published KG in out_dir was built from other inputs than the current ones."""
+    info = read_build_info(out_dir)
+    if info is None or current_store(out_dir) is None or not (out_dir / TRIG_FILE).exists():
+        return True
+    return info.get("input_hash") != input_fingerprint(files, shacl)[1]
+
+
+def build(files, out_dir, context, strict=False, console=sys.stderr):
+    """Build the KG from the source files into out_dir and publish it atomically; return the BuildReport.
+
+    With strict, any SHACL violation leaves the published KG untouched and report.published False.
+    """
+    out_dir = Path(out_dir)
+    report = BuildReport()
+    started = time.perf_counter()
+    inputs, input_hash = input_fingerprint(files, context.gate is not None)
+    with build_lock(out_dir):
+        remove_leftovers(out_dir)
+        staging = Staging(out_dir)
+        try:
+            _build_into(staging, files, context, report, console)
+            if strict and report.violations:
+                staging.discard()
+                return report
+            report.seconds["total"] = time.perf_counter() - started
+            info = {
+                "software_version": software_version(),
+                "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "kg_hash": report.kg_hash,
+                "input_hash": input_hash,
+                "inputs": inputs,
+                "extraction_activity": str(context.pipeline.activity),
+                "store": staging.store_path.name,
+                **report.as_dict(),
+            }
+            (staging.path / BUILD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n",
+                                                   encoding="utf-8")
+            staging.publish([TRIG_FILE, TURTLE_FILE, QUARANTINE_DIR, BUILD_INFO])
+        except BaseException:
+            staging.discard()
+            raise
+    report.published = True
+    return report
+
+
+def _build_into(staging, files, context, report, console):
+    """Fill the staging area: quarantine, store, dumps; set the report's counts and KG hash."""
+    quarantine = Quarantine(staging.path / QUARANTINE_DIR, console)
+    total = count_lines(files)
+    show = console.isatty() or total > PROGRESS_MIN_LINES
+    store = ox.Store(str(staging.store_path))
+    with tqdm(total=total, disable=not show, file=console, unit=" lines") as progress:
+        build_graphs(files, store, context, quarantine, report, progress)
+    quarantine.close()
+    timer = _Timer(report.seconds)
+    with timer("serialize"):
+        write_trig(store, staging.path / TRIG_FILE)
+        write_turtle(store, staging.path / TURTLE_FILE)
+        report.kg_hash = file_digest(staging.path / TRIG_FILE)
+    counts = report.counts
+    counts["quarantined"] = quarantine.quarantined
+    counts["warnings"] = quarantine.warnings
+    counts["triples"] = len(store)
+    counts["graphs"] = sum(1 for _ in store.named_graphs())
+    report.quarantined_by_reason.update(quarantine.reasons)
+    store.flush()
+    del store  # close the RocksDB handle before the directory is published
+

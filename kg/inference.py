@@ -1,0 +1,112 @@
+"""Materialise the entailments users query for, from the ontology's own axioms (no reasoner, no hard-coded lists)."""
+from collections import defaultdict
+
+from rdflib import Literal, URIRef
+
+from ontology.namespaces import OWL, RDF, RDFS
+
+
+def _closure(direct):
+    """Return, for each node, every node reachable through the direct edges (excluding itself)."""
+    closed = {}
+    for start in direct:
+        seen, stack = set(), list(direct[start])
+        while stack:
+            node = stack.pop()
+            if node not in seen and node != start:
+                seen.add(node)
+                stack.extend(direct.get(node, ()))
+        closed[start] = frozenset(seen)
+    return closed
+
+
+def _edges(ontology, predicate, symmetric=False):
+    """Return the IRI-to-IRI edges of one axiom predicate as an adjacency dict (blank-node restrictions skipped)."""
+    direct = defaultdict(set)
+    for sub, sup in ontology.subject_objects(predicate):
+        if isinstance(sub, URIRef) and isinstance(sup, URIRef):
+            direct[sub].add(sup)
+            if symmetric:
+                direct[sup].add(sub)
+    return direct
+
+
+class Entailment:
+    """The RDFS/OWL rules the published KG materialises, compiled from an ontology graph."""
+
+    def __init__(self, ontology):
+        """Compile subclass, subproperty, inverse, symmetric and transitive axioms into lookup tables."""
+        subclass = _edges(ontology, RDFS.subClassOf)
+        for a, b in _edges(ontology, OWL.equivalentClass, symmetric=True).items():
+            subclass[a] |= b
+        subproperty = _edges(ontology, RDFS.subPropertyOf)
+        for a, b in _edges(ontology, OWL.equivalentProperty, symmetric=True).items():
+            subproperty[a] |= b
+        self.superclasses = {c: s for c, s in _closure(subclass).items() if s}
+        self.superproperties = {p: s for p, s in _closure(subproperty).items() if s}
+        self.inverses = {p: frozenset(q) for p, q in _edges(ontology, OWL.inverseOf, symmetric=True).items()}
+        self.symmetric = frozenset(ontology.subjects(RDF.type, OWL.SymmetricProperty))
+        self.transitive = frozenset(ontology.subjects(RDF.type, OWL.TransitiveProperty))
+        self.predicates = frozenset(self.superproperties) | frozenset(self.inverses) | self.symmetric
+
+    def local(self, triple):
+        """Return the triples one asserted triple entails on its own (types, super-, inverse, symmetric properties)."""
+        s, p, o = triple
+        if p == RDF.type:
+            return {(s, p, c) for c in self.superclasses.get(o, ())}
+        if p not in self.predicates:
+            return set()
+        entailed, pending = set(), [triple]
+        while pending:
+            s, p, o = pending.pop()
+            derived = [(s, q, o) for q in self.superproperties.get(p, ())]
+            if not isinstance(o, Literal):  # a literal cannot be the subject of an inverse or symmetric triple
+                derived += [(o, q, s) for q in self.inverses.get(p, ())]
+                if p in self.symmetric:
+                    derived.append((o, p, s))
+            for new in derived:
+                if new not in entailed and new != triple:
+                    entailed.add(new)
+                    pending.append(new)
+        return entailed
+
+    def transitive_closure(self, triples):
+        """Return the triples entailed by chaining the transitive properties among the given triples."""
+        by_property = defaultdict(lambda: defaultdict(set))
+        for s, p, o in triples:
+            if p in self.transitive:
+                by_property[p][s].add(o)
+        entailed = set()
+        for p, edges in by_property.items():
+            for s, reachable in _closure(edges).items():
+                entailed.update((s, p, o) for o in reachable if o not in edges[s])
+        return entailed
+
+
+class Materializer:
+    """Collect asserted triples as they stream past and return what they entail beyond themselves."""
+
+    def __init__(self, entailment):
+        """Start with nothing collected."""
+        self.entailment = entailment
+        self.entailed = set()
+        self.transitive = set()  # asserted or entailed triples of transitive properties, chained at the end
+
+    def add(self, triples):
+        """Collect the entailments of a batch of asserted triples."""
+        rules = self.entailment
+        for triple in triples:
+            new = rules.local(triple)
+            self.entailed |= new
+            if triple[1] in rules.transitive:
+                self.transitive.add(triple)
+            self.transitive.update(t for t in new if t[1] in rules.transitive)
+
+    def result(self, is_asserted):
+        """Return the entailed triples, transitive chains included, that no graph asserts."""
+        rules = self.entailment
+        chained = rules.transitive_closure(self.transitive)
+        for triple in chained:  # a chained triple may in turn have super- or inverse properties
+            self.entailed.add(triple)
+            self.entailed |= rules.local(triple)
+        return {t for t in self.entailed if not is_asserted(t)}

@@ -1,0 +1,93 @@
+"""Write a build aside and publish it atomically, so an interrupted build never harms the published KG.
+
+Layout of the output directory:
+    store -> .store-XXXX     symlink to the current Oxigraph store; replaced atomically by os.replace
+    .store-XXXX/             store generations; the previous one is kept until the next build starts, so a
+                             server that still has it open keeps answering
+    .build-tmp-XXXX/         a build in progress (dumps, build-info, quarantine); removed when it finishes
+    .build.lock              serialises concurrent builds
+The dumps and quarantine are moved in after the store, and build-info.json last: it is the commit record
+that says which inputs the published files come from.
+"""
+import fcntl
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+STORE_LINK = "store"
+STORE_PREFIX = ".store-"
+STAGING_PREFIX = ".build-tmp-"
+LOCK_FILE = ".build.lock"
+BUILD_INFO = "build-info.json"
+
+
+class BuildLocked(RuntimeError):
+    """Another build holds the output directory."""
+
+
+@contextmanager
+def build_lock(out_dir):
+    """Hold the output directory's build lock for the duration of the block."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / LOCK_FILE, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildLocked(f"another build is running in {out_dir}") from None
+        yield
+
+
+def current_store(out_dir):
+    """Return the path of the published store directory, or None when there is none."""
+    link = out_dir / STORE_LINK
+    return link.resolve() if link.is_dir() else None
+
+
+def remove_leftovers(out_dir):
+    """Delete staging directories and store generations of earlier builds, except the published store."""
+    keep = current_store(out_dir)
+    for path in out_dir.iterdir():
+        leftover = path.name.startswith(STAGING_PREFIX) or path.name.startswith(STORE_PREFIX)
+        if leftover and path.is_dir() and not path.is_symlink() and path.resolve() != keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+class Staging:
+    """A build's private area inside the output directory: a staging directory and a fresh store directory."""
+
+    def __init__(self, out_dir):
+        """Create the staging directory and name the new store generation after it."""
+        self.out_dir = out_dir
+        self.path = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+        self.store_path = out_dir / (STORE_PREFIX + self.path.name.removeprefix(STAGING_PREFIX))
+
+    def publish(self, names):
+        """Switch the new store in, then move the named staged files and directories over the published ones."""
+        link = self.path / STORE_LINK
+        link.symlink_to(self.store_path.name)
+        _retire_real_store_directory(self.out_dir)
+        os.replace(link, self.out_dir / STORE_LINK)
+        for name in names:
+            staged, published = self.path / name, self.out_dir / name
+            if staged.is_dir():
+                if published.is_dir():  # a directory cannot be replaced in one rename: move the old one aside
+                    os.replace(published, self.path / (name + ".old"))
+                os.replace(staged, published)
+            else:
+                os.replace(staged, published)
+        self.discard(keep_store=True)
+
+    def discard(self, keep_store=False):
+        """Delete the staging directory, and the new store unless it was published."""
+        shutil.rmtree(self.path, ignore_errors=True)
+        if not keep_store:
+            shutil.rmtree(self.store_path, ignore_errors=True)
+
+
+def _retire_real_store_directory(out_dir):
+    """Move a store directory written by something other than a build aside, so the symlink can replace it."""
+    published = out_dir / STORE_LINK
+    if published.is_dir() and not published.is_symlink():
+        os.replace(published, tempfile.mkdtemp(prefix=STORE_PREFIX, dir=out_dir))

@@ -1,0 +1,49 @@
+"""The mapping commands: `cdkg extract "<statement>"` and `cdkg evaluate GOLD`."""
+import sys
+
+from rdflib import Graph
+
+from ontology.namespaces import bind_prefixes
+
+
+def register(subparsers):
+    """Add the extract and evaluate subcommands."""
+    extract = subparsers.add_parser("extract", help="print one Persian statement's triples as Turtle")
+    extract.add_argument("statement", help="the statement text (Persian)")
+    extract.set_defaults(func=run_extract)
+    evaluate = subparsers.add_parser("evaluate", help="print precision/recall/F1 of the mappings on a gold set")
+    evaluate.add_argument("gold", help="gold set, JSON Lines: text, entities, agreements, concepts")
+    evaluate.add_argument("--verbose", action="store_true", help="also list each statement's differences")
+    evaluate.set_defaults(func=run_evaluate)
+
+
+def run_extract(args):
+    """Print the statement's named-graph content as Turtle."""
+    from mappings.pipeline import default_pipeline
+    from mappings.record import SourceRecord
+
+    if not args.statement.strip():
+        print("extract: the statement is empty", file=sys.stderr)
+        return 2
+    result = default_pipeline().extract(SourceRecord(args.statement, 1, "<command line>"))
+    graph = bind_prefixes(Graph())
+    for triple in result.triples:
+        graph.add(triple)
+    print(graph.serialize(format="turtle"))
+    for note in result.notes:
+        print(f"# {note}", file=sys.stderr)
+    return 0
+
+
+def run_evaluate(args):
+    """Print precision, recall and F1 per category on a gold file."""
+    from mappings.evaluate import GoldError, evaluate, read_gold, report
+    from mappings.pipeline import default_pipeline
+
+    try:
+        items = read_gold(args.gold)
+    except (OSError, GoldError) as error:
+        print(f"evaluate: {error}", file=sys.stderr)
+        return 2
+    print(report(evaluate(default_pipeline(), items), verbose=args.verbose))
+    return 0

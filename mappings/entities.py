@@ -1,0 +1,490 @@
+"""Compose recognised spans into entities: places (with ambiguity cues), organisations, posts and concepts."""
+import re
+from dataclasses import dataclass, field
+
+from mappings.lexicon import CONCEPT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE
+from mappings.recognize import PUNCTUATION, Span, find_longest
+from mappings.terms import CDO
+from ontology.namespaces import ID, ORG as W3C_ORG
+
+POST, ORGANISATION = "post", "org"
+
+# The organisation a role belongs to when the text names only a place ("شهردار شیراز" -> Shiraz Municipality).
+ROLE_ORG_KIND = {
+    CDO.Mayor: CDO.Municipality, CDO.DeputyMayor: CDO.Municipality, CDO.CouncilChair: CDO.Council,
+    CDO.CouncilMember: CDO.Council, CDO.Minister: CDO.Ministry, CDO.DeputyMinister: CDO.Ministry,
+    CDO.Ambassador: CDO.Embassy, CDO.ConsulGeneral: CDO.Consulate,
+}
+# Tokens that name the host country's capital or mark a mission's location; grammar, not lexicon.
+IN_WORDS = frozenset({"در"})
+CAPITAL_WORDS = frozenset({"پایتخت"})
+COORDINATORS = frozenset({"و", "،"})
+LIST_OPENERS = frozenset({"بین", "میان"})
+ROLE_GAP = 3  # unknown words allowed between a role and its organisation (مدیرکل روابط بین‌الملل شهرداری X)
+HOME_COUNTRY = ID["place/iran"]  # where a foreign mission is when the text does not say (سفیر قطر)
+# A one-word city name is read without a context cue only for cities this large: the gazetteer's
+# thousands of small towns share names with common words (سایر، تازه، جان). Home-country towns are
+# named more often, so their bar is lower.
+SURE_POPULATION = 200_000
+SURE_HOME_POPULATION = 50_000
+
+
+@dataclass(slots=True)
+class Entity:
+    """A place, organisation, post or concept found in a statement, with what describes it."""
+
+    iri: object
+    kind: str
+    start: int
+    end: int
+    types: tuple = ()
+    label_fa: str | None = None
+    label_en: str | None = None
+    links: tuple = ()  # (predicate, object) pairs the pipeline states about a minted entity
+    parts: tuple = ()  # entities it was composed from (a post's organisation, a municipality's city)
+    minted: bool = False
+    scheme: object = None
+
+    def closure(self):
+        """Yield the entity and every entity it was composed from."""
+        yield self
+        for part in self.parts:
+            yield from part.closure()
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Everything the relation rules read: tokens, spans and entities in text order."""
+
+    tokens: list
+    spans: list
+    entities: list = field(default_factory=list)
+    token_entity: dict = field(default_factory=dict)  # token index where an entity starts -> entity
+
+
+def _slug(iri, kind):
+    return str(iri)[len(str(ID[f"{kind}/"])):]
+
+
+def _role_slug(role):
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", str(role).rsplit("#", 1)[-1]).lower()
+
+
+class EntityComposer:
+    """Turn spans into entities by the grammar of Persian noun phrases (role + whose, kind + place)."""
+
+    def __init__(self, lexicon):
+        self.lexicon = lexicon
+
+    # ---- places
+    def place_entity(self, span, sense_iri):
+        """Return the entity of a gazetteer place or organisation."""
+        entry = self.lexicon.entries[sense_iri]
+        kind = PLACE if any(s.kind == PLACE and s.iri == sense_iri for s in span.senses) else ORGANISATION
+        return Entity(sense_iri, kind, span.start, span.end, entry.types, entry.label_fa, entry.label_en)
+
+    def choose_place(self, span, want=None, mentioned_countries=()):
+        """Pick the place sense of a span: of the wanted class, in a mentioned country, in Iran, else first."""
+        senses = [s.iri for s in span.senses if s.kind == PLACE]
+        if want is not None:
+            senses = [iri for iri in senses if self.lexicon.entity_is_a(iri, want)] or senses
+
+        def rank(iri):
+            entry = self.lexicon.entries[iri]
+            is_city = self.lexicon.entity_is_a(iri, CDO.City)
+            return (entry.country not in mentioned_countries, not is_city, -entry.population)
+
+        return min(senses, key=rank) if senses else None
+
+    def concept_entity(self, span):
+        """Return the entity of a SKOS concept span."""
+        sense = span.of_kind(CONCEPT)[0]
+        entry = self.lexicon.entries[sense.iri]
+        return Entity(sense.iri, CONCEPT, span.start, span.end, entry.types, entry.label_fa, entry.label_en,
+                      scheme=entry.scheme)
+
+    # ---- organisations minted by pattern from a place
+    def governing_body(self, kind, place, start, end):
+        """Mint the municipality or council of a place, refining a generic council by the place's class."""
+        lex = self.lexicon
+        if lex.is_a(kind, CDO.Council):
+            if lex.entity_is_a(place.iri, CDO.Province):
+                kind = CDO.ProvincialCouncil
+            elif lex.entity_is_a(place.iri, CDO.City):
+                kind = CDO.CityCouncil
+            else:
+                return None
+        elif kind == CDO.Municipality:
+            if not lex.entity_is_a(place.iri, CDO.City) or lex.entity_is_a(place.iri, CDO.Country):
+                return None
+        else:
+            return None
+        slug = _slug(place.iri, "place")
+        suffix = {CDO.Municipality: "municipality", CDO.CityCouncil: "city-council",
+                  CDO.ProvincialCouncil: "provincial-council"}[kind]
+        kind_entry = lex.entries.get(kind)
+        label_fa = f"{kind_entry.label_fa if kind_entry else ''} {place.label_fa}".strip()
+        label_en = f"{place.label_en} {kind_entry.label_en.title() if kind_entry else ''}".strip()
+        links = [(CDO.governs, place.iri)]
+        country = lex.entries[place.iri].country if place.iri in lex.entries else None
+        if country:
+            links.append((CDO.country, country))
+        return Entity(ID[f"org/{slug}-{suffix}"], ORGANISATION, start, end, (kind,), label_fa, label_en,
+                      tuple(links), (place,), minted=True)
+
+    def mission(self, kind, country, host, start, end):
+        """Mint the embassy of a country in another country, or its consulate in a city."""
+        lex = self.lexicon
+        if not lex.entity_is_a(country.iri, CDO.Country):
+            return None
+        kind_entry = lex.entries.get(kind)
+        kind_fa = kind_entry.label_fa if kind_entry else ""
+        if kind == CDO.Embassy:
+            host_country = host.iri if lex.entity_is_a(host.iri, CDO.Country) else lex.entries[host.iri].country
+            if host_country is None or host_country == country.iri or host_country not in lex.entries:
+                return None
+            host_entry = lex.entries[host_country]
+            accredited = Entity(host_country, PLACE, host.start, host.end, host_entry.types, host_entry.label_fa,
+                                host_entry.label_en)
+            iri = ID[f"org/embassy-of-{_slug(country.iri, 'place')}-in-{_slug(host_country, 'place')}"]
+            parts = (country, accredited) if host.iri == host_country else (country, host, accredited)
+            return Entity(iri, ORGANISATION, start, end, (CDO.Embassy,),
+                          f"{kind_fa} {country.label_fa} در {host_entry.label_fa}",
+                          f"Embassy of {country.label_en} in {host_entry.label_en}",
+                          ((CDO.ofCountry, country.iri), (CDO.accreditedTo, host_country)), parts, minted=True)
+        if kind == CDO.Consulate and lex.entity_is_a(host.iri, CDO.City):
+            host_country = lex.entries[host.iri].country
+            iri = ID[f"org/consulate-of-{_slug(country.iri, 'place')}-in-{_slug(host.iri, 'place')}"]
+            links, parts = [(CDO.ofCountry, country.iri)], [country, host]
+            if host_country in lex.entries and host_country != country.iri:
+                entry = lex.entries[host_country]
+                links.append((CDO.accreditedTo, host_country))
+                parts.append(Entity(host_country, PLACE, host.start, host.end, entry.types, entry.label_fa,
+                                    entry.label_en))
+            return Entity(iri, ORGANISATION, start, end, (CDO.Consulate,),
+                          f"{kind_fa} {country.label_fa} در {host.label_fa}",
+                          f"Consulate of {country.label_en} in {host.label_en}", tuple(links), tuple(parts),
+                          minted=True)
+        return None
+
+    def government(self, country, start, end):
+        """Mint the national government of a country."""
+        if not self.lexicon.entity_is_a(country.iri, CDO.Country):
+            return None
+        kind_entry = self.lexicon.entries.get(CDO.Government)
+        return Entity(ID[f"org/{_slug(country.iri, 'place')}-government"], ORGANISATION, start, end,
+                      (CDO.Government,), f"{kind_entry.label_fa if kind_entry else ''} {country.label_fa}".strip(),
+                      f"Government of {country.label_en}", ((CDO.country, country.iri),), (country,), minted=True)
+
+    def post(self, role, org, start, end):
+        """Mint the post of a role in an organisation."""
+        role_entry = self.lexicon.entries.get(role)
+        role_fa = role_entry.label_fa if role_entry else ""
+        role_en = role_entry.label_en if role_entry else _role_slug(role)
+        org_fa = org.label_fa
+        governed = next((obj for pred, obj in org.links if pred == CDO.governs), None)
+        if governed is not None and self.lexicon.is_a(org.types[0], CDO.Municipality):
+            org_fa = org.parts[0].label_fa  # "شهردار شیراز", as Persian says it
+        org_slug = _slug(org.iri, "org")
+        return Entity(ID[f"post/{_role_slug(role)}/{org_slug}"], POST, start, end, (role,),
+                      f"{role_fa} {org_fa}".strip(), f"{role_en[:1].upper()}{role_en[1:]} of {org.label_en}",
+                      ((W3C_ORG.postIn, org.iri),), (org,), minted=True)
+
+    # ---- the walk over spans
+    def compose(self, tokens, spans):
+        """Return the analysis of a statement: its entities, composed left to right."""
+        analysis = Analysis(tokens, spans)
+        accepted = self._accepted_places(tokens, spans)
+        countries = {
+            s.iri for span in spans if id(span) in accepted for s in span.of_kind(PLACE)
+            if self.lexicon.entity_is_a(s.iri, CDO.Country)
+        }
+        walk = _Walk(self, tokens, spans, accepted, countries)
+        index = 0
+        while index < len(spans):
+            found, index = walk.phrase(index)
+            analysis.entities.extend(found)
+        analysis.entities.extend(self._inner_concepts(tokens, spans))
+        analysis.entities.sort(key=lambda e: e.start)
+        for entity in analysis.entities:
+            analysis.token_entity.setdefault(entity.start, entity)
+        return analysis
+
+    def _inner_concepts(self, tokens, spans):
+        """Yield concepts named inside a cue or instrument phrase: the longer phrase does not hide them
+        (خواهرخوانده هستند، تفاهم‌نامه خواهرخواندگی)."""
+        for span in spans:
+            if span.kinds() & {CONCEPT, PLACE, ORG, ROLE, ORG_KIND}:
+                continue
+            for start in range(span.start, span.end):
+                inner = find_longest(tokens[:span.end - (start == span.start)], start, self.lexicon)
+                if inner is not None and inner.of_kind(CONCEPT) and (inner.start, inner.end) != (span.start, span.end):
+                    concept = Span(inner.start, inner.end, inner.key, tuple(inner.of_kind(CONCEPT)), inner.text_key)
+                    yield self.concept_entity(concept)
+
+    def _accepted_places(self, tokens, spans):
+        """Return ids of place spans to read as places; ambiguous or minor names need a context cue."""
+        sure = {id(s) for s in spans if s.of_kind(PLACE) and self._is_sure(s)}
+        accepted = set(sure)
+        for position, span in enumerate(spans):
+            if id(span) in sure or not span.of_kind(PLACE):
+                continue
+            if self._has_place_cue(tokens, spans, position, sure):
+                accepted.add(id(span))
+        return accepted
+
+    def _is_sure(self, span):
+        """A name reads as a place by itself unless listed as ambiguous or a one-word minor town."""
+        if span.key in self.lexicon.ambiguous:
+            return False
+        if span.key in self.lexicon.multiword:
+            return True  # a several-word name
+        if span.end - span.start > 1:
+            return False  # a one-word name met across words by chance (داد و ≠ دادو)
+        for sense in span.of_kind(PLACE):
+            entry = self.lexicon.entries[sense.iri]
+            if not self.lexicon.entity_is_a(sense.iri, CDO.City):
+                return True
+            bar = SURE_HOME_POPULATION if entry.country == HOME_COUNTRY else SURE_POPULATION
+            if entry.population >= bar:
+                return True
+        return False
+
+    def _has_place_cue(self, tokens, spans, position, sure):
+        span = spans[position]
+        before = spans[position - 1] if position > 0 and spans[position - 1].end == span.start else None
+        after = spans[position + 1] if position + 1 < len(spans) and spans[position + 1].start == span.end else None
+        if before is not None and before.kinds() & {PLACE_KIND, ORG_KIND, ROLE}:
+            return True  # شهر دوشنبه، شهرداری دوشنبه، شهردار بم
+        if after is not None and id(after) in sure and any(
+            self.lexicon.entity_is_a(s.iri, CDO.Country) for s in after.of_kind(PLACE)
+        ):
+            return True  # وان ترکیه
+        if span.end < len(tokens) and tokens[span.end] in CAPITAL_WORDS:
+            return True  # دوشنبه پایتخت تاجیکستان
+        if span.start > 0 and tokens[span.start - 1] in IN_WORDS and position > 0:
+            host_of = spans[position - 1]
+            if host_of.end == span.start - 1 and (ROLE in host_of.kinds() or (id(host_of) in sure and any(
+                    self.lexicon.entity_is_a(s.iri, CDO.Country) for s in host_of.of_kind(PLACE)))):
+                return True  # سفیر ایران در قطر
+        if self._in_party_list(tokens, spans, position):
+            return True  # بین مشهد و دوشنبه
+        return self._coordinated_with_place(tokens, spans, position, sure)
+
+    @staticmethod
+    def _in_party_list(tokens, spans, position):
+        """Tell whether a name is in a list opened by بین/میان (بین کیش و لنکران، میان شهرداری X و Y)."""
+        span, index = spans[position], position - 1
+        token = span.start - 1
+        while token >= 0:
+            if tokens[token] in LIST_OPENERS:
+                return True
+            if tokens[token] in COORDINATORS:
+                token -= 1
+                continue
+            if index < 0 or spans[index].end != token + 1 or not spans[index].kinds() & {PLACE, ORG, ORG_KIND, PLACE_KIND}:
+                return False
+            token, index = spans[index].start - 1, index - 1
+        return False
+
+    @staticmethod
+    def _coordinated_with_place(tokens, spans, position, sure):
+        """Tell whether a name is listed with a surely recognised place (تبریز و وان، بین مشهد و دوشنبه)."""
+        span = spans[position]
+        if position > 0 and span.start > 0 and tokens[span.start - 1] in COORDINATORS:
+            previous = spans[position - 1]
+            if previous.end == span.start - 1 and id(previous) in sure:
+                return True
+        if position + 1 < len(spans) and span.end < len(tokens) and tokens[span.end] in COORDINATORS:
+            following = spans[position + 1]
+            if following.start == span.end + 1 and id(following) in sure:
+                return True
+        return False
+
+
+class _Walk:
+    """One left-to-right pass over a statement's spans that reads noun phrases into entities."""
+
+    def __init__(self, composer, tokens, spans, accepted, countries):
+        self.composer, self.lexicon = composer, composer.lexicon
+        self.tokens, self.spans, self.accepted, self.countries = tokens, spans, accepted, countries
+
+    def span(self, index):
+        return self.spans[index] if index < len(self.spans) else None
+
+    def adjacent(self, index, token):
+        """Return the index of the span starting exactly at a token, skipping place-kind words (شهر)."""
+        while index < len(self.spans) and self.spans[index].start == token:
+            if self.spans[index].kinds() == {PLACE_KIND}:
+                token, index = self.spans[index].end, index + 1
+                continue
+            return index
+        return None
+
+    def place_at(self, index, want=None):
+        """Return the place entity of an accepted span, or None."""
+        span = self.span(index)
+        if span is None or id(span) not in self.accepted:
+            return None
+        if want is not None and not any(self.lexicon.entity_is_a(s.iri, want) for s in span.of_kind(PLACE)):
+            named = self.named_place(span, want)
+            if named is not None:
+                return named
+        iri = self.composer.choose_place(span, want, self.countries)
+        return self.composer.place_entity(span, iri) if iri is not None else None
+
+    def named_place(self, span, want):
+        """Read "تهران" after a word that named its class as "استان تهران" (رئیس شورای اسلامی استان تهران)."""
+        for kind_key in self.lexicon.keys_of_class.get(want, ()):
+            for sense in self.lexicon.senses.get(kind_key + span.key, ()):
+                if sense.kind == PLACE and self.lexicon.entity_is_a(sense.iri, want):
+                    entry = self.lexicon.entries[sense.iri]
+                    return Entity(sense.iri, PLACE, span.start, span.end, entry.types, entry.label_fa, entry.label_en)
+        return None
+
+    def phrase(self, index):
+        """Read the phrase starting at a span; return its entities and the index of the next span."""
+        span = self.spans[index]
+        kinds = span.kinds()
+        if ROLE in kinds:
+            post, next_index = self.post_phrase(index)
+            if post is not None:
+                return [post], next_index
+        if ORG in kinds:
+            sense = span.of_kind(ORG)[0]
+            return [self.composer.place_entity(span, sense.iri)], index + 1
+        if ORG_KIND in kinds:
+            orgs, next_index = self.org_phrase(index)
+            if orgs:
+                return orgs, next_index
+        if PLACE in kinds:
+            place = self.place_at(index)
+            if place is not None:
+                return [place], index + 1
+        if CONCEPT in kinds:
+            return [self.composer.concept_entity(span)], index + 1
+        return [], index + 1
+
+    def org_phrase(self, index):
+        """Read "kind + place" (شهرداری شیراز، شورای اسلامی استان تهران، سفارت ایران در قطر)."""
+        span = self.spans[index]
+        kind = span.of_kind(ORG_KIND)[0].iri
+        return self.body_of(kind, span.start, span.end, index + 1, distribute=span.plural)
+
+    def body_of(self, kind, start, token, index, distribute=False):
+        """Read the place(s) after an organisation kind and mint the body; return (orgs, next index)."""
+        lex = self.lexicon
+        place_index = self.adjacent(index, token)
+        if place_index is None:
+            return [], index
+        if lex.is_a(kind, CDO.DiplomaticMission):
+            return self.mission_phrase(kind, start, place_index)
+        if kind == CDO.Government:
+            country = self.place_at(place_index, CDO.Country)
+            org = country and self.composer.government(country, start, country.end)
+            return ([org], place_index + 1) if org else ([], index)
+        want = CDO.Province if lex.is_a(kind, CDO.ProvincialCouncil) or (
+            lex.is_a(kind, CDO.Council) and self.spans[place_index - 1].kinds() == {PLACE_KIND}
+            and any(lex.is_a(s.iri, CDO.Province) for s in self.spans[place_index - 1].of_kind(PLACE_KIND))
+        ) else CDO.City
+        orgs, next_index = [], place_index
+        for place_index in self.list_from(place_index) if distribute else [place_index]:
+            place = self.place_at(place_index, want)
+            org = place and self.composer.governing_body(kind, place, start if not orgs else place.start, place.end)
+            if org is None:
+                break
+            orgs.append(org)
+            next_index = place_index + 1
+        return orgs, (next_index if orgs else index)
+
+    def list_from(self, index):
+        """Return span indices of a coordinated list starting at a span (A، B و C)."""
+        indices = [index]
+        while True:
+            last = self.spans[indices[-1]]
+            following = self.span(indices[-1] + 1)
+            if (following is None or last.end >= len(self.tokens) or self.tokens[last.end] not in COORDINATORS
+                    or following.start != last.end + 1):
+                return indices
+            indices.append(indices[-1] + 1)
+
+    def mission_phrase(self, kind, start, country_index):
+        """Read "country [در place]" after an embassy/consulate kind or an ambassador role."""
+        country = self.place_at(country_index, CDO.Country)
+        if country is None:
+            return [], country_index
+        end_token, next_index = country.end, country_index + 1
+        host = None
+        if end_token < len(self.tokens) and self.tokens[end_token] in IN_WORDS:
+            host_index = self.adjacent(country_index + 1, end_token + 1)
+            host = self.place_at(host_index) if host_index is not None else None
+            if host is not None:
+                next_index = host_index + 1
+        if host is None and kind == CDO.Embassy and HOME_COUNTRY in self.lexicon.entries:
+            entry = self.lexicon.entries[HOME_COUNTRY]
+            host = Entity(HOME_COUNTRY, PLACE, country.end, country.end, entry.types, entry.label_fa, entry.label_en)
+        org = host and self.composer.mission(kind, country, host, start, (host.end or country.end))
+        return ([org], next_index) if org else ([], country_index)
+
+    def post_phrase(self, index):
+        """Read "role + whose" (شهردار شیراز، سخنگوی وزارت امور خارجه، سفیر ایران در قطر)."""
+        span = self.spans[index]
+        role = span.of_kind(ROLE)[0].iri
+        implied = self.lexicon.implied_org_kind.get(span.key)
+        org, next_index = self.whose(role, implied, span, index + 1)
+        if org is None:
+            return None, index
+        return self.composer.post(role, org, span.start, org.end), next_index
+
+    def whose(self, role, implied, span, index):
+        """Return the organisation a role belongs to and the index after it."""
+        if implied is not None:
+            orgs, next_index = self.body_of(implied, span.start, span.end, index)
+            return (orgs[0], next_index) if orgs else (None, index)
+        default_kind = ROLE_ORG_KIND.get(role)
+        org, next_index = self.org_after(span.end, index, 0 if default_kind else ROLE_GAP)
+        if org is not None or default_kind is None:
+            return org, next_index
+        if self.lexicon.is_a(default_kind, CDO.DiplomaticMission):
+            place_index = self.adjacent(index, span.end)
+            orgs, next_index = self.mission_phrase(default_kind, span.start, place_index) if place_index else ([], 0)
+        elif default_kind == CDO.Ministry:
+            org, next_index = self.named_by_kind(default_kind, span.end, index)
+            orgs = [org] if org else []
+        else:
+            orgs, next_index = self.body_of(default_kind, span.start, span.end, index)
+        return (orgs[0], next_index) if orgs else (None, index)
+
+    def org_after(self, token, index, max_gap):
+        """Return the organisation named at a token, or a few unrecognised words later, and the next index."""
+        for position in range(index, len(self.spans)):
+            candidate = self.spans[position]
+            gap = self.tokens[token: candidate.start]
+            if candidate.start > token + max_gap or candidate.kinds() & {PLACE, CONCEPT, ROLE} or (
+                    (PUNCTUATION | COORDINATORS) & set(gap)):
+                break
+            if candidate.kinds() & {ORG, ORG_KIND}:
+                found, next_index = self.phrase(position)
+                if found and found[0].kind == ORGANISATION:
+                    return found[0], next_index
+                break
+        return None, index
+
+    def named_by_kind(self, kind, token, index):
+        """Read "وزیر کشور" as the ministry named "وزارت کشور": the kind's label plus the following words."""
+        for kind_key in self.lexicon.keys_of_class.get(kind, ()):
+            joined = kind_key
+            for end in range(token, min(len(self.tokens), token + self.lexicon.max_tokens)):
+                joined += self.tokens[end]
+                senses = self.lexicon.senses.get(joined)
+                org_sense = next((s for s in senses or () if s.kind == ORG), None)
+                if org_sense is not None:
+                    entry = self.lexicon.entries[org_sense.iri]
+                    next_index = index
+                    while next_index < len(self.spans) and self.spans[next_index].start <= end:
+                        next_index += 1
+                    return Entity(org_sense.iri, ORGANISATION, token, end + 1, entry.types, entry.label_fa,
+                                  entry.label_en), next_index
+                if joined not in self.lexicon.prefixes:
+                    break
+        return None, index

@@ -1,0 +1,290 @@
+"""Compile the recogniser's lexicon from RDF: ontology labels and cues, concept labels, gazetteer labels."""
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rdflib import Literal, URIRef
+
+from mappings.normalize import ZWNJ, fold
+from mappings.terms import CDO
+from ontology.namespaces import CDC, DBO, OWL, RDF, RDFS, SKOS
+
+# What a lexicon key can denote. Class kinds come from the class tree under these roots.
+PLACE, ORG, ROLE, ORG_KIND, PLACE_KIND, INSTRUMENT, ACTIVITY, RELATION_KIND, STATUS, CONCEPT, SPEECH = (
+    "place", "org", "role", "org-kind", "place-kind", "instrument", "activity", "relation-kind", "status",
+    "concept", "speech",
+)
+# Relation before Post/Organization...: the first root found among a class's ancestors gives its kind.
+CLASS_ROOTS = {
+    CDO.Post: ROLE, CDO.Organization: ORG_KIND, CDO.Place: PLACE_KIND, CDO.CooperationInstrument: INSTRUMENT,
+    CDO.DiplomaticActivity: ACTIVITY, CDO.Relation: RELATION_KIND, CDO.Statement: SPEECH,
+}
+LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, CDO.lexicalCue)
+REFERENCE_PREDICATES = frozenset((RDF.type, CDO.country, CDO.locatedIn, DBO.populationTotal) + LABEL_PROPERTIES)
+_TYPE, _COUNTRY, _LOCATED, _POPULATION = (str(p) for p in (RDF.type, CDO.country, CDO.locatedIn, DBO.populationTotal))
+_PREF, _LABEL = str(SKOS.prefLabel), str(RDFS.label)
+_LABEL_KEYS = tuple(str(p) for p in LABEL_PROPERTIES)
+_REFERENCE_KEYS = frozenset(str(p) for p in REFERENCE_PREDICATES)
+GAP = "..."  # inside a cue: one or more words go here
+DOMAIN_SCHEME = CDC["cooperation-domains"]
+
+# Suffixes a Persian noun takes without a space or ZWNJ in the wild: plural, ezafe, indefinite, adjectival.
+SUFFIXES = ("هایی", "های", "ها", "ای", "ی", "ان", "ات")
+_SUFFIX_ENDINGS = frozenset(suffix[-1] for suffix in SUFFIXES)
+MIN_SUFFIXED_KEY = 3  # shorter keys plus a suffix are too often other words (بم + ی)
+MAX_UNAMBIGUOUS_NAME = 2  # single-token names this short need a context cue, like listed ambiguous names
+
+
+def lexicon_key(text):
+    """Return the matching key of a label or phrase: letters unified, without spaces or ZWNJ."""
+    return "".join(fold(text).split()).replace(ZWNJ, "")
+
+
+@dataclass(frozen=True, slots=True)
+class Sense:
+    """One reading of a lexicon key: what kind of thing it names and which IRI."""
+
+    kind: str
+    iri: URIRef
+
+
+@dataclass(slots=True)
+class Entry:
+    """What the graph says about an IRI the pipeline may emit: labels, types and links."""
+
+    iri: URIRef
+    label_fa: str | None = None
+    label_en: str | None = None
+    types: tuple = ()
+    country: URIRef | None = None
+    located_in: tuple = ()
+    scheme: URIRef | None = None
+    population: int = 0
+
+
+@dataclass(slots=True)
+class Lexicon:
+    """Keys to senses, the prefixes of keys (for early stop), and the entries of everything named."""
+
+    senses: dict = field(default_factory=dict)
+    prefixes: frozenset = frozenset()
+    entries: dict = field(default_factory=dict)
+    ambiguous: frozenset = frozenset()  # keys of place names that also are common words
+    gapped: dict = field(default_factory=dict)  # head key -> ((sense, tail key), ...) for cues with a gap
+    implied_org_kind: dict = field(default_factory=dict)  # role key -> org kind its words name (رئیس شورا)
+    keys_of_class: dict = field(default_factory=dict)  # class -> its label keys (to compose وزیر X -> وزارت X)
+    gapped_starts: frozenset = frozenset()  # first words of gapped cue heads (skip the rest quickly)
+    multiword: frozenset = frozenset()  # keys of labels written as several words (not one word split by chance)
+    kind_of_class: dict = field(default_factory=dict)
+    superclasses: dict = field(default_factory=dict)  # class -> every (transitive) superclass, itself included
+    max_tokens: int = 1
+
+    def lookup(self, key):
+        """Return the senses of a key, or of the key without a common suffix, and the key that matched."""
+        senses = self.senses.get(key)
+        if senses:
+            return senses, key
+        if len(key) > MIN_SUFFIXED_KEY and key[-1] in _SUFFIX_ENDINGS:
+            for suffix in SUFFIXES:
+                if key.endswith(suffix) and len(key) - len(suffix) >= MIN_SUFFIXED_KEY:
+                    # A suffixed name is an adjective or another word (عمرانی، شیرازی), not the place.
+                    senses = tuple(s for s in self.senses.get(key[: -len(suffix)], ()) if s.kind != PLACE)
+                    if senses:
+                        return senses, key[: -len(suffix)]
+        return None, None
+
+    def is_a(self, cls, ancestor):
+        """Tell whether a class is the ancestor or one of its subclasses."""
+        return ancestor in self.superclasses.get(cls, (cls,))
+
+    def entity_is_a(self, iri, ancestor):
+        """Tell whether any asserted type of an entity falls under a class."""
+        entry = self.entries.get(iri)
+        return bool(entry) and any(self.is_a(t, ancestor) for t in entry.types)
+
+
+def light_triples(graph):
+    """Yield an rdflib graph's triples in the light form add_reference reads."""
+    for subject, predicate, obj in graph:
+        if isinstance(obj, Literal):
+            obj = (str(obj), (obj.language or "").lower())
+        yield str(subject), str(predicate), str(obj) if isinstance(obj, URIRef) else obj
+
+
+def _literal_text(value, language):
+    if isinstance(value, Literal) and (value.language or "").lower().startswith(language):
+        return str(value)
+    return None
+
+
+def _subclass_closure(graph):
+    parents = defaultdict(set)
+    for sub, sup in graph.subject_objects(RDFS.subClassOf):
+        if isinstance(sub, URIRef) and isinstance(sup, URIRef):
+            parents[sub].add(sup)
+    closure = {}
+    for cls in set(parents) | {c for c in graph.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef)}:
+        seen, todo = {cls}, [cls]
+        while todo:
+            for sup in parents.get(todo.pop(), ()):
+                if sup not in seen:
+                    seen.add(sup)
+                    todo.append(sup)
+        closure[cls] = frozenset(seen)
+    return closure
+
+
+class LexiconBuilder:
+    """Collect senses and entries from RDF graphs, then freeze them into a Lexicon."""
+
+    def __init__(self):
+        self.lexicon = Lexicon()
+        self._senses = defaultdict(dict)
+        self._gapped = defaultdict(dict)
+        self._extra_prefixes = set()
+        self._multiword = set()
+        self._gapped_starts = set()
+
+    def _add_prefixes(self, key):
+        self._extra_prefixes.add(key)
+
+    def add_ontology(self, graph):
+        """Read class labels and cues (roles, organisation, place, instrument, activity and relation kinds),
+        status individuals and SKOS concepts."""
+        closure = _subclass_closure(graph)
+        self.lexicon.superclasses.update(closure)
+        for cls, ancestors in closure.items():
+            kind = next((CLASS_ROOTS[root] for root in CLASS_ROOTS if root in ancestors), None)
+            if kind:
+                self.lexicon.kind_of_class[cls] = kind
+                self._add_named(graph, cls, kind, (OWL.Class,))
+        for status in graph.subjects(RDF.type, CDO.AgreementStatus):
+            self._add_named(graph, status, STATUS, (CDO.AgreementStatus,))
+        concepts = set(graph.subjects(RDF.type, SKOS.Concept))
+        concepts |= set(graph.subjects(SKOS.inScheme, None))
+        for concept in concepts:
+            types = tuple(t for t in graph.objects(concept, RDF.type) if t != SKOS.Concept) or (SKOS.Concept,)
+            entry = self._add_named(graph, concept, CONCEPT, types)
+            entry.scheme = graph.value(concept, SKOS.inScheme)
+
+    def add_reference(self, triples):
+        """Read gazetteer places and organisations (labels, types, country, population) from light triples:
+        (subject IRI, predicate IRI, object) with IRIs as str and literals as (text, language) pairs."""
+        described = defaultdict(lambda: defaultdict(list))
+        for subject, predicate, obj in triples:
+            if predicate in _REFERENCE_KEYS:
+                described[subject][predicate].append(obj)
+        iris = {}
+
+        def iri(value):
+            return iris.setdefault(value, URIRef(value))
+
+        for subject, properties in described.items():
+            types = tuple(iri(t) for t in properties[_TYPE])
+            kinds = {self.lexicon.kind_of_class.get(t) for t in types}
+            kind = PLACE if PLACE_KIND in kinds else ORG if ORG_KIND in kinds else None
+            if kind is None:
+                continue
+            subject_iri = iri(subject)
+            entry = self._entry(subject_iri, types, ())
+            for value in properties[_PREF] + properties[_LABEL]:
+                text, language = value
+                if language == "fa":
+                    entry.label_fa = entry.label_fa or text
+                elif language == "en":
+                    entry.label_en = entry.label_en or text
+            entry.country = next((iri(c) for c in properties[_COUNTRY]), None)
+            entry.located_in = tuple(iri(c) for c in properties[_LOCATED])
+            entry.population = max((int(text) for text, _ in properties[_POPULATION]), default=0)
+            sense = Sense(kind, subject_iri)
+            for key in _LABEL_KEYS:
+                for text, language in properties[key]:
+                    if language == "fa":
+                        self._add_text(text, sense)
+
+    def add_ambiguous(self, names):
+        """Mark place names that are also common words; they need a context cue to count as places."""
+        self.lexicon.ambiguous = self.lexicon.ambiguous | {lexicon_key(name) for name in names if name.strip()}
+
+    def _add_named(self, graph, iri, kind, types):
+        labels = list(graph.objects(iri, SKOS.prefLabel)) + list(graph.objects(iri, RDFS.label))
+        entry = self._entry(iri, types, labels)
+        for prop in LABEL_PROPERTIES:
+            self._add_labels(graph.objects(iri, prop), Sense(kind, iri))
+        return entry
+
+    def _entry(self, iri, types, labels):
+        entry = self.lexicon.entries.get(iri) or Entry(iri)
+        entry.types = tuple(dict.fromkeys(entry.types + tuple(types)))
+        for value in labels:
+            entry.label_fa = entry.label_fa or _literal_text(value, "fa")
+            entry.label_en = entry.label_en or _literal_text(value, "en")
+        self.lexicon.entries[iri] = entry
+        return entry
+
+    def _add_labels(self, values, sense):
+        for value in values:
+            text = _literal_text(value, "fa")
+            if text:
+                self._add_text(text, sense)
+
+    def _add_text(self, text, sense):
+        if GAP in text:
+            self._add_gapped(text, sense)
+            return
+        words = fold(text).replace(ZWNJ, " ").split()
+        self._add_key("".join(words), sense, len(words))
+
+    def _add_gapped(self, text, sense):
+        words = fold(text.partition(GAP)[0]).replace(ZWNJ, " ").split()
+        if words:
+            self._gapped_starts.add(words[0])
+        head, _, tail = (lexicon_key(part) for part in text.partition(GAP))
+        if head and tail:
+            self._gapped[head][(sense, tail)] = None
+            self._add_prefixes(head)
+
+    def _add_key(self, key, sense, token_count):
+        if key:
+            self._senses[key][sense] = None
+            if token_count > 1:
+                self._multiword.add(key)
+            self.lexicon.max_tokens = max(self.lexicon.max_tokens, token_count + 2)  # + a split suffix
+
+    def build(self):
+        """Freeze and return the lexicon."""
+        lexicon = self.lexicon
+        lexicon.senses = {key: tuple(senses) for key, senses in self._senses.items()}
+        short_names = {
+            key for key, senses in lexicon.senses.items()
+            if len(key) <= MAX_UNAMBIGUOUS_NAME and any(s.kind == PLACE for s in senses)
+        }
+        lexicon.ambiguous = frozenset(lexicon.ambiguous | short_names)
+        lexicon.gapped = {head: tuple(cues) for head, cues in self._gapped.items()}
+        lexicon.multiword = frozenset(self._multiword)
+        lexicon.gapped_starts = frozenset(self._gapped_starts)
+        keys = set(lexicon.senses) | self._extra_prefixes
+        lexicon.prefixes = frozenset(key[:end] for key in keys for end in range(1, len(key) + 1))
+        keys_of_class = defaultdict(list)
+        for key, senses in lexicon.senses.items():
+            for sense in senses:
+                keys_of_class[sense.iri].append(key)
+        lexicon.keys_of_class = {iri: tuple(sorted(keys, key=len, reverse=True)) for iri, keys in keys_of_class.items()}
+        lexicon.implied_org_kind = self._implied_org_kinds(lexicon)
+        return lexicon
+
+    @staticmethod
+    def _implied_org_kinds(lexicon):
+        """Find role keys that end with an organisation kind's words, e.g. رئیس شورای اسلامی استان."""
+        kind_keys = sorted(
+            ((key, s.iri) for key, senses in lexicon.senses.items() for s in senses if s.kind == ORG_KIND),
+            key=lambda pair: len(pair[0]), reverse=True,
+        )
+        implied = {}
+        for key, senses in lexicon.senses.items():
+            if not any(s.kind == ROLE for s in senses):
+                continue
+            for kind_key, kind in kind_keys:
+                if len(kind_key) < len(key) and (key.endswith(kind_key) or key.endswith(kind_key + "ی")):
+                    implied[key] = kind
+                    break
+        return implied

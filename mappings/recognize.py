@@ -1,0 +1,132 @@
+"""Find lexicon phrases in a normalised statement: longest match over token n-grams, ZWNJ/space-insensitive."""
+import re
+from dataclasses import dataclass
+
+from mappings.lexicon import PLACE, ROLE, SPEECH
+
+# Words and punctuation; a ZWNJ splits tokens so that any joining of a phrase meets the same keys.
+_TOKEN = re.compile(r"[^\s\u200c:،؛؟!.«»()\"\[\]…/\-–—]+|[:،؛؟!.«»()\"…]")
+PUNCTUATION = frozenset(":،؛؟!.«»()\"…")
+GAP_WINDOW = 8  # tokens within which the tail of a gapped cue ("انتخاب ... به‌عنوان") must follow its head
+# A verb of saying glued to the word before it, split when the word alone is a lexicon key (کشورگفت).
+_GLUED_VERB = "گفت"
+
+
+@dataclass(slots=True)
+class Span:
+    """A run of tokens [start, end) whose joined key the lexicon knows."""
+
+    start: int
+    end: int
+    key: str  # the lexicon key matched (without a suffix the text added)
+    senses: tuple
+    text_key: str = ""  # the joined tokens as written
+
+    @property
+    def exact(self):
+        """Tell whether the text matched the key without a suffix."""
+        return not self.text_key or self.text_key == self.key
+
+    @property
+    def plural(self):
+        """Tell whether the text adds a plural suffix to the key (شهرداری‌های)."""
+        return self.text_key[len(self.key):] in ("ها", "های", "هایی")
+
+    def kinds(self):
+        """Return the kinds of thing the span may name."""
+        return {sense.kind for sense in self.senses}
+
+    def of_kind(self, kind):
+        """Return the span's senses of one kind."""
+        senses = self.senses
+        if len(senses) == 1:
+            return [senses[0]] if senses[0].kind == kind else []
+        return [sense for sense in senses if sense.kind == kind]
+
+
+def tokenize(normalized, lexicon):
+    """Split normalised text into tokens, separating a glued verb of saying from a known word."""
+    tokens = []
+    for token in _TOKEN.findall(normalized):
+        head = token[: -len(_GLUED_VERB)]
+        if token.endswith(_GLUED_VERB) and len(head) > 1 and head in lexicon.senses:
+            tokens.extend((head, _GLUED_VERB))
+        else:
+            tokens.append(token)
+    return tokens
+
+
+def find_longest(tokens, start, lexicon):
+    """Return the longest span starting at a token, or None."""
+    best, joined = None, ""
+    for end in range(start, min(len(tokens), start + lexicon.max_tokens)):
+        token = tokens[end]
+        if token in PUNCTUATION:
+            break
+        joined += token
+        senses, key = lexicon.lookup(joined)
+        if senses:
+            best = Span(start, end + 1, key, senses, joined)
+        if joined not in lexicon.prefixes:
+            break
+    return best
+
+
+def _gapped_at(tokens, start, lexicon):
+    """Return spans of gapped cues whose head starts here and whose tail follows within the window."""
+    found, joined = [], ""
+    for end in range(start, min(len(tokens), start + 4)):
+        joined += tokens[end]
+        for sense, tail in lexicon.gapped.get(joined, ()):
+            if _tail_within(tokens, end + 1, tail):
+                found.append(Span(start, end + 1, joined, (sense,)))
+        if joined not in lexicon.prefixes:
+            break
+    return found
+
+
+def _tail_within(tokens, start, tail):
+    for begin in range(start + 1, min(len(tokens), start + GAP_WINDOW)):
+        joined = ""
+        for token in tokens[begin: begin + 4]:
+            joined += token
+            if joined == tail:
+                return True
+            if len(joined) >= len(tail):
+                break
+    return False
+
+
+def find_spans(tokens, lexicon):
+    """Return non-overlapping spans, longest first; a role overlapping a later phrase keeps its head."""
+    candidates = []
+    for start in range(len(tokens)):
+        span = find_longest(tokens, start, lexicon)
+        if span:
+            candidates.append(span)
+        if tokens[start] in lexicon.gapped_starts:
+            candidates.extend(_gapped_at(tokens, start, lexicon))
+    candidates.sort(key=lambda s: (-(s.end - s.start), not s.exact, s.start))
+    taken = [None] * len(tokens)
+    chosen = []
+    for span in candidates:
+        covered = [i for i in range(span.start, span.end) if taken[i] is not None]
+        if covered and _can_keep_head(span, covered):
+            span = Span(span.start, covered[0], span.key, span.senses, span.text_key)
+        elif covered:
+            continue
+        for i in range(span.start, span.end):
+            taken[i] = span
+        chosen.append(span)
+    chosen.sort(key=lambda s: s.start)
+    return chosen
+
+
+def _can_keep_head(span, covered):
+    """A role or verb phrase whose tail another phrase took keeps its head (رئیس [شورای اسلامی استان])."""
+    return span.kinds() & {ROLE, SPEECH} and covered[0] > span.start and covered == list(range(covered[0], span.end))
+
+
+def place_senses(span):
+    """Return the span's place senses."""
+    return span.of_kind(PLACE)

@@ -1,0 +1,563 @@
+"""Read facts from a statement's entities and cues by rules for Persian news language (not for sentences)."""
+from dataclasses import dataclass, field
+
+from mappings.entities import COORDINATORS, LIST_OPENERS, ORGANISATION, POST
+from mappings.lexicon import ACTIVITY, CONCEPT, INSTRUMENT, PLACE, PLACE_KIND, RELATION_KIND, ROLE, SPEECH, STATUS
+from mappings.recognize import PUNCTUATION
+from rdflib import Literal
+
+from mappings.terms import CDO
+
+SENTENCE_ENDS = frozenset(".؟!")
+CLAUSE_ENDS = SENTENCE_ENDS | {":"}
+CLAUSE_BREAKS = CLAUSE_ENDS | {"،"}
+SUBJECT_REACH = 6  # words a clause may open with before its subject (معاون امور بین‌الملل شهرداری X)
+# Grammar words of the rules, as ZWNJ/space-free keys; what they signal is in each rule's docstring.
+WITH = "با"
+FROM = "از"
+TO = "به"
+AS = "بهعنوان"
+PURPOSE_OPENERS = ("باهدف", "بههدف", "بهمنظور")
+PURPOSE_OF = "هدفاز"
+DOMAIN_OPENERS = ("درحوزه", "درزمینه", "درحوزههای", "درزمینههای", "درعرصه", "درعرصههای", "درقالب")
+ACTIVITY_WORD = "فعالیت"
+SUBFIELD_WORDS = ("زیربخش", "زیرمجموعه", "زیرشاخه", "شاخه")
+MEMBER_WORD = "عضو"
+DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهشد", "معرفیشد")
+NEAR = 4  # tokens between an instrument or relation word and the بین/با that introduces its parties
+
+
+@dataclass(slots=True)
+class Fact:
+    """A fact the statement reports: an instrument, activity or relation with its links."""
+
+    kind: str  # IRI segment: agreement, meeting, relation...
+    cls: object
+    links: list = field(default_factory=list)  # (predicate, object); object may be another Fact
+    start: int = -1  # token where its cue starts, to find what a meeting or support is about
+
+
+@dataclass(slots=True)
+class Reading:
+    """What the rules read from one statement."""
+
+    speaker: object = None
+    facts: list = field(default_factory=list)
+    assertions: list = field(default_factory=list)  # (subject, predicate, object) between entities
+    topics: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+
+def _party(entity):
+    """Return the place or organisation an entity stands for (a post stands for its organisation)."""
+    return entity.parts[0] if entity.kind == POST else entity
+
+
+class Relator:
+    """Apply the relation rules to one analysis."""
+
+    def __init__(self, lexicon, analysis):
+        self.lexicon, self.a = lexicon, analysis
+        self.tokens = analysis.tokens
+        self.span_at = {span.start: span for span in analysis.spans}
+        self.reading = Reading()
+        self.sentences = self._sentences()
+        self.by_kind = {}
+        for span in analysis.spans:
+            for sense in span.senses:
+                self.by_kind.setdefault(sense.kind, []).append((span, sense.iri))
+        self._groups = None
+
+    # ---- token helpers
+    def _sentences(self):
+        bounds, start = [], 0
+        for index, token in enumerate(self.tokens):
+            if token in SENTENCE_ENDS:
+                bounds.append((start, index))
+                start = index + 1
+        if start < len(self.tokens):
+            bounds.append((start, len(self.tokens)))
+        return bounds
+
+    def sentence_of(self, token):
+        return next(((s, e) for s, e in self.sentences if s <= token < e), (0, len(self.tokens)))
+
+    def clause_start(self, token):
+        start, _ = self.sentence_of(token)
+        for index in range(token - 1, start - 1, -1):
+            if self.tokens[index] in CLAUSE_ENDS:
+                return index + 1
+        return start
+
+    def phrase_end(self, token, key):
+        """Return the token after a phrase whose joined tokens equal a key, or None."""
+        joined = ""
+        for index in range(token, min(len(self.tokens), token + 4)):
+            joined += self.tokens[index]
+            if joined == key:
+                return index + 1
+            if not key.startswith(joined):
+                return None
+        return None
+
+    def find_word(self, start, stop, keys):
+        """Return (position, end) of the first of some phrases between two tokens, or None."""
+        for index in range(start, min(stop, len(self.tokens))):
+            if self.tokens[index] in PUNCTUATION and self.tokens[index] != "،":
+                return None
+            for key in keys:
+                end = self.phrase_end(index, key)
+                if end:
+                    return index, end
+        return None
+
+    def skip_place_words(self, token):
+        span = self.span_at.get(token)
+        while span is not None and span.kinds() == {PLACE_KIND}:
+            token = span.end
+            span = self.span_at.get(token)
+        return token
+
+    def skip_bare_role(self, token):
+        """Skip a role word with no organisation: it stands for the place after it (استاندار اردبیل)."""
+        span = self.span_at.get(token)
+        if span is not None and token not in self.a.token_entity and ROLE in span.kinds():
+            return span.end
+        return token
+
+    def list_at(self, token):
+        """Return the coordinated entities starting at a token (A، B و شهر C) and the token after them."""
+        found = []
+        while True:
+            token = self.skip_place_words(self.skip_bare_role(token))
+            entity = self.a.token_entity.get(token)
+            if entity is None or entity.kind == CONCEPT:
+                return found, token
+            found.append(entity)
+            token = entity.end
+            if token < len(self.tokens) and self.tokens[token] in COORDINATORS:
+                following = self.skip_place_words(self.skip_bare_role(token + 1))
+                if following in self.a.token_entity and self.a.token_entity[following].kind != CONCEPT:
+                    token += 1
+                    continue
+            return found, token
+
+    def subject(self, token):
+        """Return the entities at the start of the clause holding a token (Persian puts the subject first);
+        a role word with no organisation stands for the place after it (استاندار اردبیل)."""
+        start = self.clause_start(token)
+        entities, _ = self.list_at(start)
+        if not entities:
+            first = next((e for e in self.entities_between(start, min(token, start + SUBJECT_REACH + 1))
+                          if e.kind != CONCEPT), None)
+            entities = self.list_at(first.start)[0] if first is not None else []
+        return entities
+
+    def entities_between(self, start, end, kind=None):
+        return [e for e in self.a.entities if start <= e.start and e.end <= end and (kind is None or e.kind == kind)]
+
+    def concepts_between(self, start, end, family):
+        return [
+            e.iri for e in self.entities_between(start, end, CONCEPT)
+            if any(self.lexicon.is_a(t, family) for t in self.lexicon.entries[e.iri].types)
+        ]
+
+    def cue_spans(self, kind, cls):
+        """Return (span, sense IRI) of the spans naming a class, or a concept of that class, in text order."""
+        return [
+            (span, iri) for span, iri in self.by_kind.get(kind, ())
+            if self.lexicon.is_a(iri, cls) or self.lexicon.entity_is_a(iri, cls)
+        ]
+
+    def text(self, start, end):
+        return " ".join(self.tokens[start:end])
+
+    # ---- the rules
+    def read(self):
+        """Return the reading of the statement."""
+        self.read_speaker()
+        agreements = self.read_agreements()
+        relations = self.read_relations(agreements)
+        self.read_meetings(relations)
+        self.read_support(relations + agreements)
+        self.read_exchanges(agreements)
+        self.read_comparisons()
+        self.read_designations()
+        self.read_memberships()
+        self.read_hosting()
+        self.read_visits()
+        self.read_active_in()
+        self.read_subfields()
+        self.read_topics()
+        return self.reading
+
+    def read_speaker(self):
+        """The first post before a verb of saying in its sentence speaks (X گفت، X ... تأکید کرد،
+        به گزارش ...، X گفت)."""
+        for verb, _ in self.by_kind.get(SPEECH, ()):
+            start, _ = self.sentence_of(verb.start)
+            posts = [e for e in self.entities_between(start, verb.start) if e.kind == POST and (
+                e.start == start or self.tokens[e.start - 1] in CLAUSE_BREAKS)]
+            if posts:
+                self.reading.speaker = posts[0]
+                return
+
+    def instrument_groups(self):
+        """Group adjacent instrument words (تفاهم‌نامه خواهرخواندگی) and pick the most specific kind."""
+        if self._groups is None:
+            self._groups = self._instrument_groups()
+        return self._groups
+
+    def _instrument_groups(self):
+        groups = []
+        for span, cls in self.cue_spans(INSTRUMENT, CDO.CooperationInstrument):
+            if groups and groups[-1][0].end == span.start:
+                first, first_cls = groups[-1]
+                chosen = cls if self.lexicon.is_a(cls, CDO.SisterCityAgreement) else first_cls
+                groups[-1] = (type(span)(first.start, span.end, first.key, first.senses), chosen)
+            else:
+                groups.append((span, cls))
+        return groups
+
+    def read_agreements(self):
+        """Instrument word + parties (بین X و Y / X و Y / با Y, the subject as the other party) + status,
+        domains and purpose from the same sentence."""
+        facts = []
+        for span, cls in self.instrument_groups():
+            parties = self.agreement_parties(span)
+            if len(parties) < 2:
+                continue
+            fact = Fact("agreement", cls, [(CDO.party, p.iri) for p in parties], span.start)
+            start, end = self.sentence_of(span.start)
+            status = self.status_near(span, start, end)
+            if status is not None:
+                fact.links.append((CDO.status, status))
+            purpose = self.purpose_range(span, start, end)
+            excluded = purpose or (0, 0)
+            for concept in self.concepts_between(start, end, CDO.CooperationDomain):
+                if not any(excluded[0] <= e.start < excluded[1] for e in self.a.entities if e.iri == concept):
+                    fact.links.append((CDO.cooperationDomain, concept))
+            if purpose:
+                self.add_purpose(fact, purpose, parties)
+            facts.append(fact)
+            self.reading.facts.append(fact)
+        return facts
+
+    def agreement_parties(self, span):
+        start, end = self.sentence_of(span.start)
+        opener = self.find_word(span.end, min(end, span.end + NEAR), LIST_OPENERS)
+        if opener:
+            return self.distinct(self.list_at(opener[1])[0])
+        listed, _ = self.list_at(span.end)
+        if len(listed) >= 2:
+            return self.distinct(listed)
+        partner = self.find_word(span.end, min(end, span.end + NEAR), (WITH,))
+        subject = self.subject(span.start)
+        if partner is None:
+            clause = self.clause_start(span.start)
+            partner = self.find_word(clause, span.start, (WITH,))
+            if partner is None:
+                return self.distinct(subject)
+        partners = self.list_at(partner[1])[0]
+        if not partners or self.generic(partner[1]):
+            return []
+        own = subject or [e for e in self.entities_between(start, span.start) if e.kind != CONCEPT][-1:]
+        if not own and self.reading.speaker is not None:
+            own = [self.reading.speaker]
+        return self.distinct(own + partners)
+
+    def generic(self, token):
+        """Tell whether a party list opens with a plural place word (با شهرهای ایتالیا): a class of
+        places, not the bodies that sign an agreement."""
+        span = self.span_at.get(token)
+        return span is not None and span.kinds() == {PLACE_KIND} and span.plural
+
+    @staticmethod
+    def distinct(entities):
+        parties = []
+        for entity in entities:
+            party = _party(entity)
+            if all(p.iri != party.iri for p in parties):
+                parties.append(party)
+        return parties
+
+    def status_near(self, span, start, end):
+        """The status cue nearest after the instrument in its sentence, else the nearest before it."""
+        cues = [(s, iri) for s in self.a.spans if start <= s.start < end for iri in
+                (x.iri for x in s.of_kind(STATUS))]
+        after = [c for c in cues if c[0].start >= span.end]
+        before = [c for c in cues if c[0].end <= span.start]
+        if after:
+            return after[0][1]
+        return before[-1][1] if before else None
+
+    def purpose_range(self, span, start, end):
+        """The purpose: after باهدف/به‌منظور up to the domain phrase or status; or what follows "هدف از ...،"."""
+        start = self.clause_start(span.start)
+        found = self.find_word(start, end, PURPOSE_OPENERS)
+        if found:
+            stop = found[1]
+            while stop < end and not self.find_word(stop, stop + 1, DOMAIN_OPENERS) and not (
+                    stop in self.span_at and STATUS in self.span_at[stop].kinds()) and self.tokens[stop] != "،":
+                stop += 1
+            return (found[1], stop) if stop > found[1] else None
+        of = self.find_word(start, span.start, (PURPOSE_OF,))
+        if of:
+            comma = next((i for i in range(span.end, end) if self.tokens[i] == "،"), None)
+            if comma is not None:
+                stop = end - 1 if self.tokens[end - 1] == "است" else end
+                return comma + 1, stop
+        return None
+
+    def add_purpose(self, fact, purpose, parties):
+        start, end = purpose
+        fact.links.append((CDO.purposeText, Literal(self.text(start, end), lang="fa")))
+        for concept in self.concepts_between(start, end, CDO.DiplomacyConcept):
+            fact.links.append((CDO.purpose, concept))
+        countries = [e.iri for e in self.entities_between(start, end, PLACE)
+                     if self.lexicon.entity_is_a(e.iri, CDO.Country)]
+        names_countries = any(
+            self.lexicon.is_a(s.iri, CDO.Country)
+            for span in self.a.spans if start <= span.start < end for s in span.of_kind(PLACE_KIND)
+        )
+        if names_countries:  # "بین دو کشور": the parties' countries
+            countries += [c for c in (self.country_of(p) for p in parties) if c is not None]
+        for country in dict.fromkeys(countries):
+            fact.links.append((CDO.concerns, country))
+
+    def country_of(self, entity):
+        if self.lexicon.entity_is_a(entity.iri, CDO.Country):
+            return entity.iri
+        for predicate, obj in entity.links:
+            if predicate == CDO.country:
+                return obj
+        entry = self.lexicon.entries.get(entity.iri)
+        return entry.country if entry else None
+
+    def sides(self, span, fallback_subject=True):
+        """The sides of a relation word: بین X و Y، X با Y، X و Y after it, or the clause's subject list."""
+        start, end = self.sentence_of(span.start)
+        opener = self.find_word(span.end, min(end, span.end + NEAR), LIST_OPENERS)
+        if opener:
+            return self.distinct(self.list_at(opener[1])[0])
+        listed, after = self.list_at(span.end)
+        if len(listed) == 1:
+            partner = self.phrase_end(after, WITH)
+            if partner:
+                return self.distinct(listed + self.list_at(partner)[0])
+        if len(listed) >= 2:
+            return self.distinct(listed)
+        subject = self.subject(span.start) if fallback_subject else []
+        return self.distinct(subject) if len(subject) >= 2 else []
+
+    def read_relations(self, agreements):
+        """A relation word (روابط، همکاری‌های دوجانبه، توسعه ارتباط X با Y) with two or more sides."""
+        facts, seen = [], set()
+        agreed = [frozenset(o for p, o in f.links if p == CDO.party) for f in agreements]
+        triggers = [span for span, cls in self.cue_spans(RELATION_KIND, CDO.Relation) if cls == CDO.Relation]
+        # A diplomacy concept naming a relation (همکاری‌های دوجانبه بین X و Y) counts when its sides follow.
+        concept_triggers = [s for s, _ in self.cue_spans(CONCEPT, CDO.DiplomacyConcept)]
+        word_ids = {id(span) for span in triggers}
+        for span in sorted(triggers + concept_triggers, key=lambda s: s.start):
+            sides = self.sides(span, fallback_subject=id(span) in word_ids)
+            key = frozenset(s.iri for s in sides)
+            if len(sides) < 2 or key in seen or key in agreed:
+                continue
+            seen.add(key)
+            fact = Fact("relation", CDO.Relation, [(CDO.relates, s.iri) for s in sides], span.start)
+            start, end = self.sentence_of(span.start)
+            if not any(start <= s.start < end for s, _ in self.instrument_groups()):
+                fact.links += [(CDO.cooperationDomain, c) for c in self.concepts_between(start, end, CDO.CooperationDomain)]
+            facts.append(fact)
+            self.reading.facts.append(fact)
+        return facts
+
+    def read_meetings(self, relations):
+        """X در دیدار با Y / X با Y دیدار کرد / X و Y دیدار کردند: a meeting of at least two participants."""
+        done = set()
+        for span, _ in self.cue_spans(ACTIVITY, CDO.Meeting):
+            sentence = self.sentence_of(span.start)
+            if sentence in done:
+                continue
+            subject = self.subject(span.start)
+            partners = []
+            if span.key.endswith(WITH):
+                partners = self.list_at(span.end)[0]
+            else:
+                opener = self.find_word(self.clause_start(span.start), span.start, (WITH,))
+                if opener:
+                    partners = self.list_at(opener[1])[0]
+            participants = {e.iri: e for e in subject + partners}
+            if len(participants) < 2:
+                continue
+            done.add(sentence)
+            fact = Fact("meeting", CDO.Meeting, [(CDO.participant, iri) for iri in participants])
+            about = [r for r in relations if sentence[0] <= r.start < sentence[1]]
+            fact.links += [(CDO.about, r) for r in about]
+            if not about:
+                fact.links += [(CDO.about, c) for c in self.concepts_between(*sentence, CDO.DiplomacyConcept)]
+            self.reading.facts.append(fact)
+
+    def read_support(self, supportable):
+        """X از ... حمایت می‌کند: X supports the relation (or instrument) named between از and the verb."""
+        for span, _ in self.cue_spans(ACTIVITY, CDO.Support):
+            start, _ = self.sentence_of(span.start)
+            opener = next((i for i in range(span.start - 1, start - 1, -1) if self.tokens[i] == FROM), None)
+            if opener is None:
+                continue
+            supporter = next((e for e in self.a.entities if e.end == opener and e.kind != CONCEPT), None)
+            supporter = supporter or next(iter(self.subject(span.start)), None)
+            supported = [f for f in supportable if opener < f.start < span.start]
+            if supporter is None or not supported:
+                continue
+            fact = Fact("support", CDO.Support, [(CDO.supporter, _party(supporter).iri)])
+            fact.links += [(CDO.supported, f) for f in supported]
+            self.reading.facts.append(fact)
+
+    def read_exchanges(self, agreements):
+        """An exchange word (تبادلات فرهنگی و اقتصادی) outside an agreement: its sides, or the places
+        named in its sentence, and the domains listed."""
+        done = set()
+        for span, cls in self.cue_spans(RELATION_KIND, CDO.Exchange):
+            sentence = self.sentence_of(span.start)
+            if sentence in done or any(sentence[0] <= s.start < sentence[1] for s, _ in self.instrument_groups()):
+                continue
+            sides = self.sides(span) or self.distinct(
+                [e for e in self.entities_between(*sentence) if e.kind in (PLACE, ORGANISATION, POST)]
+            )
+            if not sides:
+                continue
+            done.add(sentence)
+            fact = Fact("exchange", CDO.Exchange, [(CDO.relates, s.iri) for s in sides])
+            fact.links += [(CDO.cooperationDomain, c) for c in self.concepts_between(*sentence, CDO.CooperationDomain)]
+            self.reading.facts.append(fact)
+
+    def read_comparisons(self):
+        """A likeness word (تشابهات، شباهت‌ها، مقایسه) with the places compared and the domains named."""
+        done = set()
+        for span, _ in self.cue_spans(RELATION_KIND, CDO.Comparison):
+            sentence = self.sentence_of(span.start)
+            if sentence in done:
+                continue
+            sides = self.sides(span)
+            if len(sides) < 2:
+                continue
+            done.add(sentence)
+            fact = Fact("comparison", CDO.Comparison, [(CDO.relates, s.iri) for s in sides])
+            fact.links += [(CDO.comparedIn, c) for c in self.concepts_between(*sentence, CDO.CooperationDomain)]
+            self.reading.facts.append(fact)
+
+    def read_designations(self):
+        """انتخاب X به‌عنوان T / X به‌عنوان T انتخاب شد: X designated, by the organisation T names."""
+        done = set()
+        for span, _ in self.cue_spans(ACTIVITY, CDO.Designation):
+            sentence = self.sentence_of(span.start)
+            if sentence in done:
+                continue
+            found = self.designation_at(span, sentence)
+            if found is None:
+                continue
+            designee, title_start, title_end = found
+            done.add(sentence)
+            fact = Fact("designation", CDO.Designation, [(CDO.designated, _party(designee).iri)])
+            fact.links.append((CDO.designationTitle, Literal(self.text(title_start, title_end), lang="fa")))
+            by = [e for e in self.entities_between(title_start, title_end) if e.kind == ORGANISATION]
+            fact.links += [(CDO.designatedBy, e.iri) for e in by[-1:]]
+            fact.links += [(CDO.designatedAs, c) for c in self.concepts_between(title_start, title_end, CDO.DiplomacyConcept)]
+            self.reading.facts.append(fact)
+
+    def designation_at(self, span, sentence):
+        listed, after = self.list_at(span.end)
+        title = self.phrase_end(after, AS) if listed else None
+        if title:  # انتخاب X به‌عنوان T
+            return listed[0], title, self.title_end(title, sentence[1])
+        as_word = self.find_word(self.clause_start(span.start), span.start + 1, (AS,))
+        if as_word:  # X به‌عنوان T انتخاب شد
+            designee = next((e for e in self.a.entities if e.end == as_word[0] and e.kind != CONCEPT), None)
+            verb = self.find_word(as_word[1], sentence[1], DESIGNATION_VERBS)
+            if designee is not None and verb:
+                return designee, as_word[1], verb[0]
+        return None
+
+    def title_end(self, start, end):
+        for index in range(start, end):
+            if self.tokens[index] in PUNCTUATION:
+                return index
+        return end
+
+    def read_memberships(self):
+        """عضویت X در Y / X به‌عنوان عضو Y: X is a member of an international organisation Y."""
+        for index, token in enumerate(self.tokens):
+            span = self.span_at.get(index)
+            is_cue = span is not None and any(
+                self.lexicon.is_a(s.iri, CDO.Membership) for s in span.of_kind(ACTIVITY))
+            if not (is_cue or token == MEMBER_WORD):
+                continue
+            end = span.end if is_cue else index + 1
+            sentence = self.sentence_of(index)
+            body = next((e for e in self.entities_between(end, sentence[1]) if e.kind == ORGANISATION and
+                         self.lexicon.entity_is_a(e.iri, CDO.InternationalOrganization)), None)
+            member = next(iter(self.subject(index)), None)
+            if body is None or member is None or _party(member).iri == body.iri:
+                continue
+            member = _party(member)
+            self.reading.facts.append(Fact("membership", CDO.Membership,
+                                           [(CDO.member, member.iri), (CDO.participant, body.iri)]))
+            self.reading.assertions.append((member.iri, CDO.memberOf, body.iri))
+
+    def read_hosting(self):
+        """X میزبان ... است / X ... برگزار می‌کند: the clause's subject hosts."""
+        for span, _ in self.cue_spans(ACTIVITY, CDO.Hosting):
+            subject = self.subject(span.start)
+            if not subject:
+                continue
+            fact = Fact("hosting", CDO.Hosting, [(CDO.host, _party(subject[0]).iri)])
+            _, end = self.sentence_of(span.start)
+            fact.links += [(CDO.about, e.iri) for e in self.entities_between(span.end, end, ORGANISATION)]
+            self.reading.facts.append(fact)
+            return
+
+    def read_visits(self):
+        """X به Y سفر کرد / X در سفر به Y: a visit by the subject (or who came from) to a place."""
+        for span, _ in self.cue_spans(ACTIVITY, CDO.Visit):
+            start, end = self.sentence_of(span.start)
+            people = [e for e in self.entities_between(start, span.start) if e.kind != CONCEPT]
+            if span.key.endswith(TO):
+                people += self.list_at(span.end)[0]
+            if len({e.iri for e in people}) < 2:
+                continue
+            fact = Fact("visit", CDO.Visit, [(CDO.participant, iri) for iri in dict.fromkeys(e.iri for e in people)])
+            self.reading.facts.append(fact)
+            return
+
+    def read_active_in(self):
+        """An organisation followed by فعالیت and a diplomacy concept (در زمینه دیپلماسی شهری فعالیت)."""
+        for entity in self.a.entities:
+            if entity.kind != ORGANISATION:
+                continue
+            _, end = self.sentence_of(entity.start)
+            window = (entity.end, min(end, entity.end + 8))
+            active = any(self.tokens[i].startswith(ACTIVITY_WORD) for i in range(*window))
+            for concept in self.concepts_between(*window, CDO.DiplomacyConcept) if active else ():
+                self.reading.assertions.append((entity.iri, CDO.activeIn, concept))
+
+    def read_subfields(self):
+        """A به‌عنوان یکی از زیربخش‌های B / A زیرمجموعه B: concept A is a narrower field of concept B."""
+        concepts = [e for e in self.a.entities if e.kind == CONCEPT and
+                    self.lexicon.entity_is_a(e.iri, CDO.DiplomacyConcept)]
+        for first, second in zip(concepts, concepts[1:]):
+            between = self.tokens[first.end:second.start]
+            if len(between) <= 8 and not PUNCTUATION & set(between) and any(
+                    t.startswith(SUBFIELD_WORDS) for t in between):
+                self.reading.assertions.append((first.iri, CDO.narrowerFieldOf, second.iri))
+
+    def read_topics(self):
+        """Diplomacy concepts are topics; cooperation domains too once the statement is diplomatic."""
+        concepts = [e for e in self.a.entities if e.kind == CONCEPT]
+        diplomatic = bool(self.reading.facts) or any(
+            self.lexicon.entity_is_a(e.iri, CDO.DiplomacyConcept) for e in concepts)
+        for entity in concepts:
+            if diplomatic or not self.lexicon.entity_is_a(entity.iri, CDO.CooperationDomain):
+                self.reading.topics.append(entity.iri)
+        self.reading.topics = list(dict.fromkeys(self.reading.topics))
+

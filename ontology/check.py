@@ -1,0 +1,235 @@
+"""Check the ontology: labels and definitions, the OWL 2 DL profile (OWL API) and reasoning (HermiT)."""
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import owlready2
+from rdflib import Graph, Literal, URIRef
+
+from ontology import ONTOLOGY_DIR
+from ontology.catalog import DocumentError, import_closure, ontology_iris
+from ontology.namespaces import CDC, CDO, OWL, RDF, RDFS, SKOS, bind_prefixes
+
+HERMIT_JAR = Path(owlready2.__file__).parent / "hermit" / "HermiT.jar"
+PROFILE_CHECKER = ONTOLOGY_DIR / "tools" / "DLProfileCheck.java"
+CDO_BASE = str(CDO.uri)
+DECLARATION_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
+CONCEPT_TYPES = (CDO.DiplomacyConcept, CDO.CooperationDomain)
+
+
+@dataclass
+class Report:
+    """The outcome of a check: the problems found and counts of what was checked."""
+
+    problems: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+
+
+def check(paths):
+    """Check the ontology documents at `paths` (with their imports) and return a Report."""
+    report = Report()
+    try:
+        documents = import_closure(paths)
+    except DocumentError as error:
+        report.problems.append(str(error))
+        return report
+    merged = bind_prefixes(Graph())
+    for graph in documents.values():
+        merged += graph
+    own = own_namespaces(documents.values())
+    report.problems += label_problems(merged, own)
+    report.counts = counts(merged, own)
+    if shutil.which("java") is None:
+        report.problems.append("java not found: the OWL 2 DL check and HermiT need a Java runtime (Debian: default-jdk-headless)")
+        return report
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the two Java runs overlap: the check takes half the time
+        profile = pool.submit(profile_problems, paths, documents)
+        reasoning = reasoner_problems(merged)
+        report.problems += profile.result() + reasoning
+    return report
+
+
+def own_namespaces(graphs):
+    """Return the namespaces whose terms must be labelled: cdo, cdc and those of the checked ontologies."""
+    namespaces = {CDO_BASE, str(CDC)}
+    for graph in graphs:
+        for iri in graph.subjects(RDF.type, OWL.Ontology):
+            namespaces |= {str(iri) + "#", str(iri) + "/"}
+    return tuple(namespaces)
+
+
+def is_own(term, own):
+    """Tell whether `term` is an IRI in one of the project's own namespaces."""
+    return isinstance(term, URIRef) and str(term).startswith(own)
+
+
+def label_problems(graph, own):
+    """List terms lacking an en+fa label or an en definition, and own IRIs used but never declared."""
+    problems = []
+    declared = {s for kind in DECLARATION_TYPES for s in graph.subjects(RDF.type, kind) if is_own(s, own)}
+    concepts = {s for kind in (SKOS.Concept, SKOS.ConceptScheme, *CONCEPT_TYPES) for s in graph.subjects(RDF.type, kind)}
+    for term in sorted(declared - concepts):
+        problems += missing_languages(graph, term, RDFS.label, "rdfs:label")
+        problems += missing_languages(graph, term, SKOS.definition, "skos:definition", languages=("en",))
+    for concept in sorted(concepts):
+        problems += missing_languages(graph, concept, SKOS.prefLabel, "skos:prefLabel", exactly_one=True)
+        problems += missing_languages(graph, concept, SKOS.definition, "skos:definition", languages=("en",))
+        if (concept, RDF.type, SKOS.ConceptScheme) not in graph:
+            problems += concept_problems(graph, concept)
+    used = {t for triple in graph for t in triple if is_own(t, own)} - declared - concepts
+    used -= {URIRef(iri) for iri in ontology_iris(graph)}
+    problems += [f"{name(graph, term)}: used but never declared (typo, or a missing declaration?)" for term in sorted(used)]
+    return problems
+
+
+def missing_languages(graph, term, predicate, shown, languages=("en", "fa"), exactly_one=False):
+    """List the languages in which `term` lacks a `predicate` value (or has more than one)."""
+    problems = []
+    for language in languages:
+        values = [v for v in graph.objects(term, predicate) if isinstance(v, Literal) and v.language == language]
+        if not values:
+            problems.append(f"{name(graph, term)}: no {shown} @{language}")
+        elif exactly_one and len(values) > 1:
+            problems.append(f"{name(graph, term)}: {len(values)} {shown} @{language}, expected exactly one")
+        elif language == "fa" and not any(is_persian(v) for v in values):
+            problems.append(f"{name(graph, term)}: {shown} @fa is not in Persian script")
+    return problems
+
+
+def concept_problems(graph, concept):
+    """List SKOS problems of a concept: scheme membership, typing, broader/narrower asymmetry."""
+    problems = []
+    schemes = list(graph.objects(concept, SKOS.inScheme))
+    if len(schemes) != 1:
+        problems.append(f"{name(graph, concept)}: in {len(schemes)} concept schemes, expected exactly one")
+    if not any((concept, RDF.type, kind) in graph for kind in CONCEPT_TYPES):
+        problems.append(f"{name(graph, concept)}: typed neither cdo:DiplomacyConcept nor cdo:CooperationDomain")
+    for broader in graph.objects(concept, SKOS.broader):
+        if (broader, SKOS.narrower, concept) not in graph:
+            problems.append(f"{name(graph, concept)}: skos:broader {name(graph, broader)} lacks the skos:narrower back")
+    for narrower in graph.objects(concept, SKOS.narrower):
+        if (narrower, SKOS.broader, concept) not in graph:
+            problems.append(f"{name(graph, concept)}: skos:narrower {name(graph, narrower)} lacks the skos:broader back")
+    return problems
+
+
+def is_persian(literal):
+    """Tell whether a literal contains Arabic-script letters."""
+    return any("\u0600" <= char <= "\u06ff" for char in str(literal))
+
+
+def name(graph, term):
+    """Return a term's prefixed name when a prefix is bound, else its full IRI."""
+    try:
+        return graph.namespace_manager.normalizeUri(term)
+    except Exception:  # rdflib cannot shorten every IRI; the full form is then the readable one
+        return f"<{term}>"
+
+
+def profile_problems(paths, documents):
+    """List OWL 2 DL profile violations and RDF triples the OWL API could not map to axioms."""
+    checker = compiled_profile_checker()
+    if isinstance(checker, str):
+        return [checker]
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="cdkg-dl-") as workdir:
+        local = {}  # the OWL API reads N-Triples written by rdflib, so both tools see the same triples
+        mappings = []
+        for index, (path, graph) in enumerate(documents.items()):
+            copy = Path(workdir) / f"{index}-{path.stem}.nt"
+            write_declarations_first(graph, copy)
+            local[path] = copy
+            mappings += [f"{iri}={copy}" for iri in ontology_iris(graph)]
+        for path in paths:
+            document = local[Path(path).resolve()]
+            result = subprocess.run(
+                ["java", "-cp", f"{HERMIT_JAR}{os.pathsep}{checker}", "DLProfileCheck", str(document), *mappings],
+                capture_output=True, text=True, check=False,
+            )
+            lines = [line.replace("\t", ": ", 1) for line in result.stdout.splitlines() if line.strip()]
+            problems += [f"OWL 2 DL ({Path(path).name}): {line}" for line in lines]
+            if result.returncode not in (0, 1) and not result.stdout.strip():
+                problems.append(f"OWL 2 DL ({Path(path).name}): checker failed: {result.stderr.strip()[-500:]}")
+    return problems
+
+
+def write_declarations_first(graph, path):
+    """Write `graph` as N-Triples with rdf:type triples first: OWL API 3 leaves an annotation unparsed if it
+    meets the annotation before the property's declaration."""
+    declarations, rest = Graph(), Graph()
+    for triple in graph:
+        (declarations if triple[1] == RDF.type else rest).add(triple)
+    with open(path, "wb") as out:
+        for part in (declarations, rest):
+            out.write(part.serialize(format="nt", encoding="utf-8"))
+
+
+def compiled_profile_checker():
+    """Return the directory of the compiled profile checker, compiling it on first use, or an error text."""
+    source = PROFILE_CHECKER.read_bytes()
+    digest = hashlib.sha256(source + HERMIT_JAR.name.encode() + str(HERMIT_JAR.stat().st_size).encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("CDKG_CACHE_DIR", Path.home() / ".cache" / "citydiplomacy-kg"))
+    target = cache / f"dlprofile-{digest}"
+    if (target / "DLProfileCheck.class").exists():
+        return target
+    if shutil.which("javac") is None:
+        return "OWL 2 DL: javac not found; install a JDK (Debian: apt-get install default-jdk-headless)"
+    cache.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="dlprofile-", dir=cache))
+    result = subprocess.run(
+        ["javac", "-nowarn", "-encoding", "UTF-8", "-cp", str(HERMIT_JAR), "-d", str(staging), str(PROFILE_CHECKER)],
+        capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        return f"OWL 2 DL: cannot compile {PROFILE_CHECKER.name}: {result.stderr.strip()}"
+    try:
+        staging.rename(target)  # atomic: a concurrent run either sees the whole directory or none
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)  # another run won the race; its copy is identical
+    return target
+
+
+def reasoner_problems(graph):
+    """Load the ontology into owlready2, run HermiT, and list inconsistency and unsatisfiable classes."""
+    world = owlready2.World()
+    with tempfile.TemporaryDirectory(prefix="cdkg-hermit-") as workdir:
+        document = Path(workdir) / "ontology.nt"
+        without_imports = Graph()
+        without_imports += graph  # imports are already merged in; owlready2 must not try to fetch them
+        without_imports.remove((None, OWL.imports, None))
+        without_imports.serialize(document, format="nt", encoding="utf-8")
+        world.get_ontology(document.as_uri()).load()
+        try:
+            owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+        except owlready2.OwlReadyInconsistentOntologyError:
+            return ["HermiT: the ontology is inconsistent (some individual cannot exist as described)"]
+        except owlready2.OwlReadyJavaError as error:
+            return [f"HermiT: reasoner failed: {java_exception(str(error))}"]
+        unsatisfiable = sorted(URIRef(cls.iri) for cls in world.inconsistent_classes() if cls is not owlready2.Nothing)
+        return [f"HermiT: unsatisfiable class {name(graph, cls)}" for cls in unsatisfiable]
+
+
+def counts(graph, own):
+    """Count the own classes, properties, individuals and concepts of a graph."""
+    def count(kind):
+        return sum(1 for s in set(graph.subjects(RDF.type, kind)) if is_own(s, own))
+    return {
+        "classes": count(OWL.Class),
+        "object properties": count(OWL.ObjectProperty),
+        "datatype properties": count(OWL.DatatypeProperty),
+        "annotation properties": count(OWL.AnnotationProperty),
+        "concepts": count(SKOS.Concept),
+        "concept schemes": count(SKOS.ConceptScheme),
+    }
+
+
+def java_exception(output):
+    """Return the exception line of a Java error output, without the stack trace."""
+    lines = [line.strip() for line in output.splitlines() if "Exception" in line]
+    return lines[0].split(": ", 1)[-1] if lines else output.strip()[-500:]

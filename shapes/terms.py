@@ -1,0 +1,26 @@
+"""Convert between Oxigraph and rdflib terms, and read RDF files fast with Oxigraph's parsers."""
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+
+from ontology.namespaces import XSD
+
+
+def rdflib_term(term):
+    """Return the rdflib term of an Oxigraph term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype.value == str(XSD.string):
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def read_triples(path, predicates=None):
+    """Yield the triples of an RDF file (only those with the given predicates) as rdflib terms, parsed by Oxigraph."""
+    wanted = None if predicates is None else {ox.NamedNode(str(p)) for p in predicates}
+    for quad in ox.parse(path=str(path)):
+        if wanted is None or quad.predicate in wanted:
+            yield rdflib_term(quad.subject), rdflib_term(quad.predicate), rdflib_term(quad.object)

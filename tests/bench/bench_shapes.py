@@ -1,0 +1,143 @@
+"""Benchmark the SHACL gate against the mapping it follows, on the synthetic corpus.
+
+    .venv/bin/python tests/bench/bench_shapes.py [--statements 100000] [--sample 300] [--workers 2]
+
+Maps N synthetic statements with the real pipeline (timed: the baseline), then validates them:
+- compiled: the gate's default engine, SPARQL per shape over batches of named graphs in Oxigraph
+  (one process, then --workers processes);
+- pyshacl per statement, on the same data graph (statement + precomputed context), no inference;
+- pyshacl per statement with inference="rdfs" and the ontology as ont_graph (no precomputed context);
+- pyshacl per batch (statement graphs merged into one data graph, results mapped back by focus node);
+- pyshacl on one whole merged graph.
+pyshacl runs on a sample (it is too slow for the whole corpus); rates are statements/s. Target (issue):
+validation adds no more than the mapping costs, i.e. validation time <= mapping time on 100k statements.
+"""
+import argparse
+import random
+import sys
+import time
+from itertools import islice
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT))
+
+from pyshacl import validate  # noqa: E402  (after the path set-up, so the script runs from anywhere)
+from rdflib import Graph  # noqa: E402
+
+from kg.corpus import PUBLISHERS, Vocabulary, statements  # noqa: E402
+from kg.gazetteer import load_reference_store  # noqa: E402
+from mappings.pipeline import Pipeline  # noqa: E402
+from mappings.record import SourceRecord  # noqa: E402
+from ontology import ontology_graph  # noqa: E402
+from shapes.gate import Gate, pyshacl_results  # noqa: E402
+
+CHUNK = 10_000  # statements mapped then validated at a time, as the build streams them
+
+
+def records(count, seed=7):
+    """Yield synthetic source records (with URL and publisher, as the JSON Lines corpus has)."""
+    vocabulary = Vocabulary.from_graphs(load_reference_store(), ontology_graph())
+    rng = random.Random(seed)
+    for line, text in enumerate(statements(vocabulary, count, seed), start=1):
+        yield SourceRecord(text=text, line=line, source_file="synthetic.jsonl",
+                           source_url=f"https://news.example/{seed}/{line}", publisher=rng.choice(PUBLISHERS))
+
+
+def timed(function, *args, **kwargs):
+    """Return (result, seconds) of a call."""
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def map_and_gate(pipeline, gates, count):
+    """Map count statements chunk by chunk and validate each chunk with each gate; return times and a sample."""
+    map_seconds, gate_seconds = 0.0, {name: 0.0 for name in gates}
+    triples = violations = 0
+    sample = []
+    source = records(count)
+    while chunk := list(islice(source, CHUNK)):
+        results, seconds = timed(lambda: [pipeline.extract(record) for record in chunk])
+        map_seconds += seconds
+        items = [(result.graph, result.triples) for result in results]
+        triples += sum(len(t) for _, t in items)
+        for name, (gate, workers) in gates.items():
+            verdicts, seconds = timed(gate.check, items, workers=workers)
+            gate_seconds[name] += seconds
+            if name == "compiled":
+                violations += sum(not v.conforms for v in verdicts)
+        if len(sample) < 5000:
+            sample += items[:5000 - len(sample)]
+    return map_seconds, gate_seconds, triples, violations, sample
+
+
+def pyshacl_per_statement(gate, items):
+    """Return seconds to validate each item with pyshacl on its precomputed data graph."""
+    return timed(lambda: [validate(gate.data_graph(t), shacl_graph=gate.shapes, inference="none")
+                          for _, t in items])[1]
+
+
+def pyshacl_rdfs(gate, items, ontology):
+    """Return seconds to validate each item with pyshacl, RDFS inference and the ontology mixed in."""
+    def one(triples):
+        data = Graph()
+        for triple in triples:
+            data.add(triple)
+        return validate(data, shacl_graph=gate.shapes, ont_graph=ontology, inference="rdfs")
+    return timed(lambda: [one(t) for _, t in items])[1]
+
+
+def pyshacl_merged(gate, items, size):
+    """Return seconds to validate items merged size at a time, results mapped back to graphs by focus node."""
+    def batch(group):
+        data = Graph()
+        owner = {}
+        for graph, triples in group:
+            for triple in triples + gate.context.extend(triples):
+                data.add(triple)
+            owner.update((s, graph) for s, _, _ in triples)
+        _, report, _ = validate(data, shacl_graph=gate.shapes, inference="none")
+        return [(owner.get(r.focus), r) for r in pyshacl_results(report)]
+    return timed(lambda: [batch(items[i:i + size]) for i in range(0, len(items), size)])[1]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--statements", type=int, default=100_000)
+    parser.add_argument("--sample", type=int, default=300, help="statements for the pyshacl measurements")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    pipeline, load_seconds = timed(Pipeline.load)
+    gate, gate_load = timed(Gate.load, extra_context=pipeline.activity_triples())
+    print(f"load: pipeline {load_seconds:.1f} s, gate (shapes + ontology + reference context) {gate_load:.1f} s; "
+          f"{len(gate.checks)} compiled checks")
+    gates = {"compiled": (gate, 1), f"compiled x{args.workers} processes": (gate, args.workers)}
+    map_seconds, gate_seconds, triples, violations, sample = map_and_gate(pipeline, gates, args.statements)
+    n = args.statements
+    map_rate = n / map_seconds
+    print(f"\n{n:,} statements, {triples:,} triples ({triples / n:.0f}/statement), "
+          f"{violations:,} statements with violations")
+    print(f"{'approach':52} {'statements/s':>12} {'validate/map time':>18}")
+    print(f"{'mapping (baseline)':52} {map_rate:12,.0f} {'':>18}")
+    for name, seconds in gate_seconds.items():
+        print(f"{name + ' (batches of %d)' % gate.batch_size:52} {n / seconds:12,.0f} {seconds / map_seconds:18.2f}")
+
+    ontology = ontology_graph()
+    small = sample[:args.sample]
+    measurements = [
+        ("pyshacl per statement, precomputed context", len(small), pyshacl_per_statement(gate, small)),
+        ("pyshacl per statement, inference=rdfs + ont_graph", len(small[:100]),
+         pyshacl_rdfs(gate, small[:100], ontology)),
+        ("pyshacl per batch of 500 merged graphs", len(sample[:2000]), pyshacl_merged(gate, sample[:2000], 500)),
+        ("pyshacl whole merged graph", len(sample[:2000]), pyshacl_merged(gate, sample[:2000], 2000)),
+    ]
+    for name, count, seconds in measurements:
+        rate = count / seconds
+        print(f"{name + ' (%d)' % count:52} {rate:12,.0f} {map_rate / rate:18.2f}")
+    print("\nvalidate/map time <= 1.00 meets the target (validation adds no more than the mapping costs).")
+
+
+if __name__ == "__main__":
+    main()

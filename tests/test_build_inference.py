@@ -1,0 +1,71 @@
+"""Check that materialisation follows the ontology's axioms, including ones an editor adds."""
+import pytest
+from rdflib import Graph, Literal
+
+from kg.inference import Entailment, Materializer
+from ontology import ontology_graph
+from ontology.namespaces import CDO, DBO, ID, ORG, OWL, PROV, RDF, RDFS, SDO, WDT
+
+SHIRAZ, NOVI_SAD, FARS, IRAN = ID["place/shiraz"], ID["place/novi-sad"], ID["place/fars"], ID["place/iran"]
+MUNICIPALITY = ID["org/shiraz-municipality"]
+MOU = ID["statement/0123456789abcdef/agreement-1"]
+
+
+@pytest.fixture(scope="module")
+def ontology():
+    return ontology_graph()
+
+
+def materialise(ontology, triples, asserted=()):
+    """Return what the triples entail beyond the asserted set."""
+    materializer = Materializer(Entailment(ontology))
+    materializer.add(triples)
+    known = set(triples) | set(asserted)
+    return materializer.result(lambda triple: triple in known)
+
+
+def test_superclass_types_follow_the_subclass_closure_to_external_classes(ontology):
+    entailed = materialise(ontology, [(MOU, RDF.type, CDO.MemorandumOfUnderstanding),
+                                      (MUNICIPALITY, RDF.type, CDO.Municipality)])
+    assert (MOU, RDF.type, CDO.CooperationInstrument) in entailed
+    assert (MUNICIPALITY, RDF.type, CDO.GovernmentOrganization) in entailed
+    assert (MUNICIPALITY, RDF.type, CDO.Organization) in entailed
+    assert (MUNICIPALITY, RDF.type, ORG.FormalOrganization) in entailed
+    assert (MOU, RDF.type, CDO.MemorandumOfUnderstanding) not in entailed  # asserted, so not repeated
+
+
+def test_symmetric_inverse_and_super_properties(ontology):
+    entailed = materialise(ontology, [(SHIRAZ, CDO.twinnedWith, NOVI_SAD), (MOU, CDO.party, MUNICIPALITY),
+                                      (MUNICIPALITY, CDO.governs, SHIRAZ)])
+    assert (NOVI_SAD, CDO.twinnedWith, SHIRAZ) in entailed
+    assert (SHIRAZ, WDT.P190, NOVI_SAD) in entailed and (NOVI_SAD, DBO.twinCity, SHIRAZ) in entailed
+    assert (MUNICIPALITY, CDO.partyTo, MOU) in entailed
+    assert (SHIRAZ, CDO.governedBy, MUNICIPALITY) in entailed
+
+
+def test_transitive_chains_and_their_super_properties(ontology):
+    entailed = materialise(ontology, [(SHIRAZ, CDO.locatedIn, FARS), (FARS, CDO.locatedIn, IRAN)])
+    assert (SHIRAZ, CDO.locatedIn, IRAN) in entailed
+    assert (SHIRAZ, SDO.containedInPlace, IRAN) in entailed
+    assert (IRAN, CDO.locatedIn, SHIRAZ) not in entailed
+
+
+def test_literals_never_become_subjects(ontology):
+    extended = Graph() + ontology
+    extended.add((CDO.originalText, OWL.inverseOf, CDO.normalizedText))
+    entailed = materialise(extended, [(MOU, CDO.originalText, Literal("متن", lang="fa"))])
+    assert entailed == set()
+
+
+def test_a_class_an_editor_adds_flows_through_without_code_changes(ontology):
+    extended = Graph() + ontology
+    friendship_pact = ID["test/FriendshipPact"]
+    extended.add((friendship_pact, RDFS.subClassOf, CDO.SisterCityAgreement))
+    entailed = materialise(extended, [(MOU, RDF.type, friendship_pact)])
+    assert {(MOU, RDF.type, CDO.SisterCityAgreement), (MOU, RDF.type, CDO.CooperationInstrument)} <= entailed
+
+
+def test_statements_are_provenance_entities(ontology):
+    statement = ID["statement/0123456789abcdef"]
+    entailed = materialise(ontology, [(statement, RDF.type, CDO.Statement)])
+    assert (statement, RDF.type, PROV.Entity) in entailed

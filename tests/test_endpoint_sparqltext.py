@@ -1,0 +1,39 @@
+"""The lexical reading of SPARQL text the protocol relies on: query form, FROM, SERVICE targets, updates."""
+import pytest
+
+from endpoint.sparqltext import first_keyword, has_dataset_clause, is_update, service_targets
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("SELECT * FROM <http://g> WHERE { ?s ?p ?o }", True),
+    ("select * from named <http://g> where { graph ?g { ?s ?p ?o } }", True),
+    ("SELECT ?from WHERE { ?from <http://e/from> 'FROM' }", False),
+    ("SELECT * WHERE { ?s <http://e/FROM> ?o } # FROM <http://g>", False),
+    ('SELECT * WHERE { ?s ?p """a\nFROM <x>""" }', False),
+    ("PREFIX from: <http://e/> SELECT * WHERE { ?s from:x ?o }", False),
+])
+def test_dataset_clause_is_found_outside_strings_iris_and_comments(text, expected):
+    assert has_dataset_clause(text) is expected
+
+
+@pytest.mark.parametrize("text, form", [
+    ("PREFIX : <http://e/> BASE <http://b/> # a comment\nconstruct where { ?s ?p ?o }", "CONSTRUCT"),
+    ("  ASK {}", "ASK"),
+    ("PREFIX cdr: <http://e/> DESCRIBE cdr:x", "DESCRIBE"),
+])
+def test_query_form(text, form):
+    assert first_keyword(text) == form and not is_update(text)
+
+
+@pytest.mark.parametrize("text", [
+    "INSERT DATA { <a> <b> <c> }", "PREFIX e: <http://e/>\nDELETE WHERE { ?s ?p ?o }", "LOAD <file:///etc/passwd>",
+    "CLEAR ALL", "drop graph <http://g>", "WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+])
+def test_updates_are_recognised(text):
+    assert is_update(text)
+
+
+def test_service_targets():
+    text = ("SELECT * WHERE { SERVICE <http://a/sparql> { ?s ?p ?o } SERVICE SILENT <http://b/sparql> { } "
+            "SERVICE ?endpoint { } FILTER(?o != 'SERVICE <http://c/>') }")
+    assert service_targets(text) == ["http://a/sparql", "http://b/sparql", "?endpoint"]

@@ -1,0 +1,207 @@
+"""Outbound federation: SERVICE in queries sent to our endpoint reaches only allowlisted endpoints.
+
+The pure check (`endpoint.federation.refusal`) is tested on query texts; the whole path with real servers on
+loopback: our endpoint with a second instance allowlisted as the remote, a listener that is not allowlisted
+(it must see no connection at all), and an allowlisted listener that never answers (the call's own timeout).
+"""
+import re
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from endpoint.federation import is_public, names_host_literally, refusal, service_clauses
+from ontology.namespaces import WD
+from tests.federation.data import KG_FIXTURE, WIKIDATA_FIXTURE, expected_rows, json_rows
+from tests.federation.endpoint import Endpoint, make_kg_dir
+from tests.federation.trap import SilentListener
+
+README = Path(__file__).resolve().parent.parent / "docs" / "readme-federation.md"
+WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
+SPARQL_JSON = "application/sparql-results+json"
+ALLOWED = "http://127.0.0.1:1/sparql"
+
+
+def readme_query(marker):
+    """Return the text of the README's ```sparql block whose first line names the marker."""
+    for block in re.findall(r"```sparql\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL):
+        if block.splitlines()[0].startswith(f"# {marker}:"):
+            return block
+    raise AssertionError(f"no sparql block '# {marker}:' in {README}")
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { ?s ?p ?o }",
+    "SELECT * WHERE { ?s ?p 'SERVICE <http://10.0.0.1/> { }' }  # SERVICE <http://10.0.0.1/> {",
+    f"SELECT * WHERE {{ SERVICE <{ALLOWED}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ SERVICE SILENT <{ALLOWED}> {{ ?s ?p ?o }} }}",
+    "PREFIX x: <http://127.0.0.1:1/> SELECT * WHERE { service x:sparql { ?s ?p ?o } }",
+    "BASE <http://127.0.0.1:1/> SELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }",
+])
+def test_allowed_or_no_service(query):
+    """Queries without SERVICE, or naming only the allowlisted endpoint (however spelled), pass the check."""
+    assert refusal(query, [ALLOWED]) is None
+
+
+@pytest.mark.parametrize("query,reason", [
+    ("SELECT * WHERE { SERVICE <http://10.0.0.1/sparql> { ?s ?p ?o } }", "<http://10.0.0.1/sparql> is not allowed"),
+    ("SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }", "variable endpoint"),
+    (f"SELECT * WHERE {{ SERVICE <{ALLOWED}> {{ SERVICE <http://169.254.169.254/> {{ ?s ?p ?o }} }} }}",
+     "<http://169.254.169.254/> is not allowed"),
+    ("PREFIX x: <http://10.0.0.1/> SELECT * WHERE { SERVICE x:sparql { ?s ?p ?o } }", "<http://10.0.0.1/sparql>"),
+    ("BASE <http://10.0.0.1/> SELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }", "<http://10.0.0.1/sparql>"),
+    (r"SELECT * WHERE { SERVICE <http://127.0.0.1:1/sp\u0061rql> { ?s ?p ?o } }", "codepoint escapes"),
+    ("SELECT * WHERE { ?s a ?o.SERVICE <file:///etc/passwd> { ?s ?p ?o } }", "<file:///etc/passwd> is not allowed"),
+])
+def test_refused_service(query, reason):
+    """Each way of naming a non-allowlisted endpoint is refused with a reason naming it."""
+    refused = refusal(query, [ALLOWED])
+    assert refused is not None and reason in refused.message
+
+
+def test_allowlisted_file_iri_is_still_refused():
+    """Only HTTP endpoints are queried, even when a file: IRI is allowlisted."""
+    refused = refusal("SELECT * WHERE { SERVICE <file:///data.ttl> { ?s ?p ?o } }", ["file:///data.ttl"])
+    assert refused is not None and "only http and https" in refused.message
+
+
+def test_service_clause_text_is_read_exactly():
+    """The clause's pattern keeps nested groups and braces in strings, and SILENT is seen."""
+    query = f'SELECT * WHERE {{ ?a ?b ?c . SERVICE SILENT <{ALLOWED}> {{ ?s ?p "}}" {{ ?x ?y ?z }} }} }}'
+    [clause] = service_clauses(query)
+    assert clause.silent and clause.target == ALLOWED
+    assert clause.pattern.strip() == '?s ?p "}" { ?x ?y ?z }'
+    assert query[clause.start:clause.end].startswith("SERVICE") and query[clause.end:].strip() == "}"
+
+
+@pytest.mark.parametrize("address,public", [
+    ("127.0.0.1", False), ("10.1.2.3", False), ("192.168.0.1", False), ("172.16.5.4", False),
+    ("169.254.169.254", False), ("::1", False), ("fd00::1", False), ("0.0.0.0", False), ("8.8.8.8", True),
+])
+def test_only_global_addresses_are_public(address, public):
+    """Loopback, private, link-local and unspecified addresses are not public."""
+    assert is_public(address) is public
+
+
+def test_ip_literals_and_localhost_are_named_on_purpose():
+    """An allowlist entry naming an IP literal or localhost means it; other names are resolved and checked."""
+    assert names_host_literally("127.0.0.1") and names_host_literally("::1") and names_host_literally("localhost")
+    assert not names_host_literally("query.wikidata.org")
+
+
+@pytest.fixture(scope="module")
+def wikidata_endpoint(tmp_path_factory):
+    """Serve the Wikidata-shaped fixture with a second instance of our endpoint."""
+    work = tmp_path_factory.mktemp("wikidata-endpoint")
+    endpoint = Endpoint(make_kg_dir(work / "kg", [WIKIDATA_FIXTURE]), work / "server.log")
+    yield endpoint
+    endpoint.stop()
+
+
+@pytest.fixture(scope="module")
+def refused_listener():
+    """A loopback listener that is NOT allowlisted: it must never be connected to."""
+    listener = SilentListener()
+    yield listener
+    listener.close()
+
+
+@pytest.fixture(scope="module")
+def hanging_listener():
+    """An allowlisted loopback listener that accepts and never answers."""
+    listener = SilentListener()
+    yield listener
+    listener.close()
+
+
+@pytest.fixture(scope="module")
+def kg_endpoint(tmp_path_factory, wikidata_endpoint, hanging_listener):
+    """Serve the KG fixture with the second instance, the hanging listener and Wikidata (mirrored) allowlisted."""
+    work = tmp_path_factory.mktemp("kg-endpoint")
+    settings = {
+        "SERVICE_ALLOWLIST": [wikidata_endpoint.sparql_url, hanging_listener.url, WIKIDATA_SPARQL],
+        "SERVICE_MIRRORS": {WIKIDATA_SPARQL: wikidata_endpoint.sparql_url},
+        "SERVICE_TIMEOUT": 1,
+    }
+    endpoint = Endpoint(make_kg_dir(work / "kg", [KG_FIXTURE]), work / "server.log", settings=settings)
+    yield endpoint
+    endpoint.stop()
+
+
+def ask(endpoint, query):
+    """Send a query by form POST asking for SPARQL JSON; return the response."""
+    return requests.post(endpoint.sparql_url, data={"query": query}, headers={"Accept": SPARQL_JSON}, timeout=30)
+
+
+COUNTRY_POPULATIONS = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX wdt: <http://www.wikidata.org/prop/direct/>
+SELECT ?country ?population WHERE {
+  ?country owl:sameAs ?item .
+  SERVICE <%s> { ?item wdt:P1082 ?population }
+}"""
+
+
+def test_service_to_an_allowlisted_instance_joins_its_solutions(kg_endpoint, wikidata_endpoint):
+    """SERVICE to a second instance of our endpoint joins its solutions with the local ones."""
+    response = ask(kg_endpoint, COUNTRY_POPULATIONS % wikidata_endpoint.sparql_url)
+    assert response.status_code == 200, response.text
+    rows = json_rows(response.json()["results"]["bindings"], ["country", "population"])
+    local = COUNTRY_POPULATIONS.replace("SERVICE <%s> ", "")
+    assert rows == expected_rows(local, KG_FIXTURE, WIKIDATA_FIXTURE) and len(rows) == 3
+
+
+def test_readme_wikidata_join_runs_against_the_stand_in(kg_endpoint):
+    """The README's Wikidata query, as written, joins the KG with the (mirrored) Wikidata stand-in."""
+    query = readme_query("wikidata-join")
+    assert f"SERVICE <{WIKIDATA_SPARQL}>" in query
+    response = ask(kg_endpoint, query)
+    assert response.status_code == 200, response.text
+    variables = response.json()["head"]["vars"]
+    rows = json_rows(response.json()["results"]["bindings"], variables)
+    local = re.sub(r"SERVICE <[^>]+>\s*\{(.*?)\}", r"\1", query, flags=re.DOTALL)
+    assert rows == expected_rows(local, KG_FIXTURE, WIKIDATA_FIXTURE)
+    assert {row[0] for row in rows} == {row[0] for row in expected_rows(local, KG_FIXTURE, WIKIDATA_FIXTURE)}
+    assert {str(row[variables.index("partner")]) for row in rows} == {
+        "https://w3id.org/citydiplomacy/id/place/novi-sad", "https://w3id.org/citydiplomacy/id/place/doha"}
+    assert all(str(row[variables.index("population")]) for row in rows)
+
+
+def test_service_outside_the_allowlist_is_refused_before_connecting(kg_endpoint, refused_listener):
+    """A SERVICE to a listening but non-allowlisted address is a 400 naming it, and no connection is made."""
+    response = ask(kg_endpoint, f"SELECT * WHERE {{ SERVICE <{refused_listener.url}> {{ ?s ?p ?o }} }}")
+    assert response.status_code == 400 and refused_listener.url in response.text
+    time.sleep(0.2)
+    assert refused_listener.connections == []
+
+
+@pytest.mark.parametrize("target", ["http://10.0.0.1/sparql", "http://169.254.169.254/latest/meta-data/",
+                                    "file:///etc/passwd", str(WD)])
+def test_private_metadata_and_file_targets_are_refused(kg_endpoint, target):
+    """Private addresses, cloud metadata, files and non-endpoints are refused with a 400 (nothing is sent)."""
+    response = ask(kg_endpoint, f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}")
+    assert response.status_code == 400 and target in response.text
+
+
+def test_service_with_a_variable_endpoint_is_refused(kg_endpoint):
+    """SERVICE ?x cannot be checked beforehand and is refused."""
+    response = ask(kg_endpoint, "SELECT * WHERE { VALUES ?x { <http://10.0.0.1/> } SERVICE ?x { ?s ?p ?o } }")
+    assert response.status_code == 400 and "variable endpoint" in response.text
+
+
+def test_a_hanging_service_times_out_on_its_own_clock(kg_endpoint, hanging_listener):
+    """An allowlisted endpoint that never answers fails the query with 504 after SERVICE_TIMEOUT."""
+    start = time.monotonic()
+    response = ask(kg_endpoint, f"SELECT * WHERE {{ SERVICE <{hanging_listener.url}> {{ ?s ?p ?o }} }}")
+    elapsed = time.monotonic() - start
+    assert response.status_code == 504 and "did not answer within 1" in response.text
+    assert elapsed < 10
+
+
+def test_silent_service_failure_leaves_the_rest_of_the_query(kg_endpoint, hanging_listener):
+    """SERVICE SILENT that times out contributes the empty solution: the local part still answers."""
+    query = ("SELECT ?country WHERE { ?country <http://www.w3.org/2002/07/owl#sameAs> ?item "
+             f"SERVICE SILENT <{hanging_listener.url}> {{ ?item ?p ?o }} }}")
+    response = ask(kg_endpoint, query)
+    assert response.status_code == 200, response.text
+    assert len(response.json()["results"]["bindings"]) == 3

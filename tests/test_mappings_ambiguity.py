@@ -1,0 +1,53 @@
+"""Place names that are also words read as places only with a context cue; both readings are tested."""
+import pytest
+
+from mappings.pipeline import default_pipeline
+from mappings.record import SourceRecord
+from ontology.namespaces import CDO, ID, RDF
+
+
+def mentions(text):
+    """Return the places, organisations and posts a statement mentions."""
+    triples = default_pipeline().extract(SourceRecord(text, 1, "test")).triples
+    return {o for s, p, o in triples if p == CDO.mentions}
+
+
+@pytest.mark.parametrize("place, as_place, as_word", [
+    ("dushanbe", "هیئتی از شهر دوشنبه پایتخت تاجیکستان به مشهد آمد.",
+     "جلسه شورای شهر روز دوشنبه برگزار شد."),
+    ("dushanbe", "تفاهم‌نامه همکاری بین مشهد و دوشنبه امضا شد.",
+     "دوشنبه هفته آینده تعطیل است."),
+    ("dushanbe", "شهرداری دوشنبه و شهرداری مشهد همکاری می‌کنند.",
+     "کلاس‌ها از دوشنبه آغاز می‌شود."),
+    ("van", "هیئتی از شهر وان ترکیه برای همکاری به تبریز سفر کرد.",
+     "مصرف آب در حمام و وان منازل افزایش یافته است."),
+    ("van", "تبریز و وان در حوزه گردشگری همکاری دارند.",
+     "این وان جدید نصب شد."),
+    ("bam", "شهردار بم گفت: بازسازی ادامه دارد.",
+     "مردم از بم و کوچه‌های تاریک شکایت دارند."),
+    ("nur", "شهرهای نور و آمل در حوزه گردشگری همکاری دارند.",
+     "دوربین‌های جدید در خیابان نور نصب شد."),
+    ("qatar", "سفیر ایران در قطر با شهردار شیراز دیدار کرد.",
+     "قطر این لوله دو متر است."),
+])
+def test_both_readings(place, as_place, as_word):
+    assert ID[f"place/{place}"] in mentions(as_place)
+    assert ID[f"place/{place}"] not in mentions(as_word)
+
+
+def test_jerusalem_needs_a_cue():
+    assert ID["place/jerusalem"] in mentions("شهرهای قدس و دمشق در حوزه فرهنگی همکاری دارند.")
+    assert ID["place/jerusalem"] not in mentions("آستان قدس رضوی موقوفات زیادی دارد.")
+
+
+def test_one_word_split_across_words_is_not_a_place():
+    assert not any("place/" in str(iri) for iri in mentions("او خبر داد و رفت."))
+
+
+def test_adjective_of_a_city_is_not_the_city():
+    assert ID["place/amran"] not in mentions("تمام پروژه‌های عمرانی شهر فعال است.")
+
+
+def test_large_city_needs_no_cue():
+    triples = default_pipeline().extract(SourceRecord("کازان شهری زیباست.", 1, "test")).triples
+    assert (ID["place/kazan"], RDF.type, CDO.City) in triples

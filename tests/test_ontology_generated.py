@@ -1,0 +1,71 @@
+"""The generated forms: RDF/XML in sync with the Turtle sources, and the pyLODE documentation."""
+from html.parser import HTMLParser
+from xml.dom import minidom
+
+import pytest
+from rdflib import Graph
+from rdflib.compare import graph_diff, isomorphic
+
+from ontology import DOCS_DIR, ontology_graph
+from ontology.generate import generate_docs, serialisation_targets
+from ontology.namespaces import CDO, OWL, RDF, SKOS
+
+
+@pytest.mark.parametrize("source, generated", sorted(serialisation_targets().items()))
+def test_rdfxml_is_in_sync_with_its_source(source, generated):
+    expected = Graph().parse(source, format="turtle")
+    actual = Graph().parse(generated, format="xml")
+    if not isomorphic(expected, actual):
+        _, only_source, only_generated = graph_diff(expected, actual)
+        pytest.fail(f"{generated.name} is stale (run `cdkg ontology generate`): "
+                    f"{len(only_source)} triples only in {source.name}, {len(only_generated)} only in {generated.name}")
+
+
+@pytest.mark.parametrize("generated", sorted(serialisation_targets().values()))
+def test_rdfxml_is_marked_as_generated(generated):
+    comments = [node.data for node in minidom.parse(str(generated)).childNodes if node.nodeType == node.COMMENT_NODE]
+    assert any("cdkg ontology generate" in comment and "do not edit" in comment for comment in comments)
+
+
+class DocumentedIris(HTMLParser):
+    """Collect the IRIs an HTML page links to or names as text."""
+
+    def __init__(self):
+        super().__init__()
+        self.iris, self.comments = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        self.iris |= {value for name, value in attrs if name in ("href", "id", "title") and value}
+
+    def handle_data(self, data):
+        self.iris.add(data.strip())
+
+    def handle_comment(self, data):
+        self.comments.append(data)
+
+
+def documented(path):
+    parser = DocumentedIris()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def documented_terms():
+    """Return the IRIs the documentation must cover: every class, status and concept."""
+    graph = ontology_graph()
+    terms = {c for c in graph.subjects(RDF.type, OWL.Class) if c in CDO}
+    terms |= set(graph.subjects(RDF.type, CDO.AgreementStatus)) | set(graph.subjects(RDF.type, SKOS.Concept))
+    return {str(term) for term in terms}
+
+
+def test_docs_generate_and_document_every_class_status_and_concept(tmp_path):
+    page = documented(generate_docs(tmp_path))
+    assert documented_terms() - page.iris == set()
+    assert any("do not edit" in comment for comment in page.comments)
+    assert "شهرداری" in page.iris and "دیپلماسی شهری" in page.iris  # Persian labels shown as text
+
+
+def test_committed_docs_document_every_class_status_and_concept():
+    page = documented(DOCS_DIR / "index.html")
+    assert documented_terms() - page.iris == set(), "run `cdkg ontology docs`"
+
