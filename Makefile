@@ -5,10 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UI_STAMP := endpoint/static/vendor/.installed
+COMUNICA_STAMP := tests/federation/comunica/node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test build serve ui docs ontology clean bench
+.PHONY: run test build serve ui docs ontology clean bench comunica
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,14 +18,21 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # YASGUI comes from the npm registry at build time and is served from our own origin (no CDN at run time).
-$(UI_STAMP): endpoint/ui/package.json
-	cd endpoint/ui && npm install --no-audit --no-fund --loglevel=error
+$(UI_STAMP): endpoint/ui/package.json endpoint/ui/package-lock.json
+	cd endpoint/ui && npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p endpoint/static/vendor
 	cp endpoint/ui/node_modules/@zazuko/yasgui/build/yasgui.min.js endpoint/static/vendor/
 	cp endpoint/ui/node_modules/@zazuko/yasgui/build/yasgui.min.css endpoint/static/vendor/
 	touch $@
 
 ui: $(UI_STAMP)
+
+# Comunica, an independent SPARQL client the federation tests drive, at the versions its lock file pins.
+$(COMUNICA_STAMP): tests/federation/comunica/package.json tests/federation/comunica/package-lock.json
+	cd tests/federation/comunica && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+comunica: $(COMUNICA_STAMP)
 
 # Rebuild only when a source, the ontology, the shapes or the reference data is newer than the store.
 build: $(STAMP)
@@ -33,7 +41,7 @@ build: $(STAMP)
 run: $(STAMP) $(UI_STAMP) build
 	$(BIN)/cdkg serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) $(UI_STAMP)
+test: $(STAMP) $(UI_STAMP) $(COMUNICA_STAMP)
 	$(BIN)/python -m pytest -q -ra
 
 docs: $(STAMP)
@@ -46,4 +54,4 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.run_all
 
 clean:
-	rm -rf $(VENV) kg/store endpoint/static/vendor endpoint/ui/node_modules
+	rm -rf $(VENV) kg/store endpoint/static/vendor endpoint/ui/node_modules tests/federation/comunica/node_modules

@@ -131,8 +131,24 @@ def load_data_file(store, path, graph_iris):
         raise StoreError(f"{path}: {error}") from error
 
 
+def has_default_graph(store):
+    """Tell whether the store's own default graph holds triples."""
+    return next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None
+
+
+def merge_into_default_graph(store):
+    """Write the RDF merge of all named graphs into the default graph (a set: each triple once)."""
+    named = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    store.bulk_extend(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()) for triple in named)
+
+
 class OxigraphBackend:
-    """The embedded pyoxigraph store: read-only on disk, or in memory when extra data files are added."""
+    """The embedded pyoxigraph store: read-only on disk, or in memory when extra data files are added.
+
+    The default graph is the RDF merge of the named graphs, a set. pyoxigraph's union mode is a bag (a triple
+    asserted in two graphs matches twice), so when the build wrote the merge into the store's default graph,
+    queries run there; otherwise the union mode is used and such triples repeat.
+    """
 
     name = "oxigraph"
 
@@ -145,8 +161,12 @@ class OxigraphBackend:
             self.store.bulk_extend(disk_store.quads_for_pattern(None, None, None, None))
             for path in data_files:
                 load_data_file(self.store, path, data_graph_iris or {})
+            self.store.clear_graph(ox.DefaultGraph())
+            if not writable:  # a merge would go stale after a write to a named graph
+                merge_into_default_graph(self.store)
         else:
             self.store = disk_store
+        self.merged_default = has_default_graph(self.store)
         self.writable = writable
 
     def query(self, text, dataset=None):
@@ -158,7 +178,7 @@ class OxigraphBackend:
             }
         else:
             # pyoxigraph ignores FROM when asked for the union default graph, so ask only without FROM.
-            options = {"use_default_graph_as_union": not has_dataset_clause(text)}
+            options = {"use_default_graph_as_union": not (self.merged_default or has_dataset_clause(text))}
         try:
             native = self.store.query(text, **options)
         except SyntaxError as error:
@@ -179,8 +199,9 @@ class OxigraphBackend:
         return [graph.value for graph in self.store.named_graphs() if isinstance(graph, ox.NamedNode)]
 
     def triple_count(self):
-        """Return the number of quads in the store."""
-        return len(self.store)
+        """Return the number of quads in the named graphs."""
+        rows = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return int(next(iter(rows))["n"].value)
 
 
 def to_rdflib_quads(nquads_bytes):
@@ -198,7 +219,9 @@ class RdflibBackend:
     def __init__(self, store_dir, data_files=(), data_graph_iris=None, writable=False):
         """Load the built store's quads (and extra files) into an rdflib Dataset with a union default graph."""
         source = OxigraphBackend(store_dir, data_files, data_graph_iris)
-        dump = ox.serialize(source.store.quads_for_pattern(None, None, None, None), format=ox.RdfFormat.N_QUADS)
+        named = source.store.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        quads = (ox.Quad(row["s"], row["p"], row["o"], row["g"]) for row in named)
+        dump = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
         self.dataset = to_rdflib_quads(dump)
         self.writable = writable
 
@@ -242,7 +265,7 @@ class RdflibBackend:
                 if isinstance(graph.identifier, rdflib.URIRef) and graph.identifier != rdflib.graph.DATASET_DEFAULT_GRAPH_ID]
 
     def triple_count(self):
-        """Return the number of quads in the dataset."""
+        """Return the number of quads in the named graphs."""
         return sum(1 for _ in self.dataset.quads((None, None, None, None)))
 
 

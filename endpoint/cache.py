@@ -14,13 +14,14 @@ class ResponseCache:
         self.size = 0
         self.lock = threading.Lock()
 
-    def get(self, key):
-        """Return the cached value for key (marking it recently used), or None."""
+    def lookup(self, key):
+        """Return the value stored under key (marking it recently used), or None."""
         with self.lock:
-            value = self.entries.get(key)
-            if value is not None:
-                self.entries.move_to_end(key)
-            return value
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            self.entries.move_to_end(key)
+            return entry[1]
 
     def put(self, key, value, size):
         """Store a value of `size` bytes, evicting the least recently used entries to stay in bounds."""
@@ -35,11 +36,6 @@ class ResponseCache:
             while self.size > self.max_bytes:
                 _, (evicted_size, _) = self.entries.popitem(last=False)
                 self.size -= evicted_size
-
-    def lookup(self, key):
-        """Return the value stored under key, or None."""
-        entry = self.get(key)
-        return entry[1] if entry else None
 
     def clear(self):
         """Forget every entry (after a write to the store)."""

@@ -1,4 +1,5 @@
 """Choose a response format: one table per result kind, one negotiation function (Accept or `format=`)."""
+import functools
 from dataclasses import dataclass
 
 from werkzeug.datastructures import MIMEAccept
@@ -64,6 +65,7 @@ def by_format_param(table, value):
     return None
 
 
+@functools.lru_cache(maxsize=1024)  # clients repeat the same few Accept headers
 def negotiate(kind, accept_header, format_param=None):
     """Return the Format for a result kind from `format=` or the Accept header, or NotAcceptable."""
     table = TABLES[kind]

@@ -61,6 +61,11 @@ class KGState:
         self.lock = threading.Lock()
 
     @property
+    def last_modified(self):
+        """Return the build time as an HTTP date."""
+        return self.built.strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+    @property
     def version(self):
         """Return the identity of the data as now served (changes on every write)."""
         return f"{self.kg_hash}:{self.generation}"

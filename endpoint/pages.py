@@ -142,8 +142,9 @@ def unique_literals(cells):
 
 def render_page(iri, graph_iri):
     """Render the HTML page of a resource, or a 404 Problem when the KG does not know it."""
-    outgoing = rows(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} ORDER BY ?p ?o LIMIT {PAGE_ROW_LIMIT}")
-    incoming = rows(f"SELECT ?s ?p WHERE {{ ?s ?p <{iri}> }} ORDER BY ?p ?s LIMIT {PAGE_ROW_LIMIT}")
+    # DISTINCT: a triple asserted in several named graphs appears once per graph in the union default graph
+    outgoing = rows(f"SELECT DISTINCT ?p ?o WHERE {{ <{iri}> ?p ?o }} ORDER BY ?p ?o LIMIT {PAGE_ROW_LIMIT}")
+    incoming = rows(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p <{iri}> }} ORDER BY ?p ?s LIMIT {PAGE_ROW_LIMIT}")
     contents = rows(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o "
                     f"LIMIT {PAGE_ROW_LIMIT}") if graph_iri else []
     if not (outgoing or incoming or contents):

@@ -10,7 +10,7 @@ from endpoint.backends import PARSE_FORMATS, QuerySyntaxError, ReadOnlyError
 from endpoint.conneg import NotAcceptable, negotiate
 from endpoint.remote import RemoteStoreError
 from endpoint.protocol import (
-    DescriptionRequest, Problem, QueryRequest, UpdateRequest, body_text, checked_update, read_query_request,
+    DescriptionRequest, Problem, UpdateRequest, body_text, checked_update, read_query_request,
     update_from, FORM_CONTENT_TYPE, UPDATE_CONTENT_TYPE,
 )
 from endpoint.sparqltext import first_keyword, is_update, service_targets

@@ -1,4 +1,5 @@
 """Read the few facts the protocol needs from SPARQL text without a full parse: form, FROM, SERVICE targets."""
+import functools
 import re
 
 # Strings and comments are matched so that keywords inside them are ignored; IRIs are kept as tokens.
@@ -13,10 +14,11 @@ UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY"
 QUERY_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
 
 
+@functools.lru_cache(maxsize=256)  # one request asks several questions of the same text
 def tokens(text):
     """Return the (kind, text) tokens that matter: IRIs and words, without strings and comments."""
-    return [(match.lastgroup, match.group()) for match in TOKEN.finditer(text)
-            if match.lastgroup in ("iri", "word")]
+    return tuple((match.lastgroup, match.group()) for match in TOKEN.finditer(text)
+                 if match.lastgroup in ("iri", "word"))
 
 
 def first_keyword(text):

@@ -36,7 +36,7 @@ def caching_headers(etag):
     kg = state()
     return {
         "ETag": f'"{etag}"',
-        "Last-Modified": kg.built.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Last-Modified": kg.last_modified,
         "Cache-Control": f"public, max-age={current_app.config['CACHE_MAX_AGE']}",
         "Vary": "Accept, Accept-Encoding",
     }

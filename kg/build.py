@@ -11,16 +11,19 @@ import json
 import sys
 import time
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 from tqdm import tqdm
 
-from kg.dump import canonical_blank_nodes, from_ox, named_node, to_ox, to_quads, write_trig, write_turtle
+from kg.dump import (canonical_blank_nodes, from_ox, has_blank_nodes, named_node, to_quads, write_trig,
+                     write_turtle)
 from kg.inference import Entailment, Materializer
 from kg.quarantine import Quarantine
 from kg.readers import Rejection, count_lines, read_source
@@ -90,25 +93,14 @@ class BuildReport:
         ])
 
 
-class _Timer:
-    """Accumulate wall time per build stage."""
-
-    def __init__(self, seconds):
-        self.seconds = seconds
-
-    def __call__(self, stage):
-        return _Stage(self.seconds, stage)
-
-
-class _Stage:
-    def __init__(self, seconds, stage):
-        self.seconds, self.stage = seconds, stage
-
-    def __enter__(self):
-        self.start = time.perf_counter()
-
-    def __exit__(self, *exc):
-        self.seconds[self.stage] += time.perf_counter() - self.start
+@contextmanager
+def timed(seconds, stage):
+    """Add the wall time the block takes to seconds[stage]."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[stage] += time.perf_counter() - start
 
 
 def source_name(path):
@@ -125,10 +117,11 @@ class StatementStream:
         self.context = context
         self.quarantine = quarantine
         self.report = report
-        self.time = _Timer(report.seconds)
+        self.time = partial(timed, report.seconds)
         self.materializer = materializer
         self.reference_subjects = reference_subjects
         self.used_entities = set()
+        self.graphs_with_blank_nodes = set()  # the union dump copies these term by term (see write_turtle)
         self.first_seen = {}  # content hash -> record of a first occurrence waiting in the gate batch
         self.verdict = {}  # content hash -> None (published) or the quarantine details of its first occurrence
         self.batch = []
@@ -158,7 +151,9 @@ class StatementStream:
         with self.time("extract"):
             try:
                 result = self.context.pipeline.extract(record)
-                result.triples = canonical_blank_nodes(result.triples, result.graph)
+                if has_blank_nodes(result.triples):
+                    result.triples = canonical_blank_nodes(result.triples, result.graph)
+                    self.graphs_with_blank_nodes.add(result.graph)
                 return result, list(to_quads(result.triples, result.graph))  # an invalid term fails here, not in the store
             except Exception as error:  # one bad statement must not stop the corpus; its line is kept
                 self.quarantine.reject(record.source_file, record.line, "extraction-error",
@@ -193,7 +188,7 @@ class StatementStream:
         messages += [_result_message(warning) for warning in (verdict.warnings if verdict is not None else ())]
         if messages:
             self.quarantine.warn(record.source_file, record.line, messages, result.graph)
-        self._observe(result.triples)
+        yield from self._observe(result.triples)
         yield from quads
         for duplicate, duplicate_result in self.waiting.pop(result.content_hash, ()):
             yield from self._duplicate(duplicate, duplicate_result)
@@ -225,13 +220,14 @@ class StatementStream:
         statement = _statement_node(result)
         provenance = [t for t in result.triples if t[0] == statement and t[1] not in NOT_MERGED]
         provenance += _described(result.triples, {t[2] for t in provenance})
-        self._observe(provenance)
+        yield from self._observe(provenance)
         yield from to_quads(provenance, result.graph)
 
     def _observe(self, triples):
-        """Feed published triples to inference and note which gazetteer entities they use."""
+        """Yield the inferred quads of published triples, and note which gazetteer entities they use."""
         with self.time("inference"):
-            self.materializer.add(triples)
+            entailed = self.materializer.add(triples)
+        yield from to_quads(entailed, INFERRED_GRAPH)
         used, known = self.used_entities, self.reference_subjects
         for s, _, o in triples:
             if s in known:
@@ -298,54 +294,62 @@ def _load_asserted(store, quads, report):
     report.seconds["store_load"] += time.perf_counter() - start - inside
 
 
-class _TimedItems:
-    """Iterate source items while timing the reading and advancing the progress bar."""
-
-    def __init__(self, files, report, progress):
-        self.files, self.report, self.progress = files, report, progress
-
-    def __iter__(self):
-        for path in self.files:
-            items = read_source(path, source_name(path))
-            while True:
-                start = time.perf_counter()
+def read_items(files, seconds, progress):
+    """Yield the records and rejections of the source files, timing the reading and advancing the progress bar."""
+    for path in files:
+        items = read_source(path, source_name(path))
+        while True:
+            with timed(seconds, "read"):
                 item = next(items, None)
-                self.report.seconds["read"] += time.perf_counter() - start
-                if item is None:
-                    break
-                self.progress.update()
-                yield item
+            if item is None:
+                break
+            progress.update()
+            yield item
 
 
 def build_graphs(files, store, context, quarantine, report, progress):
-    """Load the statement, ontology, reference and inferred graphs into the (new, empty) store."""
+    """Load the statement, ontology, reference and inferred graphs into the (new, empty) store.
+
+    Return the graphs that have blank nodes.
+    """
     entailment = Entailment(context.ontology)
     materializer = Materializer(entailment)
     stream = StatementStream(context, quarantine, report, materializer, reference_subjects(context.reference))
-    _load_asserted(store, stream.quads(_TimedItems(files, report, progress)), report)
-    time_stage = _Timer(report.seconds)
+    _load_asserted(store, stream.quads(read_items(files, report.seconds, progress)), report)
+    time_stage = partial(timed, report.seconds)
     with time_stage("reference"):
         reference = select_reference(context.reference, stream.used_entities)
         reference += activity_description(context.pipeline)
-    fixed = [(ONTOLOGY_GRAPH, canonical_blank_nodes(context.ontology, ONTOLOGY_GRAPH)),
-             (REFERENCE_GRAPH, canonical_blank_nodes(reference, REFERENCE_GRAPH))]
+    fixed = [(ONTOLOGY_GRAPH, list(context.ontology)), (REFERENCE_GRAPH, reference)]
+    for index, (graph, triples) in enumerate(fixed):
+        if has_blank_nodes(triples):
+            fixed[index] = (graph, canonical_blank_nodes(triples, graph))
+            stream.graphs_with_blank_nodes.add(graph)
     with time_stage("inference"):
-        for _, triples in fixed:
-            materializer.add(triples)
+        entailed = set().union(*(materializer.add(triples) for _, triples in fixed)) | materializer.finish()
     with time_stage("store_load"):
         store.bulk_extend(q for graph, triples in fixed for q in to_quads(triples, graph))
-    with time_stage("inference"):
-        entailed = materializer.result(lambda t: _in_store(store, t))
-    with time_stage("store_load"):
         store.bulk_extend(to_quads(entailed, INFERRED_GRAPH))
-        store.optimize()
-    report.counts["inferred_triples"] = len(entailed)
+    with time_stage("inference"):
+        store.update(DROP_ASSERTED_FROM_INFERRED)
+        report.counts["inferred_triples"] = count_triples(store, INFERRED_GRAPH)
+        if store.query(INFERRED_BLANK_NODES):
+            stream.graphs_with_blank_nodes.add(INFERRED_GRAPH)
+    return stream.graphs_with_blank_nodes
 
 
-def _in_store(store, triple):
-    """Return whether any graph of the store asserts the triple."""
-    s, p, o = (to_ox(term) for term in triple)
-    return next(iter(store.quads_for_pattern(s, p, o)), None) is not None
+def count_triples(store, graph):
+    """Return the number of triples in one named graph of the store."""
+    rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    return int(next(iter(rows))[0].value)
+
+
+INFERRED_BLANK_NODES = f"ASK {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }} }}"
+# Inferred triples stay distinguishable from asserted ones: what some graph asserts is not repeated as inferred.
+DROP_ASSERTED_FROM_INFERRED = f"""
+DELETE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }}
+WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{INFERRED_GRAPH}>) }}
+"""
 
 
 def file_digest(path):
@@ -434,12 +438,11 @@ def _build_into(staging, files, context, report, console):
     show = console.isatty() or total > PROGRESS_MIN_LINES
     store = ox.Store(str(staging.store_path))
     with tqdm(total=total, disable=not show, file=console, unit=" lines") as progress:
-        build_graphs(files, store, context, quarantine, report, progress)
+        graphs_with_blank_nodes = build_graphs(files, store, context, quarantine, report, progress)
     quarantine.close()
-    timer = _Timer(report.seconds)
-    with timer("serialize"):
+    with timed(report.seconds, "serialize"):
         write_trig(store, staging.path / TRIG_FILE)
-        write_turtle(store, staging.path / TURTLE_FILE)
+        write_turtle(store, staging.path / TURTLE_FILE, staging.path, graphs_with_blank_nodes)
         report.kg_hash = file_digest(staging.path / TRIG_FILE)
     counts = report.counts
     counts["quarantined"] = quarantine.quarantined

@@ -1,15 +1,16 @@
 """Convert rdflib terms to Oxigraph quads and write the deterministic TriG and Turtle dumps from a store."""
 import hashlib
+import shutil
 from functools import lru_cache
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 
-from ontology.namespaces import PREFIXES, RDF
+from ontology.namespaces import PREFIXES
 
 PREFIX_IRIS = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
-_TYPE = ox.NamedNode(str(RDF.type))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -44,15 +45,17 @@ def from_ox(term):
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
+def has_blank_nodes(triples):
+    """Return whether any of the triples has a blank node."""
+    return any(isinstance(term, BNode) for triple in triples for term in triple)
+
+
 def canonical_blank_nodes(triples, scope):
     """Return the triples with blank nodes labelled by content and scope, so dumps are the same on every build.
 
     rdflib labels blank nodes randomly per parse; the scope (the graph IRI) keeps equal-looking blank nodes of
     two graphs apart, since a label shared across graphs of a dataset would denote one node.
     """
-    triples = list(triples)
-    if not any(isinstance(term, BNode) for triple in triples for term in triple):
-        return triples
     graph = Graph()
     for triple in triples:
         graph.add(triple)
@@ -68,30 +71,34 @@ def to_quads(triples, graph):
         yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph_name)
 
 
-def _triple_key(quad):
-    """Order subjects alphabetically and, within a subject, rdf:type first, so the dumps read well."""
-    return str(quad.subject), quad.predicate != _TYPE, str(quad.predicate), str(quad.object)
-
-
-def _sorted_graphs(store):
-    """Yield every quad of the store's named graphs, graphs by IRI and triples by subject, predicate, object."""
-    for graph in sorted(store.named_graphs(), key=str):
-        yield from sorted(store.quads_for_pattern(None, None, None, graph), key=_triple_key)
-
-
-def _sorted_union(store):
-    """Yield each distinct triple of the union of the named graphs once, sorted like the graphs."""
-    subjects = {row[0] for row in store.query("SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } }")}
-    for subject in sorted(subjects, key=str):
-        triples = {ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(subject, None, None)}
-        yield from sorted(triples, key=_triple_key)
-
-
 def write_trig(store, path):
-    """Write all named graphs of the store as deterministic TriG."""
-    ox.serialize(_sorted_graphs(store), str(path), ox.RdfFormat.TRIG, prefixes=PREFIX_IRIS)
+    """Write all named graphs of the store as TriG, in the store's own (deterministic) index order.
+
+    Oxigraph orders quads by its term encoding, which depends on the terms only: the same content gives the
+    same bytes with the same pyoxigraph version. Quads are grouped by graph, then by subject.
+    """
+    store.dump(str(path), ox.RdfFormat.TRIG, prefixes=PREFIX_IRIS)
 
 
-def write_turtle(store, path):
-    """Write the union of all named graphs as deterministic Turtle."""
-    ox.serialize(_sorted_union(store), str(path), ox.RdfFormat.TURTLE, prefixes=PREFIX_IRIS)
+def write_turtle(store, path, workdir, with_blank_nodes):
+    """Write the union of all named graphs as Turtle: each distinct triple once, grouped by subject.
+
+    The union is merged in a scratch on-disk store in workdir, so memory stays flat however large the KG.
+    Graphs go there as N-Triples through Oxigraph's bulk loader, except the graphs with blank nodes (such
+    as the ontology's class expressions): the loader would relabel their blank nodes at random, so they are
+    copied term by term to keep the dump the same on every build.
+    """
+    with_blank_nodes = {named_node(str(graph)) for graph in with_blank_nodes}
+    triples = Path(workdir) / "union.nt"
+    with open(triples, "wb") as out:  # N-Triples files concatenate; the graphs' triples are merged on loading
+        for graph in store.named_graphs():
+            if graph not in with_blank_nodes:
+                store.dump(out, ox.RdfFormat.N_TRIPLES, from_graph=graph)
+    union = ox.Store(str(Path(workdir) / "union-store"))
+    union.bulk_load(path=str(triples), format=ox.RdfFormat.N_TRIPLES)
+    union.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for graph in sorted(with_blank_nodes, key=str)
+                      for q in store.quads_for_pattern(None, None, None, graph))
+    union.dump(str(path), ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes=PREFIX_IRIS)
+    del union
+    shutil.rmtree(Path(workdir) / "union-store")
+    triples.unlink()

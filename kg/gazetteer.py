@@ -783,6 +783,10 @@ def run_build(args):
     except ReferenceDataError as error:
         print(f"error: {error}")
         return 1
+    except ModuleNotFoundError as error:
+        print(f"error: the build reads the data packages of the `reference` extra "
+              f"(pip install -e '.[reference]'); missing: {error.name}")
+        return 1
     for name, count in counts.items():
         print(f"{Path(args.out) / name}: {count} entities")
     print(f"{Path(args.out) / LEXICON_NAME}: {sum(counts.values())} entities")

@@ -84,29 +84,33 @@ class Entailment:
 
 
 class Materializer:
-    """Collect asserted triples as they stream past and return what they entail beyond themselves."""
+    """Return the entailments of asserted triples as they stream past; chain transitive properties at the end.
+
+    Nothing but the (few) transitive-property triples is kept: entailments go straight to the store, which
+    drops repeats, so memory does not grow with the corpus.
+    """
 
     def __init__(self, entailment):
-        """Start with nothing collected."""
+        """Start with no transitive-property triples collected."""
         self.entailment = entailment
-        self.entailed = set()
-        self.transitive = set()  # asserted or entailed triples of transitive properties, chained at the end
+        self.transitive = set()
 
     def add(self, triples):
-        """Collect the entailments of a batch of asserted triples."""
+        """Return the set of triples a batch of asserted triples entails locally."""
         rules = self.entailment
+        entailed = set()
         for triple in triples:
-            new = rules.local(triple)
-            self.entailed |= new
+            entailed |= rules.local(triple)
             if triple[1] in rules.transitive:
                 self.transitive.add(triple)
-            self.transitive.update(t for t in new if t[1] in rules.transitive)
+        self.transitive.update(t for t in entailed if t[1] in rules.transitive)
+        return entailed
 
-    def result(self, is_asserted):
-        """Return the entailed triples, transitive chains included, that no graph asserts."""
+    def finish(self):
+        """Return the triples entailed by chaining the transitive properties, with their own local entailments."""
         rules = self.entailment
-        chained = rules.transitive_closure(self.transitive)
-        for triple in chained:  # a chained triple may in turn have super- or inverse properties
-            self.entailed.add(triple)
-            self.entailed |= rules.local(triple)
-        return {t for t in self.entailed if not is_asserted(t)}
+        entailed = set()
+        for triple in rules.transitive_closure(self.transitive):
+            entailed.add(triple)
+            entailed |= rules.local(triple)
+        return entailed

@@ -7,8 +7,10 @@ Turtle (Virtuoso) read it without tripping over prefixed-name escapes.
 """
 import os
 import sys
+import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,8 @@ TURTLE = "text/turtle; charset=utf-8"
 SPARQL_JSON = "application/sparql-results+json"
 # Graphs counted per verification query: keeps the form body small for stores with request size limits.
 COUNT_BATCH = 100
+ATTEMPTS = 3  # tries per graph when the store answers 5xx or times out
+RETRY_PAUSE = 0.2  # seconds, times the attempt number
 
 
 @dataclass
@@ -41,12 +45,12 @@ class PublishError(Exception):
 
 
 def read_graphs(trig_path):
-    """Return {graph IRI or None: [triples]} from the KG's TriG dump, or raise PublishError naming the line."""
-    graphs = defaultdict(list)
+    """Return {graph IRI or None: {triples}} from the KG's TriG dump, or raise PublishError naming the line."""
+    graphs = defaultdict(set)  # a set: a triple written twice is one triple, as the store will count it
     try:
         for quad in ox.parse(path=str(trig_path), format=ox.RdfFormat.TRIG):
             key = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else None
-            graphs[key].append(quad.triple)
+            graphs[key].add(quad.triple)
     except FileNotFoundError as error:
         raise PublishError(f"{trig_path}: no such file (run `cdkg build` first)") from error
     except SyntaxError as error:
@@ -68,15 +72,27 @@ def describe_failure(response):
 
 
 def put_graph(session, graph_store_url, graph, triples, timeout):
-    """Replace one graph in the store; return its outcome (errors are values, not exceptions)."""
+    """Replace one graph in the store; return its outcome (errors are values, not exceptions).
+
+    A PUT is idempotent, so a server error (e.g. Virtuoso's "Transaction deadlocked" under concurrent loads)
+    or a timeout is retried a few times before the graph is reported as failed.
+    """
     body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    try:
-        response = session.put(graph_store_url, params=graph_parameters(graph), data=body,
-                               headers={"Content-Type": TURTLE}, timeout=timeout)
-    except requests.ConnectionError as error:
-        raise PublishError(f"cannot reach {graph_store_url}: {error}") from error
-    except requests.Timeout:
-        return GraphOutcome(graph, len(triples), f"no answer within {timeout} s")
+    response = None
+    for attempt in range(ATTEMPTS):
+        time.sleep(RETRY_PAUSE * attempt)
+        try:
+            response = session.put(graph_store_url, params=graph_parameters(graph), data=body,
+                                   headers={"Content-Type": TURTLE}, timeout=timeout)
+        except requests.ConnectionError as error:
+            raise PublishError(f"cannot reach {graph_store_url}: {error}") from error
+        except requests.Timeout:
+            response = None
+            continue
+        if response.status_code < 500:
+            break
+    if response is None:
+        return GraphOutcome(graph, len(triples), f"no answer within {timeout} s ({ATTEMPTS} attempts)")
     if response.status_code in (401, 403):
         raise PublishError(f"{graph_store_url} refused the credentials: {describe_failure(response)} "
                            f"(set {USER_VARIABLE} and {PASSWORD_VARIABLE}, and --auth to the store's scheme)")
@@ -96,8 +112,11 @@ def stored_counts(session, sparql_url, graphs, timeout):
     counts = {}
     for start in range(0, len(graphs), COUNT_BATCH):
         batch = graphs[start:start + COUNT_BATCH]
-        response = session.post(sparql_url, data={"query": count_query(batch)},
-                                headers={"Accept": SPARQL_JSON}, timeout=timeout)
+        try:
+            response = session.post(sparql_url, data={"query": count_query(batch)},
+                                    headers={"Accept": SPARQL_JSON}, timeout=timeout)
+        except requests.RequestException as error:
+            raise PublishError(f"cannot verify at {sparql_url}: {error}") from error
         if not response.ok:
             raise PublishError(f"cannot verify at {sparql_url}: {describe_failure(response)}")
         for row in response.json()["results"]["bindings"]:
@@ -122,15 +141,48 @@ def credentials(user, auth_scheme):
     return AUTH_SCHEMES[auth_scheme](user, os.environ.get(PASSWORD_VARIABLE, ""))
 
 
-def publish(trig_path, sparql_url, graph_store_url, auth=None, timeout=60.0, check=True):
-    """Put every graph of the TriG dump into the store; return the outcomes, one per graph."""
-    graphs = read_graphs(trig_path)
-    with requests.Session() as session:
-        session.auth = auth
-        outcomes = [put_graph(session, graph_store_url, graph, triples, timeout)
-                    for graph, triples in sorted(graphs.items(), key=lambda item: item[0] or "")]
+class Sessions:
+    """One HTTP session per thread (connection reuse; digest auth keeps its nonce count per session)."""
+
+    def __init__(self, auth):
+        """Remember the credentials every session uses."""
+        self.auth = auth
+        self.local = threading.local()
+        self.opened = []
+
+    def get(self):
+        """Return this thread's session."""
+        if not hasattr(self.local, "session"):
+            self.local.session = requests.Session()
+            self.local.session.auth = self.auth
+            self.opened.append(self.local.session)
+        return self.local.session
+
+    def close(self):
+        """Close every session."""
+        for session in self.opened:
+            session.close()
+
+
+def publish(trig_path, sparql_url, graph_store_url, auth=None, timeout=60.0, check=True, jobs=4):
+    """Put every graph of the TriG dump into the store, `jobs` requests at a time; return one outcome per graph."""
+    graphs = sorted(read_graphs(trig_path).items(), key=lambda item: item[0] or "")
+    sessions = Sessions(auth)
+    try:
+        def send(graph, triples):
+            return put_graph(sessions.get(), graph_store_url, graph, triples, timeout)
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = [pool.submit(send, graph, triples) for graph, triples in graphs]
+            try:
+                outcomes = [future.result() for future in futures]
+            except PublishError:
+                pool.shutdown(cancel_futures=True)  # the store is unreachable or refuses us: stop sending
+                raise
         if check:
-            verify(session, sparql_url, outcomes, timeout)
+            verify(sessions.get(), sparql_url, outcomes, timeout)
+    finally:
+        sessions.close()
     return outcomes
 
 
@@ -151,7 +203,8 @@ def run_publish(args):
     start = time.perf_counter()
     try:
         outcomes = publish(trig_path, args.to, args.graph_store or args.to,
-                           auth=credentials(args.user, args.auth), timeout=args.timeout, check=not args.no_verify)
+                           auth=credentials(args.user, args.auth), timeout=args.timeout, check=not args.no_verify,
+                           jobs=args.jobs)
     except PublishError as error:
         print(f"cdkg publish: {error}", file=sys.stderr)
         return 2
@@ -179,5 +232,7 @@ def register(subparsers):
                         help="HTTP authentication scheme (Virtuoso: digest; default: basic)")
     parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                         help="timeout of each HTTP request (default: 60)")
+    parser.add_argument("--jobs", type=int, default=4, metavar="N",
+                        help="graphs sent at the same time (default: 4)")
     parser.add_argument("--no-verify", action="store_true", help="skip the triple-count check after loading")
     parser.set_defaults(func=run_publish)

@@ -42,8 +42,6 @@ class Entity:
     label_en: str | None = None
     links: tuple = ()  # (predicate, object) pairs the pipeline states about a minted entity
     parts: tuple = ()  # entities it was composed from (a post's organisation, a municipality's city)
-    minted: bool = False
-    scheme: object = None
 
     def closure(self):
         """Yield the entity and every entity it was composed from."""
@@ -100,8 +98,7 @@ class EntityComposer:
         """Return the entity of a SKOS concept span."""
         sense = span.of_kind(CONCEPT)[0]
         entry = self.lexicon.entries[sense.iri]
-        return Entity(sense.iri, CONCEPT, span.start, span.end, entry.types, entry.label_fa, entry.label_en,
-                      scheme=entry.scheme)
+        return Entity(sense.iri, CONCEPT, span.start, span.end, entry.types, entry.label_fa, entry.label_en)
 
     # ---- organisations minted by pattern from a place
     def governing_body(self, kind, place, start, end):
@@ -130,7 +127,7 @@ class EntityComposer:
         if country:
             links.append((CDO.country, country))
         return Entity(ID[f"org/{slug}-{suffix}"], ORGANISATION, start, end, (kind,), label_fa, label_en,
-                      tuple(links), (place,), minted=True)
+                      tuple(links), (place,))
 
     def mission(self, kind, country, host, start, end):
         """Mint the embassy of a country in another country, or its consulate in a city."""
@@ -151,7 +148,7 @@ class EntityComposer:
             return Entity(iri, ORGANISATION, start, end, (CDO.Embassy,),
                           f"{kind_fa} {country.label_fa} در {host_entry.label_fa}",
                           f"Embassy of {country.label_en} in {host_entry.label_en}",
-                          ((CDO.ofCountry, country.iri), (CDO.accreditedTo, host_country)), parts, minted=True)
+                          ((CDO.ofCountry, country.iri), (CDO.accreditedTo, host_country)), parts)
         if kind == CDO.Consulate and lex.entity_is_a(host.iri, CDO.City):
             host_country = lex.entries[host.iri].country
             iri = ID[f"org/consulate-of-{_slug(country.iri, 'place')}-in-{_slug(host.iri, 'place')}"]
@@ -163,8 +160,7 @@ class EntityComposer:
                                     entry.label_en))
             return Entity(iri, ORGANISATION, start, end, (CDO.Consulate,),
                           f"{kind_fa} {country.label_fa} در {host.label_fa}",
-                          f"Consulate of {country.label_en} in {host.label_en}", tuple(links), tuple(parts),
-                          minted=True)
+                          f"Consulate of {country.label_en} in {host.label_en}", tuple(links), tuple(parts))
         return None
 
     def government(self, country, start, end):
@@ -174,7 +170,7 @@ class EntityComposer:
         kind_entry = self.lexicon.entries.get(CDO.Government)
         return Entity(ID[f"org/{_slug(country.iri, 'place')}-government"], ORGANISATION, start, end,
                       (CDO.Government,), f"{kind_entry.label_fa if kind_entry else ''} {country.label_fa}".strip(),
-                      f"Government of {country.label_en}", ((CDO.country, country.iri),), (country,), minted=True)
+                      f"Government of {country.label_en}", ((CDO.country, country.iri),), (country,))
 
     def post(self, role, org, start, end):
         """Mint the post of a role in an organisation."""
@@ -188,7 +184,7 @@ class EntityComposer:
         org_slug = _slug(org.iri, "org")
         return Entity(ID[f"post/{_role_slug(role)}/{org_slug}"], POST, start, end, (role,),
                       f"{role_fa} {org_fa}".strip(), f"{role_en[:1].upper()}{role_en[1:]} of {org.label_en}",
-                      ((W3C_ORG.postIn, org.iri),), (org,), minted=True)
+                      ((W3C_ORG.postIn, org.iri),), (org,))
 
     # ---- the walk over spans
     def compose(self, tokens, spans):
@@ -310,6 +306,7 @@ class _Walk:
         self.tokens, self.spans, self.accepted, self.countries = tokens, spans, accepted, countries
 
     def span(self, index):
+        """Return the span at an index, or None past the end."""
         return self.spans[index] if index < len(self.spans) else None
 
     def adjacent(self, index, token):
@@ -447,7 +444,8 @@ class _Walk:
             return org, next_index
         if self.lexicon.is_a(default_kind, CDO.DiplomaticMission):
             place_index = self.adjacent(index, span.end)
-            orgs, next_index = self.mission_phrase(default_kind, span.start, place_index) if place_index else ([], 0)
+            orgs, next_index = (self.mission_phrase(default_kind, span.start, place_index)
+                                if place_index is not None else ([], index))
         elif default_kind == CDO.Ministry:
             org, next_index = self.named_by_kind(default_kind, span.end, index)
             orgs = [org] if org else []

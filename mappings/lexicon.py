@@ -6,7 +6,7 @@ from rdflib import Literal, URIRef
 
 from mappings.normalize import ZWNJ, fold
 from mappings.terms import CDO
-from ontology.namespaces import CDC, DBO, OWL, RDF, RDFS, SKOS
+from ontology.namespaces import DBO, OWL, RDF, RDFS, SKOS
 
 # What a lexicon key can denote. Class kinds come from the class tree under these roots.
 PLACE, ORG, ROLE, ORG_KIND, PLACE_KIND, INSTRUMENT, ACTIVITY, RELATION_KIND, STATUS, CONCEPT, SPEECH = (
@@ -19,13 +19,12 @@ CLASS_ROOTS = {
     CDO.DiplomaticActivity: ACTIVITY, CDO.Relation: RELATION_KIND, CDO.Statement: SPEECH,
 }
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, CDO.lexicalCue)
-REFERENCE_PREDICATES = frozenset((RDF.type, CDO.country, CDO.locatedIn, DBO.populationTotal) + LABEL_PROPERTIES)
-_TYPE, _COUNTRY, _LOCATED, _POPULATION = (str(p) for p in (RDF.type, CDO.country, CDO.locatedIn, DBO.populationTotal))
+REFERENCE_PREDICATES = frozenset((RDF.type, CDO.country, DBO.populationTotal) + LABEL_PROPERTIES)
+_TYPE, _COUNTRY, _POPULATION = (str(p) for p in (RDF.type, CDO.country, DBO.populationTotal))
 _PREF, _LABEL = str(SKOS.prefLabel), str(RDFS.label)
 _LABEL_KEYS = tuple(str(p) for p in LABEL_PROPERTIES)
 _REFERENCE_KEYS = frozenset(str(p) for p in REFERENCE_PREDICATES)
 GAP = "..."  # inside a cue: one or more words go here
-DOMAIN_SCHEME = CDC["cooperation-domains"]
 
 # Suffixes a Persian noun takes without a space or ZWNJ in the wild: plural, ezafe, indefinite, adjectival.
 SUFFIXES = ("هایی", "های", "ها", "ای", "ی", "ان", "ات")
@@ -56,8 +55,6 @@ class Entry:
     label_en: str | None = None
     types: tuple = ()
     country: URIRef | None = None
-    located_in: tuple = ()
-    scheme: URIRef | None = None
     population: int = 0
 
 
@@ -133,6 +130,24 @@ def _subclass_closure(graph):
     return closure
 
 
+def _share_iris(lexicon):
+    """Make equal IRIs one object (the ontology's terms where they exist): a dict or set lookup then
+    matches by identity instead of calling rdflib's Python-level __eq__ on every hit."""
+    shared = {str(term): term for term in vars(CDO).values()}
+
+    def one(iri):
+        return shared.setdefault(str(iri), iri) if iri is not None else None
+
+    lexicon.superclasses = {one(c): frozenset(one(a) for a in ancestors) for c, ancestors in lexicon.superclasses.items()}
+    lexicon.kind_of_class = {one(c): kind for c, kind in lexicon.kind_of_class.items()}
+    entries = {}
+    for iri, entry in lexicon.entries.items():
+        entry.iri, entry.types, entry.country = one(iri), tuple(one(t) for t in entry.types), one(entry.country)
+        entries[entry.iri] = entry
+    lexicon.entries = entries
+    return one
+
+
 class LexiconBuilder:
     """Collect senses and entries from RDF graphs, then freeze them into a Lexicon."""
 
@@ -163,8 +178,7 @@ class LexiconBuilder:
         concepts |= set(graph.subjects(SKOS.inScheme, None))
         for concept in concepts:
             types = tuple(t for t in graph.objects(concept, RDF.type) if t != SKOS.Concept) or (SKOS.Concept,)
-            entry = self._add_named(graph, concept, CONCEPT, types)
-            entry.scheme = graph.value(concept, SKOS.inScheme)
+            self._add_named(graph, concept, CONCEPT, types)
 
     def add_reference(self, triples):
         """Read gazetteer places and organisations (labels, types, country, population) from light triples:
@@ -193,7 +207,6 @@ class LexiconBuilder:
                 elif language == "en":
                     entry.label_en = entry.label_en or text
             entry.country = next((iri(c) for c in properties[_COUNTRY]), None)
-            entry.located_in = tuple(iri(c) for c in properties[_LOCATED])
             entry.population = max((int(text) for text, _ in properties[_POPULATION]), default=0)
             sense = Sense(kind, subject_iri)
             for key in _LABEL_KEYS:
@@ -253,13 +266,15 @@ class LexiconBuilder:
     def build(self):
         """Freeze and return the lexicon."""
         lexicon = self.lexicon
-        lexicon.senses = {key: tuple(senses) for key, senses in self._senses.items()}
+        one = _share_iris(lexicon)
+        lexicon.senses = {key: tuple(Sense(s.kind, one(s.iri)) for s in senses) for key, senses in self._senses.items()}
         short_names = {
             key for key, senses in lexicon.senses.items()
             if len(key) <= MAX_UNAMBIGUOUS_NAME and any(s.kind == PLACE for s in senses)
         }
         lexicon.ambiguous = frozenset(lexicon.ambiguous | short_names)
-        lexicon.gapped = {head: tuple(cues) for head, cues in self._gapped.items()}
+        lexicon.gapped = {head: tuple((Sense(s.kind, one(s.iri)), tail) for s, tail in cues)
+                          for head, cues in self._gapped.items()}
         lexicon.multiword = frozenset(self._multiword)
         lexicon.gapped_starts = frozenset(self._gapped_starts)
         keys = set(lexicon.senses) | self._extra_prefixes

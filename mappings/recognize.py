@@ -2,7 +2,7 @@
 import re
 from dataclasses import dataclass
 
-from mappings.lexicon import PLACE, ROLE, SPEECH
+from mappings.lexicon import ROLE, SPEECH
 
 # Words and punctuation; a ZWNJ splits tokens so that any joining of a phrase meets the same keys.
 _TOKEN = re.compile(r"[^\s\u200c:،؛؟!.«»()\"\[\]…/\-–—]+|[:،؛؟!.«»()\"…]")
@@ -125,8 +125,3 @@ def find_spans(tokens, lexicon):
 def _can_keep_head(span, covered):
     """A role or verb phrase whose tail another phrase took keeps its head (رئیس [شورای اسلامی استان])."""
     return span.kinds() & {ROLE, SPEECH} and covered[0] > span.start and covered == list(range(covered[0], span.end))
-
-
-def place_senses(span):
-    """Return the span's place senses."""
-    return span.of_kind(PLACE)

@@ -1,11 +1,11 @@
 """Read facts from a statement's entities and cues by rules for Persian news language (not for sentences)."""
 from dataclasses import dataclass, field
 
+from rdflib import Literal
+
 from mappings.entities import COORDINATORS, LIST_OPENERS, ORGANISATION, POST
 from mappings.lexicon import ACTIVITY, CONCEPT, INSTRUMENT, PLACE, PLACE_KIND, RELATION_KIND, ROLE, SPEECH, STATUS
 from mappings.recognize import PUNCTUATION
-from rdflib import Literal
-
 from mappings.terms import CDO
 
 SENTENCE_ENDS = frozenset(".؟!")
@@ -14,6 +14,7 @@ CLAUSE_BREAKS = CLAUSE_ENDS | {"،"}
 SUBJECT_REACH = 6  # words a clause may open with before its subject (معاون امور بین‌الملل شهرداری X)
 # Grammar words of the rules, as ZWNJ/space-free keys; what they signal is in each rule's docstring.
 WITH = "با"
+LOCATIVES = frozenset({"در", "از", "به"})  # a place after these is where, not who (نماینده یونیسف در ایران)
 FROM = "از"
 TO = "به"
 AS = "بهعنوان"
@@ -70,6 +71,7 @@ class Relator:
 
     # ---- token helpers
     def _sentences(self):
+        """Return the (start, end) tokens of each sentence."""
         bounds, start = [], 0
         for index, token in enumerate(self.tokens):
             if token in SENTENCE_ENDS:
@@ -80,9 +82,11 @@ class Relator:
         return bounds
 
     def sentence_of(self, token):
+        """Return the (start, end) tokens of the sentence holding a token."""
         return next(((s, e) for s, e in self.sentences if s <= token < e), (0, len(self.tokens)))
 
     def clause_start(self, token):
+        """Return the first token of the clause holding a token (after a colon or the sentence start)."""
         start, _ = self.sentence_of(token)
         for index in range(token - 1, start - 1, -1):
             if self.tokens[index] in CLAUSE_ENDS:
@@ -112,6 +116,7 @@ class Relator:
         return None
 
     def skip_place_words(self, token):
+        """Return the token after any place-kind words starting at a token (شهر، شهرهای، استان)."""
         span = self.span_at.get(token)
         while span is not None and span.kinds() == {PLACE_KIND}:
             token = span.end
@@ -149,14 +154,17 @@ class Relator:
         entities, _ = self.list_at(start)
         if not entities:
             first = next((e for e in self.entities_between(start, min(token, start + SUBJECT_REACH + 1))
-                          if e.kind != CONCEPT), None)
+                          if e.kind != CONCEPT and (e.start == start or self.tokens[e.start - 1] not in LOCATIVES)),
+                         None)
             entities = self.list_at(first.start)[0] if first is not None else []
         return entities
 
     def entities_between(self, start, end, kind=None):
+        """Return the entities lying within two tokens, optionally of one kind."""
         return [e for e in self.a.entities if start <= e.start and e.end <= end and (kind is None or e.kind == kind)]
 
     def concepts_between(self, start, end, family):
+        """Return the IRIs of the concepts of one class (diplomacy concept or domain) within two tokens."""
         return [
             e.iri for e in self.entities_between(start, end, CONCEPT)
             if any(self.lexicon.is_a(t, family) for t in self.lexicon.entries[e.iri].types)
@@ -170,6 +178,7 @@ class Relator:
         ]
 
     def text(self, start, end):
+        """Return the normalised words between two tokens."""
         return " ".join(self.tokens[start:end])
 
     # ---- the rules
@@ -180,7 +189,7 @@ class Relator:
         relations = self.read_relations(agreements)
         self.read_meetings(relations)
         self.read_support(relations + agreements)
-        self.read_exchanges(agreements)
+        self.read_exchanges()
         self.read_comparisons()
         self.read_designations()
         self.read_memberships()
@@ -244,6 +253,7 @@ class Relator:
         return facts
 
     def agreement_parties(self, span):
+        """Return the parties of an instrument word, by the first pattern that finds any."""
         start, end = self.sentence_of(span.start)
         opener = self.find_word(span.end, min(end, span.end + NEAR), LIST_OPENERS)
         if opener:
@@ -274,6 +284,7 @@ class Relator:
 
     @staticmethod
     def distinct(entities):
+        """Return the parties the entities stand for, each once, in order."""
         parties = []
         for entity in entities:
             party = _party(entity)
@@ -310,10 +321,13 @@ class Relator:
         return None
 
     def add_purpose(self, fact, purpose, parties):
+        """Add the purpose text, the diplomacy concepts it names and the countries it concerns."""
         start, end = purpose
         fact.links.append((CDO.purposeText, Literal(self.text(start, end), lang="fa")))
         for concept in self.concepts_between(start, end, CDO.DiplomacyConcept):
             fact.links.append((CDO.purpose, concept))
+        for concept in self.concepts_between(start, end, CDO.CooperationDomain):
+            fact.links.append((CDO.purpose, concept))  # با هدف توسعه گردشگری
         countries = [e.iri for e in self.entities_between(start, end, PLACE)
                      if self.lexicon.entity_is_a(e.iri, CDO.Country)]
         names_countries = any(
@@ -326,6 +340,7 @@ class Relator:
             fact.links.append((CDO.concerns, country))
 
     def country_of(self, entity):
+        """Return the country of a place or organisation, if known."""
         if self.lexicon.entity_is_a(entity.iri, CDO.Country):
             return entity.iri
         for predicate, obj in entity.links:
@@ -383,6 +398,8 @@ class Relator:
             partners = []
             if span.key.endswith(WITH):
                 partners = self.list_at(span.end)[0]
+            elif self.phrase_end(span.end, WITH):  # در نشست با Y
+                partners = self.list_at(span.end + 1)[0]
             else:
                 opener = self.find_word(self.clause_start(span.start), span.start, (WITH,))
                 if opener:
@@ -414,7 +431,7 @@ class Relator:
             fact.links += [(CDO.supported, f) for f in supported]
             self.reading.facts.append(fact)
 
-    def read_exchanges(self, agreements):
+    def read_exchanges(self):
         """An exchange word (تبادلات فرهنگی و اقتصادی) outside an agreement: its sides, or the places
         named in its sentence, and the domains listed."""
         done = set()
@@ -467,6 +484,7 @@ class Relator:
             self.reading.facts.append(fact)
 
     def designation_at(self, span, sentence):
+        """Return (designee, title start, title end) of a designation cue, or None."""
         listed, after = self.list_at(span.end)
         title = self.phrase_end(after, AS) if listed else None
         if title:  # انتخاب X به‌عنوان T
@@ -480,6 +498,7 @@ class Relator:
         return None
 
     def title_end(self, start, end):
+        """Return the token ending a designation title: the next punctuation or the sentence end."""
         for index in range(start, end):
             if self.tokens[index] in PUNCTUATION:
                 return index

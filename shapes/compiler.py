@@ -71,9 +71,16 @@ def sparql_term(term):
 class Compiler:
     """Turn the targeted node shapes of a shapes graph into Checks."""
 
-    def __init__(self, shapes_graph):
-        """Read the shapes graph."""
+    def __init__(self, shapes_graph, subclasses=None, focus_marker=None):
+        """Read the shapes graph.
+
+        subclasses maps a class to the classes below it: sh:targetClass and sh:class match their instances
+        by asserted type, as SHACL instances. focus_marker, if given, is a predicate whose subjects alone
+        are focus nodes (the compiled engine marks a graph's own subjects with it).
+        """
         self.shapes = shapes_graph
+        self.subclasses = subclasses or {}
+        self.focus_marker = focus_marker
         self.fresh = 0
 
     def compile(self):
@@ -82,20 +89,37 @@ class Compiler:
         for shape in sorted(set(self.shapes.subjects(SH.targetClass, None)), key=str):
             if self._deactivated(shape):
                 continue
-            targets = sorted(self.shapes.objects(shape, SH.targetClass), key=str)
-            target = (f"VALUES ?{TARGET_VAR} {{ {' '.join(sparql_term(t) for t in targets)} }} "
-                      f"?{FOCUS_VAR} <{RDF.type}> ?{TARGET_VAR} .")
+            classes = self._with_subclasses(self.shapes.objects(shape, SH.targetClass))
+            target = f"VALUES ?{TARGET_VAR} {{ {classes} }} ?{FOCUS_VAR} <{RDF.type}> ?{TARGET_VAR} ."
+            if self.focus_marker is not None:
+                target = f"?{FOCUS_VAR} <{self.focus_marker}> [] . " + target
             checks += self._node_shape(shape, target)
         return checks
 
-    def predicates(self):
-        """Return every predicate the shapes look at (paths and SPARQL constraints), to trim the context."""
-        found = {RDF.type, RDFS.subClassOf}
+    def subject_predicates(self):
+        """Return every predicate the shapes look at on a focus node (paths and SPARQL constraints)."""
+        found = {RDF.type} | self.value_predicates()
         for path in self.shapes.objects(None, SH.path):
             found.add(self._predicate(path))
+        return found
+
+    def value_predicates(self):
+        """Return the predicates the shapes look at on a value: types, nested shapes' paths, SPARQL constraints."""
+        found = {RDF.type, RDFS.subClassOf}
+        nested = set(self.shapes.objects(None, SH.node)) | set(self.shapes.objects(None, SH.qualifiedValueShape))
+        for members in (*self.shapes.objects(None, SH["or"]), *self.shapes.objects(None, SH["and"])):
+            nested |= set(Collection(self.shapes, members))
+        nested |= set(self.shapes.objects(None, SH["not"]))
+        for shape in nested:
+            for prop in self.shapes.objects(shape, SH.property):
+                found.add(self._predicate(self.shapes.value(prop, SH.path)))
         for constraint in self.shapes.objects(None, SH.sparql):
             found |= self._iris_in_query(constraint)
         return found
+
+    def sparql_iris(self):
+        """Return the IRIs SPARQL constraints name (the classes among them need their subclass triples)."""
+        return set().union(*(self._iris_in_query(c) for c in self.shapes.objects(None, SH.sparql)))
 
     # ------------------------------------------------------------ shapes
 
@@ -196,7 +220,10 @@ class Compiler:
         conditions = []
         graph = self.shapes
         for cls in graph.objects(shape, SH["class"]):
-            conditions.append((SH.ClassConstraintComponent, f"EXISTS {{ {var} <{RDF.type}> {sparql_term(cls)} }}"))
+            self.fresh += 1
+            types = f"?shapesClass{self.fresh}"
+            conditions.append((SH.ClassConstraintComponent, f"EXISTS {{ VALUES {types} {{ "
+                               f"{self._with_subclasses([cls])} }} {var} <{RDF.type}> {types} }}"))
         for datatype in graph.objects(shape, SH.datatype):
             conditions.append((SH.DatatypeConstraintComponent, _datatype(var, datatype)))
         for kind in graph.objects(shape, SH.nodeKind):
@@ -251,6 +278,13 @@ class Compiler:
         return tests
 
     # ------------------------------------------------------------ helpers
+
+    def _with_subclasses(self, classes):
+        """Return the classes and all their subclasses as SPARQL terms, for a VALUES block."""
+        found = set()
+        for cls in classes:
+            found |= {cls} | set(self.subclasses.get(cls, ()))
+        return " ".join(sparql_term(c) for c in sorted(found, key=str))
 
     def _predicate(self, path):
         """Return the IRI of a predicate path; other SHACL paths are refused."""

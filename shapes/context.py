@@ -1,12 +1,13 @@
-"""Give a statement graph the context its shapes need: superclass types and reference descriptions.
+"""Give a statement graph the context its shapes need: reference descriptions and the class hierarchy.
 
 A graph is validated on its own triples plus
-- the rdf:type closure of its typed nodes (every superclass, from the ontology's rdfs:subClassOf), so that
-  sh:class and sh:targetClass see a cdo:Mayor as a cdo:Post without running a reasoner;
-- rdfs:subClassOf triples from each class it uses to every superclass, for SPARQL constraints that ask
-  whether a type is a kind of something (a role of cdo:Post);
-- the descriptions (from the ontology/concept schemes and the reference gazetteer) of the nodes it uses,
-  and of the nodes those descriptions point to, trimmed to the predicates the shapes look at.
+- the descriptions (from the ontology's concept schemes and the reference gazetteer) of its subjects, trimmed
+  to the predicates the shapes look at: a city's country comes from the gazetteer;
+- the value-level facts (types, schemes, the predicates SPARQL constraints follow) of the nodes its subjects
+  point to, directly or through those descriptions: the type of that country;
+- rdfs:subClassOf triples from each class it uses to its superclasses, so that sh:class and sh:targetClass
+  see a cdo:Mayor as a cdo:Post without a reasoner (the compiled engine expands subclasses itself and
+  needs only those that SPARQL constraints ask about).
 Only the graph's own subjects are focus nodes: the context informs, it is not itself judged here.
 """
 from collections import defaultdict
@@ -15,8 +16,9 @@ from rdflib import URIRef
 
 from ontology.namespaces import OWL, RDF, RDFS
 
-# How far from the graph's nodes descriptions are followed: a city's country, and that country's type.
-DESCRIPTION_HOPS = 2
+
+_TYPE = RDF.type
+_NOTHING = frozenset()
 
 
 def superclass_closure(ontology):
@@ -38,44 +40,51 @@ def superclass_closure(ontology):
                 seen.add(node)
                 stack.extend(direct.get(node, ()))
         if seen:
-            closed[start] = tuple(sorted(seen))
+            closed[start] = frozenset(seen)
     return closed
+
+
+def subclass_closure(superclasses):
+    """Return, for each class, itself and every class below it."""
+    below = defaultdict(set)
+    for cls, supers in superclasses.items():
+        for sup in supers:
+            below[sup].add(cls)
+    return defaultdict(frozenset, {cls: frozenset(subs) for cls, subs in below.items()})
 
 
 class Context:
     """The ontology and reference knowledge a graph is validated with, indexed for fast lookup."""
 
-    def __init__(self, ontology, reference, predicates):
-        """Index superclasses and the descriptions of every described IRI, trimmed to the given predicates."""
+    def __init__(self, ontology, sources, subject_predicates, value_predicates):
+        """Index the class hierarchy and the descriptions of every IRI in the ontology and the sources."""
         self.superclasses = superclass_closure(ontology)
-        descriptions = defaultdict(set)
-        for source in (ontology, reference):
+        subject, value = defaultdict(set), defaultdict(set)
+        for source in (ontology, *sources):
             for s, p, o in source:
-                if isinstance(s, URIRef) and p in predicates:
-                    descriptions[s].add((p, o))
-                    if p == RDF.type:
-                        descriptions[s].update((RDF.type, c) for c in self.superclasses.get(o, ()))
-        self.descriptions = {node: tuple(sorted(pairs)) for node, pairs in descriptions.items()}
+                if isinstance(s, URIRef):
+                    if p in subject_predicates:
+                        subject[s].add((s, p, o))
+                    if p in value_predicates:
+                        value[s].add((s, p, o))
+        self.subject_descriptions = {node: frozenset(triples) for node, triples in subject.items()}
+        self.value_descriptions = {node: frozenset(triples) for node, triples in value.items()}
 
     def extend(self, triples):
-        """Return the context triples of a graph (never one of its own triples)."""
+        """Return the description triples a graph's subjects and values need (never one of its own triples)."""
         own = set(triples)
-        nodes = {s for s, _, _ in own} | {o for _, p, o in own if p != RDF.type and isinstance(o, URIRef)}
+        subjects = {s for s, _, _ in own}
         extra = set()
-        seen, frontier = set(nodes), nodes
-        for _ in range(DESCRIPTION_HOPS):
-            following = set()
-            for node in frontier:
-                for p, o in self.descriptions.get(node, ()):
-                    extra.add((node, p, o))
-                    if p != RDF.type and isinstance(o, URIRef) and o not in seen:
-                        following.add(o)
-            seen |= following
-            frontier = following
-        for s, p, o in own:
-            if p == RDF.type:
-                extra.update((s, RDF.type, c) for c in self.superclasses.get(o, ()))
-        classes = {o for _, p, o in own | extra if p == RDF.type}
-        for cls in classes:
-            extra.update((cls, RDFS.subClassOf, sup) for sup in self.superclasses.get(cls, ()))
+        for node in subjects:
+            extra |= self.subject_descriptions.get(node, _NOTHING)
+        values = {o for triples_ in (own, extra) for _, p, o in triples_
+                  if type(o) is URIRef and not str.__eq__(p, _TYPE)} - subjects  # str.__eq__: C speed
+        for node in values:
+            extra |= self.value_descriptions.get(node, _NOTHING)
         return list(extra - own)
+
+    def hierarchy(self, triples, only=None):
+        """Return rdfs:subClassOf triples from each class typing a node to its superclasses (those in only)."""
+        classes = {o for _, p, o in triples if str.__eq__(p, _TYPE)}
+        return [(cls, RDFS.subClassOf, sup) for cls in classes for sup in self.superclasses.get(cls, ())
+                if only is None or sup in only]

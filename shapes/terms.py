@@ -18,6 +18,19 @@ def rdflib_term(term):
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
+def oxigraph_term(term):
+    """Return the Oxigraph term of an rdflib term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype is not None:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+
+
 def read_triples(path, predicates=None):
     """Yield the triples of an RDF file (only those with the given predicates) as rdflib terms, parsed by Oxigraph."""
     wanted = None if predicates is None else {ox.NamedNode(str(p)) for p in predicates}

@@ -14,18 +14,25 @@ import pyoxigraph as ox
 import rdflib
 import requests
 
+from endpoint.backends import merge_into_default_graph
+
 FIXTURES = Path(__file__).parent / "fixtures" / "endpoint"
 FIXTURE_TRIG = FIXTURES / "kg.trig"
 CDKG = Path(sys.executable).with_name("cdkg")
 STARTUP_SECONDS = 60
 
 
-def build_kg_dir(directory, trig=FIXTURE_TRIG):
-    """Write what `cdkg build` writes (store/, dump, build-info.json) from a TriG file; return the directory."""
+def build_kg_dir(directory, trig=FIXTURE_TRIG, merged_default=False):
+    """Write what `cdkg build` writes (store/, dump, build-info.json) from a TriG file; return the directory.
+
+    With merged_default, the store's default graph also holds the RDF merge of the named graphs.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     store = ox.Store(str(directory / "store"))
     store.bulk_load(path=str(trig), format=ox.RdfFormat.TRIG)
+    if merged_default:
+        merge_into_default_graph(store)
     store.flush()
     del store  # release the RocksDB lock so servers can open it read-only
     shutil.copy(trig, directory / "citydiplomacy.trig")

@@ -16,10 +16,11 @@ from kg.build import (DEFAULT_SOURCES, REPO_ROOT, TRIG_FILE, TURTLE_FILE, BuildC
 from kg.cli import main
 from kg.gazetteer import reference_files
 from kg.readers import source_files
+from kg.store import build_lock
 from ontology.namespaces import CDO, PREFIXES, RDF, SH, SHAPES
 from shapes import shapes_graph
-from shapes.compiler import Compiler
-from shapes.gate import Gate, read_triples
+from shapes.gate import Gate
+from shapes.terms import read_triples
 
 FIXTURES = Path(__file__).parent / "fixtures" / "build"
 BAD_INPUT = FIXTURES / "bad-input.txt"
@@ -184,8 +185,7 @@ def speaker_required_gate(context):
                    (constraint, SH.minCount, Literal(1)),
                    (constraint, SH.message, Literal("A statement names its speaker.", lang="en"))):
         shapes.add(triple)
-    predicates = Compiler(shapes).predicates()
-    reference = chain((t for path in reference_files() for t in read_triples(path, predicates)),
+    reference = chain((t for path in reference_files() for t in read_triples(path)),
                       activity_description(context.pipeline))
     return Gate(shapes, context.ontology, reference), shape
 
@@ -245,3 +245,11 @@ def test_committed_dumps_equal_a_fresh_build_of_the_sources(context, tmp_path):
     build(source_files([DEFAULT_SOURCES]), tmp_path, context)
     for name in (TRIG_FILE, TURTLE_FILE):
         assert (tmp_path / name).read_bytes() == (REPO_ROOT / "kg" / name).read_bytes(), f"kg/{name} is stale"
+
+
+def test_a_second_concurrent_build_is_refused(cli, tmp_path, capsys):
+    out = tmp_path / "kg"
+    with build_lock(out):
+        assert cli(["build", str(BAD_INPUT), "--out", str(out), "--no-shacl"]) == 1
+    assert "another build is running" in capsys.readouterr().err
+    assert not (out / TRIG_FILE).exists()

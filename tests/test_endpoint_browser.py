@@ -7,6 +7,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.endpoint_support import build_kg_dir, running_server
 from ontology.namespaces import ID, RDFS
+from ontology.queries import load_queries
 
 CHROMIUM = "/usr/bin/chromium"
 # Closed network, running as root: no sandbox, no background traffic, no first-run work.
@@ -68,4 +69,17 @@ def test_ui_opens_an_entity_page(base, page):
     page.screenshot(path=str(ARTIFACTS / "endpoint-entity.png"), full_page=True)
     page.locator("a", has_text="query about it").click()
     page.locator(".yasr table td", has_text=str(ID["place/iran"])).first.wait_for(timeout=20000)
+    assert page.console_errors == []
+
+
+def test_ui_opens_with_the_competency_questions(base, page):
+    first = load_queries()[0]
+    page.goto(base)
+    editor = page.locator(".yasqe .CodeMirror-code")
+    editor.wait_for(timeout=20000)
+    assert first.question_fa in editor.inner_text()
+    assert page.locator(".yasgui .tabsList .tab", has_text=first.title).count() == 1
+    page.locator(".yasqe_queryButton").click()
+    page.locator(".yasr .dataTable, .yasr table").first.wait_for(timeout=20000)
+    page.screenshot(path=str(ARTIFACTS / "endpoint-examples.png"), full_page=True)
     assert page.console_errors == []

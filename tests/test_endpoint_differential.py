@@ -23,7 +23,7 @@ SELECTS = {
     "minus": P + "SELECT ?city WHERE { ?city a cdo:City MINUS { ?city cdo:locatedIn ?c } }",
     "graph var": P + "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
     "from": P + f"SELECT ?s ?p ?o FROM <{INFERRED_GRAPH}> WHERE {{ ?s ?p ?o }}",
-    "from named": P + f"SELECT ?g ?s WHERE {{ GRAPH ?g {{ ?s a cdo:Statement }} }}",
+    "from named": P + f"SELECT ?g ?s FROM NAMED <{STATEMENT_A}> WHERE {{ GRAPH ?g {{ ?s a cdo:Statement }} }}",
     "from and from named": P + f"SELECT ?g ?s FROM <{REFERENCE_GRAPH}> FROM NAMED <{STATEMENT_A}> "
                                "WHERE { { ?s a cdo:Municipality } UNION { GRAPH ?g { ?s a cdo:Statement } } }",
     "values bind": P + f"SELECT ?city ?upper WHERE {{ VALUES ?city {{ <{ID['place/shiraz']}> <{ID['place/doha']}> }} "
@@ -57,8 +57,8 @@ DATASET_QUERY = "SELECT ?g ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?
 
 @pytest.fixture(scope="module")
 def endpoints(tmp_path_factory):
-    """Run an oxigraph server and an rdflib server over the same fixture KG."""
-    kg_dir = build_kg_dir(tmp_path_factory.mktemp("kg"))
+    """Run an oxigraph server and an rdflib server over the same fixture KG (default graph = merged union)."""
+    kg_dir = build_kg_dir(tmp_path_factory.mktemp("kg"), merged_default=True)
     with running_server(kg_dir) as oxigraph, running_server(kg_dir, "--store", "rdflib") as reference:
         yield oxigraph + "sparql", reference + "sparql"
 

@@ -146,3 +146,9 @@ def test_named_graph_pages_link_back(base):
     parsed = page(base, "id/place/mashhad")
     assert "/graph/statement/bbbbbbbbbbbbbbbb" in parsed.links
     assert str(GRAPH["inferred"]).replace("https://w3id.org/citydiplomacy", "") in parsed.links
+
+
+def test_a_triple_in_several_graphs_is_listed_once(base):
+    parsed = page(base, "id/place/shiraz")
+    city_links = [link for link in parsed.links if link == "/ontology#City"]
+    assert len(city_links) == 2  # once among the types, once in the links out, though asserted in two graphs

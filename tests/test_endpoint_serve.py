@@ -1,5 +1,4 @@
 """`cdkg serve` as a command: refuses stores it cannot serve, adds --data graphs, accepts writes only with a token."""
-import shutil
 import subprocess
 
 import pytest

@@ -260,3 +260,11 @@ def test_remote_backend_keeps_our_service_description(remote_endpoint):
     description = rdflib.Graph().parse(data=response.text, format="turtle")
     endpoints = set(description.objects(None, SD.endpoint))
     assert rdflib.URIRef(remote_endpoint.sparql_url) in endpoints
+
+
+def test_serve_refuses_an_unreachable_remote_store(seed_kg):
+    """`cdkg serve --store remote` does not start over a store that does not answer, and says why."""
+    nowhere = f"http://{LOOPBACK}:{free_port()}/sparql"
+    result = cdkg("serve", "--kg", str(seed_kg), "--store", "remote", "--remote-url", nowhere,
+                  "--port", str(free_port()))
+    assert result.returncode == 2 and f"the remote store {nowhere} cannot be reached" in result.stderr

@@ -128,3 +128,18 @@ def test_a_frequent_word_is_kept_only_where_curated_data_vouches_for_it():
     assert not gazetteer.is_word_not_name(sources, "عباس آباد", "abas-abad")  # names of several words pass
     rare = dict(sources, word_frequency=lambda label: 2.0)
     assert not gazetteer.is_word_not_name(rare, "سایر", "sierre")
+
+
+def test_the_command_reports_a_bad_curated_file_and_fails(tmp_path, monkeypatch, capsys):
+    curated = tmp_path / "curated"
+    curated.mkdir()
+    for path in gazetteer.CURATED_DIR.iterdir():
+        (curated / path.name).write_bytes(path.read_bytes())
+    lines = (curated / "regions.csv").read_text(encoding="utf-8").splitlines()
+    broken = next(number for number, line in enumerate(lines, start=1) if ",Route," in line)
+    lines[broken - 1] = lines[broken - 1].replace(",Route,", ",Road,")
+    (curated / "regions.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(gazetteer, "CURATED_DIR", curated)
+    assert gazetteer.run_build(argparse.Namespace(out=str(tmp_path / "out"))) == 1
+    assert f"regions.csv line {broken}: unknown type 'Road'" in capsys.readouterr().out
+    assert not (tmp_path / "out" / "cities.ttl").exists()

@@ -3,6 +3,7 @@ import hashlib
 from datetime import date
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from rdflib import Graph, Literal, URIRef
 
 from mappings.normalize import normalize
@@ -108,3 +109,12 @@ def test_municipality_is_described_as_governing_its_city(pipeline):
     assert (municipality, RDF.type, CDO.Municipality) in graph
     assert ask(graph, f"""<{municipality}> rdfs:label ?fa, ?en FILTER(LANG(?fa) = "fa" && LANG(?en) = "en"
         && STR(?fa) = "شهرداری تبریز" && STR(?en) = "Tabriz Municipality")""")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("شیرازدوحهبینو،:.گفت تفاهم‌نامه\u200c۱2<>&\x00abcي")), max_size=80))
+def test_any_text_yields_a_statement_node(text):
+    result = default_pipeline().extract(SourceRecord(text, 1, "fuzz"))
+    statements = [s for s, p, o in result.triples if p == RDF.type and o == CDO.Statement]
+    assert len(statements) == 1
+    assert (statements[0], CDO.originalText, Literal(text, lang="fa")) in result.triples

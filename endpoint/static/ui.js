@@ -17,12 +17,16 @@
     return yasgui.addTab(active, { name: name, yasqe: { value: query }, requestConfig: { endpoint: endpoint } });
   }
 
-  examples.forEach(function (example, index) { openTab(example.title, example.query, index === 0 && !asked); });
+  // Each example opens with its question in English and Persian as comments above the query.
+  function exampleText(example) {
+    return "# " + example.question_en + "\n# " + example.question_fa + "\n" + example.query;
+  }
+  examples.forEach(function (example, index) { openTab(example.title, exampleText(example), index === 0 && !asked); });
   document.querySelectorAll("a.example").forEach(function (link) {
     link.addEventListener("click", function (event) {
       event.preventDefault();
       const example = examples[Number(link.dataset.index)];
-      openTab(example.title, example.query, true);
+      openTab(example.title, exampleText(example), true);
     });
   });
   if (asked) {

@@ -381,7 +381,22 @@ def measure(kg_dir, workdir, duration, cities):
     return results
 
 
-def report(results):
+def cell(figures, duration):
+    """Format one server's figures; a run where no request finished says so."""
+    if not figures["rps"]:
+        return f"none finished in {duration} s"
+    errors = f" [{figures['errors']} errors]" if figures["errors"] else ""
+    return f"{figures['rps']:.0f} ({figures['p50']:.2f}/{figures['p99']:.1f}){errors}"
+
+
+def ratio(ours, theirs, duration):
+    """Format a throughput ratio; against a server that finished nothing, give the lower bound."""
+    if not theirs:
+        return f"> {ours * duration:.0f}x"
+    return f"{ours / theirs:.2f}x"
+
+
+def report(results, duration):
     """Print the Markdown table of figures and the ratios of the endpoint to the others."""
     names = list(dict.fromkeys(name for _, name, _ in results))
     server_names = list(dict.fromkeys(server for server, _, _ in results))
@@ -390,17 +405,13 @@ def report(results):
     print("|---|---|" + "---|" * (len(server_names) + 3))
     for name in names:
         for mode in ("cold", "repeated"):
-            cells = []
-            for server in server_names:
-                figures = results[server, name, mode]
-                cells.append(f"{figures['rps']:.0f} ({figures['p50']:.2f}/{figures['p99']:.1f})"
-                             + (f" [{figures['errors']} errors]" if figures["errors"] else ""))
+            cells = [cell(results[server, name, mode], duration) for server in server_names]
             ours = results["endpoint", name, mode]["rps"]
             best = max(results[s, name, mode]["rps"] for s in server_names if s.startswith("endpoint"))
-            baseline = results["rdflib baseline", name, mode]["rps"] or float("nan")
-            oxigraph = results["oxigraph serve", name, mode]["rps"] or float("nan")
-            print(f"| {name} | {mode} | " + " | ".join(cells)
-                  + f" | {ours / baseline:.1f}x | {ours / oxigraph:.2f}x | {best / oxigraph:.2f}x |")
+            baseline = results["rdflib baseline", name, mode]["rps"]
+            oxigraph = results["oxigraph serve", name, mode]["rps"]
+            print(f"| {name} | {mode} | " + " | ".join(cells) + f" | {ratio(ours, baseline, duration)} | "
+                  f"{ratio(ours, oxigraph, duration)} | {ratio(best, oxigraph, duration)} |")
 
 
 def main(argv=None):
@@ -425,7 +436,7 @@ def main(argv=None):
         print(f"# load average before: {os.getloadavg()[0]:.1f}", file=sys.stderr)
         results = measure(kg_dir, workdir, args.duration, args.cities)
         print(f"# load average after: {os.getloadavg()[0]:.1f} (2 cores; other processes share them)", file=sys.stderr)
-        report(results)
+        report(results, args.duration)
     return 0
 
 

@@ -1,0 +1,108 @@
+"""The gate's batching, per-graph scoping, context and compiler limits, and the shapes file's own rules."""
+import pytest
+from rdflib import Graph, Literal, URIRef
+
+from ontology.namespaces import CDO, GRAPH, ID, PROV, RDF, RDFS, SH, SHAPES, SKOS
+from shapes import shapes_graph
+from shapes.compiler import Compiler, UnsupportedShape
+from shapes.gate import Gate
+
+
+@pytest.fixture(scope="module")
+def gate():
+    return Gate.load(batch_size=2)  # small batches, so that several batches and mixed verdicts are exercised
+
+
+def city(slug, *labels):
+    """Return the triples of a city node that the reference does not know (so it has no country)."""
+    node = ID[f"place/{slug}"]
+    return [(node, RDF.type, CDO.City)] + [(node, RDFS.label, Literal(text, lang=lang)) for text, lang in labels]
+
+
+def shapes_of(verdict):
+    """Return the (focus node, source shape) pairs of a verdict's report graph."""
+    return {(r.focus, r.shape) for r in verdict.results}
+
+
+def test_each_graph_is_validated_on_its_own_triples(gate):
+    # The same city is fully named in one graph and not in another: only the second graph fails.
+    named = city("test-town", ("شهرک", "fa"), ("Test Town", "en"))
+    unnamed = city("test-town", ("شهرک", "fa"))
+    items = [(GRAPH["statement/1"], named), (GRAPH["statement/2"], unnamed), (GRAPH["statement/3"], named)]
+    verdicts = gate.check(items)
+    assert [v.graph for v in verdicts] == [g for g, _ in items]
+    missing_en = (ID["place/test-town"], SHAPES["NamedEntity-labelEn"])
+    assert [missing_en in shapes_of(v) for v in verdicts] == [False, True, False]
+
+
+def test_reference_context_completes_a_graph(gate):
+    # Shiraz's country comes from the gazetteer, not from the statement graph.
+    [verdict] = gate.check([(GRAPH["statement/4"], city("shiraz", ("شیراز", "fa"), ("Shiraz", "en")))])
+    assert verdict.conforms, verdict.report_text
+    [unknown] = gate.check([(GRAPH["statement/5"], city("test-town", ("شهرک", "fa"), ("Test Town", "en")))])
+    assert shapes_of(unknown) == {(ID["place/test-town"], SHAPES["City-country"])}
+
+
+def test_context_nodes_are_not_judged(gate):
+    # Novi Sad's country (Serbia) enters the context; Serbia is not a focus node of this graph.
+    [verdict] = gate.check([(GRAPH["statement/6"], city("novi-sad", ("نووی ساد", "fa"), ("Novi Sad", "en")))])
+    assert verdict.conforms and not verdict.results
+
+
+def test_subclass_instances_are_targeted(gate):
+    # A cdo:Mayor is a cdo:Post through the ontology: the post shape applies without a reasoner.
+    post = ID["post/mayor/test-town"]
+    [verdict] = gate.check([(GRAPH["statement/7"], [(post, RDF.type, CDO.Mayor)])])
+    assert shapes_of(verdict) == {(post, SHAPES["Post-postIn"])}
+
+
+def test_parallel_workers_give_the_same_verdicts(gate):
+    items = [(GRAPH[f"statement/p{i}"], city(f"t{i}", ("شهر", "fa"), *([("Town", "en")] if i % 3 else [])))
+             for i in range(9)]
+    one = [(v.graph, {r.key() for r in v.results}) for v in gate.check(items)]
+    two = [(v.graph, {r.key() for r in v.results}) for v in gate.check(items, workers=2)]
+    assert one == two
+    assert sum(bool(results) for _, results in one) == 9  # every town lacks a country; a third also lack English
+
+
+def test_extra_context_types_a_shared_node():
+    # The build describes its extraction activity once, outside the statement graphs.
+    activity, statement = ID["activity/extraction/test"], ID["statement/ffffffffffffffff"]
+    triples = [
+        (statement, RDF.type, CDO.Statement),
+        (statement, CDO.originalText, Literal("متن", lang="fa")),
+        (statement, CDO.contentHash, Literal("f" * 64)),
+        (statement, CDO.mentions, ID["place/shiraz"]),
+        (statement, PROV.wasGeneratedBy, activity),
+    ]
+    items = [(GRAPH["statement/ffffffffffffffff"], triples)]
+    [without] = Gate.load().check(items)
+    assert shapes_of(without) == {(statement, SHAPES["Statement-wasGeneratedBy"])}
+    [described] = Gate.load(extra_context=[(activity, RDF.type, CDO.ExtractionActivity)]).check(items)
+    assert described.conforms and not described.results
+
+
+def test_unsupported_shape_features_are_refused():
+    shapes = Graph()
+    shapes.parse(data=f"""
+        @prefix sh: <{SH}> .
+        <{SHAPES}Test> a sh:NodeShape ; sh:targetClass <{CDO.City}> ;
+            sh:property [ sh:path <{RDFS.label}> ; sh:equals <{SKOS.prefLabel}> ] .
+    """, format="turtle")
+    with pytest.raises(UnsupportedShape, match="equals"):
+        Compiler(shapes).compile()
+
+
+def test_every_rule_speaks_english_and_persian():
+    graph = shapes_graph()
+    rules = {p for p in graph.objects(None, SH.property) if isinstance(p, URIRef)} | set(graph.objects(None, SH.sparql))
+    assert len(rules) > 30
+    for rule in rules:
+        assert sorted(m.language for m in graph.objects(rule, SH.message)) == ["en", "fa"], rule
+
+
+def test_shape_iris_are_in_the_data_namespace():
+    graph = shapes_graph()
+    shapes = {s for s in graph.subjects(RDF.type, SH.NodeShape)} | {s for s in graph.subjects(RDF.type, SH.PropertyShape)}
+    named = {s for s in shapes if isinstance(s, URIRef)}
+    assert named and all(s in SHAPES for s in named)
