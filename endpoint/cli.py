@@ -6,6 +6,7 @@ from pathlib import Path
 
 from endpoint.backends import PARSE_FORMATS, REMOTE, STORE_NAMES, StoreError, open_oxigraph_store
 from endpoint.config import ENV_PREFIX, load_config
+from endpoint.limits import LIMIT_FLAGS
 
 
 def register(subparsers):
@@ -21,12 +22,15 @@ def register(subparsers):
                         help="SPARQL endpoint the remote store backend answers from (with --store remote)")
     parser.add_argument("--config", metavar="FILE", help="configuration file (TOML or Python)")
     parser.add_argument("--workers", dest="WORKERS", metavar="N", type=int, help="gunicorn worker processes")
+    for flag, (key, value_type, help_text) in LIMIT_FLAGS.items():
+        parser.add_argument(flag, dest=key, metavar="N", type=value_type, help=help_text)
     parser.set_defaults(func=serve)
 
 
 def overrides_from(args):
     """Return the configuration keys given on the command line."""
-    keys = ("KG_DIR", "DATA_FILES", "HOST", "PORT", "STORE", "REMOTE_URL", "WORKERS")
+    keys = ("KG_DIR", "DATA_FILES", "HOST", "PORT", "STORE", "REMOTE_URL", "WORKERS",
+            *(key for key, _, _ in LIMIT_FLAGS.values()))
     return {key: getattr(args, key) for key in keys if getattr(args, key) is not None}
 
 

@@ -5,6 +5,7 @@ import runpy
 import tomllib
 from pathlib import Path
 
+from endpoint.limits import LIMIT_DEFAULTS
 from ontology.namespaces import BASE
 
 # Every key is documented in docs/readme-endpoint.md; environment variables are `CDKG_` + the key.
@@ -47,6 +48,8 @@ DEFAULTS = {
     "WORKERS": 2,  # gunicorn worker processes (each opens the store read-only)
     "THREADS": 4,  # threads per worker (gunicorn gthread)
     "WORKER_TIMEOUT": 60,  # gunicorn kills a worker silent for this long (seconds)
+    # --- limits: query time, sizes, simultaneous queries (documented in docs/readme-hardening.md)
+    **LIMIT_DEFAULTS,
 }
 
 ENV_PREFIX = "CDKG_"
@@ -69,6 +72,8 @@ def parse_env_value(raw, default):
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     if isinstance(default, (list, dict)):
         # lists and tables are written as Python/JSON literals, e.g. CDKG_DATA_FILES='["a.ttl"]'
         return ast.literal_eval(raw)

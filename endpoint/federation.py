@@ -145,9 +145,19 @@ def hidden_service_keyword(text):
     return None
 
 
+def decode_codepoints(text):
+    """Return the text with \\u/\\U escapes replaced, as some parsers (rdflib's) do before parsing."""
+    return CODEPOINT_ESCAPE.sub(lambda match: chr(min(int(match.group()[2:], 16), 0x10FFFF)), text)
+
+
+def mentions_service(text):
+    """Tell whether the text could hold a SERVICE keyword, also once codepoint escapes are decoded."""
+    return re.search("service", decode_codepoints(text), re.IGNORECASE) is not None
+
+
 def refusal(text, allowlist):
     """Return a Refusal when the query has a SERVICE clause this endpoint must not run, else None (pure)."""
-    if not re.search("service", text, re.IGNORECASE):
+    if not mentions_service(text):
         return None
     if CODEPOINT_ESCAPE.search(text):
         return Refusal("a query with SERVICE may not use \\u codepoint escapes: write the characters themselves")
@@ -287,7 +297,7 @@ def evaluate_services(text, allowlist, timeout, max_rows, mirrors=None):
     actually queried (a mirror or a local copy of it). A SILENT clause that fails becomes the one empty solution,
     as the standard says.
     """
-    if not re.search("service", text, re.IGNORECASE):
+    if not mentions_service(text):
         return text
     clauses = service_clauses(text)
     if isinstance(clauses, Refusal) or any(clause.target not in set(allowlist) for clause in clauses):

@@ -14,6 +14,7 @@ workers = _config["WORKERS"]
 threads = _config["THREADS"]
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = _config["WORKER_TIMEOUT"]
+limit_request_line = _config["MAX_REQUEST_LINE"]  # a longer request line is answered 414
 keepalive = 5
 errorlog = "-"
 loglevel = "info"

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 import requests
 
 from endpoint.backends import QueryResult, QuerySyntaxError, ReadOnlyError, StoreError
-from endpoint.sparqltext import first_keyword
+from endpoint.sparqltext import first_keyword, tokens
 
 GRAPH_FORMS = {"CONSTRUCT", "DESCRIBE"}
 ACCEPT_SOLUTIONS = "application/sparql-results+json, application/sparql-results+xml;q=0.8"
@@ -21,6 +21,23 @@ ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=
 # Longer GET URLs are refused by some servers and proxies (8 KiB is a common limit): send a form instead.
 MAX_GET_URL = 4000
 DEFAULT_TIMEOUT = 30.0
+
+
+def describe_as_construct(text):
+    """Return a CONSTRUCT for the concise bounded description of `DESCRIBE <iri>...`, or None for other queries.
+
+    DESCRIBE's answer is left to each engine (Virtuoso's holds fewer triples than the embedded store's), so
+    the plain form the pages and clients use is asked as the same description everywhere: the resource's
+    triples and those of the blank nodes it points to.
+    """
+    found = tokens(text)
+    while found and found[0][1].upper() == "PREFIX":
+        found = found[3:]
+    if len(found) < 2 or found[0][1].upper() != "DESCRIBE" or any(kind != "iri" for kind, _ in found[1:]):
+        return None
+    resources = " ".join(iri for _, iri in found[1:])
+    return (f"CONSTRUCT {{ ?r ?p ?o . ?b ?bp ?bo }} WHERE {{ VALUES ?r {{ {resources} }} "
+            "{ ?r ?p ?o } UNION { ?r ?q ?b FILTER(isBlank(?b)) ?b ?bp ?bo } }")
 
 
 class RemoteStoreError(OSError):
@@ -87,7 +104,7 @@ class RemoteBackend:
     def query(self, text, dataset=None):
         """Evaluate a query remotely and return the parsed result."""
         if first_keyword(text) in GRAPH_FORMS:
-            response = self.send(text, dataset, ACCEPT_GRAPH)
+            response = self.send(describe_as_construct(text) or text, dataset, ACCEPT_GRAPH)
             return QueryResult("graph", self.parse_graph(response))
         response = self.send(text, dataset, ACCEPT_SOLUTIONS)
         native = self.parse_results(response)

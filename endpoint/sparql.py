@@ -5,7 +5,7 @@ import io
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
-from endpoint import describe, federation, metrics
+from endpoint import describe, federation, limits, metrics
 from endpoint.backends import PARSE_FORMATS, QuerySyntaxError, ReadOnlyError
 from endpoint.conneg import NotAcceptable, negotiate
 from endpoint.remote import RemoteStoreError
@@ -65,8 +65,9 @@ def execute(operation, chosen):
         # allowed SERVICE clauses are evaluated here (own timeout), so the store never connects anywhere
         text = federation.evaluate_services(operation.text, config["SERVICE_ALLOWLIST"], config["SERVICE_TIMEOUT"],
                                             config["SERVICE_MAX_ROWS"], config["SERVICE_MIRRORS"])
-        result = state().backend.query(text, operation.dataset)
-        body = result.serialize(chosen.name)
+        kind, body = limits.run_query(state().backend, text, operation.dataset, chosen.name)
+    except limits.LimitExceeded as error:
+        return Problem(error.status, str(error), error.headers)
     except federation.FederationError as error:
         return Problem(error.status, str(error))
     except RemoteStoreError as error:
@@ -79,7 +80,7 @@ def execute(operation, chosen):
         if service_targets(operation.text):
             return Problem(502, f"a SERVICE endpoint failed: {error}")
         raise
-    metrics.RESULT_BYTES.labels(result.kind).observe(len(body))
+    metrics.RESULT_BYTES.labels(kind).observe(len(body))
     return body, chosen.content_type
 
 

@@ -38,8 +38,8 @@ TURTLE_FILE = "citydiplomacy.ttl"
 QUARANTINE_DIR = "quarantine"
 GATE_BATCH = 1000  # statements validated together: the gate runs each compiled shape query once per batch
 PROGRESS_MIN_LINES = 1000
-# A duplicate contributes its provenance only; its verbatim text is the first occurrence's.
 COUNTS = ("read", "published", "quarantined", "duplicates", "warnings", "triples", "inferred_triples", "graphs")
+# A duplicate contributes its provenance only; its verbatim text is the first occurrence's.
 NOT_MERGED = frozenset({CDO.originalText, CDO.normalizedText, CDO.contentHash})
 
 

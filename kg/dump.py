@@ -84,21 +84,25 @@ def write_turtle(store, path, workdir, with_blank_nodes):
     """Write the union of all named graphs as Turtle: each distinct triple once, grouped by subject.
 
     The union is merged in a scratch on-disk store in workdir, so memory stays flat however large the KG.
-    Graphs go there as N-Triples through Oxigraph's bulk loader, except the graphs with blank nodes (such
-    as the ontology's class expressions): the loader would relabel their blank nodes at random, so they are
-    copied term by term to keep the dump the same on every build.
+    Triples go there as N-Triples (the store's N-Quads dump without the graph names) through Oxigraph's bulk
+    loader, except those of the graphs with blank nodes (such as the ontology's class expressions): the loader
+    would relabel their blank nodes at random, so they are copied term by term to keep the dump the same on
+    every build.
     """
-    with_blank_nodes = {named_node(str(graph)) for graph in with_blank_nodes}
-    triples = Path(workdir) / "union.nt"
-    with open(triples, "wb") as out:  # N-Triples files concatenate; the graphs' triples are merged on loading
-        for graph in store.named_graphs():
-            if graph not in with_blank_nodes:
-                store.dump(out, ox.RdfFormat.N_TRIPLES, from_graph=graph)
-    union = ox.Store(str(Path(workdir) / "union-store"))
-    union.bulk_load(path=str(triples), format=ox.RdfFormat.N_TRIPLES)
+    workdir = Path(workdir)
+    skipped = {f"<{graph}>".encode() for graph in with_blank_nodes}
+    store.dump(str(workdir / "all.nq"), ox.RdfFormat.N_QUADS)
+    with open(workdir / "all.nq", "rb") as quads, open(workdir / "union.nt", "wb") as triples:
+        for line in quads:
+            head, graph, _ = line.rsplit(b" ", 2)  # "<s> <p> <o> <g> .": all quads are in named graphs, whose names have no space
+            if graph not in skipped:
+                triples.write(head + b" .\n")
+    union = ox.Store(str(workdir / "union-store"))
+    union.bulk_load(path=str(workdir / "union.nt"), format=ox.RdfFormat.N_TRIPLES)
     union.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for graph in sorted(with_blank_nodes, key=str)
-                      for q in store.quads_for_pattern(None, None, None, graph))
+                      for q in store.quads_for_pattern(None, None, None, named_node(str(graph))))
     union.dump(str(path), ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes=PREFIX_IRIS)
     del union
-    shutil.rmtree(Path(workdir) / "union-store")
-    triples.unlink()
+    shutil.rmtree(workdir / "union-store")
+    (workdir / "all.nq").unlink()
+    (workdir / "union.nt").unlink()

@@ -50,6 +50,10 @@ ARTICLE_NAMES = re.compile(r"^(al|el|ad|ar|as|ash|at|az|an)[\s'’-]", re.IGNORE
 
 # Alternate names that start so name the province or county around a city, not the city itself.
 ADMINISTRATIVE_PREFIXES = ("استان ", "شهرستان ")
+PROVINCE_WORD = "استان"
+# A GeoNames label of this many letters or fewer is an abbreviation or a fragment (دو for Jahrom) more
+# often than a name; it is kept only when curated data vouches for it (قم, بم).
+MAX_FRAGMENT_LETTERS = 2
 
 PLACE_CLASSES = {"Region": CDO.Region, "Route": CDO.Route}
 ORGANISATION_CLASSES = {
@@ -450,6 +454,14 @@ def is_word_not_name(sources, label, slug):
     return sources["word_frequency"](label) >= COMMON_WORD_ZIPF
 
 
+def is_fragment(sources, label, slug):
+    """Tell whether a city label is too short to be a name, unless the curated data vouches for it."""
+    letters = sum(1 for char in label if char not in " -" + ZWNJ)
+    if letters > MAX_FRAGMENT_LETTERS:
+        return False
+    return (label, slug) not in sources["ambiguous"] and (label, slug) not in sources["frequent_names"]
+
+
 def build_cities(sources, slugs, countries, provinces, only_countries=None):
     """Return the city entities, most populous first."""
     cities = select_cities(sources, only_countries)
@@ -463,9 +475,9 @@ def build_cities(sources, slugs, countries, provinces, only_countries=None):
         slug = slugs.resolve(slugify(city["name"]), city["geonameid"])
         candidates = persian_candidates(city["alternatenames"])
         ranked = [label for label in sorted(candidates, key=lambda label: spelling_rank(label, candidates, city["name"]))
-                  if not is_word_not_name(sources, label, slug)]
+                  if not is_word_not_name(sources, label, slug) and not is_fragment(sources, label, slug)]
         cldr_name = cldr_names.get(city["geonameid"])
-        if cldr_name and is_word_not_name(sources, cldr_name, slug):
+        if cldr_name and (is_word_not_name(sources, cldr_name, slug) or is_fragment(sources, cldr_name, slug)):
             cldr_name = None
         name_fa = cldr_name or (ranked[0] if ranked else None)
         if name_fa is None:  # no Persian name, or only everyday words
@@ -582,6 +594,7 @@ def build_entities(sources, only_countries=None):
     }
     everything = [entity for entities in files.values() for entity in entities]
     drop_borrowed_labels(everything)
+    add_bare_province_names(files["provinces.ttl"], everything)
     apply_curated_labels(everything, partial=only_countries is not None)
     apply_curated_wikidata(everything, partial=only_countries is not None)
     return files
@@ -600,6 +613,20 @@ def drop_borrowed_labels(entities):
             label for label in entity.alt_fa
             if preferred.get(label, {entity.iri}) == {entity.iri} and not label.startswith(ADMINISTRATIVE_PREFIXES)
         }
+
+
+def add_bare_province_names(provinces, entities):
+    """Give each province its name without "استان" as an alternative label (استاندار آذربایجان شرقی, شورای
+    استان فارس), unless another entity bears that name: کرمان stays the city, and the recogniser reads
+    "استان کرمان" or a province role (استاندار کرمان) as the province."""
+    named = {}
+    for entity in entities:
+        for label in entity.alt_fa | {entity.name_fa}:
+            named.setdefault(label, set()).add(entity.iri)
+    for province in provinces:
+        bare = province.name_fa.removeprefix(PROVINCE_WORD).strip()
+        if bare and named.get(bare, {province.iri}) == {province.iri}:
+            province.alt_fa.add(bare)
 
 
 def check_province_capitals(provinces, cities):

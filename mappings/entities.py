@@ -2,7 +2,7 @@
 import re
 from dataclasses import dataclass, field
 
-from mappings.lexicon import CONCEPT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE
+from mappings.lexicon import CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE
 from mappings.recognize import PUNCTUATION, Span, find_longest
 from mappings.terms import CDO
 from ontology.namespaces import ID, ORG as W3C_ORG
@@ -58,6 +58,7 @@ class Analysis:
     spans: list
     entities: list = field(default_factory=list)
     token_entity: dict = field(default_factory=dict)  # token index where an entity starts -> entity
+    inner_cues: list = field(default_factory=list)  # instrument words inside a longer cue (خواهرخوانده شد)
 
 
 def _slug(iri, kind):
@@ -200,23 +201,29 @@ class EntityComposer:
         while index < len(spans):
             found, index = walk.phrase(index)
             analysis.entities.extend(found)
-        analysis.entities.extend(self._inner_concepts(tokens, spans))
+        analysis.entities.extend(self._inner_phrases(tokens, spans, analysis.inner_cues))
         analysis.entities.sort(key=lambda e: e.start)
         for entity in analysis.entities:
             analysis.token_entity.setdefault(entity.start, entity)
         return analysis
 
-    def _inner_concepts(self, tokens, spans):
-        """Yield concepts named inside a cue or instrument phrase: the longer phrase does not hide them
-        (خواهرخوانده هستند، تفاهم‌نامه خواهرخواندگی)."""
+    def _inner_phrases(self, tokens, spans, inner_cues):
+        """Yield concepts named inside a cue or instrument phrase, and collect the instrument words inside
+        a status cue: the longer phrase hides neither (خواهرخوانده هستند، تفاهم‌نامه خواهرخواندگی)."""
         for span in spans:
-            if span.kinds() & {CONCEPT, PLACE, ORG, ROLE, ORG_KIND}:
+            kinds = span.kinds()
+            if kinds & {CONCEPT, PLACE, ORG, ROLE, ORG_KIND}:
                 continue
             for start in range(span.start, span.end):
                 inner = find_longest(tokens[:span.end - (start == span.start)], start, self.lexicon)
-                if inner is not None and inner.of_kind(CONCEPT) and (inner.start, inner.end) != (span.start, span.end):
+                if inner is None or (inner.start, inner.end) == (span.start, span.end):
+                    continue
+                if inner.of_kind(CONCEPT):
                     concept = Span(inner.start, inner.end, inner.key, tuple(inner.of_kind(CONCEPT)), inner.text_key)
                     yield self.concept_entity(concept)
+                if INSTRUMENT not in kinds and inner.of_kind(INSTRUMENT):
+                    inner_cues.append(Span(inner.start, inner.end, inner.key, tuple(inner.of_kind(INSTRUMENT)),
+                                           inner.text_key))
 
     def _accepted_places(self, tokens, spans):
         """Return ids of place spans to read as places; ambiguous or minor names need a context cue."""
@@ -252,6 +259,8 @@ class EntityComposer:
         after = spans[position + 1] if position + 1 < len(spans) and spans[position + 1].start == span.end else None
         if before is not None and before.kinds() & {PLACE_KIND, ORG_KIND, ROLE}:
             return True  # شهر دوشنبه، شهرداری دوشنبه، شهردار بم
+        if before is not None and id(before) in sure and self._country_of_place(before, span):
+            return True  # کاشغر چین
         if after is not None and id(after) in sure and any(
             self.lexicon.entity_is_a(s.iri, CDO.Country) for s in after.of_kind(PLACE)
         ):
@@ -266,6 +275,11 @@ class EntityComposer:
         if self._in_party_list(tokens, spans, position):
             return True  # بین مشهد و دوشنبه
         return self._coordinated_with_place(tokens, spans, position, sure)
+
+    def _country_of_place(self, place, country):
+        """Tell whether a span names the country of a place named by another span."""
+        countries = {s.iri for s in country.of_kind(PLACE)}
+        return any(self.lexicon.entries[s.iri].country in countries for s in place.of_kind(PLACE))
 
     @staticmethod
     def _in_party_list(tokens, spans, position):
@@ -347,6 +361,9 @@ class _Walk:
             post, next_index = self.post_phrase(index)
             if post is not None:
                 return [post], next_index
+            place, next_index = self.held_place(index)
+            if place is not None:
+                return [place], next_index
         if ORG in kinds:
             sense = span.of_kind(ORG)[0]
             return [self.composer.place_entity(span, sense.iri)], index + 1
@@ -361,6 +378,14 @@ class _Walk:
         if CONCEPT in kinds:
             return [self.composer.concept_entity(span)], index + 1
         return [], index + 1
+
+    def held_place(self, index):
+        """Read the place after a role that holds a kind of place (استاندار کرمان: the province, not the city)."""
+        span = self.spans[index]
+        want = self.lexicon.role_place_kind.get(span.key)
+        place_index = self.adjacent(index + 1, span.end) if want is not None else None
+        place = self.place_at(place_index, want) if place_index is not None else None
+        return (place, place_index + 1) if place is not None else (None, index)
 
     def org_phrase(self, index):
         """Read "kind + place" (شهرداری شیراز، شورای اسلامی استان تهران، سفارت ایران در قطر)."""

@@ -31,6 +31,9 @@ SUFFIXES = ("هایی", "های", "ها", "ای", "ی", "ان", "ات")
 _SUFFIX_ENDINGS = frozenset(suffix[-1] for suffix in SUFFIXES)
 MIN_SUFFIXED_KEY = 3  # shorter keys plus a suffix are too often other words (بم + ی)
 MAX_UNAMBIGUOUS_NAME = 2  # single-token names this short need a context cue, like listed ambiguous names
+# The agent suffix "-dār" ("holder of"): a role word made of a place kind's label and it is the holder of
+# that kind of place (استان + دار = governor of a province, شهر + دار = mayor of a city).
+HOLDER_SUFFIX = "دار"
 
 
 def lexicon_key(text):
@@ -68,6 +71,7 @@ class Lexicon:
     ambiguous: frozenset = frozenset()  # keys of place names that also are common words
     gapped: dict = field(default_factory=dict)  # head key -> ((sense, tail key), ...) for cues with a gap
     implied_org_kind: dict = field(default_factory=dict)  # role key -> org kind its words name (رئیس شورا)
+    role_place_kind: dict = field(default_factory=dict)  # role key -> place class it holds (استاندار -> Province)
     keys_of_class: dict = field(default_factory=dict)  # class -> its label keys (to compose وزیر X -> وزارت X)
     gapped_starts: frozenset = frozenset()  # first words of gapped cue heads (skip the rest quickly)
     multiword: frozenset = frozenset()  # keys of labels written as several words (not one word split by chance)
@@ -285,7 +289,19 @@ class LexiconBuilder:
                 keys_of_class[sense.iri].append(key)
         lexicon.keys_of_class = {iri: tuple(sorted(keys, key=len, reverse=True)) for iri, keys in keys_of_class.items()}
         lexicon.implied_org_kind = self._implied_org_kinds(lexicon)
+        lexicon.role_place_kind = self._role_place_kinds(lexicon)
         return lexicon
+
+    @staticmethod
+    def _role_place_kinds(lexicon):
+        """Find role keys that are a place kind's key plus the agent suffix, e.g. استاندار (استان + دار)."""
+        place_kinds = {key: s.iri for key, senses in lexicon.senses.items() for s in senses if s.kind == PLACE_KIND}
+        return {
+            key: place_kinds[key[: -len(HOLDER_SUFFIX)]]
+            for key, senses in lexicon.senses.items()
+            if key.endswith(HOLDER_SUFFIX) and key[: -len(HOLDER_SUFFIX)] in place_kinds
+            and any(s.kind == ROLE for s in senses)
+        }
 
     @staticmethod
     def _implied_org_kinds(lexicon):

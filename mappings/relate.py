@@ -25,6 +25,7 @@ ACTIVITY_WORD = "فعالیت"
 SUBFIELD_WORDS = ("زیربخش", "زیرمجموعه", "زیرشاخه", "شاخه")
 MEMBER_WORD = "عضو"
 DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهشد", "معرفیشد")
+TWINNING_STATUSES = (CDO.Signed, CDO.Existing)  # a sister-city tie that holds, so the cities are twinned
 NEAR = 4  # tokens between an instrument or relation word and the بین/با that introduces its parties
 
 
@@ -64,7 +65,9 @@ class Relator:
         self.reading = Reading()
         self.sentences = self._sentences()
         self.by_kind = {}
-        for span in analysis.spans:
+        cue_spans = analysis.spans if not analysis.inner_cues else sorted(
+            analysis.spans + analysis.inner_cues, key=lambda span: span.start)
+        for span in cue_spans:
             for sense in span.senses:
                 self.by_kind.setdefault(sense.kind, []).append((span, sense.iri))
         self._groups = None
@@ -241,6 +244,8 @@ class Relator:
             status = self.status_near(span, start, end)
             if status is not None:
                 fact.links.append((CDO.status, status))
+            if self.lexicon.is_a(cls, CDO.SisterCityAgreement) and status in TWINNING_STATUSES:
+                self.add_twinning(parties)
             purpose = self.purpose_range(span, start, end)
             excluded = purpose or (0, 0)
             for concept in self.concepts_between(start, end, CDO.CooperationDomain):
@@ -261,6 +266,9 @@ class Relator:
         listed, _ = self.list_at(span.end)
         if len(listed) >= 2:
             return self.distinct(listed)
+        listed = self.list_before(span)
+        if len(listed) >= 2:
+            return self.distinct(listed)
         partner = self.find_word(span.end, min(end, span.end + NEAR), (WITH,))
         subject = self.subject(span.start)
         if partner is None:
@@ -275,6 +283,34 @@ class Relator:
         if not own and self.reading.speaker is not None:
             own = [self.reading.speaker]
         return self.distinct(own + partners)
+
+    def list_before(self, span):
+        """Return the coordinated entities that end just before a word in its clause (میان X و Y تفاهم‌نامه،
+        X و Y ... خواهرخوانده هستند): Persian puts the sides before a predicate."""
+        clause = self.clause_start(span.start)
+        found, covered = [], clause
+        for entity in self.entities_between(clause, span.start):
+            if entity.start < covered or entity.kind == CONCEPT:
+                continue
+            listed, end = self.list_at(entity.start)
+            covered = max(end, entity.end)
+            gap = self.tokens[end:span.start]
+            if len(listed) >= 2 and len(gap) <= NEAR and not PUNCTUATION & set(gap):
+                found = listed
+        return found
+
+    def add_twinning(self, parties):
+        """Two cities (or their municipalities) in a signed or existing sister-city agreement are twinned."""
+        cities = list(dict.fromkeys(city for city in (self.city_of(p) for p in parties) if city is not None))
+        if len(parties) == 2 and len(cities) == 2:
+            self.reading.assertions.append((cities[0], CDO.twinnedWith, cities[1]))
+
+    def city_of(self, party):
+        """Return the city a party is, or the city the municipality or council it is governs."""
+        if self.lexicon.entity_is_a(party.iri, CDO.City):
+            return party.iri
+        governed = next((obj for predicate, obj in party.links if predicate == CDO.governs), None)
+        return governed if governed is not None and self.lexicon.entity_is_a(governed, CDO.City) else None
 
     def generic(self, token):
         """Tell whether a party list opens with a plural place word (با شهرهای ایتالیا): a class of
@@ -296,7 +332,7 @@ class Relator:
         """The status cue nearest after the instrument in its sentence, else the nearest before it."""
         cues = [(s, iri) for s in self.a.spans if start <= s.start < end for iri in
                 (x.iri for x in s.of_kind(STATUS))]
-        after = [c for c in cues if c[0].start >= span.end]
+        after = [c for c in cues if c[0].start >= span.start and c[0].end > span.end]  # or a cue holding it
         before = [c for c in cues if c[0].end <= span.start]
         if after:
             return after[0][1]
@@ -363,6 +399,9 @@ class Relator:
         if len(listed) >= 2:
             return self.distinct(listed)
         subject = self.subject(span.start) if fallback_subject else []
+        if len(subject) == 1:  # X با Y همکاری می‌کند
+            partner = self.find_word(subject[0].end, span.start, (WITH,))
+            subject = subject + (self.list_at(partner[1])[0] if partner else [])
         return self.distinct(subject) if len(subject) >= 2 else []
 
     def read_relations(self, agreements):
@@ -573,7 +612,7 @@ class Relator:
     def read_topics(self):
         """Diplomacy concepts are topics; cooperation domains too once the statement is diplomatic."""
         concepts = [e for e in self.a.entities if e.kind == CONCEPT]
-        diplomatic = bool(self.reading.facts) or any(
+        diplomatic = bool(self.reading.facts) or bool(self.instrument_groups()) or any(
             self.lexicon.entity_is_a(e.iri, CDO.DiplomacyConcept) for e in concepts)
         for entity in concepts:
             if diplomatic or not self.lexicon.entity_is_a(entity.iri, CDO.CooperationDomain):

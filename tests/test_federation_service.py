@@ -52,6 +52,7 @@ def test_allowed_or_no_service(query):
     ("PREFIX x: <http://10.0.0.1/> SELECT * WHERE { SERVICE x:sparql { ?s ?p ?o } }", "<http://10.0.0.1/sparql>"),
     ("BASE <http://10.0.0.1/> SELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }", "<http://10.0.0.1/sparql>"),
     (r"SELECT * WHERE { SERVICE <http://127.0.0.1:1/sp\u0061rql> { ?s ?p ?o } }", "codepoint escapes"),
+    (r"SELECT * WHERE { \u0053ERVICE <http://10.0.0.1/sparql> { ?s ?p ?o } }", "codepoint escapes"),
     ("SELECT * WHERE { ?s a ?o.SERVICE <file:///etc/passwd> { ?s ?p ?o } }", "<file:///etc/passwd> is not allowed"),
 ])
 def test_refused_service(query, reason):

@@ -19,7 +19,7 @@ import requests
 from rdflib.compare import isomorphic
 from requests.auth import HTTPDigestAuth
 
-from ontology.namespaces import ID, REFERENCE_GRAPH, SD, SKOS, XSD
+from ontology.namespaces import BASE, ID, REFERENCE_GRAPH, SD, SKOS, VOID, XSD
 from tests.federation.endpoint import TRIG_FILE, Endpoint
 from tests.federation.processes import LOOPBACK, free_port
 from tests.federation.virtuoso import Virtuoso
@@ -219,9 +219,10 @@ def test_remote_select_negotiated_like_the_embedded_store(remote_endpoint, local
     ("text/turtle", "turtle"), ("application/n-triples", "nt"), ("application/rdf+xml", "xml"),
     ("application/ld+json", "json-ld"),
 ])
-def test_remote_construct_in_each_rdf_format(remote_endpoint, local_endpoint, accept, rdflib_format):
-    """CONSTRUCT over the remote backend gives the same graph in Turtle, N-Triples, RDF/XML and JSON-LD."""
-    query = f"CONSTRUCT {{ <{SHIRAZ}> ?p ?o }} WHERE {{ <{SHIRAZ}> ?p ?o }}"
+@pytest.mark.parametrize("query", [f"CONSTRUCT {{ <{SHIRAZ}> ?p ?o }} WHERE {{ <{SHIRAZ}> ?p ?o }}",
+                                   f"DESCRIBE <{SHIRAZ}>"], ids=["construct", "describe"])
+def test_remote_graph_queries_in_each_rdf_format(remote_endpoint, local_endpoint, accept, rdflib_format, query):
+    """CONSTRUCT and DESCRIBE over the remote backend give the same graph in Turtle, N-Triples, RDF/XML, JSON-LD."""
     graphs = []
     for endpoint in (remote_endpoint, local_endpoint):
         response = requests.get(endpoint.sparql_url, params={"query": query}, headers={"Accept": accept})
@@ -268,3 +269,18 @@ def test_serve_refuses_an_unreachable_remote_store(seed_kg):
     result = cdkg("serve", "--kg", str(seed_kg), "--store", "remote", "--remote-url", nowhere,
                   "--port", str(free_port()))
     assert result.returncode == 2 and f"the remote store {nowhere} cannot be reached" in result.stderr
+
+
+def test_remote_backend_serves_entity_pages_and_void(remote_endpoint, local_endpoint):
+    """Linked Data pages (built on DESCRIBE) and VoID come from the remote store's answers, pages as locally."""
+    pages = []
+    for endpoint in (remote_endpoint, local_endpoint):
+        page = requests.get(endpoint.base_url + "/" + SHIRAZ[len(str(BASE)):], headers={"Accept": "text/turtle"})
+        assert page.status_code == 200, page.text
+        pages.append(rdflib.Graph().parse(data=page.text, format="turtle"))
+    assert (SHIRAZ, SKOS.prefLabel, rdflib.Literal("شیراز", lang="fa")) in pages[0]
+    assert isomorphic(pages[0], pages[1])
+    void = requests.get(remote_endpoint.base_url + "/.well-known/void", headers={"Accept": "text/turtle"})
+    assert void.status_code == 200
+    triples = set(rdflib.Graph().parse(data=void.text, format="turtle").objects(None, VOID.triples))
+    assert triples and all(int(count) > 0 for count in triples)

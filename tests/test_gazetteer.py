@@ -193,3 +193,35 @@ def test_every_curated_frequent_name_is_a_label_of_its_city(store):
                                        skos:prefLabel|skos:altLabel "{row["label"]}"@fa }}''')
     ]
     assert missing == []
+
+
+def test_provinces_are_named_without_the_word_province_unless_a_city_has_the_name(store):
+    bare = dict(select(store, """
+        SELECT ?code ?label WHERE {
+          ?province a cdo:Province ; skos:altLabel ?label ; <http://purl.org/dc/terms/identifier> ?code .
+          FILTER(LANG(?label) = "fa" && !STRSTARTS(?label, "استان"))
+        }"""))
+    assert bare["IR-03"] == "آذربایجان شرقی" and bare["IR-14"] == "فارس"
+    clashes = select(store, """
+        SELECT ?label WHERE {
+          ?province a cdo:Province ; skos:altLabel ?label .
+          ?other skos:prefLabel|skos:altLabel ?label . FILTER(?other != ?province)
+        }""")
+    assert clashes == []
+    assert not ask(store, f'ASK {{ <{ID["place/kerman-province"]}> skos:altLabel "کرمان"@fa }}')
+
+
+def test_no_city_label_is_a_fragment_of_two_letters_unless_curated(store):
+    vouched = {(entry.label, str(entry.entity)) for entries in gazetteer.ambiguous_labels().values() for entry in entries}
+    vouched |= {(gazetteer.normalize_label(row["label"]), str(ID["place/" + row["slug"]]))
+                for row in gazetteer.read_csv("frequent-names-fa.csv")}
+    short = select(store, """
+        SELECT ?label ?city WHERE {
+          ?city a cdo:City ; skos:prefLabel|skos:altLabel ?label .
+          FILTER(LANG(?label) = "fa" && STRLEN(REPLACE(?label, "[ \\u200c-]", "")) <= 2)
+        }""")
+    assert short and set(short) <= vouched  # بم، قم، رم stay, vouched; خپ، شط، مز are gone
+
+
+def test_curated_spelling_of_lankaran_is_a_label(store):
+    assert ask(store, f'ASK {{ <{ID["place/lankaran"]}> skos:altLabel "لنکران"@fa }}')

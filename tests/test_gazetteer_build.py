@@ -143,3 +143,12 @@ def test_the_command_reports_a_bad_curated_file_and_fails(tmp_path, monkeypatch,
     assert gazetteer.run_build(argparse.Namespace(out=str(tmp_path / "out"))) == 1
     assert f"regions.csv line {broken}: unknown type 'Road'" in capsys.readouterr().out
     assert not (tmp_path / "out" / "cities.ttl").exists()
+
+
+def test_a_label_of_two_letters_is_a_fragment_unless_curated_data_vouches_for_it():
+    sources = {"ambiguous": {("بم", "bam")}, "frequent_names": {("قم", "qom")}}
+    assert gazetteer.is_fragment(sources, "دو", "jahrom")
+    assert not gazetteer.is_fragment(sources, "بم", "bam")
+    assert not gazetteer.is_fragment(sources, "قم", "qom")
+    assert gazetteer.is_fragment(sources, "قم", "qom-123")
+    assert not gazetteer.is_fragment(sources, "یزد", "yazd")

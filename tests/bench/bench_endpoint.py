@@ -157,6 +157,20 @@ def wait_ready(url, process, seconds=600):
     raise RuntimeError(f"{url} did not answer in {seconds} s")
 
 
+def wait_drained(url, seconds=300):
+    """Wait until the server answers a trivial query within a second: requests a run left queued are done."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            started = time.monotonic()
+            requests.get(url, params={"query": "ASK {}"}, timeout=seconds)
+            if time.monotonic() - started < 1:
+                return True
+        except requests.RequestException:
+            pass
+    return False
+
+
 def start(command, url, env=None):
     """Start a server process and wait until its SPARQL URL answers."""
     process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
@@ -368,6 +382,9 @@ def measure(kg_dir, workdir, duration, cities):
         try:
             for name, (query, template) in queries(cities).items():
                 for mode, cold_template in (("cold", template), ("repeated", None)):
+                    # a slow server may still be working on requests the previous run abandoned
+                    if not wait_drained(url):
+                        print(f"# {server} still busy before {name} {mode}", file=sys.stderr, flush=True)
                     if use_wrk:
                         figures = run_wrk(url, query, cold_template, cities, duration, workdir)
                     else:

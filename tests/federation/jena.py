@@ -48,7 +48,11 @@ class Arq:
     """The `arq.sparql` command with a prepared classpath."""
 
     def __init__(self, work_dir):
-        """Prepare the classpath in `work_dir`."""
+        """Prepare the classpath in `work_dir`; fail naming the jars that are not installed."""
+        missing = missing_jars()
+        if missing:
+            raise RuntimeError(f"Jena's classpath lacks {', '.join(missing)} in {JAVA_DIR} (apt-get install "
+                               "libapache-jena-java)")
         self.classpath = classpath(extract_bundles(Path(work_dir) / "jena-bundles"))
 
     def run(self, query_file, data_files=(), results="json", timeout=120):

@@ -1,0 +1,292 @@
+"""Limits that hold: query time, query and request size, result size, and simultaneous queries.
+
+pyoxigraph cannot cancel a query, so each query runs on a thread of a small per-worker pool while the request
+thread waits at most QUERY_TIMEOUT (pyoxigraph releases the GIL while it evaluates, so the wait is honoured).
+Serialisation writes through a buffer that checks the deadline and the size caps on every write, so work
+spent producing output stops at the limit by itself. Work stuck inside the store (a join or a path that
+produces nothing yet) cannot be stopped from Python: the client still gets its 503 at the limit, and under
+gunicorn the worker then retires (SIGTERM: it stops accepting, finishes its other requests, and exits, which
+ends the CPU work; gunicorn starts a fresh worker). The common path pays only a thread hand-off.
+"""
+import atexit
+import csv
+import io
+import logging
+import os
+import queue
+import signal
+import threading
+import time
+from concurrent.futures import Future, TimeoutError as FutureTimeout
+
+import pyoxigraph as ox
+from flask import current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from endpoint import metrics
+from endpoint.backends import GRAPH_FORMATS, SOLUTION_FORMATS
+from endpoint.protocol import Problem
+from endpoint.web import problem_response
+
+# Every key is documented in docs/readme-hardening.md; `cdkg serve` flags are listed in LIMIT_FLAGS.
+LIMIT_DEFAULTS = {
+    "QUERY_TIMEOUT": 30.0,  # seconds a query (evaluation and serialisation) may run; then 503
+    "MAX_QUERIES_PER_WORKER": 4,  # queries evaluated at once by one gunicorn worker
+    "MAX_QUERIES_TOTAL": 8,  # queries evaluated at once by all workers together (split evenly)
+    "QUERY_SLOT_WAIT": 1.0,  # seconds a query may wait for a free slot before 503 + Retry-After
+    "MAX_QUERY_LENGTH": 100_000,  # characters of query or update text (414 by GET, 413 by POST)
+    "MAX_REQUEST_BYTES": 2 * 1024 * 1024,  # request body bytes (413)
+    "MAX_REQUEST_LINE": 8190,  # bytes of the HTTP request line, URL included (gunicorn answers 414)
+    "MAX_RESULT_ROWS": 100_000,  # solutions or triples a result may have; more is refused with 422
+    "MAX_RESPONSE_BYTES": 64 * 1024 * 1024,  # bytes a serialised result may have; more is refused with 422
+}
+# `cdkg serve` option -> (configuration key, type, help)
+LIMIT_FLAGS = {
+    "--query-timeout": ("QUERY_TIMEOUT", float, "seconds a query may run before 503 (default 30)"),
+    "--max-queries-per-worker": ("MAX_QUERIES_PER_WORKER", int, "queries one worker runs at once (default 4)"),
+    "--max-queries-total": ("MAX_QUERIES_TOTAL", int, "queries all workers run at once (default 8)"),
+    "--max-result-rows": ("MAX_RESULT_ROWS", int, "solutions or triples a result may have (default 100000)"),
+    "--max-response-bytes": ("MAX_RESPONSE_BYTES", int, "bytes a serialised result may have (default 64 MiB)"),
+}
+LIMIT_HEADER = "X-CDKG-Limit"
+RETRY_AFTER_SECONDS = 2
+# After a timeout, how long the stuck work may take to notice its deadline before the worker retires.
+STOP_GRACE_SECONDS = 1.0
+# How long a retiring worker may take to finish its other requests before it exits anyway.
+RETIRE_GRACE_SECONDS = 10.0
+QUERY_ROUTES = {"sparql.sparql", "sparql.update"}
+
+log = logging.getLogger(__name__)
+
+
+class LimitExceeded(Exception):
+    """A limit stopped a request: the HTTP status, a message naming the limit, and headers to send."""
+
+    def __init__(self, status, key, limit, message, headers=None):
+        """Keep what the client is told: the status, the message and the limit header."""
+        super().__init__(message)
+        self.status = status
+        self.headers = {LIMIT_HEADER: f"{key}={limit}", **(headers or {})}
+
+
+def timed_out(limit):
+    """Return the error for a query stopped at the time limit."""
+    return LimitExceeded(503, "QUERY_TIMEOUT", limit,
+                         f"the query was stopped at the time limit of {limit:g} s (QUERY_TIMEOUT): "
+                         "make it more selective (bound variables, LIMIT, fewer joins)")
+
+
+def too_large(key, limit, unit):
+    """Return the error for a result refused because it exceeds a size limit."""
+    return LimitExceeded(422, key, limit,
+                         f"the result exceeds the limit of {limit} {unit} ({key}); nothing was truncated: "
+                         "add LIMIT/OFFSET to page through it, or download the dumps")
+
+
+class BoundedBuffer(io.RawIOBase):
+    """A writable buffer that stops the writer at the byte limit or the deadline."""
+
+    def __init__(self, max_bytes, deadline, timeout):
+        """Create an empty buffer for at most max_bytes, written before the monotonic deadline."""
+        super().__init__()
+        self.chunks = []
+        self.size = 0
+        self.max_bytes = max_bytes
+        self.deadline = deadline
+        self.timeout = timeout
+
+    def writable(self):
+        """Accept writes."""
+        return True
+
+    def write(self, data):
+        """Keep a chunk, or raise LimitExceeded when it crosses a limit."""
+        self.size += len(data)
+        if self.size > self.max_bytes:
+            raise too_large("MAX_RESPONSE_BYTES", self.max_bytes, "bytes")
+        if time.monotonic() > self.deadline:
+            raise timed_out(self.timeout)
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def getvalue(self):
+        """Return everything written."""
+        return b"".join(self.chunks)
+
+
+def bounded_items(items, max_rows, deadline, timeout):
+    """Yield items, raising LimitExceeded past max_rows or the deadline."""
+    for count, item in enumerate(items, start=1):
+        if count > max_rows:
+            raise too_large("MAX_RESULT_ROWS", max_rows, "triples")
+        if time.monotonic() > deadline:
+            raise timed_out(timeout)
+        yield item
+
+
+def solution_count(body, format_name):
+    """Count the solutions in a serialised SELECT result."""
+    if format_name == "csv":  # pyoxigraph does not parse CSV results (the format is lossy)
+        return max(sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8"), newline=""))) - 1, 0)
+    return sum(1 for _ in ox.parse_query_results(body, format=SOLUTION_FORMATS[format_name]))
+
+
+def serialize_within(result, format_name, settings, deadline):
+    """Serialise a QueryResult within the response size, row and time limits; return the bytes."""
+    buffer = BoundedBuffer(settings["MAX_RESPONSE_BYTES"], deadline, settings["QUERY_TIMEOUT"])
+    max_rows = settings["MAX_RESULT_ROWS"]
+    if result.kind == "graph":
+        triples = bounded_items(result.native, max_rows, deadline, settings["QUERY_TIMEOUT"])
+        ox.serialize(triples, buffer, format=GRAPH_FORMATS[format_name], prefixes=result.prefixes or None)
+        return buffer.getvalue()
+    result.native.serialize(buffer, format=SOLUTION_FORMATS[format_name])
+    body = buffer.getvalue()
+    # every format spends at least one byte per solution: only a body this long can hold too many
+    if result.kind == "solutions" and len(body) > max_rows and solution_count(body, format_name) > max_rows:
+        raise too_large("MAX_RESULT_ROWS", max_rows, "solutions")
+    return body
+
+
+class QueryRunner:
+    """Run queries of one worker on a bounded pool of threads, each waited for at most the time limit."""
+
+    def __init__(self, slots, slot_wait, can_retire):
+        """Allow `slots` queries at once; wait `slot_wait` s for a slot; retire the worker on stuck work if allowed."""
+        self.slots = slots
+        self.slot_wait = slot_wait
+        self.can_retire = can_retire
+        self.free = threading.BoundedSemaphore(slots)
+        self.jobs = queue.SimpleQueue()
+        self.threads = []
+        self.start_lock = threading.Lock()
+        self.retiring = False
+
+    def start_threads(self):
+        """Start the pool's daemon threads on first use (after gunicorn forked this worker)."""
+        with self.start_lock:
+            while len(self.threads) < self.slots:
+                thread = threading.Thread(target=self.serve_jobs, name="cdkg-query", daemon=True)
+                thread.start()
+                self.threads.append(thread)
+
+    def serve_jobs(self):
+        """Run queued work forever; a slot is freed only when its work has really ended."""
+        while True:
+            work, future = self.jobs.get()
+            try:
+                if future.set_running_or_notify_cancel():
+                    future.set_result(work())
+            except BaseException as error:  # handed to the waiting request, which turns it into a response
+                future.set_exception(error)
+            finally:
+                self.free.release()
+
+    def run(self, work, timeout):
+        """Return work()'s value, or raise LimitExceeded when no slot frees up or the time limit passes."""
+        if not self.free.acquire(timeout=self.slot_wait):
+            raise LimitExceeded(503, "MAX_QUERIES_PER_WORKER", self.slots,
+                                f"the server is running its maximum of {self.slots} queries per worker "
+                                "(MAX_QUERIES_PER_WORKER/MAX_QUERIES_TOTAL): retry shortly",
+                                {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        if len(self.threads) < self.slots:
+            self.start_threads()
+        future = Future()
+        self.jobs.put((work, future))
+        try:
+            return future.result(timeout=timeout)
+        except FutureTimeout:
+            metrics.TIMEOUTS.inc()
+            self.stop_stuck_work(future)
+            raise timed_out(timeout) from None
+
+    def stop_stuck_work(self, future):
+        """Retire this worker in the background when the timed-out work does not stop by itself."""
+        if self.can_retire and not self.retiring:
+            threading.Thread(target=self.retire_if_stuck, args=(future,), name="cdkg-retire", daemon=True).start()
+
+    def retire_if_stuck(self, future):
+        """Give the work a moment to hit its deadline; if it is still running, make gunicorn replace this worker."""
+        try:
+            future.exception(timeout=STOP_GRACE_SECONDS)
+            return
+        except FutureTimeout:
+            pass
+        if self.retiring:
+            return
+        self.retiring = True
+        log.warning("worker %d: a query ran past its time limit and cannot be interrupted; retiring the worker "
+                    "(gunicorn starts a fresh one)", os.getpid())
+        atexit.register(os._exit, 0)  # do not let interpreter shutdown wait on the stuck thread
+        os.kill(os.getpid(), signal.SIGTERM)  # gunicorn: stop accepting, finish other requests, exit
+        time.sleep(RETIRE_GRACE_SECONDS)
+        os._exit(0)  # the graceful exit did not complete in time: end the CPU work anyway
+
+
+def runner():
+    """Return this worker's QueryRunner."""
+    return current_app.extensions["cdkg-limits"]
+
+
+def run_query(backend, text, dataset, format_name):
+    """Evaluate and serialise a query within every limit: return (result kind, body) or raise LimitExceeded."""
+    settings = current_app.config
+    timeout = settings["QUERY_TIMEOUT"]
+    deadline = time.monotonic() + timeout
+
+    def work():
+        result = backend.query(text, dataset)
+        return result.kind, serialize_within(result, format_name, settings, deadline)
+
+    return runner().run(work, timeout)
+
+
+def slots_per_worker(config):
+    """Return the queries one worker may run at once: its own bound, and its share of the total."""
+    share = max(1, config["MAX_QUERIES_TOTAL"] // max(1, config["WORKERS"]))
+    return max(1, min(config["MAX_QUERIES_PER_WORKER"], share))
+
+
+def under_gunicorn():
+    """Tell whether this process is a gunicorn worker (which gunicorn replaces when it exits)."""
+    return os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn")  # set by gunicorn's arbiter
+
+
+def check_query_length():
+    """Refuse query or update text longer than MAX_QUERY_LENGTH: 414 in a URL, 413 in a body."""
+    if request.endpoint not in QUERY_ROUTES:
+        return None
+    limit = current_app.config["MAX_QUERY_LENGTH"]
+    if request.method == "GET":
+        longest = max((len(value) for name in ("query", "update") for value in request.args.getlist(name)),
+                      default=0)
+        status = 414
+    else:
+        form = request.form if request.mimetype == "application/x-www-form-urlencoded" else {}
+        values = [value for name in ("query", "update") for value in form.getlist(name)] if form else []
+        longest = max(map(len, values), default=0) if values else (request.content_length or 0)
+        status = 413
+    if longest <= limit:
+        return None
+    return too_long(status, "MAX_QUERY_LENGTH", limit, f"the query text exceeds {limit} characters")
+
+
+def too_long(status, key, limit, message):
+    """Return a plain-text response refusing an oversized request."""
+    return problem_response(Problem(status, f"{message} ({key}); send a shorter request",
+                                    {LIMIT_HEADER: f"{key}={limit}"}))
+
+
+def body_too_large(error):
+    """Answer 413 naming MAX_REQUEST_BYTES when a request body is over the limit."""
+    limit = current_app.config["MAX_REQUEST_BYTES"]
+    return too_long(413, "MAX_REQUEST_BYTES", limit, f"the request body exceeds {limit} bytes")
+
+
+def init_app(app):
+    """Apply the request size limits and give this worker its query runner."""
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_REQUEST_BYTES"]
+    app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_REQUEST_BYTES"]
+    app.extensions["cdkg-limits"] = QueryRunner(slots_per_worker(app.config), app.config["QUERY_SLOT_WAIT"],
+                                                under_gunicorn())
+    app.before_request(check_query_length)
+    app.register_error_handler(RequestEntityTooLarge, body_too_large)
