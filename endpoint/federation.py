@@ -314,3 +314,9 @@ def evaluate_services(text, allowlist, timeout, max_rows, mirrors=None):
         pieces += [text[position:clause.start], replacement]
         position = clause.end
     return "".join(pieces + [text[position:]])
+
+
+def evaluate_configured(text, config):
+    """Return the text with its SERVICE clauses evaluated under the endpoint's SERVICE_* configuration."""
+    return evaluate_services(text, config["SERVICE_ALLOWLIST"], config["SERVICE_TIMEOUT"], config["SERVICE_MAX_ROWS"],
+                             config["SERVICE_MIRRORS"])

@@ -14,6 +14,7 @@ import io
 import logging
 import os
 import queue
+import re
 import signal
 import threading
 import time
@@ -35,6 +36,7 @@ LIMIT_DEFAULTS = {
     "MAX_QUERIES_TOTAL": 8,  # queries evaluated at once by all workers together (split evenly)
     "QUERY_SLOT_WAIT": 1.0,  # seconds a query may wait for a free slot before 503 + Retry-After
     "MAX_QUERY_LENGTH": 100_000,  # characters of query or update text (414 by GET, 413 by POST)
+    "MAX_QUERY_DEPTH": 256,  # estimated depth of the query's syntax tree (nesting and chains); more is 400
     "MAX_REQUEST_BYTES": 2 * 1024 * 1024,  # request body bytes (413)
     "MAX_REQUEST_LINE": 8190,  # bytes of the HTTP request line, URL included (gunicorn answers 414)
     "MAX_RESULT_ROWS": 100_000,  # solutions or triples a result may have; more is refused with 422
@@ -55,6 +57,17 @@ STOP_GRACE_SECONDS = 1.0
 # How long a retiring worker may take to finish its other requests before it exits anyway.
 RETIRE_GRACE_SECONDS = 10.0
 QUERY_ROUTES = {"sparql.sparql", "sparql.update"}
+# The store parses and evaluates recursively: a deep syntax tree overflows a thread's stack and kills the
+# process. Query threads get a large stack, and MAX_QUERY_DEPTH keeps trees far below what it holds.
+QUERY_STACK_BYTES = 64 * 1024 * 1024
+
+# Strings, IRIs and comments are skipped whole; names and numbers are single tokens; what remains is structure.
+SKIPPED = (r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+           r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>|\#[^\n]*')
+NAME = r"[?$]?[\w\u00B7\u00C0-\uFFFF](?:[\w\-.:%\u00B7\u00C0-\uFFFF]*[\w\-:%\u00B7\u00C0-\uFFFF])?|:[\w\-.%]*"
+STRUCTURE = re.compile(rf"(?P<skip>{SKIPPED})|(?P<name>{NAME})|(?P<open>[({{\[])|(?P<close>[)}}\]])|(?P<op>&&|\|\||[^\s])")
+# Keywords that add a level to the syntax tree where they stand (each joins, filters or extends a pattern).
+TREE_KEYWORDS = {"UNION", "MINUS", "OPTIONAL", "FILTER", "BIND", "VALUES", "GRAPH", "SERVICE", "IN", "NOT"}
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +94,40 @@ def too_large(key, limit, unit):
     return LimitExceeded(422, key, limit,
                          f"the result exceeds the limit of {limit} {unit} ({key}); nothing was truncated: "
                          "add LIMIT/OFFSET to page through it, or download the dumps")
+
+
+def syntax_depth(text):
+    """Estimate the depth of a query's syntax tree: open brackets plus the operators chained at each level."""
+    openers = [("", 0)]  # (bracket, operators and pattern separators counted at this level)
+    chained = deepest = 0
+    for match in STRUCTURE.finditer(text):
+        kind, value = match.lastgroup, match.group()
+        if kind == "open":
+            openers.append((value, 0))
+        elif kind == "close":
+            if len(openers) > 1:
+                chained -= openers.pop()[1]
+            continue
+        elif kind == "name" and value.upper() not in TREE_KEYWORDS or kind == "skip":
+            continue
+        elif value == "," and openers[-1][0] != "{":  # argument lists and IN lists stay flat
+            continue
+        else:
+            openers[-1] = (openers[-1][0], openers[-1][1] + 1)
+            chained += 1
+        deepest = max(deepest, len(openers) + chained)
+    return deepest
+
+
+def check_depth(text, name):
+    """Return a 400 Problem when the text's syntax tree is deeper than MAX_QUERY_DEPTH, else None."""
+    limit = current_app.config["MAX_QUERY_DEPTH"]
+    depth = syntax_depth(text)
+    if depth <= limit:
+        return None
+    return Problem(400, f"the {name} is nested or chained too deeply (estimated depth {depth} > {limit}, "
+                        "MAX_QUERY_DEPTH): split it, or use VALUES or IN lists instead of long chains",
+                   {LIMIT_HEADER: f"MAX_QUERY_DEPTH={limit}"})
 
 
 class BoundedBuffer(io.RawIOBase):
@@ -164,10 +211,14 @@ class QueryRunner:
     def start_threads(self):
         """Start the pool's daemon threads on first use (after gunicorn forked this worker)."""
         with self.start_lock:
-            while len(self.threads) < self.slots:
-                thread = threading.Thread(target=self.serve_jobs, name="cdkg-query", daemon=True)
-                thread.start()
-                self.threads.append(thread)
+            previous = threading.stack_size(QUERY_STACK_BYTES)
+            try:
+                while len(self.threads) < self.slots:
+                    thread = threading.Thread(target=self.serve_jobs, name="cdkg-query", daemon=True)
+                    thread.start()
+                    self.threads.append(thread)
+            finally:
+                threading.stack_size(previous)
 
     def serve_jobs(self):
         """Run queued work forever; a slot is freed only when its work has really ended."""
@@ -251,23 +302,30 @@ def under_gunicorn():
     return os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn")  # set by gunicorn's arbiter
 
 
-def check_query_length():
-    """Refuse query or update text longer than MAX_QUERY_LENGTH: 414 in a URL, 413 in a body."""
+def operation_texts():
+    """Return the query and update texts of a request to a SPARQL route, however they were sent."""
+    if request.method == "GET":
+        return [value for name in ("query", "update") for value in request.args.getlist(name)]
+    if request.mimetype == "application/x-www-form-urlencoded":
+        return [value for name in ("query", "update") for value in request.form.getlist(name)]
+    if request.mimetype in ("application/sparql-query", "application/sparql-update"):
+        return [request.get_data(cache=True).decode("utf-8", errors="replace")]  # the route reports bad UTF-8
+    return []
+
+
+def check_query_text():
+    """Refuse query or update text that is too long (414 in a URL, 413 in a body) or too deeply nested (400)."""
     if request.endpoint not in QUERY_ROUTES:
         return None
     limit = current_app.config["MAX_QUERY_LENGTH"]
-    if request.method == "GET":
-        longest = max((len(value) for name in ("query", "update") for value in request.args.getlist(name)),
-                      default=0)
-        status = 414
-    else:
-        form = request.form if request.mimetype == "application/x-www-form-urlencoded" else {}
-        values = [value for name in ("query", "update") for value in form.getlist(name)] if form else []
-        longest = max(map(len, values), default=0) if values else (request.content_length or 0)
-        status = 413
-    if longest <= limit:
-        return None
-    return too_long(status, "MAX_QUERY_LENGTH", limit, f"the query text exceeds {limit} characters")
+    for text in operation_texts():
+        if len(text) > limit:
+            return too_long(414 if request.method == "GET" else 413, "MAX_QUERY_LENGTH", limit,
+                            f"the query text has {len(text)} characters, more than {limit}")
+        problem = check_depth(text, "query")
+        if problem:
+            return problem_response(problem)
+    return None
 
 
 def too_long(status, key, limit, message):
@@ -288,5 +346,5 @@ def init_app(app):
     app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_REQUEST_BYTES"]
     app.extensions["cdkg-limits"] = QueryRunner(slots_per_worker(app.config), app.config["QUERY_SLOT_WAIT"],
                                                 under_gunicorn())
-    app.before_request(check_query_length)
+    app.before_request(check_query_text)
     app.register_error_handler(RequestEntityTooLarge, body_too_large)

@@ -60,11 +60,9 @@ def run_query(operation):
 
 def execute(operation, chosen):
     """Run the query on the backend and serialise it: (bytes, content type), or a Problem."""
-    config = current_app.config
     try:
         # allowed SERVICE clauses are evaluated here (own timeout), so the store never connects anywhere
-        text = federation.evaluate_services(operation.text, config["SERVICE_ALLOWLIST"], config["SERVICE_TIMEOUT"],
-                                            config["SERVICE_MAX_ROWS"], config["SERVICE_MIRRORS"])
+        text = federation.evaluate_configured(operation.text, current_app.config)
         kind, body = limits.run_query(state().backend, text, operation.dataset, chosen.name)
     except limits.LimitExceeded as error:
         return Problem(error.status, str(error), error.headers)
@@ -115,7 +113,9 @@ def run_update(operation):
     if refused:
         return problem_response(refused)
     try:
-        state().backend.update(operation.text)
+        state().backend.update(federation.evaluate_configured(operation.text, current_app.config))
+    except federation.FederationError as error:
+        return problem_response(Problem(error.status, str(error)))
     except QuerySyntaxError as error:
         return problem_response(Problem(400, f"malformed update: {error}"))
     except ReadOnlyError as error:

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
+from itertools import islice
 from importlib import metadata
 from pathlib import Path
 
@@ -38,6 +39,7 @@ TURTLE_FILE = "citydiplomacy.ttl"
 QUARANTINE_DIR = "quarantine"
 GATE_BATCH = 1000  # statements validated together: the gate runs each compiled shape query once per batch
 PROGRESS_MIN_LINES = 1000
+STORE_CHUNK = 200_000  # quads per bulk-load call: bounds the loader's memory (about 0.7 KB a quad)
 COUNTS = ("read", "published", "quarantined", "duplicates", "warnings", "triples", "inferred_triples", "graphs")
 # A duplicate contributes its provenance only; its verbatim text is the first occurrence's.
 NOT_MERGED = frozenset({CDO.originalText, CDO.normalizedText, CDO.contentHash})
@@ -121,7 +123,6 @@ class StatementStream:
         self.materializer = materializer
         self.reference_subjects = reference_subjects
         self.used_entities = set()
-        self.graphs_with_blank_nodes = set()  # the union dump copies these term by term (see write_turtle)
         self.first_seen = {}  # content hash -> record of a first occurrence waiting in the gate batch
         self.verdict = {}  # content hash -> None (published) or the quarantine details of its first occurrence
         self.batch = []
@@ -153,7 +154,6 @@ class StatementStream:
                 result = self.context.pipeline.extract(record)
                 if has_blank_nodes(result.triples):
                     result.triples = canonical_blank_nodes(result.triples, result.graph)
-                    self.graphs_with_blank_nodes.add(result.graph)
                 return result, list(to_quads(result.triples, result.graph))  # an invalid term fails here, not in the store
             except Exception as error:  # one bad statement must not stop the corpus; its line is kept
                 self.quarantine.reject(record.source_file, record.line, "extraction-error",
@@ -289,9 +289,16 @@ def _load_asserted(store, quads, report):
     """Bulk-load the statement quads, attributing the time spent inside the stream to its own stages."""
     start = time.perf_counter()
     before = sum(report.seconds.values())
-    store.bulk_extend(quads)
+    bulk_load(store, quads)
     inside = sum(report.seconds.values()) - before
     report.seconds["store_load"] += time.perf_counter() - start - inside
+
+
+def bulk_load(store, quads):
+    """Bulk-load quads in chunks: Oxigraph's loader holds a whole call's quads in memory before writing them."""
+    quads = iter(quads)
+    while chunk := list(islice(quads, STORE_CHUNK)):
+        store.bulk_extend(chunk)
 
 
 def read_items(files, seconds, progress):
@@ -308,10 +315,7 @@ def read_items(files, seconds, progress):
 
 
 def build_graphs(files, store, context, quarantine, report, progress):
-    """Load the statement, ontology, reference and inferred graphs into the (new, empty) store.
-
-    Return the graphs that have blank nodes.
-    """
+    """Load the statement, ontology, reference and inferred graphs into the (new, empty) store."""
     entailment = Entailment(context.ontology)
     materializer = Materializer(entailment)
     stream = StatementStream(context, quarantine, report, materializer, reference_subjects(context.reference))
@@ -321,21 +325,16 @@ def build_graphs(files, store, context, quarantine, report, progress):
         reference = select_reference(context.reference, stream.used_entities)
         reference += activity_description(context.pipeline)
     fixed = [(ONTOLOGY_GRAPH, list(context.ontology)), (REFERENCE_GRAPH, reference)]
-    for index, (graph, triples) in enumerate(fixed):
-        if has_blank_nodes(triples):
-            fixed[index] = (graph, canonical_blank_nodes(triples, graph))
-            stream.graphs_with_blank_nodes.add(graph)
+    fixed = [(graph, canonical_blank_nodes(triples, graph) if has_blank_nodes(triples) else triples)
+             for graph, triples in fixed]
     with time_stage("inference"):
         entailed = set().union(*(materializer.add(triples) for _, triples in fixed)) | materializer.finish()
     with time_stage("store_load"):
-        store.bulk_extend(q for graph, triples in fixed for q in to_quads(triples, graph))
-        store.bulk_extend(to_quads(entailed, INFERRED_GRAPH))
+        bulk_load(store, (q for graph, triples in fixed for q in to_quads(triples, graph)))
+        bulk_load(store, to_quads(entailed, INFERRED_GRAPH))
     with time_stage("inference"):
         store.update(DROP_ASSERTED_FROM_INFERRED)
         report.counts["inferred_triples"] = count_triples(store, INFERRED_GRAPH)
-        if store.query(INFERRED_BLANK_NODES):
-            stream.graphs_with_blank_nodes.add(INFERRED_GRAPH)
-    return stream.graphs_with_blank_nodes
 
 
 def count_triples(store, graph):
@@ -344,7 +343,6 @@ def count_triples(store, graph):
     return int(next(iter(rows))[0].value)
 
 
-INFERRED_BLANK_NODES = f"ASK {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }} }}"
 # Inferred triples stay distinguishable from asserted ones: what some graph asserts is not repeated as inferred.
 DROP_ASSERTED_FROM_INFERRED = f"""
 DELETE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }}
@@ -438,11 +436,11 @@ def _build_into(staging, files, context, report, console):
     show = console.isatty() or total > PROGRESS_MIN_LINES
     store = ox.Store(str(staging.store_path))
     with tqdm(total=total, disable=not show, file=console, unit=" lines") as progress:
-        graphs_with_blank_nodes = build_graphs(files, store, context, quarantine, report, progress)
+        build_graphs(files, store, context, quarantine, report, progress)
     quarantine.close()
     with timed(report.seconds, "serialize"):
         write_trig(store, staging.path / TRIG_FILE)
-        write_turtle(store, staging.path / TURTLE_FILE, staging.path, graphs_with_blank_nodes)
+        write_turtle(store, staging.path / TURTLE_FILE, staging.path)
         report.kg_hash = file_digest(staging.path / TRIG_FILE)
     counts = report.counts
     counts["quarantined"] = quarantine.quarantined

@@ -1,6 +1,7 @@
 """Convert rdflib terms to Oxigraph quads and write the deterministic TriG and Turtle dumps from a store."""
 import hashlib
-import shutil
+import os
+import subprocess
 from functools import lru_cache
 from pathlib import Path
 
@@ -80,29 +81,23 @@ def write_trig(store, path):
     store.dump(str(path), ox.RdfFormat.TRIG, prefixes=PREFIX_IRIS)
 
 
-def write_turtle(store, path, workdir, with_blank_nodes):
+def write_turtle(store, path, workdir):
     """Write the union of all named graphs as Turtle: each distinct triple once, grouped by subject.
 
-    The union is merged in a scratch on-disk store in workdir, so memory stays flat however large the KG.
-    Triples go there as N-Triples (the store's N-Quads dump without the graph names) through Oxigraph's bulk
-    loader, except those of the graphs with blank nodes (such as the ontology's class expressions): the loader
-    would relabel their blank nodes at random, so they are copied term by term to keep the dump the same on
-    every build.
+    The store's N-Quads dump, stripped of graph names, is sorted and deduplicated by `sort -u` (external
+    merge sort: memory stays flat however large the KG; byte order, so the same on every machine), then
+    rewritten as Turtle with the project's prefixes.
     """
     workdir = Path(workdir)
-    skipped = {f"<{graph}>".encode() for graph in with_blank_nodes}
-    store.dump(str(workdir / "all.nq"), ox.RdfFormat.N_QUADS)
-    with open(workdir / "all.nq", "rb") as quads, open(workdir / "union.nt", "wb") as triples:
-        for line in quads:
-            head, graph, _ = line.rsplit(b" ", 2)  # "<s> <p> <o> <g> .": all quads are in named graphs, whose names have no space
-            if graph not in skipped:
-                triples.write(head + b" .\n")
-    union = ox.Store(str(workdir / "union-store"))
-    union.bulk_load(path=str(workdir / "union.nt"), format=ox.RdfFormat.N_TRIPLES)
-    union.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for graph in sorted(with_blank_nodes, key=str)
-                      for q in store.quads_for_pattern(None, None, None, named_node(str(graph))))
-    union.dump(str(path), ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes=PREFIX_IRIS)
-    del union
-    shutil.rmtree(workdir / "union-store")
-    (workdir / "all.nq").unlink()
-    (workdir / "union.nt").unlink()
+    quads, triples, unique = workdir / "all.nq", workdir / "union.nt", workdir / "union-sorted.nt"
+    store.dump(str(quads), ox.RdfFormat.N_QUADS)
+    with open(quads, "rb") as lines, open(triples, "wb") as out:
+        for line in lines:
+            head, _graph, _ = line.rsplit(b" ", 2)  # "<s> <p> <o> <g> .": every quad is in a named graph
+            out.write(head + b" .\n")
+    subprocess.run(["sort", "-u", "-S", "256M", "-T", str(workdir), "-o", str(unique), str(triples)],
+                   check=True, env={**os.environ, "LC_ALL": "C"})
+    ox.serialize(ox.parse(path=str(unique), format=ox.RdfFormat.N_TRIPLES), str(path), ox.RdfFormat.TURTLE,
+                 prefixes=PREFIX_IRIS)
+    for scratch in (quads, triples, unique):
+        scratch.unlink()

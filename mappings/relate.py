@@ -25,6 +25,7 @@ ACTIVITY_WORD = "فعالیت"
 SUBFIELD_WORDS = ("زیربخش", "زیرمجموعه", "زیرشاخه", "شاخه")
 MEMBER_WORD = "عضو"
 DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهشد", "معرفیشد")
+DEFAULT_INSTRUMENT = CDO.CooperationAgreement
 TWINNING_STATUSES = (CDO.Signed, CDO.Existing)  # a sister-city tie that holds, so the cities are twinned
 NEAR = 4  # tokens between an instrument or relation word and the بین/با that introduces its parties
 
@@ -229,7 +230,8 @@ class Relator:
                 groups[-1] = (type(span)(first.start, span.end, first.key, first.senses), chosen)
             else:
                 groups.append((span, cls))
-        return groups
+        # A document of no named kind (سند همکاری) is a cooperation agreement: every instrument has a kind.
+        return [(span, DEFAULT_INSTRUMENT if cls == CDO.CooperationInstrument else cls) for span, cls in groups]
 
     def read_agreements(self):
         """Instrument word + parties (بین X و Y / X و Y / با Y, the subject as the other party) + status,
@@ -266,12 +268,15 @@ class Relator:
         listed, _ = self.list_at(span.end)
         if len(listed) >= 2:
             return self.distinct(listed)
-        listed = self.list_before(span)
-        if len(listed) >= 2:
-            return self.distinct(listed)
+        preceding = self.list_before(span)
+        if len(preceding) >= 2:
+            return self.distinct(preceding)
         partner = self.find_word(span.end, min(end, span.end + NEAR), (WITH,))
         subject = self.subject(span.start)
         if partner is None:
+            before = [e for e in subject if e.end <= span.start]
+            if len(listed) == 1 and before:  # X شهر خواهرخوانده Y است، X تفاهم‌نامه همکاری Y را امضا کرد
+                return self.distinct(before + listed)
             clause = self.clause_start(span.start)
             partner = self.find_word(clause, span.start, (WITH,))
             if partner is None:
@@ -279,7 +284,7 @@ class Relator:
         partners = self.list_at(partner[1])[0]
         if not partners or self.generic(partner[1]):
             return []
-        own = subject or [e for e in self.entities_between(start, span.start) if e.kind != CONCEPT][-1:]
+        own = listed or subject or [e for e in self.entities_between(start, span.start) if e.kind != CONCEPT][-1:]
         if not own and self.reading.speaker is not None:
             own = [self.reading.speaker]
         return self.distinct(own + partners)
@@ -399,8 +404,9 @@ class Relator:
         if len(listed) >= 2:
             return self.distinct(listed)
         subject = self.subject(span.start) if fallback_subject else []
-        if len(subject) == 1:  # X با Y همکاری می‌کند
-            partner = self.find_word(subject[0].end, span.start, (WITH,))
+        if len(subject) == 1:  # X ... همکاری‌های اقتصادی با Y، X با Y همکاری می‌کند
+            partner = (self.find_word(span.end, min(end, span.end + NEAR), (WITH,))
+                       or self.find_word(subject[0].end, span.start, (WITH,)))
             subject = subject + (self.list_at(partner[1])[0] if partner else [])
         return self.distinct(subject) if len(subject) >= 2 else []
 

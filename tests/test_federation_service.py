@@ -15,6 +15,7 @@ from endpoint.federation import is_public, names_host_literally, refusal, servic
 from ontology.namespaces import ID, OWL, WD, WDT
 from tests.federation.data import KG_FIXTURE, WIKIDATA_FIXTURE, expected_rows, json_rows
 from tests.federation.endpoint import Endpoint, make_kg_dir
+from tests.federation.processes import free_port
 from tests.federation.trap import SilentListener
 
 README = Path(__file__).resolve().parent.parent / "docs" / "readme-federation.md"
@@ -203,3 +204,33 @@ def test_silent_service_failure_leaves_the_rest_of_the_query(kg_endpoint, hangin
     response = ask(kg_endpoint, query)
     assert response.status_code == 200, response.text
     assert len(response.json()["results"]["bindings"]) == 3
+
+
+# Allowlisted but with nobody listening, and mirrored to the second instance: only the endpoint's own SERVICE
+# evaluation (which follows the mirror) can answer; a store making the call itself would fail to connect.
+UNREACHABLE = f"http://127.0.0.1:{free_port()}/sparql"
+
+
+@pytest.fixture(scope="module")
+def writable_endpoint(tmp_path_factory, wikidata_endpoint):
+    """Serve the KG fixture with writes enabled (bearer token) and a mirrored allowlisted endpoint."""
+    work = tmp_path_factory.mktemp("writable-endpoint")
+    settings = {"SERVICE_ALLOWLIST": [UNREACHABLE], "SERVICE_MIRRORS": {UNREACHABLE: wikidata_endpoint.sparql_url},
+                "UPDATE_ENABLED": "true", "UPDATE_TOKEN": "federation-test-token"}
+    endpoint = Endpoint(make_kg_dir(work / "kg", [KG_FIXTURE]), work / "server.log", settings=settings)
+    yield endpoint
+    endpoint.stop()
+
+
+def test_update_with_service_copies_remote_solutions(writable_endpoint):
+    """An update's SERVICE is evaluated by the endpoint too: the remote solutions land in the local graph."""
+    target = "urn:cdkg:test:populations"
+    update = (f"PREFIX wdt: <{WDT}> INSERT {{ GRAPH <{target}> {{ ?item wdt:P1082 ?population }} }} "
+              f"WHERE {{ SERVICE <{UNREACHABLE}> {{ ?item wdt:P1082 ?population }} }}")
+    response = requests.post(writable_endpoint.base_url + "/update", data={"update": update},
+                             headers={"Authorization": "Bearer federation-test-token"}, timeout=30)
+    assert response.status_code == 204, response.text
+    copied = ask(writable_endpoint, f"SELECT ?item ?population WHERE {{ GRAPH <{target}> {{ ?item ?p ?population }} }}")
+    rows = json_rows(copied.json()["results"]["bindings"], ["item", "population"])
+    assert rows == expected_rows(f"PREFIX wdt: <{WDT}> SELECT ?item ?population WHERE {{ ?item wdt:P1082 ?population }}",
+                                 WIKIDATA_FIXTURE)

@@ -33,14 +33,15 @@ def run_build(corpus, out, shacl):
     command = [sys.executable, "-m", "kg.cli", "build", str(corpus), "--out", str(out)]
     if not shacl:
         command.append("--no-shacl")
+    log = out.with_suffix(".log")  # a file, not a pipe: the progress bar would fill a pipe nobody reads
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPO_ROOT, preexec_fn=pin_to_one_core,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    with open(log, "wb") as stderr:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, preexec_fn=pin_to_one_core,
+                                   stdout=subprocess.DEVNULL, stderr=stderr)
+        _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
-    stderr = process.stderr.read().decode()
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"build failed:\n{stderr}")
+        raise SystemExit(f"build failed:\n{log.read_text()[-3000:]}")
     info = json.loads((out / "build-info.json").read_text())
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, info
 

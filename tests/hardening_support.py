@@ -1,0 +1,189 @@
+"""Real servers with their process ids, /proc readings, and loopback canaries for the hardening tests."""
+import http.server
+import os
+import socket
+import subprocess
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from tests.endpoint_support import CDKG, FIXTURE_TRIG, build_kg_dir, free_port, wait_until_healthy
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass
+class Server:
+    """A running `cdkg serve`: its base URL and the pid of the gunicorn master."""
+
+    base: str
+    master: int
+
+    def workers(self):
+        """Return the pids of the gunicorn workers now alive."""
+        return children(self.master)
+
+    def cpu_seconds(self):
+        """Return the CPU time used so far by the master and its workers."""
+        return sum(cpu_seconds(pid) for pid in (self.master, *self.workers()))
+
+    def rss_bytes(self):
+        """Return the resident memory of the master and its workers."""
+        return sum(rss_bytes(pid) for pid in (self.master, *self.workers()))
+
+
+@contextmanager
+def serving(kg_dir, *extra_args, workers=2, env=None):
+    """Run `cdkg serve` on a free loopback port; yield a Server (cdkg serve execs gunicorn: same pid)."""
+    port = free_port()
+    command = [str(CDKG), "serve", "--kg", str(kg_dir), "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers), *extra_args]
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # the log pipe must be drained, or a chatty server blocks on a full pipe
+    output = []
+    reader = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_healthy(process, base)
+        reader.start()
+        yield Server(base, process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def children(pid):
+    """Return the pids of a process's children."""
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def stat_fields(pid):
+    """Return the fields of /proc/PID/stat after the command name."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:  # the process ended meanwhile
+        return None
+
+
+def cpu_seconds(pid):
+    """Return a process's user + system CPU time in seconds (0 when it is gone)."""
+    fields = stat_fields(pid)
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS if fields else 0.0
+
+
+def rss_bytes(pid):
+    """Return a process's resident set size in bytes (0 when it is gone)."""
+    fields = stat_fields(pid)
+    return int(fields[21]) * PAGE_BYTES if fields else 0
+
+
+def wait_for(condition, timeout, interval=0.1):
+    """Poll condition() until it is true or the timeout passes; return its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def idle(server, window=0.5, busy_fraction=0.2):
+    """Tell whether the server used less than busy_fraction of one core during a short window."""
+    before = server.cpu_seconds()
+    time.sleep(window)
+    return server.cpu_seconds() - before < busy_fraction * window
+
+
+def kg_with_extra_quads(directory, quads):
+    """Build a KG directory from the endpoint fixture plus extra quads."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    dataset = ox.Dataset(ox.parse(path=str(FIXTURE_TRIG), format=ox.RdfFormat.TRIG))
+    for quad in quads:
+        dataset.add(quad)
+    trig = directory / "source.trig"
+    ox.serialize(dataset, str(trig), format=ox.RdfFormat.TRIG)
+    return build_kg_dir(directory / "kg", trig=trig)
+
+
+class Canary:
+    """A loopback TCP listener that counts the connections made to it (none are expected)."""
+
+    def __init__(self):
+        """Listen on a free loopback port and count accepted connections in the background."""
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    @property
+    def url(self):
+        """Return an HTTP URL on the canary."""
+        return f"http://127.0.0.1:{self.port}/sparql"
+
+    def accept(self):
+        """Accept and close connections, counting them."""
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            self.connections += 1
+            connection.close()
+
+    def close(self):
+        """Stop listening."""
+        self.socket.close()
+
+
+@contextmanager
+def redirecting_endpoint(location):
+    """Run a loopback HTTP server that answers every request with a redirect to location; yield its URL."""
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def raw_request(base, request_bytes, timeout=10):
+    """Send raw bytes to the server; return the status code of its answer (None when it sent none) and the answer."""
+    host, port = base.split("//")[1].rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as connection:
+        connection.sendall(request_bytes)
+        answer = b""
+        while True:  # the request asks for "Connection: close": read until the server closes
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    line = answer.split(b"\r\n", 1)[0].split()
+    return int(line[1]) if len(line) > 1 else None, answer

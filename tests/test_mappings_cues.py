@@ -1,0 +1,153 @@
+"""Rules for predicates and cues: sister-city ties without a document word, status cues, verbs of saying,
+cooperation as a relation, province roles and countries after their cities."""
+import pytest
+from rdflib import Graph, Literal
+
+from mappings.pipeline import Pipeline, default_pipeline, load_ontology_graph, reference_triples, REFERENCE_DIR
+from mappings.record import SourceRecord
+from ontology.namespaces import CDC, CDO, ID, PREFIXES
+
+
+def graph_of(text, pipeline=None):
+    graph = Graph()
+    for triple in (pipeline or default_pipeline()).extract(SourceRecord(text, 1, "test")).triples:
+        graph.add(triple)
+    return graph
+
+
+def ask(graph, where):
+    return graph.query(f"ASK {{ {where} }}", initNs=PREFIXES).askAnswer
+
+
+def place(slug):
+    return f"<{ID['place/' + slug]}>"
+
+
+@pytest.mark.parametrize("text, first, second, status", [
+    ("سمنان و دامغان از دیرباز خواهرخوانده هستند.", "semnan", "damghan", "Existing"),
+    ("شهر کاشان با شهر بخارا خواهرخوانده شد.", "kashan", "bukhara", "Signed"),
+    ("خواهرخواندگی اهواز و بصره در دستور کار است.", "ahvaz", "basrah", "Planned"),
+    ("شهردار رشت پیشنهاد کرد رشت و باتومی خواهرخوانده شوند.", "rasht", "batumi", "Proposed"),
+])
+def test_a_sister_city_tie_without_a_document_word_is_an_agreement(text, first, second, status):
+    graph = graph_of(text)
+    assert ask(graph, f"""?a a cdo:SisterCityAgreement ; cdo:party ?x, ?y ; cdo:status cdo:{status} .
+                          VALUES (?x ?y) {{ ({place(first)} {place(second)}) }}"""), text
+    twinned = ask(graph, f"{place(first)} cdo:twinnedWith {place(second)}")
+    assert twinned == (status in ("Signed", "Existing")), text  # only a tie that holds twins the cities
+
+
+def test_municipalities_in_a_signed_sister_city_agreement_twin_their_cities():
+    graph = graph_of("پیمان خواهرخواندگی شهرداری یزد و شهرداری کاشغر امضا شد.")
+    assert ask(graph, f"?a cdo:party <{ID['org/yazd-municipality']}>, <{ID['org/kashgar-municipality']}>")
+    assert ask(graph, f"{place('yazd')} cdo:twinnedWith {place('kashgar')}")
+
+
+def test_two_cities_that_are_merely_alike_are_not_twinned():
+    graph = graph_of("قزوین و کاشان هر دو شهرهای تاریخی هستند.")
+    assert not ask(graph, "?a a cdo:CooperationInstrument")
+    assert not ask(graph, "?x cdo:twinnedWith ?y")
+
+
+@pytest.mark.parametrize("text, status", [
+    ("شهرداری قزوین آمادگی خود را برای امضای تفاهم‌نامه همکاری با شهرداری قونیه اعلام کرد.", "Proposed"),
+    ("شهرداری قزوین آماده امضای تفاهم‌نامه همکاری با شهرداری قونیه است.", "Proposed"),
+    ("تفاهم‌نامه همکاری شهرداری قزوین و شهرداری قونیه ماه آینده امضا می‌شود.", "Planned"),
+    ("تفاهم‌نامه همکاری شهرداری قزوین و شهرداری قونیه به امضا خواهد رسید.", "Planned"),
+    ("شهرداری قزوین تفاهم‌نامه همکاری با شهرداری قونیه را فسخ کرد.", "Cancelled"),
+])
+def test_status_cues(text, status):
+    assert ask(graph_of(text), f"?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:{status}"), text
+
+
+@pytest.mark.parametrize("verb", ["خبر داد", "اظهار داشت", "افزود", "اعلام کرد", "تصریح کرد"])
+def test_verbs_of_saying_name_the_speaker(verb):
+    graph = graph_of(f"شهردار قزوین {verb}: همکاری با شهرهای ترکیه ادامه دارد.")
+    assert ask(graph, f"?s cdo:speaker <{ID['post/mayor/qazvin-municipality']}>")
+
+
+def test_a_verb_of_saying_comes_from_the_ontology():
+    text = "شهردار قزوین بازگو کرد: همکاری ادامه دارد."
+    assert not ask(graph_of(text), "?s cdo:speaker ?p")
+    edited = Graph()
+    for triple in load_ontology_graph():
+        edited.add(triple)
+    edited.add((CDO.Statement, CDO.lexicalCue, Literal("بازگو کرد", lang="fa")))
+    pipeline = Pipeline.load(ontology_graph=edited, reference=list(reference_triples(sorted(REFERENCE_DIR.glob("*.ttl")))))
+    assert ask(graph_of(text, pipeline), f"?s cdo:speaker <{ID['post/mayor/qazvin-municipality']}>")
+
+
+@pytest.mark.parametrize("text", [
+    "زاهدان و کویته در حوزه تجارت همکاری می‌کنند.",
+    "شهرداری زاهدان با شهرداری کویته در حوزه تجارت همکاری می‌کند.",
+])
+def test_cooperating_sides_make_a_relation_with_its_domain(text):
+    graph = graph_of(text)
+    assert ask(graph, f"""?r a cdo:Relation ; cdo:relates ?x, ?y ; cdo:cooperationDomain <{CDC['domain-trade']}> .
+                          FILTER(?x != ?y)"""), text
+    assert ask(graph, f"?s cdo:topic <{CDC['domain-trade']}>")
+
+
+def test_cooperation_of_citizens_is_no_relation():
+    graph = graph_of("شهردار زاهدان گفت: همکاری شهروندان با ماموران جمع‌آوری پسماند ضروری است.")
+    assert not ask(graph, "?r a cdo:Relation")
+    assert not ask(graph, "?s cdo:topic ?c")
+
+
+@pytest.mark.parametrize("text, concept", [
+    ("تفاهم‌نامه همکاری بین شهرداری کاشان و شهرداری بخارا در زمینه صنایع دستی امضا شد.", "domain-handicrafts"),
+    ("تفاهم‌نامه همکاری بین شهرداری کاشان و شهرداری بخارا در زمینه کشاورزی امضا شد.", "domain-agriculture"),
+    ("تفاهم‌نامه همکاری بین شهرداری کاشان و شهرداری بخارا در زمینه شهر هوشمند امضا شد.", "domain-smart-city"),
+    ("تفاهم‌نامه همکاری بین شهرداری کاشان و شهرداری بخارا در زمینه مدیریت پسماند امضا شد.", "domain-waste-management"),
+])
+def test_new_cooperation_domains_are_recognised(text, concept):
+    assert ask(graph_of(text), f"?a cdo:cooperationDomain <{CDC[concept]}>"), text
+
+
+@pytest.mark.parametrize("text, province, city", [
+    ("استاندار کرمان گفت: همکاری با هرات ادامه دارد.", "kerman-province", "kerman"),
+    ("استاندار آذربایجان شرقی گفت: همکاری با باکو ادامه دارد.", "east-azerbaijan-province", None),
+    ("رئیس شورای اسلامی استان فارس گفت: همکاری با دوشنبه ادامه دارد.", "fars-province", None),
+])
+def test_a_province_role_names_the_province(text, province, city):
+    mentioned = {o for s, p, o in graph_of(text) if p == CDO.mentions}
+    assert ID["place/" + province] in mentioned
+    if city:
+        assert ID["place/" + city] not in mentioned
+
+
+def test_fars_alone_is_a_word_not_the_province():
+    mentioned = {o for s, p, o in graph_of("به گزارش خبرگزاری فارس، جلسه برگزار شد.") if p == CDO.mentions}
+    assert ID["place/fars-province"] not in mentioned
+
+
+def test_an_ambiguous_country_after_its_city_is_the_country():
+    mentioned = {o for s, p, o in graph_of("هیئتی از کاشغر چین به یزد آمد.") if p == CDO.mentions}
+    assert ID["place/china"] in mentioned
+    assert ID["place/china"] not in {o for s, p, o in graph_of("این پارچه چین زیادی دارد.") if p == CDO.mentions}
+
+
+def test_a_document_of_no_named_kind_is_a_cooperation_agreement():
+    graph = graph_of("سند همکاری میان شهرداری شیراز و شهرداری دوحه امضا شد.")
+    assert ask(graph, "?a a cdo:CooperationAgreement ; cdo:status cdo:Signed")
+    assert not ask(graph, "?a a cdo:CooperationInstrument")  # only the kind is asserted; the build infers the rest
+
+
+def test_reporting_the_signing_is_signed():
+    graph = graph_of("شهردار تبریز از امضای تفاهم‌نامه همکاری با شهرداری باکو خبر داد.")
+    assert ask(graph, f"""?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:Signed ;
+                          cdo:party <{ID['org/tabriz-municipality']}>, <{ID['org/baku-municipality']}>""")
+
+
+def test_the_partner_of_a_cooperation_may_follow_its_domain():
+    graph = graph_of("استاندار گیلان در دیدار با سرکنسول روسیه در رشت بر توسعه همکاری‌های اقتصادی با آستراخان تأکید کرد.")
+    assert ask(graph, f"?r a cdo:Relation ; cdo:relates {place('gilan-province')}, {place('astrakhan')}")
+
+
+@pytest.mark.parametrize("text, first, second", [
+    ("تفاهم‌نامه همکاری شهرداری شیراز با شهرداری دوحه امضا شد.", "org/shiraz-municipality", "org/doha-municipality"),
+    ("تبریز شهر خواهرخوانده باکو است.", "place/tabriz", "place/baku"),
+    ("میان شیراز و شهر کازان تفاهم‌نامه همکاری وجود دارد.", "place/shiraz", "place/kazan"),
+])
+def test_parties_around_the_instrument_word(text, first, second):
+    assert ask(graph_of(text), f"?a cdo:party <{ID[first]}>, <{ID[second]}>"), text
