@@ -5,6 +5,9 @@ from endpoint.config import DEFAULTS, load_config
 from endpoint.kgstate import KGState
 from ontology.namespaces import PREFIXES, RDF
 
+# Data may hold any IRI: only these become links (a javascript: IRI must not be clickable).
+LINKABLE_SCHEMES = ("http://", "https://")
+
 
 def create_app(config=None):
     """Create the app over the configured KG; raise StoreError when the store cannot be served."""
@@ -29,11 +32,13 @@ def create_app(config=None):
 
 
 def local_href_for(base):
-    """Return a function mapping KG IRIs to this server's paths (other IRIs stay as they are)."""
+    """Return a function mapping KG IRIs to this server's paths (other web IRIs stay as they are)."""
 
     def local_href(iri):
-        """Return the link to follow for an IRI."""
-        return "/" + iri[len(base):] if iri.startswith(base) else iri
+        """Return the link to follow for an IRI; IRIs of other schemes (javascript:, data:...) link nowhere."""
+        if iri.startswith(base):
+            return "/" + iri[len(base):]
+        return iri if iri.lower().startswith(LINKABLE_SCHEMES) else "#"
 
     return local_href
 

@@ -4,9 +4,15 @@ A query's SERVICE targets are read from its text before anything runs. A target 
 variable target, or a non-HTTP scheme is refused (400) before any connection. Allowed clauses are evaluated
 here, one request each, with our own timeout, no redirects and a cap on the solutions; their solutions replace
 the clause as inline data (VALUES), so the store evaluates a query without SERVICE and never connects anywhere
-itself. This is the evaluation SPARQL 1.1 Federated Query defines: the service pattern is evaluated on its own
-at the remote endpoint and its solutions are joined where the clause stood. Keep service patterns selective
-(the remote side sees no bindings from the rest of the query).
+itself. This is the evaluation SPARQL 1.1 Federated Query defines: the service pattern is evaluated at the
+remote endpoint and its solutions are joined where the clause stood.
+
+Bind join: when the elements before the clause in its group share variables with it, the local store is first
+asked for the distinct values of those variables (the elements before the clause, without the group's
+FILTERs, over the whole store: a superset of what the clause will be joined with), and the service gets them
+as VALUES. Joining with a superset of the partner values leaves the join's solutions unchanged, and the
+remote side only sends what can join (e.g. a few Wikidata items instead of every item with a population).
+Without shared variables, with more than BIND_JOIN_MAX values or unbound ones, the pattern is sent alone.
 """
 import ipaddress
 import re
@@ -20,6 +26,7 @@ import requests
 SPARQL_JSON = "application/sparql-results+json"
 ACCEPT = f"{SPARQL_JSON}, application/sparql-results+xml;q=0.9"
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+BIND_JOIN_MAX = 1000  # distinct local values sent along with a service pattern; beyond, it is sent alone
 HTTP_SCHEMES = ("http", "https")
 LOCAL_NAMES = ("localhost",)
 
@@ -215,13 +222,127 @@ def check_resolution(url):
                               "allowlist the address itself to reach it")
 
 
-def service_query(text, clause):
-    """Return the query sent to a service: the original prologue and the clause's pattern."""
-    found = tokens(text)
+def prologue_text(text, found):
+    """Return the query's BASE/PREFIX declarations as written."""
     first = next((token for token in found if token[0] == "word" and token[1].upper() not in ("BASE", "PREFIX")
                   and not token[1].endswith(":")), None)
-    head = text[:first[2]] if first else ""
-    return f"{head}SELECT * WHERE {{{clause.pattern}}}"
+    return text[:first[2]] if first else ""
+
+
+def service_query(text, clause, restriction=""):
+    """Return the query sent to a service: the original prologue, the bind-join VALUES and the clause's pattern."""
+    return f"{prologue_text(text, tokens(text))}SELECT * WHERE {{ {restriction} {{{clause.pattern}}} }}"
+
+
+def variables_in(found):
+    """Return the variable names among tokens (without ? or $)."""
+    return {value[1:] for kind, value, _, _ in found if kind == "var"}
+
+
+def enclosing_open(found, index):
+    """Return the index of the `{` of the innermost group holding token `index`, or None."""
+    depth = 0
+    for position in range(index - 1, -1, -1):
+        kind = found[position][0]
+        if kind == "close":
+            depth += 1
+        elif kind == "open":
+            if depth == 0:
+                return position
+            depth -= 1
+    return None
+
+
+def constraint_end(found, index):
+    """Return the index just past the constraint of the FILTER token at `index` (brackets or EXISTS group)."""
+    position = index + 1
+    while position < len(found) and found[position][1].upper() in ("NOT", "EXISTS"):
+        position += 1
+    if position < len(found) and found[position][0] == "word":
+        position += 1  # a function name: regex(...), bound(...), a prefixed function
+    opening = found[position][1] if position < len(found) else ""
+    closing = {"(": ")", "{": "}"}.get(opening)
+    if closing is None:
+        return None
+    depth = 0
+    for end in range(position, len(found)):
+        depth += found[end][1] == opening
+        depth -= found[end][1] == closing
+        if depth == 0:
+            return end + 1
+    return None
+
+
+def group_parts(found, open_index, service_index):
+    """Return the group's FILTER token ranges and the variables its triple patterns surely bind, before the clause.
+
+    Surely bound: variables of the group's own triple patterns (and GRAPH names), not those only inside nested
+    groups (OPTIONAL, UNION...), FILTER and BIND expressions or VALUES (which may leave them unbound).
+    """
+    filters, bound, index, depth = [], set(), open_index + 1, 0
+    while index < service_index:
+        kind, value = found[index][0], found[index][1].upper()
+        if depth == 0 and kind == "word" and value in ("FILTER", "BIND", "VALUES"):
+            end = constraint_end(found, index) if value != "VALUES" else values_end(found, index)
+            if end is None or end > service_index:
+                return None, None
+            if value == "FILTER":
+                filters.append((index, end))
+            index = end
+            continue
+        depth += (kind == "open") - (kind == "close")
+        if depth == 0 and kind == "var":
+            bound.add(found[index][1][1:])
+        index += 1
+    return filters, bound
+
+
+def values_end(found, index):
+    """Return the index just past the data block of the VALUES token at `index`."""
+    block = next((position for position in range(index, len(found)) if found[position][0] == "open"), None)
+    close = None if block is None else matching_brace(found, block)
+    return None if close is None else close + 1
+
+
+def elements_before(text, found, open_index, service_index):
+    """Return the group's text before the clause, or None when it cannot serve to narrow the service call.
+
+    A FILTER of the group applies to the whole group: it is kept only when all its variables are surely bound
+    before the clause (then the clause cannot change its verdict), otherwise dropped (the text then selects a
+    superset, which is safe). A SERVICE before the clause disqualifies it: the local store must not call out.
+    """
+    if any(kind == "word" and value.upper() == "SERVICE" for kind, value, _, _ in found[open_index:service_index]):
+        return None
+    filters, bound = group_parts(found, open_index, service_index)
+    if filters is None:
+        return None
+    pieces, position = [], found[open_index][3]
+    for start, end in filters:
+        if not variables_in(found[start:end]) <= bound:
+            pieces.append(text[position:found[start][2]])
+            position = found[end - 1][3]
+    pieces.append(text[position:found[service_index][2]])
+    return "".join(pieces)
+
+
+def bind_join_values(text, clause, select_local):
+    """Return a VALUES block of the local values the clause joins on, or "" to send the pattern alone."""
+    found = tokens(text)
+    service_index = next(index for index, token in enumerate(found) if token[2] == clause.start)
+    open_index = enclosing_open(found, service_index)
+    if open_index is None:
+        return ""
+    shared = sorted(variables_in(found[open_index + 1:service_index]) & variables_in(tokens(clause.pattern)))
+    before = elements_before(text, found, open_index, service_index) if shared else None
+    if not before:
+        return ""
+    head = " ".join(f"?{name}" for name in shared)
+    variables, rows = select_local(f"{prologue_text(text, found)}SELECT DISTINCT {head} WHERE {{ {before} }} "
+                                   f"LIMIT {BIND_JOIN_MAX + 1}")
+    if len(rows) > BIND_JOIN_MAX or any(value is None or isinstance(value, ox.BlankNode)
+                                        for row in rows for value in row):
+        return ""
+    return inline_data(clause.target, variables, rows)
 
 
 def fetch(url, query, timeout, max_rows):
@@ -290,12 +411,13 @@ def inline_data(url, variables, rows):
     return f"VALUES ({head}) {{ {body} }}"
 
 
-def evaluate_services(text, allowlist, timeout, max_rows, mirrors=None):
+def evaluate_services(text, allowlist, timeout, max_rows, mirrors=None, select_local=None):
     """Return the query with each allowed SERVICE clause replaced by its solutions, or raise FederationError.
 
     Call `refusal` first: this assumes every target is allowlisted. `mirrors` maps an endpoint IRI to the URL
-    actually queried (a mirror or a local copy of it). A SILENT clause that fails becomes the one empty solution,
-    as the standard says.
+    actually queried (a mirror or a local copy of it). `select_local(query) -> (variables, rows)` runs a SELECT
+    on the local store for bind joins (without it, patterns are sent alone). A SILENT clause that fails becomes
+    the one empty solution, as the standard says.
     """
     if not mentions_service(text):
         return text
@@ -306,7 +428,8 @@ def evaluate_services(text, allowlist, timeout, max_rows, mirrors=None):
     for clause in outermost(clauses):
         try:
             url = (mirrors or {}).get(clause.target, clause.target)
-            replacement = inline_data(url, *fetch(url, service_query(text, clause), timeout, max_rows))
+            restriction = bind_join_values(text, clause, select_local) if select_local else ""
+            replacement = inline_data(url, *fetch(url, service_query(text, clause, restriction), timeout, max_rows))
         except FederationError:
             if not clause.silent:
                 raise
@@ -316,7 +439,14 @@ def evaluate_services(text, allowlist, timeout, max_rows, mirrors=None):
     return "".join(pieces + [text[position:]])
 
 
-def evaluate_configured(text, config):
+def evaluate_configured(text, config, backend=None):
     """Return the text with its SERVICE clauses evaluated under the endpoint's SERVICE_* configuration."""
+    select_local = (lambda query: solutions_of(backend.query(query).native)) if backend is not None else None
     return evaluate_services(text, config["SERVICE_ALLOWLIST"], config["SERVICE_TIMEOUT"], config["SERVICE_MAX_ROWS"],
-                             config["SERVICE_MIRRORS"])
+                             config["SERVICE_MIRRORS"], select_local)
+
+
+def solutions_of(results):
+    """Return (variable names, rows of terms) of pyoxigraph query solutions."""
+    variables = [variable.value for variable in results.variables]
+    return variables, [[solution[name] for name in variables] for solution in results]

@@ -62,7 +62,7 @@ def execute(operation, chosen):
     """Run the query on the backend and serialise it: (bytes, content type), or a Problem."""
     try:
         # allowed SERVICE clauses are evaluated here (own timeout), so the store never connects anywhere
-        text = federation.evaluate_configured(operation.text, current_app.config)
+        text = federation.evaluate_configured(operation.text, current_app.config, state().backend)
         kind, body = limits.run_query(state().backend, text, operation.dataset, chosen.name)
     except limits.LimitExceeded as error:
         return Problem(error.status, str(error), error.headers)
@@ -113,7 +113,7 @@ def run_update(operation):
     if refused:
         return problem_response(refused)
     try:
-        state().backend.update(federation.evaluate_configured(operation.text, current_app.config))
+        state().backend.update(federation.evaluate_configured(operation.text, current_app.config, state().backend))
     except federation.FederationError as error:
         return problem_response(Problem(error.status, str(error)))
     except QuerySyntaxError as error:

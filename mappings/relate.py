@@ -110,13 +110,18 @@ class Relator:
 
     def find_word(self, start, stop, keys):
         """Return (position, end) of the first of some phrases between two tokens, or None."""
-        for index in range(start, min(stop, len(self.tokens))):
-            if self.tokens[index] in PUNCTUATION and self.tokens[index] != "،":
+        tokens = self.tokens
+        for index in range(start, min(stop, len(tokens))):
+            token = tokens[index]
+            if token in PUNCTUATION and token != "،":
                 return None
             for key in keys:
-                end = self.phrase_end(index, key)
-                if end:
-                    return index, end
+                if key == token:
+                    return index, index + 1
+                if key.startswith(token):  # a phrase written as several tokens (به منظور)
+                    end = self.phrase_end(index, key)
+                    if end:
+                        return index, end
         return None
 
     def skip_place_words(self, token):

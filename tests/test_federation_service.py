@@ -8,10 +8,11 @@ import re
 import time
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import requests
 
-from endpoint.federation import is_public, names_host_literally, refusal, service_clauses
+from endpoint.federation import bind_join_values, is_public, names_host_literally, refusal, service_clauses
 from ontology.namespaces import ID, OWL, WD, WDT
 from tests.federation.data import KG_FIXTURE, WIKIDATA_FIXTURE, expected_rows, json_rows
 from tests.federation.endpoint import Endpoint, make_kg_dir
@@ -75,6 +76,51 @@ def test_service_clause_text_is_read_exactly():
     assert clause.silent and clause.target == ALLOWED
     assert clause.pattern.strip() == '?s ?p "}" { ?x ?y ?z }'
     assert query[clause.start:clause.end].startswith("SERVICE") and query[clause.end:].strip() == "}"
+
+
+class RecordingStore:
+    """Stand in for the local store in bind joins: record the queries, answer fixed rows."""
+
+    def __init__(self, rows):
+        """Answer every SELECT with these rows of one variable ?b."""
+        self.rows, self.queries = rows, []
+
+    def __call__(self, query):
+        """Record the query and return (variables, rows)."""
+        self.queries.append(query)
+        return ["b"], self.rows
+
+
+BIND_JOIN = ('SELECT * WHERE { ?a <urn:p> ?b FILTER(?b > 1) OPTIONAL { ?a <urn:r> ?c } FILTER(?c) '
+             f'SERVICE <{ALLOWED}> {{ ?b <urn:s> ?d }} FILTER(?d) }}')
+
+
+def test_bind_join_narrows_the_service_by_local_values():
+    """The service gets the local values of the shared variable; FILTERs on unsure variables are left out."""
+    store = RecordingStore([[ox.NamedNode("urn:x")], [ox.Literal("2")]])
+    [clause] = service_clauses(BIND_JOIN)
+    assert bind_join_values(BIND_JOIN, clause, store) == 'VALUES (?b) { (<urn:x>) ("2") }'
+    [local] = store.queries
+    assert "SELECT DISTINCT ?b" in local and "FILTER(?b > 1)" in local
+    assert "FILTER(?c)" not in local and "FILTER(?d)" not in local and "SERVICE" not in local
+
+
+@pytest.mark.parametrize("query,rows", [
+    (BIND_JOIN, [[ox.BlankNode()]]),  # blank nodes cannot be sent
+    (BIND_JOIN, [[None]]),  # an unbound value would duplicate solutions
+    (f"SELECT * WHERE {{ ?a <urn:p> ?c SERVICE <{ALLOWED}> {{ ?b <urn:s> ?d }} }}", [[ox.NamedNode("urn:x")]]),
+])
+def test_bind_join_falls_back_to_the_plain_pattern(query, rows):
+    """Without shared variables, or with values VALUES cannot carry, the pattern is sent alone."""
+    [clause] = service_clauses(query)
+    assert bind_join_values(query, clause, RecordingStore(rows)) == ""
+
+
+def test_bind_join_never_lets_the_local_store_call_a_service():
+    """Elements before the clause that hold another SERVICE are not run locally."""
+    query = f"SELECT * WHERE {{ ?a <urn:p> ?b SERVICE <{ALLOWED}> {{ ?b <urn:t> ?e }} SERVICE <{ALLOWED}> {{ ?b <urn:s> ?d }} }}"
+    store = RecordingStore([[ox.NamedNode("urn:x")]])
+    assert bind_join_values(query, service_clauses(query)[1], store) == "" and store.queries == []
 
 
 @pytest.mark.parametrize("address,public", [
@@ -234,3 +280,32 @@ def test_update_with_service_copies_remote_solutions(writable_endpoint):
     rows = json_rows(copied.json()["results"]["bindings"], ["item", "population"])
     assert rows == expected_rows(f"PREFIX wdt: <{WDT}> SELECT ?item ?population WHERE {{ ?item wdt:P1082 ?population }}",
                                  WIKIDATA_FIXTURE)
+
+
+@pytest.fixture(scope="module")
+def capped_endpoint(tmp_path_factory, wikidata_endpoint):
+    """Serve the KG fixture with the Wikidata stand-in (mirrored) and a cap of 2 solutions per SERVICE call."""
+    work = tmp_path_factory.mktemp("capped-endpoint")
+    settings = {"SERVICE_ALLOWLIST": [WIKIDATA_SPARQL], "SERVICE_MIRRORS": {WIKIDATA_SPARQL: wikidata_endpoint.sparql_url},
+                "SERVICE_MAX_ROWS": 2}
+    endpoint = Endpoint(make_kg_dir(work / "kg", [KG_FIXTURE]), work / "server.log", settings=settings)
+    yield endpoint
+    endpoint.stop()
+
+
+def test_too_many_service_solutions_fail_clearly(capped_endpoint):
+    """A service pattern with more solutions than SERVICE_MAX_ROWS fails the query (502) saying so."""
+    query = f"PREFIX wdt: <{WDT}> SELECT * WHERE {{ SERVICE <{WIKIDATA_SPARQL}> {{ ?item wdt:P1082 ?population }} }}"
+    response = ask(capped_endpoint, query)
+    assert response.status_code == 502 and "more than 2 solutions" in response.text
+
+
+def test_bind_join_sends_only_the_local_values(capped_endpoint):
+    """The README join sends the service only the items the KG links (2 of the stand-in's 3), within the cap."""
+    query = readme_query("wikidata-join")
+    response = ask(capped_endpoint, query)
+    assert response.status_code == 200, response.text
+    variables = response.json()["head"]["vars"]
+    local = re.sub(r"SERVICE <[^>]+>\s*\{(.*?)\}", r"\1", query, flags=re.DOTALL)
+    assert json_rows(response.json()["results"]["bindings"], variables) == expected_rows(
+        local, KG_FIXTURE, WIKIDATA_FIXTURE)

@@ -174,20 +174,15 @@ def normalised(row, concatenated):
     return cells
 
 
-# Where Virtuoso 7.2 itself departs from SPARQL 1.1 (the embedded store and rdflib agree with each other).
+# Where Virtuoso 7.2 itself departs from SPARQL 1.1 (the embedded store and rdflib agree with each other): it
+# keeps solutions the query rules out, so there it must find at least the embedded store's solutions.
 VIRTUOSO_DEVIATIONS = {
     "04-shiraz-municipality-agreements": "Virtuoso 7.2 ignores a FILTER inside OPTIONAL that refers to a "
                                          "variable bound outside the OPTIONAL (here by VALUES)",
 }
 
 
-def competency_cases():
-    """Return the competency query files as test cases, the known Virtuoso deviations marked."""
-    return [pytest.param(path, id=path.stem, marks=[pytest.mark.xfail(strict=True, reason=VIRTUOSO_DEVIATIONS[path.stem])]
-                         if path.stem in VIRTUOSO_DEVIATIONS else []) for path in QUERIES]
-
-
-@pytest.mark.parametrize("query_file", competency_cases())
+@pytest.mark.parametrize("query_file", QUERIES, ids=[path.stem for path in QUERIES])
 def test_competency_query_through_the_remote_backend(query_file, remote_endpoint, local_endpoint):
     """Each competency query finds the same solutions from Virtuoso (remote backend) as from the embedded store.
 
@@ -195,7 +190,17 @@ def test_competency_query_through_the_remote_backend(query_file, remote_endpoint
     graph and cdg:inferred, say), where the embedded store's union default graph holds it once.
     """
     query = query_file.read_text(encoding="utf-8")
-    assert set(solutions(remote_endpoint, query)) == set(solutions(local_endpoint, query))
+    remote, local = set(solutions(remote_endpoint, query)), set(solutions(local_endpoint, query))
+    if query_file.stem in VIRTUOSO_DEVIATIONS:
+        assert remote >= local, VIRTUOSO_DEVIATIONS[query_file.stem]
+    else:
+        assert remote == local
+
+
+def test_competency_queries_have_answers_on_the_seed_kg(local_endpoint):
+    """The comparison above is not vacuous: most competency queries find solutions on the seed KG."""
+    answered = [path.stem for path in QUERIES if solutions(local_endpoint, path.read_text(encoding="utf-8"))]
+    assert len(answered) >= len(QUERIES) // 2, answered
 
 
 CITY_LABELS = f"SELECT ?label WHERE {{ <{SHIRAZ}> <{SKOS.prefLabel}> ?label }}"

@@ -403,7 +403,8 @@ def cell(figures, duration):
     if not figures["rps"]:
         return f"none finished in {duration} s"
     errors = f" [{figures['errors']} errors]" if figures["errors"] else ""
-    return f"{figures['rps']:.0f} ({figures['p50']:.2f}/{figures['p99']:.1f}){errors}"
+    rate = f"{figures['rps']:.0f}" if figures["rps"] >= 10 else f"{figures['rps']:.1f}"
+    return f"{rate} ({figures['p50']:.2f}/{figures['p99']:.1f}){errors}"
 
 
 def ratio(ours, theirs, duration):
