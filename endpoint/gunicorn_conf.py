@@ -15,6 +15,8 @@ threads = _config["THREADS"]
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = _config["WORKER_TIMEOUT"]
 limit_request_line = _config["MAX_REQUEST_LINE"]  # a longer request line is answered 414
+# a stopping worker lets its queries run to their time limit (a query stopped there answers 503)
+graceful_timeout = int(_config["QUERY_TIMEOUT"]) + 5
 keepalive = 5
 errorlog = "-"
 loglevel = "info"

@@ -54,8 +54,8 @@ LIMIT_HEADER = "X-CDKG-Limit"
 RETRY_AFTER_SECONDS = 2
 # After a timeout, how long the stuck work may take to notice its deadline before the worker retires.
 STOP_GRACE_SECONDS = 1.0
-# How long a retiring worker may take to finish its other requests before it exits anyway.
-RETIRE_GRACE_SECONDS = 10.0
+# A retiring worker's other queries end within their own time limit; past it and this margin it exits anyway.
+RETIRE_MARGIN_SECONDS = 5.0
 QUERY_ROUTES = {"sparql.sparql", "sparql.update"}
 # The store parses and evaluates recursively: a deep syntax tree overflows a thread's stack and kills the
 # process. Query threads get a large stack, and MAX_QUERY_DEPTH keeps trees far below what it holds.
@@ -247,15 +247,16 @@ class QueryRunner:
             return future.result(timeout=timeout)
         except FutureTimeout:
             metrics.TIMEOUTS.inc()
-            self.stop_stuck_work(future)
+            self.stop_stuck_work(future, timeout)
             raise timed_out(timeout) from None
 
-    def stop_stuck_work(self, future):
+    def stop_stuck_work(self, future, timeout):
         """Retire this worker in the background when the timed-out work does not stop by itself."""
         if self.can_retire and not self.retiring:
-            threading.Thread(target=self.retire_if_stuck, args=(future,), name="cdkg-retire", daemon=True).start()
+            threading.Thread(target=self.retire_if_stuck, args=(future, timeout), name="cdkg-retire",
+                             daemon=True).start()
 
-    def retire_if_stuck(self, future):
+    def retire_if_stuck(self, future, timeout):
         """Give the work a moment to hit its deadline; if it is still running, make gunicorn replace this worker."""
         try:
             future.exception(timeout=STOP_GRACE_SECONDS)
@@ -269,7 +270,7 @@ class QueryRunner:
                     "(gunicorn starts a fresh one)", os.getpid())
         atexit.register(os._exit, 0)  # do not let interpreter shutdown wait on the stuck thread
         os.kill(os.getpid(), signal.SIGTERM)  # gunicorn: stop accepting, finish other requests, exit
-        time.sleep(RETIRE_GRACE_SECONDS)
+        time.sleep(timeout + RETIRE_MARGIN_SECONDS)
         os._exit(0)  # the graceful exit did not complete in time: end the CPU work anyway
 
 

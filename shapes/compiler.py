@@ -8,7 +8,7 @@ other SHACL parameter is refused at load time (UnsupportedShape) rather than sil
 import re
 from dataclasses import dataclass
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.collection import Collection
 
 from ontology.namespaces import OWL, RDF, RDFS, SH, XSD

@@ -15,7 +15,8 @@ from rdflib.collection import Collection
 from ontology.namespaces import RDF, SH, XSD
 from shapes.compiler import Compiler, UnsupportedShape
 
-TYPE = RDF.type  # bound once: namespace attribute access builds a new term on every use
+# The index is keyed by predicates as plain strings: hashing and comparing them is C-fast, unlike rdflib terms.
+TYPE = str(RDF.type)
 _EMPTY = {}
 
 
@@ -25,6 +26,7 @@ class PropertyCheck:
 
     shape: object
     path: URIRef
+    key: str  # the path as the index's key
     component: URIRef
     severity: URIRef
     messages: tuple
@@ -55,7 +57,7 @@ class CoreEvaluator:
         for focus in focus_nodes:
             description = index.get(focus, _EMPTY)
             for check in self._checks_for(tuple(description.get(TYPE, ()))):
-                values = description.get(check.path, ())
+                values = description.get(check.key, ())
                 failures += [(focus, check, value) for value in check.failures(values, index)]
         return failures
 
@@ -87,7 +89,7 @@ class CoreEvaluator:
         checks = []
 
         def add(component, failures):
-            checks.append(PropertyCheck(prop, path, component, severity, messages, failures))
+            checks.append(PropertyCheck(prop, path, str(path), component, severity, messages, failures))
 
         for bound in graph.objects(prop, SH.minCount):
             add(SH.MinCountConstraintComponent, _count_below(int(bound)))
@@ -156,7 +158,7 @@ class CoreEvaluator:
     def _nested_property(self, prop):
         """Return a test of a property shape nested in a value's shape (existence and value conditions)."""
         self.sparql._refuse_unknown(prop, allowed=_NESTED_PARAMETERS | {SH.minCount})
-        path = self.sparql._predicate(self.shapes.value(prop, SH.path))
+        path = str(self.sparql._predicate(self.shapes.value(prop, SH.path)))
         required = list(self.shapes.objects(prop, SH.hasValue))
         minimum = max([int(b) for b in self.shapes.objects(prop, SH.minCount)] or [0])
         if minimum > 1:
@@ -182,9 +184,10 @@ _NESTED_PARAMETERS = frozenset({
 
 
 def index_triples(triples):
-    """Return {subject: {predicate: [objects]}} for a graph's triples (given without repetition)."""
+    """Return {subject: {predicate string: [objects]}} for a graph's triples (given without repetition)."""
     index = {}
     for s, p, o in triples:
+        p = str(p)
         by_predicate = index.get(s)
         if by_predicate is None:
             by_predicate = index[s] = {}

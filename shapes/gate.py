@@ -34,6 +34,7 @@ BATCH_SIZE = 1000
 TERM_CACHE_LIMIT = 500_000
 # Marks a graph's own subjects in the batch store, the only nodes judged (context nodes inform, not judged).
 FOCUS_MARKER = SHAPES.focusNodeOf
+TYPE = RDF.type  # bound once: namespace attribute access builds a new term on every use
 
 
 class Gate:
@@ -53,7 +54,7 @@ class Gate:
         self.core = CoreEvaluator(shapes, subclasses)
         self.sparql_classes = compiler.sparql_iris()
         # What SPARQL-based constraints can match: the predicates they name, types and the class hierarchy.
-        self.sparql_predicates = self.sparql_classes | {RDF.type, RDFS.subClassOf}
+        self.sparql_predicates = {str(p) for p in self.sparql_classes | {RDF.type, RDFS.subClassOf}}
         self.sparql_targets = set()
         for check_shape in {c.shape for c in self.sparql_checks}:
             for target in shapes.objects(check_shape, SH.targetClass):
@@ -131,7 +132,7 @@ class Gate:
             if not focus:
                 continue
             if predicates is not None:
-                graph_triples = [t for t in graph_triples if t[1] in predicates]
+                graph_triples = [t for t in graph_triples if str(t[1]) in predicates]  # plain str: C-fast
             graph_triples = graph_triples + self.context.hierarchy(graph_triples, only=self.sparql_classes)
             graph_triples += [(s, FOCUS_MARKER, s) for s in focus]
             name = ox.NamedNode(f"urn:shapes:graph:{index}")  # not the graph IRI: a batch may repeat a graph
@@ -169,9 +170,6 @@ class Gate:
         _, report, _ = validate(self.data_graph(triples), shacl_graph=self.shapes, inference="none")
         focus_nodes = {s for s, _, _ in triples}
         return Verdict(graph, sorted({r for r in pyshacl_results(report) if r.focus in focus_nodes}, key=_key))
-
-
-TYPE = RDF.type
 
 
 def pyshacl_results(report):

@@ -72,7 +72,7 @@ def test_seed_statements_conform(seed_items):
 
 def test_engines_agree_on_the_seed_output(seed_items):
     pipeline, items = seed_items
-    # Drop the activity's type so that every graph has a result to compare, not only empty reports.
+    # Without the activity in the context every graph has a result to compare, not only an empty report.
     results = {engine: [{r.key() for r in v.results} for v in Gate.load(engine=engine).check(items)]
                for engine in ("core", "sparql", "pyshacl")}
     assert all(results["core"]), "each seed graph should fail the activity rule without its context"

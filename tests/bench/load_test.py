@@ -34,8 +34,17 @@ RSS_SAMPLE_SECONDS = 0.2
 
 
 def competency_queries():
-    """Return the texts of the competency queries."""
-    return [path.read_text(encoding="utf-8") for path in sorted(QUERIES_DIR.glob("*.rq"))]
+    """Return the competency queries by file name."""
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted(QUERIES_DIR.glob("*.rq"))}
+
+
+def profile(base, queries, timeout):
+    """Run each competency query once, alone, and print its status and time (503 = stopped at QUERY_TIMEOUT)."""
+    for name, query in queries.items():
+        started = time.perf_counter()
+        response = requests.get(base + "sparql", params={"query": query + f"\n# {uuid.uuid4()}"},
+                                headers={"Accept": SPARQL_JSON}, timeout=timeout)
+        print(f"  {name:60s} {response.status_code} {time.perf_counter() - started:7.2f} s", flush=True)
 
 
 def entity_paths(base, limit=ENTITY_SAMPLE):
@@ -123,6 +132,7 @@ def run_once(server, args, material, run_number):
     elapsed = time.monotonic() - started
     latencies = sorted(seconds for _, _, seconds, _ in records)
     statuses = Counter(status for _, status, _, timed_out in records if not timed_out)
+    shed = sum(1 for _, status, _, timed_out in records if status == 503 and not timed_out)
     return {
         "requests": len(records),
         "throughput": len(records) / elapsed,
@@ -130,7 +140,8 @@ def run_once(server, args, material, run_number):
         "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))] if latencies else float("nan"),
         "statuses": dict(sorted(statuses.items(), key=str)),
         "timeouts": sum(1 for *_, timed_out in records if timed_out),
-        "errors": sum(n for status, n in statuses.items() if not isinstance(status, int) or status >= 500),
+        "shed": shed,  # 503 + Retry-After: every query slot was busy
+        "errors": sum(n for status, n in statuses.items() if not isinstance(status, int) or status >= 500) - shed,
         "by_kind": dict(Counter(kind for kind, *_ in records)),
         "peak_rss_mib": sampler.stop() / 2**20,
     }
@@ -140,8 +151,9 @@ def report(number, figures):
     """Print one run's figures."""
     print(f"run {number}: {figures['requests']} requests ({figures['by_kind']}), "
           f"{figures['throughput']:.0f} req/s, p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
-          f"statuses {figures['statuses']}, timeouts {figures['timeouts']}, errors (5xx/connection) "
-          f"{figures['errors']}, server peak RSS {figures['peak_rss_mib']:.0f} MiB", flush=True)
+          f"statuses {figures['statuses']}, timeouts {figures['timeouts']}, shed (503 busy) {figures['shed']}, "
+          f"other errors (5xx/connection) {figures['errors']}, server peak RSS {figures['peak_rss_mib']:.0f} MiB",
+          flush=True)
 
 
 def parse_args():
@@ -156,6 +168,8 @@ def parse_args():
     parser.add_argument("--unique-share", type=float, default=0.25,
                         help="fraction of queries made unique so that they are evaluated, not served from cache")
     parser.add_argument("--request-timeout", type=float, default=60.0)
+    parser.add_argument("--query-timeout", type=float, help="the server's QUERY_TIMEOUT (default: its own, 30 s)")
+    parser.add_argument("--profile", action="store_true", help="first time each competency query alone")
     args = parser.parse_args()
     if not 1 <= args.concurrency <= MAX_CONCURRENCY or not 0 < args.duration <= MAX_DURATION:
         parser.error(f"concurrency must be 1..{MAX_CONCURRENCY} and duration 0..{MAX_DURATION} s")
@@ -165,8 +179,13 @@ def parse_args():
 def main():
     """Serve the KG on loopback, run the load args.runs times, print the figures."""
     args = parse_args()
-    with serving(args.kg, workers=args.workers) as server:
-        material = (competency_queries(), entity_paths(server.base))
+    options = ["--query-timeout", str(args.query_timeout)] if args.query_timeout else []
+    with serving(args.kg, *options, workers=args.workers) as server:
+        queries = competency_queries()
+        if args.profile:
+            print("each competency query alone:")
+            profile(server.base, queries, args.request_timeout)
+        material = (list(queries.values()), entity_paths(server.base))
         print(f"server {server.base} ({args.workers} workers) over {args.kg}; {len(material[0])} competency "
               f"queries, {len(material[1])} entity pages; concurrency {args.concurrency}, {args.duration:g} s a run",
               flush=True)
@@ -177,8 +196,9 @@ def main():
     peaks = [figures["peak_rss_mib"] for figures in runs]
     print(f"peak RSS by run (MiB): {', '.join(f'{peak:.0f}' for peak in peaks)}; "
           f"last/first = {peaks[-1] / peaks[0]:.3f}")
-    print(f"errors other than query timeouts: {sum(figures['errors'] for figures in runs)}; "
-          f"query timeouts: {sum(figures['timeouts'] for figures in runs)}")
+    print(f"errors other than query timeouts and shed load: {sum(figures['errors'] for figures in runs)}; "
+          f"query timeouts: {sum(figures['timeouts'] for figures in runs)}; "
+          f"shed: {sum(figures['shed'] for figures in runs)}")
 
 
 if __name__ == "__main__":
