@@ -18,6 +18,7 @@ from pyparsing import ParseException
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from endpoint.sparqltext import has_dataset_clause
+from kg.store import has_default_graph, merge_into_default_graph
 
 # Never fetch a FROM graph from the web: FROM only selects graphs already in the store.
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
@@ -129,17 +130,6 @@ def load_data_file(store, path, graph_iris):
         store.bulk_load(path=str(path), format=rdf_format, to_graph=graph)
     except (SyntaxError, ValueError, OSError) as error:
         raise StoreError(f"{path}: {error}") from error
-
-
-def has_default_graph(store):
-    """Tell whether the store's own default graph holds triples."""
-    return next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None
-
-
-def merge_into_default_graph(store):
-    """Write the RDF merge of all named graphs into the default graph (a set: each triple once)."""
-    named = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-    store.bulk_extend(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()) for triple in named)
 
 
 class OxigraphBackend:

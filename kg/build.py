@@ -24,11 +24,11 @@ from rdflib import URIRef
 from tqdm import tqdm
 
 from kg.dump import (canonical_blank_nodes, from_ox, has_blank_nodes, named_node, to_quads, write_trig,
-                     write_turtle)
+                     write_turtle, write_union)
 from kg.inference import Entailment, Materializer
 from kg.quarantine import Quarantine
 from kg.readers import Rejection, count_lines, read_source
-from kg.store import BUILD_INFO, Staging, build_lock, current_store, remove_leftovers
+from kg.store import BUILD_INFO, Staging, build_lock, current_store, merge_into_default_graph, remove_leftovers
 from ontology.namespaces import CDO, ONTOLOGY_GRAPH, PROV, RDF, REFERENCE_GRAPH, INFERRED_GRAPH
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +37,7 @@ DEFAULT_SOURCES = REPO_ROOT / "kg" / "sources"
 TRIG_FILE = "citydiplomacy.trig"
 TURTLE_FILE = "citydiplomacy.ttl"
 QUARANTINE_DIR = "quarantine"
+LOADED_QUADS = "loaded.nq"  # scratch: every quad loaded into the store, for the union dump
 GATE_BATCH = 1000  # statements validated together: the gate runs each compiled shape query once per batch
 PROGRESS_MIN_LINES = 1000
 STORE_CHUNK = 100_000  # quads per bulk-load call: bounds the loader's memory (measured: about 0.8 KB a quad)
@@ -285,20 +286,25 @@ def activity_description(pipeline):
     return [*pipeline.activity_triples(), (pipeline.activity, RDF.type, PROV.Activity)]
 
 
-def _load_asserted(store, quads, report):
+def _load_asserted(store, quads, report, copy):
     """Bulk-load the statement quads, attributing the time spent inside the stream to its own stages."""
     start = time.perf_counter()
     before = sum(report.seconds.values())
-    bulk_load(store, quads)
+    bulk_load(store, quads, copy)
     inside = sum(report.seconds.values()) - before
     report.seconds["store_load"] += time.perf_counter() - start - inside
 
 
-def bulk_load(store, quads):
-    """Bulk-load quads in chunks: Oxigraph's loader holds a whole call's quads in memory before writing them."""
+def bulk_load(store, quads, copy):
+    """Bulk-load quads in chunks, and write them as N-Quads to the binary file copy.
+
+    Chunks, because Oxigraph's loader holds a whole call's quads in memory before writing them. The copy feeds
+    the union dump, which thus needs no second pass over the store.
+    """
     quads = iter(quads)
     while chunk := list(islice(quads, STORE_CHUNK)):
         store.bulk_extend(chunk)
+        copy.write(ox.serialize(chunk, format=ox.RdfFormat.N_QUADS))
 
 
 def read_items(files, seconds, progress):
@@ -314,12 +320,15 @@ def read_items(files, seconds, progress):
             yield item
 
 
-def build_graphs(files, store, context, quarantine, report, progress):
-    """Load the statement, ontology, reference and inferred graphs into the (new, empty) store."""
+def build_graphs(files, store, context, quarantine, report, progress, copy):
+    """Load the statement, ontology, reference and inferred graphs into the (new, empty) store.
+
+    Every quad loaded is also written to copy (see bulk_load). The inferred quads dropped at the end repeat
+    triples that another graph asserts, so the copy's distinct triples are exactly the store's."""
     entailment = Entailment(context.ontology)
     materializer = Materializer(entailment)
     stream = StatementStream(context, quarantine, report, materializer, reference_subjects(context.reference))
-    _load_asserted(store, stream.quads(read_items(files, report.seconds, progress)), report)
+    _load_asserted(store, stream.quads(read_items(files, report.seconds, progress)), report, copy)
     time_stage = partial(timed, report.seconds)
     with time_stage("reference"):
         reference = select_reference(context.reference, stream.used_entities)
@@ -330,8 +339,8 @@ def build_graphs(files, store, context, quarantine, report, progress):
     with time_stage("inference"):
         entailed = set().union(*(materializer.add(triples) for _, triples in fixed)) | materializer.finish()
     with time_stage("store_load"):
-        bulk_load(store, (q for graph, triples in fixed for q in to_quads(triples, graph)))
-        bulk_load(store, to_quads(entailed, INFERRED_GRAPH))
+        bulk_load(store, (q for graph, triples in fixed for q in to_quads(triples, graph)), copy)
+        bulk_load(store, to_quads(entailed, INFERRED_GRAPH), copy)
     with time_stage("inference"):
         store.update(DROP_ASSERTED_FROM_INFERRED)
         report.counts["inferred_triples"] = count_triples(store, INFERRED_GRAPH)
@@ -435,18 +444,23 @@ def _build_into(staging, files, context, report, console):
     total = count_lines(files)
     show = console.isatty() or total > PROGRESS_MIN_LINES
     store = ox.Store(str(staging.store_path))
-    with tqdm(total=total, disable=not show, file=console, unit=" lines") as progress:
-        build_graphs(files, store, context, quarantine, report, progress)
+    loaded = staging.path / LOADED_QUADS
+    with tqdm(total=total, disable=not show, file=console, unit=" lines") as progress, open(loaded, "wb") as copy:
+        build_graphs(files, store, context, quarantine, report, progress, copy)
     quarantine.close()
-    with timed(report.seconds, "serialize"):
-        write_trig(store, staging.path / TRIG_FILE)
-        write_turtle(store, staging.path / TURTLE_FILE, staging.path)
-        report.kg_hash = file_digest(staging.path / TRIG_FILE)
     counts = report.counts
-    counts["quarantined"] = quarantine.quarantined
-    counts["warnings"] = quarantine.warnings
     counts["triples"] = len(store)
     counts["graphs"] = sum(1 for _ in store.named_graphs())
+    with timed(report.seconds, "serialize"):
+        write_trig(store, staging.path / TRIG_FILE)  # before the merge: the TriG holds the named graphs only
+        union = write_union(loaded, staging.path)
+        write_turtle(union, staging.path / TURTLE_FILE)
+        report.kg_hash = file_digest(staging.path / TRIG_FILE)
+    with timed(report.seconds, "default_graph"):
+        merge_into_default_graph(store, union)
+        union.unlink()
+    counts["quarantined"] = quarantine.quarantined
+    counts["warnings"] = quarantine.warnings
     report.quarantined_by_reason.update(quarantine.reasons)
     store.flush()
     del store  # close the RocksDB handle before the directory is published

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 
-from ontology.namespaces import PREFIXES
+from ontology.namespaces import PREFIXES, XSD
 
 PREFIX_IRIS = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
@@ -20,19 +20,46 @@ def named_node(iri):
     return ox.NamedNode(iri)
 
 
+TERM_CACHE_SIZE = 1 << 18  # entries; the cache is emptied when full, so a long build's memory stays flat
+_converted = {}
+
+
 def to_ox(term):
-    """Return the Oxigraph term for an rdflib term."""
+    """Return the Oxigraph term for an rdflib term, cached: IRIs and labels recur in every statement graph."""
+    converted = _converted.get(term)
+    if converted is None:
+        if len(_converted) >= TERM_CACHE_SIZE:
+            _converted.clear()
+        converted = _converted[term] = _convert(term)
+    return converted
+
+
+def _convert(term):
+    """Return the Oxigraph term for an rdflib term (uncached)."""
     if isinstance(term, URIRef):
         return named_node(str(term))
     if isinstance(term, Literal):
         if term.language:
             return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=named_node(str(term.datatype)))
+        if term.datatype and term.datatype != XSD.string:
+            return canonical_literal(ox.Literal(str(term), datatype=named_node(str(term.datatype))))
         return ox.Literal(str(term))
     if isinstance(term, BNode):
         return ox.BlankNode(str(term))
     raise TypeError(f"not an RDF term: {term!r}")
+
+
+def canonical_literal(literal):
+    """Return a typed literal as the store gives it back: Oxigraph keeps values, not lexical forms
+    ("02"^^xsd:int comes back as "2"^^xsd:integer), so quads written while loading then equal the store's dump.
+
+    A fresh in-memory store per call is the cheapest way to ask (reusing one makes each add/remove slower).
+    """
+    node = named_node(str(XSD.string))
+    scratch = ox.Store()
+    scratch.add(ox.Quad(node, node, literal))
+    (stored,) = scratch
+    return stored.object
 
 
 def from_ox(term):
@@ -67,9 +94,9 @@ def canonical_blank_nodes(triples, scope):
 
 def to_quads(triples, graph):
     """Yield Oxigraph quads for rdflib triples in one named graph."""
-    graph_name = to_ox(graph)
+    graph_name, convert = to_ox(graph), to_ox
     for s, p, o in triples:
-        yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph_name)
+        yield ox.Quad(convert(s), convert(p), convert(o), graph_name)
 
 
 def write_trig(store, path):
@@ -81,23 +108,27 @@ def write_trig(store, path):
     store.dump(str(path), ox.RdfFormat.TRIG, prefixes=PREFIX_IRIS)
 
 
-def write_turtle(store, path, workdir):
-    """Write the union of all named graphs as Turtle: each distinct triple once, grouped by subject.
+def write_union(quads, workdir):
+    """Write the union of the named graphs of an N-Quads file as N-Triples, each distinct triple once, sorted;
+    return its path (the N-Quads file is removed).
 
-    The store's N-Quads dump, stripped of graph names, is sorted and deduplicated by `sort -u` (external
-    merge sort: memory stays flat however large the KG; byte order, so the same on every machine), then
-    rewritten as Turtle with the project's prefixes.
+    The quads, stripped of graph names, are sorted and deduplicated by `sort -u` (external merge sort: memory
+    stays flat however large the KG; byte order, so the same on every machine).
     """
     workdir = Path(workdir)
-    quads, triples, unique = workdir / "all.nq", workdir / "union.nt", workdir / "union-sorted.nt"
-    store.dump(str(quads), ox.RdfFormat.N_QUADS)
+    triples, unique = workdir / "union.nt", workdir / "union-sorted.nt"
     with open(quads, "rb") as lines, open(triples, "wb") as out:
         for line in lines:
             head, _graph, _ = line.rsplit(b" ", 2)  # "<s> <p> <o> <g> .": every quad is in a named graph
             out.write(head + b" .\n")
     subprocess.run(["sort", "-u", "-S", "256M", "-T", str(workdir), "-o", str(unique), str(triples)],
                    check=True, env={**os.environ, "LC_ALL": "C"})
-    ox.serialize(ox.parse(path=str(unique), format=ox.RdfFormat.N_TRIPLES), str(path), ox.RdfFormat.TURTLE,
+    quads.unlink()
+    triples.unlink()
+    return unique
+
+
+def write_turtle(union, path):
+    """Write the sorted union N-Triples as Turtle with the project's prefixes (grouped by subject)."""
+    ox.serialize(ox.parse(path=str(union), format=ox.RdfFormat.N_TRIPLES), str(path), ox.RdfFormat.TURTLE,
                  prefixes=PREFIX_IRIS)
-    for scratch in (quads, triples, unique):
-        scratch.unlink()

@@ -14,13 +14,17 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
+
+import pyoxigraph as ox
 
 STORE_LINK = "store"
 STORE_PREFIX = ".store-"
 STAGING_PREFIX = ".build-tmp-"
 LOCK_FILE = ".build.lock"
 BUILD_INFO = "build-info.json"
+MERGE_CHUNK = 100_000  # triples per bulk-load call: Oxigraph's loader holds a whole call in memory
 
 
 class BuildLocked(RuntimeError):
@@ -91,3 +95,24 @@ def _retire_real_store_directory(out_dir):
     published = out_dir / STORE_LINK
     if published.is_dir() and not published.is_symlink():
         os.replace(published, tempfile.mkdtemp(prefix=STORE_PREFIX, dir=out_dir))
+
+
+def has_default_graph(store):
+    """Tell whether the store's own default graph holds triples."""
+    return next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None
+
+
+def merge_into_default_graph(store, union_ntriples=None):
+    """Write the RDF merge of all named graphs into the default graph (a set: each triple once).
+
+    union_ntriples is an N-Triples file of that merge, already deduplicated, when the caller has one (the build
+    sorts it for the Turtle dump): it is loaded in chunks, so memory stays flat however large the KG. It is parsed
+    by ox.parse, which keeps blank node labels (the store's own loader would rename them).
+    """
+    if union_ntriples is None:
+        named = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in named)
+        return
+    quads = ox.parse(path=str(union_ntriples), format=ox.RdfFormat.N_TRIPLES)  # each in the default graph
+    while chunk := list(islice(quads, MERGE_CHUNK)):
+        store.bulk_extend(chunk)
