@@ -324,7 +324,8 @@ def build_graphs(files, store, context, quarantine, report, progress, copy):
     """Load the statement, ontology, reference and inferred graphs into the (new, empty) store.
 
     Every quad loaded is also written to copy (see bulk_load). The inferred quads dropped at the end repeat
-    triples that another graph asserts, so the copy's distinct triples are exactly the store's."""
+    triples that another graph asserts, so the copy's distinct triples are exactly the store's.
+    """
     entailment = Entailment(context.ontology)
     materializer = Materializer(entailment)
     stream = StatementStream(context, quarantine, report, materializer, reference_subjects(context.reference))

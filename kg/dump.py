@@ -20,36 +20,23 @@ def named_node(iri):
     return ox.NamedNode(iri)
 
 
-TERM_CACHE_SIZE = 1 << 18  # entries; the cache is emptied when full, so a long build's memory stays flat
-_converted = {}
-
-
 def to_ox(term):
-    """Return the Oxigraph term for an rdflib term, cached: IRIs and labels recur in every statement graph."""
-    converted = _converted.get(term)
-    if converted is None:
-        if len(_converted) >= TERM_CACHE_SIZE:
-            _converted.clear()
-        converted = _converted[term] = _convert(term)
-    return converted
-
-
-def _convert(term):
-    """Return the Oxigraph term for an rdflib term (uncached)."""
+    """Return the Oxigraph term for an rdflib term."""
     if isinstance(term, URIRef):
         return named_node(str(term))
     if isinstance(term, Literal):
         if term.language:
             return ox.Literal(str(term), language=term.language)
         if term.datatype and term.datatype != XSD.string:
-            return canonical_literal(ox.Literal(str(term), datatype=named_node(str(term.datatype))))
+            return typed_literal(str(term), str(term.datatype))
         return ox.Literal(str(term))
     if isinstance(term, BNode):
         return ox.BlankNode(str(term))
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def canonical_literal(literal):
+@lru_cache(maxsize=1 << 16)
+def typed_literal(lexical, datatype):
     """Return a typed literal as the store gives it back: Oxigraph keeps values, not lexical forms
     ("02"^^xsd:int comes back as "2"^^xsd:integer), so quads written while loading then equal the store's dump.
 
@@ -57,7 +44,7 @@ def canonical_literal(literal):
     """
     node = named_node(str(XSD.string))
     scratch = ox.Store()
-    scratch.add(ox.Quad(node, node, literal))
+    scratch.add(ox.Quad(node, node, ox.Literal(lexical, datatype=named_node(datatype))))
     (stored,) = scratch
     return stored.object
 
@@ -94,9 +81,9 @@ def canonical_blank_nodes(triples, scope):
 
 def to_quads(triples, graph):
     """Yield Oxigraph quads for rdflib triples in one named graph."""
-    graph_name, convert = to_ox(graph), to_ox
+    graph_name = to_ox(graph)
     for s, p, o in triples:
-        yield ox.Quad(convert(s), convert(p), convert(o), graph_name)
+        yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph_name)
 
 
 def write_trig(store, path):

@@ -89,7 +89,7 @@ def test_a_runaway_query_is_stopped_at_the_limit(server, runaway):
     assert response.status_code == 503, response.text
     assert "QUERY_TIMEOUT" in response.text and f"{QUERY_TIMEOUT:g} s" in response.text
     assert response.headers["X-CDKG-Limit"] == f"QUERY_TIMEOUT={float(QUERY_TIMEOUT)}"
-    assert QUERY_TIMEOUT <= slow.elapsed < QUERY_TIMEOUT + 3
+    assert QUERY_TIMEOUT <= slow.elapsed < QUERY_TIMEOUT + 5
     # its CPU work really ends: the worker that ran it retires and gunicorn replaces it
     after = settled(server)
     assert after and set(after) != set(before), "the CPU work did not stop"
@@ -117,6 +117,7 @@ def busiest_worker(server, window=0.3):
 def test_killing_a_worker_mid_query_is_recovered(server):
     before = settled(server)
     slow = Background(server.base, CARTESIAN)
+    assert wait_for(lambda: not idle(server), 3), "the slow query did not start"
     victim = busiest_worker(server)
     os.kill(victim, signal.SIGKILL)
     slow.result()
@@ -133,9 +134,9 @@ def test_a_full_worker_answers_503_with_retry_after(kg_dir):
     with serving(kg_dir, "--query-timeout", "3", "--max-queries-per-worker", "1", workers=1,
                  env={"CDKG_QUERY_SLOT_WAIT": "0"}) as running:
         slow = Background(running.base, CARTESIAN)
-        refused = wait_for(lambda: next((response for response in [ask(running.base, fresh_query())]
-                                         if response.status_code == 503), None), 3, interval=0.05)
-        assert refused is not None, "a second query was never refused while the only slot was busy"
+        assert wait_for(lambda: not idle(running), 3), "the slow query did not start"  # it holds the only slot
+        refused = ask(running.base, fresh_query())
+        assert refused.status_code == 503, refused.text
         assert int(refused.headers["Retry-After"]) > 0
         assert refused.headers["X-CDKG-Limit"] == "MAX_QUERIES_PER_WORKER=1"
         assert "MAX_QUERIES_PER_WORKER" in refused.text
