@@ -6,7 +6,7 @@ from rdflib import Literal, URIRef
 from ontology.namespaces import OWL, RDF, RDFS
 
 
-def _closure(direct):
+def reachable(direct):
     """Return, for each node, every node reachable through the direct edges (excluding itself)."""
     closed = {}
     for start in direct:
@@ -42,8 +42,8 @@ class Entailment:
         subproperty = _edges(ontology, RDFS.subPropertyOf)
         for a, b in _edges(ontology, OWL.equivalentProperty, symmetric=True).items():
             subproperty[a] |= b
-        self.superclasses = {c: s for c, s in _closure(subclass).items() if s}
-        self.superproperties = {p: s for p, s in _closure(subproperty).items() if s}
+        self.superclasses = {c: s for c, s in reachable(subclass).items() if s}
+        self.superproperties = {p: s for p, s in reachable(subproperty).items() if s}
         self.inverses = {p: frozenset(q) for p, q in _edges(ontology, OWL.inverseOf, symmetric=True).items()}
         self.symmetric = frozenset(ontology.subjects(RDF.type, OWL.SymmetricProperty))
         self.transitive = frozenset(ontology.subjects(RDF.type, OWL.TransitiveProperty))
@@ -70,7 +70,7 @@ class Entailment:
                     pending.append(new)
         return entailed
 
-    def transitive_closure(self, triples):
+    def transitivereachable(self, triples):
         """Return the triples entailed by chaining the transitive properties among the given triples."""
         by_property = defaultdict(lambda: defaultdict(set))
         for s, p, o in triples:
@@ -78,8 +78,8 @@ class Entailment:
                 by_property[p][s].add(o)
         entailed = set()
         for p, edges in by_property.items():
-            for s, reachable in _closure(edges).items():
-                entailed.update((s, p, o) for o in reachable if o not in edges[s])
+            for s, targets in reachable(edges).items():
+                entailed.update((s, p, o) for o in targets if o not in edges[s])
         return entailed
 
 
@@ -110,7 +110,7 @@ class Materializer:
         """Return the triples entailed by chaining the transitive properties, with their own local entailments."""
         rules = self.entailment
         entailed = set()
-        for triple in rules.transitive_closure(self.transitive):
+        for triple in rules.transitivereachable(self.transitive):
             entailed.add(triple)
             entailed |= rules.local(triple)
         return entailed

@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from rdflib import URIRef
 
+from kg.inference import reachable
 from ontology.namespaces import OWL, RDF, RDFS
 
 
@@ -31,17 +32,7 @@ def superclass_closure(ontology):
         if isinstance(a, URIRef) and isinstance(b, URIRef):
             direct[a].add(b)
             direct[b].add(a)
-    closed = {}
-    for start in direct:
-        seen, stack = set(), list(direct[start])
-        while stack:
-            node = stack.pop()
-            if node not in seen and node != start:
-                seen.add(node)
-                stack.extend(direct.get(node, ()))
-        if seen:
-            closed[start] = frozenset(seen)
-    return closed
+    return {node: above for node, above in reachable(direct).items() if above}
 
 
 def subclass_closure(superclasses):
