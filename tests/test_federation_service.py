@@ -19,7 +19,7 @@ from tests.federation.endpoint import Endpoint, make_kg_dir
 from tests.federation.processes import free_port
 from tests.federation.trap import SilentListener
 
-README = Path(__file__).resolve().parent.parent / "docs" / "readme-federation.md"
+README = Path(__file__).resolve().parent.parent / "README.md"
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
 SPARQL_JSON = "application/sparql-results+json"
 ALLOWED = "http://127.0.0.1:1/sparql"
