@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from tests.endpoint_support import CDKG, FIXTURE_TRIG, build_kg_dir, free_port, wait_until_healthy
+from tests.endpoint_support import CDKG, FIXTURE_TRIG, build_kg_dir, free_port, stop, wait_until_healthy
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
@@ -54,12 +54,7 @@ def serving(kg_dir, *extra_args, workers=2, env=None):
         reader.start()
         yield Server(base, process.pid)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def children(pid):
