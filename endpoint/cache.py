@@ -2,6 +2,8 @@
 import threading
 from collections import OrderedDict
 
+from endpoint import metrics
+
 
 class ResponseCache:
     """An LRU map from a request key to a rendered response, holding at most `max_bytes` of bodies."""
@@ -28,6 +30,7 @@ class ResponseCache:
         if size > self.max_entry_bytes:
             return
         with self.lock:
+            before = self.size
             previous = self.entries.pop(key, None)
             if previous is not None:
                 self.size -= previous[0]
@@ -36,9 +39,11 @@ class ResponseCache:
             while self.size > self.max_bytes:
                 _, (evicted_size, _) = self.entries.popitem(last=False)
                 self.size -= evicted_size
+            metrics.CACHE_BYTES.inc(self.size - before)
 
     def clear(self):
         """Forget every entry (after a write to the store)."""
         with self.lock:
+            metrics.CACHE_BYTES.dec(self.size)
             self.entries.clear()
             self.size = 0

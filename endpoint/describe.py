@@ -10,6 +10,7 @@ from flask import current_app, render_template, request, url_for
 from rdflib import BNode, Graph, Literal, URIRef
 
 from endpoint.conneg import NotAcceptable, negotiate
+from endpoint.limits import bounded
 from endpoint.protocol import Problem
 from endpoint.web import problem_response, serve_representation, state
 from ontology.namespaces import (
@@ -212,7 +213,8 @@ def describe_response(kind_table, build, format_param):
         return problem_response(Problem(406, chosen.message))
     root = site_root()
     return serve_representation(
-        (build.__name__, root, chosen.name), lambda: (serialize_graph(build(root), chosen.name), chosen.content_type)
+        (build.__name__, root, chosen.name),
+        bounded(lambda: (serialize_graph(build(root), chosen.name), chosen.content_type)),
     )
 
 

@@ -9,6 +9,7 @@ gunicorn the worker then retires (SIGTERM: it stops accepting, finishes its othe
 ends the CPU work; gunicorn starts a fresh worker). The common path pays only a thread hand-off.
 """
 import atexit
+import contextvars
 import csv
 import io
 import logging
@@ -24,7 +25,7 @@ import pyoxigraph as ox
 from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from endpoint import metrics
+from endpoint import metrics, queueing
 from endpoint.backends import GRAPH_FORMATS, SOLUTION_FORMATS
 from endpoint.protocol import Problem
 from endpoint.web import problem_response
@@ -35,12 +36,17 @@ LIMIT_DEFAULTS = {
     "MAX_QUERIES_PER_WORKER": 4,  # queries evaluated at once by one gunicorn worker
     "MAX_QUERIES_TOTAL": 8,  # queries evaluated at once by all workers together (split evenly)
     "QUERY_SLOT_WAIT": 1.0,  # seconds a query may wait for a free slot before 503 + Retry-After
+    "MAX_QUEUE_WAIT": 5.0,  # seconds a request may wait for a handler thread; longer is 503 + Retry-After
+    "WORKER_CONNECTIONS": 64,  # connections one worker holds, queued ones included (beyond: the listen backlog)
+    "LISTEN_BACKLOG": 64,  # connections the kernel queues for the server (beyond: refused)
     "MAX_QUERY_LENGTH": 100_000,  # characters of query or update text (414 by GET, 413 by POST)
     "MAX_QUERY_DEPTH": 256,  # estimated depth of the query's syntax tree (nesting and chains); more is 400
     "MAX_REQUEST_BYTES": 2 * 1024 * 1024,  # request body bytes (413)
     "MAX_REQUEST_LINE": 8190,  # bytes of the HTTP request line, URL included (gunicorn answers 414)
     "MAX_RESULT_ROWS": 100_000,  # solutions or triples a result may have; more is refused with 422
     "MAX_RESPONSE_BYTES": 64 * 1024 * 1024,  # bytes a serialised result may have; more is refused with 422
+    "PAGE_ROW_LIMIT": 1000,  # rows per section of an entity page, triples per direction of a description; a cut
+    # section says so (X-CDKG-Truncated header, a note on the page)
 }
 # `cdkg serve` option -> (configuration key, type, help)
 LIMIT_FLAGS = {
@@ -49,8 +55,10 @@ LIMIT_FLAGS = {
     "--max-queries-total": ("MAX_QUERIES_TOTAL", int, "queries all workers run at once (default 8)"),
     "--max-result-rows": ("MAX_RESULT_ROWS", int, "solutions or triples a result may have (default 100000)"),
     "--max-response-bytes": ("MAX_RESPONSE_BYTES", int, "bytes a serialised result may have (default 64 MiB)"),
+    "--page-row-limit": ("PAGE_ROW_LIMIT", int, "rows per entity-page section or description part (default 1000)"),
 }
 LIMIT_HEADER = "X-CDKG-Limit"
+TRUNCATED_HEADER = "X-CDKG-Truncated"  # the parts of a page or description cut at PAGE_ROW_LIMIT
 RETRY_AFTER_SECONDS = 2
 # After a timeout, how long the stuck work may take to notice its deadline before the worker retires.
 STOP_GRACE_SECONDS = 1.0
@@ -292,6 +300,28 @@ def run_query(backend, text, dataset, format_name):
     return runner().run(work, timeout)
 
 
+def bounded(render):
+    """Return render made to run like a query: on a query thread, within QUERY_TIMEOUT and the query slots.
+
+    Pages and descriptions query the store too (an entity with a million links in, VoID statistics), so they
+    obey the same limits; a limit that stops them becomes the Problem the caller turns into a response.
+    """
+
+    def run():
+        context = contextvars.copy_context()  # the app and request contexts, for the query thread
+        try:
+            return runner().run(lambda: context.run(render), current_app.config["QUERY_TIMEOUT"])
+        except LimitExceeded as error:
+            return Problem(error.status, str(error), error.headers)
+
+    return run
+
+
+def cut_header(cut, limit):
+    """Return the headers of a representation whose listed parts were cut at PAGE_ROW_LIMIT."""
+    return {LIMIT_HEADER: f"PAGE_ROW_LIMIT={limit}", TRUNCATED_HEADER: ", ".join(cut)} if cut else {}
+
+
 def slots_per_worker(config):
     """Return the queries one worker may run at once: its own bound, and its share of the total."""
     share = max(1, config["MAX_QUERIES_TOTAL"] // max(1, config["WORKERS"]))
@@ -341,11 +371,25 @@ def body_too_large(error):
     return too_long(413, "MAX_REQUEST_BYTES", limit, f"the request body exceeds {limit} bytes")
 
 
+def check_queue_wait():
+    """Refuse with 503 + Retry-After a request that waited longer than MAX_QUEUE_WAIT for a handler thread."""
+    limit = current_app.config["MAX_QUEUE_WAIT"]
+    waited = queueing.waited()
+    if waited <= limit:
+        return None
+    metrics.QUEUE_REFUSALS.inc()
+    return problem_response(Problem(
+        503, f"the server is overloaded: this request waited {waited:.1f} s for a handler, more than {limit:g} s "
+             "(MAX_QUEUE_WAIT): retry shortly",
+        {LIMIT_HEADER: f"MAX_QUEUE_WAIT={limit:g}", "Retry-After": str(RETRY_AFTER_SECONDS)}))
+
+
 def init_app(app):
     """Apply the request size limits and give this worker its query runner."""
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_REQUEST_BYTES"]
     app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_REQUEST_BYTES"]
     app.extensions["cdkg-limits"] = QueryRunner(slots_per_worker(app.config), app.config["QUERY_SLOT_WAIT"],
                                                 under_gunicorn())
+    app.before_request(check_queue_wait)
     app.before_request(check_query_text)
     app.register_error_handler(RequestEntityTooLarge, body_too_large)

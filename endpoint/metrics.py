@@ -4,7 +4,7 @@ import time
 
 from flask import Blueprint, Response, g, request
 from prometheus_client import (
-    CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess,
+    CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess,
 )
 
 REQUESTS = Counter("cdkg_http_requests_total", "HTTP requests answered", ["route", "method", "status"])
@@ -20,6 +20,10 @@ CACHE_HITS = Counter("cdkg_response_cache_hits_total", "Responses served from th
 NOT_MODIFIED = Counter("cdkg_not_modified_total", "Conditional requests answered 304")
 # Incremented where a query is stopped at the configured time limit.
 TIMEOUTS = Counter("cdkg_query_timeouts_total", "Queries stopped at the time limit")
+# Summed over the live workers: shows the caches filling towards their bound (RESPONSE_CACHE_BYTES each).
+CACHE_BYTES = Gauge("cdkg_response_cache_bytes", "Bytes of responses held in the response caches",
+                    multiprocess_mode="livesum")
+QUEUE_REFUSALS = Counter("cdkg_queue_refusals_total", "Requests refused after waiting too long for a handler thread")
 
 blueprint = Blueprint("metrics", __name__)
 

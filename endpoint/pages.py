@@ -1,4 +1,5 @@
 """Pages for people and Linked Data clients: the query UI, entity pages, the ontology, dumps, health."""
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -7,6 +8,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 import ontology
 from endpoint import describe
 from endpoint.conneg import NotAcceptable, negotiate
+from endpoint.limits import bounded, cut_header
 from endpoint.protocol import Problem
 from endpoint.web import problem_response, serve_representation, state
 from ontology.namespaces import CDO, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF, RDFS, SKOS
@@ -15,7 +17,6 @@ blueprint = Blueprint("pages", __name__)
 
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel)
 STATEMENT_LINKS = (CDO.mentions, CDO.reports, CDO.speaker, CDO.topic)
-PAGE_ROW_LIMIT = 1000
 ONTOLOGY_HTML = Path(ontology.__file__).parent / "docs" / "index.html"
 
 
@@ -86,29 +87,49 @@ def resource_response(iri, is_graph, graph_iri=None):
         return problem_response(Problem(406, chosen.message))
     contents = iri if is_graph else graph_iri
     if chosen.name == "html":
-        return serve_representation(("page", iri, "html"), lambda: render_page(iri, contents))
-    return serve_representation(("page", iri, chosen.name), lambda: render_rdf(iri, contents, chosen))
+        return serve_representation(("page", iri, "html"), bounded(lambda: render_page(iri, contents)))
+    return serve_representation(("page", iri, chosen.name), bounded(lambda: render_rdf(iri, contents, chosen)))
+
+
+def row_limit():
+    """Return how many rows a page section or description part may list (PAGE_ROW_LIMIT)."""
+    return current_app.config["PAGE_ROW_LIMIT"]
+
+
+def first(items, limit):
+    """Return at most limit items and whether there were more (reading one past the limit, no further)."""
+    taken = list(islice(items, limit + 1))
+    return taken[:limit], len(taken) > limit
 
 
 def description_triples(iri, graph_iri):
-    """Return the CBD of a resource, the triples pointing at it, and the contents of graph_iri if given."""
-    backend = state().backend
-    triples = set(backend.query(f"DESCRIBE <{iri}>").triples())
-    triples |= set(backend.query(f"CONSTRUCT {{ ?s ?p <{iri}> }} WHERE {{ ?s ?p <{iri}> }}").triples())
+    """Return the CBD of a resource, the triples pointing at it, the contents of graph_iri if given, and the
+    names of the parts cut at PAGE_ROW_LIMIT."""
+    backend, limit = state().backend, row_limit()
+    parts = {
+        "links out": f"DESCRIBE <{iri}>",
+        "links in": f"CONSTRUCT {{ ?s ?p <{iri}> }} WHERE {{ ?s ?p <{iri}> }} LIMIT {limit + 1}",
+    }
     if graph_iri:
-        triples |= set(backend.query(
-            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}").triples())
-    return sorted(triples, key=str)
+        parts["graph contents"] = (f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }} "
+                                   f"LIMIT {limit + 1}")
+    triples, cut = set(), []
+    for part, sparql in parts.items():
+        found, more = first(iter(backend.query(sparql).native), limit)
+        triples.update(found)
+        if more:
+            cut.append(part)
+    return sorted(triples, key=str), cut
 
 
 def render_rdf(iri, graph_iri, chosen):
     """Render a resource's description in an RDF format, or a 404 Problem when the KG does not know it."""
-    triples = description_triples(iri, graph_iri)
+    triples, cut = description_triples(iri, graph_iri)
     if not triples:
         return Problem(404, f"{iri} is not described in this knowledge graph")
     prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
     body = ox.serialize(triples, format=describe.rdf_format(chosen.name), prefixes=prefixes)
-    return body, chosen.content_type
+    return body, chosen.content_type, cut_header(cut, row_limit())
 
 
 def rows(sparql):
@@ -116,9 +137,16 @@ def rows(sparql):
     return state().backend.query(sparql).rows()
 
 
+def section(select, order):
+    """Return a page section's rows (at most PAGE_ROW_LIMIT), whether more were cut, and the query for all."""
+    limit = row_limit()
+    found = rows(f"{select} ORDER BY {order} LIMIT {limit + 1}")
+    return found[:limit], len(found) > limit, f"{select} ORDER BY {order}"
+
+
 def labels_of(iris):
     """Return {iri: {lang: label}} for the given IRIs (rdfs:label and skos:prefLabel)."""
-    iris = sorted(iris)[:PAGE_ROW_LIMIT]
+    iris = sorted(iris)
     if not iris:
         return {}
     values = " ".join(f"<{value}>" for value in iris)
@@ -142,20 +170,27 @@ def unique_literals(cells):
 
 def render_page(iri, graph_iri):
     """Render the HTML page of a resource, or a 404 Problem when the KG does not know it."""
-    # DISTINCT: a triple asserted in several named graphs appears once per graph in the union default graph
-    outgoing = rows(f"SELECT DISTINCT ?p ?o WHERE {{ <{iri}> ?p ?o }} ORDER BY ?p ?o LIMIT {PAGE_ROW_LIMIT}")
-    incoming = rows(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p <{iri}> }} ORDER BY ?p ?s LIMIT {PAGE_ROW_LIMIT}")
-    contents = rows(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o "
-                    f"LIMIT {PAGE_ROW_LIMIT}") if graph_iri else []
-    if not (outgoing or incoming or contents):
-        return Problem(404, f"{iri} is not described in this knowledge graph")
     links = " ".join(f"<{predicate}>" for predicate in STATEMENT_LINKS)
-    statements = rows(
-        f"SELECT DISTINCT ?statement ?text WHERE {{ {{ VALUES ?link {{ {links} }} ?statement ?link <{iri}> }} "
-        f"UNION {{ <{iri}> <{CDO.reportedBy}> ?statement }} ?statement <{CDO.originalText}> ?text }} "
-        f"ORDER BY ?statement LIMIT {PAGE_ROW_LIMIT}")
-    graphs = rows(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }} }} "
-                  f"ORDER BY ?g LIMIT {PAGE_ROW_LIMIT}")
+    # DISTINCT: a triple asserted in several named graphs appears once per graph in the union default graph
+    queries = {
+        "outgoing": (f"SELECT DISTINCT ?p ?o WHERE {{ <{iri}> ?p ?o }}", "?p ?o"),
+        "incoming": (f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p <{iri}> }}", "?p ?s"),
+        "statements": (f"SELECT DISTINCT ?statement ?text WHERE {{ {{ VALUES ?link {{ {links} }} "
+                       f"?statement ?link <{iri}> }} UNION {{ <{iri}> <{CDO.reportedBy}> ?statement }} "
+                       f"?statement <{CDO.originalText}> ?text }}", "?statement"),
+        "graphs": (f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }} }}",
+                   "?g"),
+    }
+    if graph_iri:
+        queries["contents"] = (f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}", "?s ?p ?o")
+    found, cut, full_queries = {}, {}, {}
+    for name, (select, order) in queries.items():
+        found[name], more, full_queries[name] = section(select, order)
+        if more:
+            cut[name] = full_queries[name]
+    if not (found["outgoing"] or found["incoming"] or found.get("contents")):
+        return Problem(404, f"{iri} is not described in this knowledge graph")
+    outgoing, incoming, contents = found["outgoing"], found["incoming"], found.get("contents", [])
     mentioned = {iri} | {cell["value"] for row in outgoing + incoming + contents for cell in row.values()
                          if cell["type"] == "uri"}
     html = render_template(
@@ -168,8 +203,10 @@ def render_page(iri, graph_iri):
         outgoing=outgoing,
         incoming=incoming,
         contents=contents,
-        statements=statements,
-        graphs=graphs,
+        statements=found["statements"],
+        graphs=found["graphs"],
+        cut=cut,
+        row_limit=row_limit(),
         query=f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value\n}}",
     )
-    return html.encode("utf-8"), "text/html; charset=utf-8"
+    return html.encode("utf-8"), "text/html; charset=utf-8", cut_header(sorted(cut), row_limit())

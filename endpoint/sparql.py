@@ -1,6 +1,7 @@
 """The SPARQL 1.1 Protocol routes: query (/sparql), update (/update) and the Graph Store (/rdf-graph-store)."""
 import hmac
 import io
+import time
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
@@ -183,13 +184,14 @@ def read_graph(target):
         return problem_response(Problem(406, chosen.message))
 
     def render():
-        result = state().backend.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {graph_pattern(target)} }}")
-        triples = result.triples()
-        if not triples:
+        backend, settings = state().backend, current_app.config
+        deadline = time.monotonic() + settings["QUERY_TIMEOUT"]
+        if not backend.query(f"ASK {{ {graph_pattern(target)} }}").native:
             return Problem(404, f"no graph {target or '(default)'} in this dataset")
-        return ox.serialize(triples, format=describe.rdf_format(chosen.name)), chosen.content_type
+        result = backend.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {graph_pattern(target)} }}")
+        return limits.serialize_within(result, chosen.name, settings, deadline), chosen.content_type
 
-    return serve_representation(("graph-store", target, chosen.name), render)
+    return serve_representation(("graph-store", target, chosen.name), limits.bounded(render))
 
 
 def write_graph(target):

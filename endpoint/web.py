@@ -8,6 +8,8 @@ from endpoint import fastpath, metrics
 from endpoint.protocol import Problem
 
 SAFE_METHODS = {"GET", "HEAD"}
+# Cross-origin clients may read these, the limit headers included (a cut result must not look whole to them).
+EXPOSED_HEADERS = "ETag, Last-Modified, Content-Length, Content-Type, Retry-After, X-CDKG-Limit, X-CDKG-Truncated"
 
 
 def state():
@@ -53,7 +55,7 @@ def is_not_modified(etag):
 
 
 def serve_representation(key, render):
-    """Answer with a cacheable representation: 304, a cached copy, or render() -> (bytes, type) | Problem."""
+    """Answer with a cacheable representation: 304, a cached copy, or render() -> (bytes, type[, headers]) | Problem."""
     etag = entity_tag(key)
     headers = caching_headers(etag)
     if is_not_modified(etag):
@@ -66,11 +68,13 @@ def serve_representation(key, render):
         rendered = render()
         if isinstance(rendered, Problem):
             return problem_response(rendered)
-        entry = encode(*rendered, compress)
+        body, content_type, *extra = rendered
+        entry = (*encode(body, content_type, compress), extra[0] if extra else {})
         state().cache.put(cache_key, entry, len(entry[0]))
     else:
         metrics.CACHE_HITS.inc()
-    body, content_type, encoding = entry
+    body, content_type, encoding, own_headers = entry
+    headers.update(own_headers)
     request.environ[fastpath.CACHEABLE] = True
     request.environ[fastpath.ROUTE] = request.url_rule.rule if request.url_rule else ""
     if encoding:
@@ -99,7 +103,7 @@ def add_cors(response):
         response.vary.add("Origin")
     else:
         return response
-    response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Length, Content-Type"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = (

@@ -169,6 +169,35 @@ def redirecting_endpoint(location):
         server.server_close()
 
 
+@contextmanager
+def slow_endpoint(delay):
+    """Run a loopback SPARQL endpoint that answers every query with no solutions after delay seconds; yield its URL."""
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            time.sleep(delay)
+            body = b'{"head": {"vars": ["x"]}, "results": {"bindings": []}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def raw_request(base, request_bytes, timeout=10):
     """Send raw bytes to the server; return the status code of its answer (None when it sent none) and the answer."""
     host, port = base.split("//")[1].rstrip("/").split(":")

@@ -12,7 +12,7 @@ import requests
 
 from endpoint.limits import slots_per_worker, syntax_depth
 from tests.endpoint_support import CDKG, build_kg_dir, free_port
-from tests.hardening_support import cpu_seconds, idle, serving, wait_for
+from tests.hardening_support import cpu_seconds, idle, serving, slow_endpoint, wait_for
 
 QUERY_TIMEOUT = 2
 # A join of five unbounded patterns: trillions of combinations, and COUNT must see them all before answering.
@@ -143,6 +143,25 @@ def test_a_full_worker_answers_503_with_retry_after(kg_dir):
         assert slow.result().status_code == 503
         # cached answers and health checks do not take a query slot; after the retirement queries run again
         assert wait_for(lambda: ask(running.base, fresh_query()).status_code == 200, SETTLE_SECONDS)
+
+
+def test_a_request_that_waited_too_long_for_a_thread_is_refused_at_once(kg_dir):
+    # both handler threads wait on a slow federated endpoint; a request queued behind them waits past the bound
+    with slow_endpoint(delay=2.0) as remote:
+        env = {"CDKG_THREADS": "2", "CDKG_MAX_QUEUE_WAIT": "0.5", "CDKG_SERVICE_ALLOWLIST": repr([remote])}
+        with serving(kg_dir, workers=1, env=env) as running:
+            busy = [Background(running.base, f"SELECT * WHERE {{ SERVICE <{remote}> {{ ?x ?y ?z }} }} # {n}")
+                    for n in range(2)]
+            time.sleep(0.3)  # both have reached a handler thread
+            queued = Background(running.base, fresh_query())
+            refused = queued.result()
+            assert refused.status_code == 503, refused.text
+            assert refused.headers["X-CDKG-Limit"] == "MAX_QUEUE_WAIT=0.5"
+            assert int(refused.headers["Retry-After"]) > 0
+            assert "MAX_QUEUE_WAIT" in refused.text
+            assert queued.elapsed < 2.0 + 1.0  # answered as soon as a thread took it, without running the query
+            assert [request.result().status_code for request in busy] == [200, 200]
+            assert ask(running.base, fresh_query()).status_code == 200
 
 
 @pytest.mark.parametrize("per_worker, total, workers, expected", [(4, 8, 2, 4), (4, 4, 2, 2), (4, 1, 2, 1), (2, 100, 1, 2)])

@@ -1,13 +1,15 @@
 """Load-test a real `cdkg serve`: competency queries and entity pages at high concurrency, three runs in a row.
 
 Run (a KG of about 1M triples; builds take a few minutes):
-    .venv/bin/cdkg corpus --count 13000 --out /tmp/load/corpus.txt --seed 5
+    .venv/bin/cdkg corpus --count 16000 --out /tmp/load/corpus.txt --seed 5
     .venv/bin/cdkg build /tmp/load/corpus.txt --no-shacl --out /tmp/load/kg
     .venv/bin/python -m tests.bench.load_test --kg /tmp/load/kg [--concurrency 32] [--duration 60] [--runs 3]
+        [--warmup SECONDS] [--cache-bytes N]
 
 The server and the clients use 127.0.0.1 only; every run stops by itself after --duration seconds.
 Prints per run: throughput, p50/p99 latency, answers by status (timeouts apart), connection errors, and the
-server's peak resident memory (gunicorn master + workers, from /proc), then whether memory stayed flat.
+server's peak resident memory (gunicorn master + workers, from /proc) and what its response caches hold (from
+/metrics), then whether memory stayed flat. A warm-up run first fills the caches towards their bound.
 Targets: 0 errors other than query timeouts, 0 5xx other than those timeouts (503 QUERY_TIMEOUT), flat memory.
 """
 import argparse
@@ -147,13 +149,21 @@ def run_once(server, args, material, run_number):
     }
 
 
+def cache_mib(base):
+    """Return the bytes the server's response caches hold (summed over its workers), in MiB, from /metrics."""
+    text = requests.get(base + "metrics", timeout=30).text
+    return sum(float(line.split()[-1]) for line in text.splitlines()
+               if line.startswith("cdkg_response_cache_bytes")) / 2**20
+
+
 def report(number, figures):
     """Print one run's figures."""
-    print(f"run {number}: {figures['requests']} requests ({figures['by_kind']}), "
+    label = "warm-up" if number == 0 else f"run {number}"
+    print(f"{label}: {figures['requests']} requests ({figures['by_kind']}), "
           f"{figures['throughput']:.0f} req/s, p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
           f"statuses {figures['statuses']}, timeouts {figures['timeouts']}, shed (503 busy) {figures['shed']}, "
-          f"other errors (5xx/connection) {figures['errors']}, server peak RSS {figures['peak_rss_mib']:.0f} MiB",
-          flush=True)
+          f"other errors (5xx/connection) {figures['errors']}, server peak RSS {figures['peak_rss_mib']:.0f} MiB, "
+          f"response caches {figures['cache_mib']:.1f} MiB", flush=True)
 
 
 def parse_args():
@@ -170,9 +180,13 @@ def parse_args():
     parser.add_argument("--request-timeout", type=float, default=60.0)
     parser.add_argument("--query-timeout", type=float, help="the server's QUERY_TIMEOUT (default: its own, 30 s)")
     parser.add_argument("--profile", action="store_true", help="first time each competency query alone")
+    parser.add_argument("--warmup", type=float, default=0.0,
+                        help="seconds of load before the measured runs (fills the response caches)")
+    parser.add_argument("--cache-bytes", type=int, help="the server's RESPONSE_CACHE_BYTES per worker")
     args = parser.parse_args()
-    if not 1 <= args.concurrency <= MAX_CONCURRENCY or not 0 < args.duration <= MAX_DURATION:
-        parser.error(f"concurrency must be 1..{MAX_CONCURRENCY} and duration 0..{MAX_DURATION} s")
+    if (not 1 <= args.concurrency <= MAX_CONCURRENCY or not 0 < args.duration <= MAX_DURATION
+            or not 0 <= args.warmup <= MAX_DURATION):
+        parser.error(f"concurrency must be 1..{MAX_CONCURRENCY}, duration and warm-up 0..{MAX_DURATION} s")
     return args
 
 
@@ -180,7 +194,8 @@ def main():
     """Serve the KG on loopback, run the load args.runs times, print the figures."""
     args = parse_args()
     options = ["--query-timeout", str(args.query_timeout)] if args.query_timeout else []
-    with serving(args.kg, *options, workers=args.workers) as server:
+    env = {"CDKG_RESPONSE_CACHE_BYTES": str(args.cache_bytes)} if args.cache_bytes is not None else {}
+    with serving(args.kg, *options, workers=args.workers, env=env) as server:
         queries = competency_queries()
         if args.profile:
             print("each competency query alone:")
@@ -189,9 +204,13 @@ def main():
         print(f"server {server.base} ({args.workers} workers) over {args.kg}; {len(material[0])} competency "
               f"queries, {len(material[1])} entity pages; concurrency {args.concurrency}, {args.duration:g} s a run",
               flush=True)
+        if args.warmup:
+            warmup = run_once(server, argparse.Namespace(**{**vars(args), "duration": args.warmup}), material, 0)
+            report(0, {**warmup, "cache_mib": cache_mib(server.base)})
         runs = []
         for number in range(1, args.runs + 1):
             runs.append(run_once(server, args, material, number))
+            runs[-1]["cache_mib"] = cache_mib(server.base)
             report(number, runs[-1])
     peaks = [figures["peak_rss_mib"] for figures in runs]
     print(f"peak RSS by run (MiB): {', '.join(f'{peak:.0f}' for peak in peaks)}; "
