@@ -23,8 +23,8 @@ import pyoxigraph as ox
 from rdflib import URIRef
 from tqdm import tqdm
 
-from kg.dump import (canonical_blank_nodes, from_ox, has_blank_nodes, named_node, to_quads, write_trig,
-                     write_turtle, write_union)
+from kg.dump import (canonical_blank_nodes, from_ox, has_blank_nodes, named_node, parse_own, to_quads, to_triples,
+                     write_difference, write_distinct_triples, write_in_graph, write_merge, write_trig, write_turtle)
 from kg.inference import Entailment, Materializer
 from kg.quarantine import Quarantine
 from kg.readers import Rejection, count_lines, read_source
@@ -37,7 +37,13 @@ DEFAULT_SOURCES = REPO_ROOT / "kg" / "sources"
 TRIG_FILE = "citydiplomacy.trig"
 TURTLE_FILE = "citydiplomacy.ttl"
 QUARANTINE_DIR = "quarantine"
-LOADED_QUADS = "loaded.nq"  # scratch: every quad loaded into the store, for the union dump
+# Scratch files in the staging directory, removed once used.
+LOADED_QUADS = "loaded.nq"  # every quad loaded into the store (repeats included), for the TriG dump
+ENTAILED_TRIPLES = "entailed.nt"  # every triple the materializer returned (repeats included)
+ASSERTED_TRIPLES = "asserted.nt"  # the distinct triples of the loaded graphs, sorted
+INFERRED_TRIPLES = "inferred.nt"  # the entailed triples that no loaded graph asserts, sorted
+INFERRED_QUADS = "inferred.nq"  # the same in the inferred graph, for the store and the TriG dump
+UNION_TRIPLES = "union.nt"  # the distinct triples of all named graphs, sorted
 GATE_BATCH = 1000  # statements validated together: the gate runs each compiled shape query once per batch
 PROGRESS_MIN_LINES = 1000
 STORE_CHUNK = 100_000  # quads per bulk-load call: bounds the loader's memory (measured: about 0.8 KB a quad)
@@ -130,7 +136,7 @@ class StatementStream:
         self.waiting = defaultdict(list)  # content hash -> duplicates waiting for their first occurrence's verdict
 
     def quads(self, items):
-        """Yield the quads of every published statement graph, item by item (records and rejections)."""
+        """Yield the quads of every published statement graph and the triples they entail, item by item."""
         for item in items:
             self.report.counts["read"] += 1
             if isinstance(item, Rejection):
@@ -225,10 +231,10 @@ class StatementStream:
         yield from to_quads(provenance, result.graph)
 
     def _observe(self, triples):
-        """Yield the inferred quads of published triples, and note which gazetteer entities they use."""
+        """Yield the (Oxigraph) triples published triples entail, and note which gazetteer entities they use."""
         with self.time("inference"):
             entailed = self.materializer.add(triples)
-        yield from to_quads(entailed, INFERRED_GRAPH)
+        yield from to_triples(entailed)
         used, known = self.used_entities, self.reference_subjects
         for s, _, o in triples:
             if s in known:
@@ -286,25 +292,41 @@ def activity_description(pipeline):
     return [*pipeline.activity_triples(), (pipeline.activity, RDF.type, PROV.Activity)]
 
 
-def _load_asserted(store, quads, report, copy):
-    """Bulk-load the statement quads, attributing the time spent inside the stream to its own stages."""
+def _load_statements(store, items, report, copy, entailed):
+    """Load the statement stream, attributing the time spent inside the stream to its own stages."""
     start = time.perf_counter()
     before = sum(report.seconds.values())
-    bulk_load(store, quads, copy)
+    load_statements(store, items, copy, entailed)
     inside = sum(report.seconds.values()) - before
     report.seconds["store_load"] += time.perf_counter() - start - inside
 
 
-def bulk_load(store, quads, copy):
-    """Bulk-load quads in chunks, and write them as N-Quads to the binary file copy.
+def load_statements(store, items, copy, entailed):
+    """Bulk-load the quads of a statement stream (see bulk_load) and write the triples it entails to entailed.
+
+    The entailed triples wait in the N-Triples file entailed: those some graph asserts are not inferred, which is
+    known only once every graph is loaded.
+    """
+    items = iter(items)
+    while chunk := list(islice(items, STORE_CHUNK)):
+        bulk_load(store, [item for item in chunk if isinstance(item, ox.Quad)], copy)
+        entailed.write(ox.serialize([item for item in chunk if isinstance(item, ox.Triple)],
+                                    format=ox.RdfFormat.N_TRIPLES))
+
+
+def bulk_load(store, quads, copy=None):
+    """Bulk-load quads in chunks, write them as N-Quads to the binary file copy if given; return how many.
 
     Chunks, because Oxigraph's loader holds a whole call's quads in memory before writing them. The copy feeds
-    the union dump, which thus needs no second pass over the store.
+    the dumps, which thus need no pass over the store.
     """
-    quads = iter(quads)
+    loaded, quads = 0, iter(quads)
     while chunk := list(islice(quads, STORE_CHUNK)):
         store.bulk_extend(chunk)
-        copy.write(ox.serialize(chunk, format=ox.RdfFormat.N_QUADS))
+        if copy is not None:
+            copy.write(ox.serialize(chunk, format=ox.RdfFormat.N_QUADS))
+        loaded += len(chunk)
+    return loaded
 
 
 def read_items(files, seconds, progress):
@@ -320,44 +342,52 @@ def read_items(files, seconds, progress):
             yield item
 
 
-def build_graphs(files, store, context, quarantine, report, progress, copy):
+def build_graphs(files, store, context, quarantine, report, progress, workdir):
     """Load the statement, ontology, reference and inferred graphs into the (new, empty) store.
 
-    Every quad loaded is also written to copy (see bulk_load). The inferred quads dropped at the end repeat
-    triples that another graph asserts, so the copy's distinct triples are exactly the store's.
+    Return scratch files in workdir: the N-Quads files of every quad loaded (repeats included), for the TriG
+    dump, and the sorted N-Triples of the union of all graphs (each distinct triple once), for the Turtle dump
+    and the default graph. The inferred graph holds only entailed triples that no other graph asserts, so inferred
+    triples stay distinguishable from asserted ones.
     """
-    entailment = Entailment(context.ontology)
-    materializer = Materializer(entailment)
+    workdir = Path(workdir)
+    loaded, entailed, asserted, inferred, inferred_quads, union = (
+        workdir / name for name in (LOADED_QUADS, ENTAILED_TRIPLES, ASSERTED_TRIPLES, INFERRED_TRIPLES,
+                                    INFERRED_QUADS, UNION_TRIPLES))
+    time_stage = partial(timed, report.seconds)
+    materializer = Materializer(Entailment(context.ontology))
     stream = StatementStream(context, quarantine, report, materializer, reference_subjects(context.reference))
-    _load_asserted(store, stream.quads(read_items(files, report.seconds, progress)), report, copy)
+    with open(loaded, "wb") as copy, open(entailed, "wb") as entailed_copy:
+        _load_statements(store, stream.quads(read_items(files, report.seconds, progress)), report, copy,
+                         entailed_copy)
+        _load_fixed_graphs(store, context, materializer, stream.used_entities, report, copy, entailed_copy)
+    with time_stage("inference"):
+        write_distinct_triples(loaded, asserted, workdir)
+        write_difference(entailed, asserted, inferred, workdir)
+    with time_stage("store_load"):
+        write_in_graph(inferred, INFERRED_GRAPH, inferred_quads, workdir)
+        report.counts["inferred_triples"] = bulk_load(store, parse_own(inferred_quads, ox.RdfFormat.N_QUADS))
+    with time_stage("serialize"):
+        write_merge([asserted, inferred], union, workdir)
+    for scratch in (entailed, asserted, inferred):
+        scratch.unlink()
+    return [loaded, inferred_quads], union
+
+
+def _load_fixed_graphs(store, context, materializer, used_entities, report, copy, entailed):
+    """Load the ontology and reference graphs (see bulk_load); write what is left to entail to entailed."""
     time_stage = partial(timed, report.seconds)
     with time_stage("reference"):
-        reference = select_reference(context.reference, stream.used_entities)
+        reference = select_reference(context.reference, used_entities)
         reference += activity_description(context.pipeline)
     fixed = [(ONTOLOGY_GRAPH, list(context.ontology)), (REFERENCE_GRAPH, reference)]
     fixed = [(graph, canonical_blank_nodes(triples, graph) if has_blank_nodes(triples) else triples)
              for graph, triples in fixed]
     with time_stage("inference"):
-        entailed = set().union(*(materializer.add(triples) for _, triples in fixed)) | materializer.finish()
+        last = set().union(*(materializer.add(triples) for _, triples in fixed)) | materializer.finish()
+        entailed.write(ox.serialize(to_triples(last), format=ox.RdfFormat.N_TRIPLES))
     with time_stage("store_load"):
-        bulk_load(store, (q for graph, triples in fixed for q in to_quads(triples, graph)), copy)
-        bulk_load(store, to_quads(entailed, INFERRED_GRAPH), copy)
-    with time_stage("inference"):
-        store.update(DROP_ASSERTED_FROM_INFERRED)
-        report.counts["inferred_triples"] = count_triples(store, INFERRED_GRAPH)
-
-
-def count_triples(store, graph):
-    """Return the number of triples in one named graph of the store."""
-    rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-    return int(next(iter(rows))[0].value)
-
-
-# Inferred triples stay distinguishable from asserted ones: what some graph asserts is not repeated as inferred.
-DROP_ASSERTED_FROM_INFERRED = f"""
-DELETE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }}
-WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{INFERRED_GRAPH}>) }}
-"""
+        bulk_load(store, (quad for graph, triples in fixed for quad in to_quads(triples, graph)), copy)
 
 
 def file_digest(path):
@@ -445,16 +475,16 @@ def _build_into(staging, files, context, report, console):
     total = count_lines(files)
     show = console.isatty() or total > PROGRESS_MIN_LINES
     store = ox.Store(str(staging.store_path))
-    loaded = staging.path / LOADED_QUADS
-    with tqdm(total=total, disable=not show, file=console, unit=" lines") as progress, open(loaded, "wb") as copy:
-        build_graphs(files, store, context, quarantine, report, progress, copy)
+    with tqdm(total=total, disable=not show, file=console, unit=" lines") as progress:
+        quad_files, union = build_graphs(files, store, context, quarantine, report, progress, staging.path)
     quarantine.close()
     counts = report.counts
     counts["triples"] = len(store)
     counts["graphs"] = sum(1 for _ in store.named_graphs())
     with timed(report.seconds, "serialize"):
-        write_trig(store, staging.path / TRIG_FILE)  # before the merge: the TriG holds the named graphs only
-        union = write_union(loaded, staging.path)
+        write_trig(quad_files, staging.path / TRIG_FILE, staging.path)  # the named graphs only
+        for scratch in quad_files:
+            scratch.unlink()
         write_turtle(union, staging.path / TURTLE_FILE)
         report.kg_hash = file_digest(staging.path / TRIG_FILE)
     with timed(report.seconds, "default_graph"):

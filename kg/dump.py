@@ -1,4 +1,4 @@
-"""Convert rdflib terms to Oxigraph quads and write the deterministic TriG and Turtle dumps from a store."""
+"""Convert rdflib terms to Oxigraph terms, and sort N-Quads files into the deterministic TriG and Turtle dumps."""
 import hashlib
 import os
 import subprocess
@@ -12,6 +12,8 @@ from rdflib.compare import to_canonical_graph
 from ontology.namespaces import PREFIXES, XSD
 
 PREFIX_IRIS = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+XSD_STRING = XSD.string  # looked up once: attribute access on an rdflib namespace costs microseconds
+TERM_TYPES = (URIRef, Literal, BNode)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -20,17 +22,30 @@ def named_node(iri):
     return ox.NamedNode(iri)
 
 
+def term_type(term):
+    """Return which of URIRef, Literal and BNode the term is, or None.
+
+    The exact type is checked first: isinstance against rdflib's abstract base classes is several times slower,
+    and this runs for every term of the KG.
+    """
+    kind = type(term)
+    return kind if kind in TERM_TYPES else next((base for base in TERM_TYPES if isinstance(term, base)), None)
+
+
 def to_ox(term):
     """Return the Oxigraph term for an rdflib term."""
-    if isinstance(term, URIRef):
+    kind = type(term)
+    if kind not in TERM_TYPES:  # a subclass, or not a term: only then the slow isinstance checks
+        kind = term_type(term)
+    if kind is URIRef:
         return named_node(str(term))
-    if isinstance(term, Literal):
+    if kind is Literal:
         if term.language:
             return ox.Literal(str(term), language=term.language)
-        if term.datatype and term.datatype != XSD.string:
+        if term.datatype and term.datatype != XSD_STRING:
             return typed_literal(str(term), str(term.datatype))
         return ox.Literal(str(term))
-    if isinstance(term, BNode):
+    if kind is BNode:
         return ox.BlankNode(str(term))
     raise TypeError(f"not an RDF term: {term!r}")
 
@@ -42,7 +57,7 @@ def typed_literal(lexical, datatype):
 
     A fresh in-memory store per call is the cheapest way to ask (reusing one makes each add/remove slower).
     """
-    node = named_node(str(XSD.string))
+    node = named_node(str(XSD_STRING))
     scratch = ox.Store()
     scratch.add(ox.Quad(node, node, ox.Literal(lexical, datatype=named_node(datatype))))
     (stored,) = scratch
@@ -62,7 +77,7 @@ def from_ox(term):
 
 def has_blank_nodes(triples):
     """Return whether any of the triples has a blank node."""
-    return any(isinstance(term, BNode) for triple in triples for term in triple)
+    return any(term_type(term) is BNode for triple in triples for term in triple)
 
 
 def canonical_blank_nodes(triples, scope):
@@ -86,36 +101,68 @@ def to_quads(triples, graph):
         yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph_name)
 
 
-def write_trig(store, path):
-    """Write all named graphs of the store as TriG, in the store's own (deterministic) index order.
+def to_triples(triples):
+    """Yield Oxigraph triples for rdflib triples."""
+    for s, p, o in triples:
+        yield ox.Triple(to_ox(s), to_ox(p), to_ox(o))
 
-    Oxigraph orders quads by its term encoding, which depends on the terms only: the same content gives the
-    same bytes with the same pyoxigraph version. Quads are grouped by graph, then by subject.
+
+def parse_own(path, rdf_format):
+    """Parse a file the build wrote with ox.serialize, keeping its blank node labels.
+
+    Lenient: its terms were validated when they were made, and checking them again would double the parsing time.
     """
-    store.dump(str(path), ox.RdfFormat.TRIG, prefixes=PREFIX_IRIS)
+    return ox.parse(path=str(path), format=rdf_format, lenient=True)
 
 
-def write_union(quads, workdir):
-    """Write the union of the named graphs of an N-Quads file as N-Triples, each distinct triple once, sorted;
-    return its path (the N-Quads file is removed).
+# The files below are sorted by `sort` in byte order (LC_ALL=C): the same on every machine, and an external merge
+# sort, so memory stays flat however large the KG. A line of N-Quads ends with its graph IRI and " .": an IRI holds
+# no space, so awk finds the graph in the last field but one, whatever spaces the literals before it hold.
+SORT = "sort -S 256M -T \"$TMPDIR\""
 
-    The quads, stripped of graph names, are sorted and deduplicated by `sort -u` (external merge sort: memory
-    stays flat however large the KG; byte order, so the same on every machine).
+
+def _shell(script, workdir, *paths):
+    """Run a bash pipeline over the files given as $1, $2...; its sorts spill to workdir; any failing step fails."""
+    env = {**os.environ, "LC_ALL": "C", "TMPDIR": str(workdir)}
+    subprocess.run(["bash", "-c", f"set -eo pipefail; {script}", "bash", *map(str, paths)], check=True, env=env)
+
+
+def write_distinct_triples(quads, out, workdir):
+    """Write the distinct triples of an N-Quads file (graph names dropped) as sorted N-Triples."""
+    drop_graph = "{ print substr($0, 1, length($0) - length($(NF - 1)) - 3) \" .\" }"
+    _shell(f"awk '{drop_graph}' \"$1\" | {SORT} -u -o \"$2\"", workdir, quads, out)
+
+
+def write_difference(triples, known, out, workdir):
+    """Write the distinct triples of an N-Triples file that the sorted N-Triples file known lacks, sorted."""
+    _shell(f"{SORT} -u \"$1\" | comm -23 - \"$2\" > \"$3\"", workdir, triples, known, out)
+
+
+def write_merge(sorted_files, out, workdir):
+    """Write the union of sorted N-Triples files, each distinct line once, sorted."""
+    _shell(f"out=$1; shift; {SORT} -m -u -o \"$out\" \"$@\"", workdir, out, *sorted_files)
+
+
+def write_in_graph(triples, graph, out, workdir):
+    """Write an N-Triples file as N-Quads in one named graph."""
+    _shell("awk -v tail=\" <$3> .\" '{ print substr($0, 1, length($0) - 2) tail }' \"$1\" > \"$2\"",
+           workdir, triples, out, graph)
+
+
+def write_trig(quad_files, path, workdir):
+    """Write the distinct quads of N-Quads files as TriG, sorted by graph, subject, predicate and object.
+
+    Each line is prefixed with its graph IRI and a tab (the serializer escapes tabs in literals) for sorting, then
+    the prefix is cut. The serializer groups consecutive quads of a graph, and of a subject, into one block.
     """
-    workdir = Path(workdir)
-    triples, unique = workdir / "union.nt", workdir / "union-sorted.nt"
-    with open(quads, "rb") as lines, open(triples, "wb") as out:
-        for line in lines:
-            head, _graph, _ = line.rsplit(b" ", 2)  # "<s> <p> <o> <g> .": every quad is in a named graph
-            out.write(head + b" .\n")
-    subprocess.run(["sort", "-u", "-S", "256M", "-T", str(workdir), "-o", str(unique), str(triples)],
-                   check=True, env={**os.environ, "LC_ALL": "C"})
-    quads.unlink()
-    triples.unlink()
-    return unique
+    by_graph = Path(workdir) / "by-graph.nq"
+    graph_first = "{ print $(NF - 1) \"\\t\" $0 }"
+    _shell(f"out=$1; shift; awk '{graph_first}' \"$@\" | {SORT} -u | cut -f2- > \"$out\"", workdir, by_graph,
+           *quad_files)
+    ox.serialize(parse_own(by_graph, ox.RdfFormat.N_QUADS), str(path), ox.RdfFormat.TRIG, prefixes=PREFIX_IRIS)
+    by_graph.unlink()
 
 
 def write_turtle(union, path):
     """Write the sorted union N-Triples as Turtle with the project's prefixes (grouped by subject)."""
-    ox.serialize(ox.parse(path=str(union), format=ox.RdfFormat.N_TRIPLES), str(path), ox.RdfFormat.TURTLE,
-                 prefixes=PREFIX_IRIS)
+    ox.serialize(parse_own(union, ox.RdfFormat.N_TRIPLES), str(path), ox.RdfFormat.TURTLE, prefixes=PREFIX_IRIS)

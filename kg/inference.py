@@ -5,6 +5,8 @@ from rdflib import Literal, URIRef
 
 from ontology.namespaces import OWL, RDF, RDFS
 
+TYPE = RDF.type  # looked up once: attribute access on an rdflib namespace costs microseconds
+
 
 def reachable(direct):
     """Return, for each node, every node reachable through the direct edges (excluding itself)."""
@@ -48,11 +50,12 @@ class Entailment:
         self.symmetric = frozenset(ontology.subjects(RDF.type, OWL.SymmetricProperty))
         self.transitive = frozenset(ontology.subjects(RDF.type, OWL.TransitiveProperty))
         self.predicates = frozenset(self.superproperties) | frozenset(self.inverses) | self.symmetric
+        self.entailing = self.predicates | {TYPE}  # the predicates of triples that entail anything on their own
 
     def local(self, triple):
         """Return the triples one asserted triple entails on its own (types, super-, inverse, symmetric properties)."""
         s, p, o = triple
-        if p == RDF.type:
+        if p == TYPE:
             return {(s, p, c) for c in self.superclasses.get(o, ())}
         if p not in self.predicates:
             return set()
@@ -86,8 +89,8 @@ class Entailment:
 class Materializer:
     """Return the entailments of asserted triples as they stream past; chain transitive properties at the end.
 
-    Nothing but the (few) transitive-property triples is kept: entailments go straight to the store, which
-    drops repeats, so memory does not grow with the corpus.
+    Nothing but the (few) transitive-property triples is kept: the caller writes entailments out as they come
+    (the build to a file it sorts, which drops repeats), so memory does not grow with the corpus.
     """
 
     def __init__(self, entailment):
@@ -100,7 +103,8 @@ class Materializer:
         rules = self.entailment
         entailed = set()
         for triple in triples:
-            entailed |= rules.local(triple)
+            if triple[1] in rules.entailing:
+                entailed |= rules.local(triple)
             if triple[1] in rules.transitive:
                 self.transitive.add(triple)
         self.transitive.update(t for t in entailed if t[1] in rules.transitive)

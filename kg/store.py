@@ -107,12 +107,13 @@ def merge_into_default_graph(store, union_ntriples=None):
 
     union_ntriples is an N-Triples file of that merge, already deduplicated, when the caller has one (the build
     sorts it for the Turtle dump): it is loaded in chunks, so memory stays flat however large the KG. It is parsed
-    by ox.parse, which keeps blank node labels (the store's own loader would rename them).
+    by ox.parse, which keeps blank node labels (the store's own loader would rename them), leniently: the build
+    wrote it with ox.serialize from terms already validated.
     """
     if union_ntriples is None:
         named = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
         store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in named)
         return
-    quads = ox.parse(path=str(union_ntriples), format=ox.RdfFormat.N_TRIPLES)  # each in the default graph
+    quads = ox.parse(path=str(union_ntriples), format=ox.RdfFormat.N_TRIPLES, lenient=True)  # default graph
     while chunk := list(islice(quads, MERGE_CHUNK)):
         store.bulk_extend(chunk)

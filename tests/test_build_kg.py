@@ -149,6 +149,15 @@ def test_a_query_for_all_instruments_finds_memoranda_through_the_inferred_graph(
     assert not {x for (x,) in rows} & {x for (x,) in asserted}  # inferred triples are not asserted elsewhere
 
 
+def test_the_inferred_graph_repeats_no_triple_another_graph_asserts(store):
+    entailed_and_asserted = """ASK { GRAPH cdg:ontology { ?class rdfs:subClassOf ?super }
+                                     GRAPH ?g { ?x a ?class, ?super } FILTER(?g != cdg:inferred) }"""
+    assert bool(store.query(SPARQL_PREFIXES + entailed_and_asserted))  # the materializer entails asserted triples
+    repeated = "ASK { GRAPH cdg:inferred { ?s ?p ?o } GRAPH ?g { ?s ?p ?o } FILTER(?g != cdg:inferred) }"
+    assert not bool(store.query(SPARQL_PREFIXES + repeated))
+    assert bool(store.query(SPARQL_PREFIXES + "ASK { GRAPH cdg:inferred { ?s ?p ?o } }"))
+
+
 def test_reference_graph_holds_only_the_entities_used(store):
     shiraz = PREFIXES["cdr"]["place/shiraz"]
     used = select(store, f"SELECT ?label WHERE {{ GRAPH cdg:reference {{ <{shiraz}> skos:prefLabel ?label }} }}")
