@@ -1,12 +1,26 @@
 """Keep rendered responses of the read-only graph in memory, least recently used first out, bounded in bytes."""
+import sys
 import threading
 from collections import OrderedDict
 
 from endpoint import metrics
 
 
+def footprint(value):
+    """Return about how many bytes a key or value holds: its strings and bytes, and each container's own size.
+
+    Keys count: a query's key holds its text, and many small answers to long queries would otherwise fill
+    memory far beyond the bound while their bodies add up to little.
+    """
+    if isinstance(value, (tuple, list)):
+        return sys.getsizeof(value) + sum(footprint(item) for item in value)
+    if isinstance(value, dict):
+        return sys.getsizeof(value) + sum(footprint(key) + footprint(item) for key, item in value.items())
+    return sys.getsizeof(value)
+
+
 class ResponseCache:
-    """An LRU map from a request key to a rendered response, holding at most `max_bytes` of bodies."""
+    """An LRU map from a request key to a rendered response, holding at most `max_bytes` (keys and values)."""
 
     def __init__(self, max_bytes, max_entry_bytes):
         """Create an empty cache; `max_bytes` 0 disables it."""
@@ -25,8 +39,9 @@ class ResponseCache:
             self.entries.move_to_end(key)
             return entry[1]
 
-    def put(self, key, value, size):
-        """Store a value of `size` bytes, evicting the least recently used entries to stay in bounds."""
+    def put(self, key, value):
+        """Store a value, evicting the least recently used entries to stay in bounds."""
+        size = footprint(key) + footprint(value)
         if size > self.max_entry_bytes:
             return
         with self.lock:

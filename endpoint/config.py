@@ -21,7 +21,7 @@ DEFAULTS = {
     "PUBLIC_URL": "",  # external URL of this server, used in the service description (default: request URL)
     # --- HTTP caching and compression
     "CACHE_MAX_AGE": 300,  # Cache-Control: public, max-age for query results and pages (seconds)
-    "RESPONSE_CACHE_BYTES": 64 * 1024 * 1024,  # per-worker LRU cache of rendered responses (0 disables)
+    "RESPONSE_CACHE_BYTES": 64 * 1024 * 1024,  # per-worker LRU cache of rendered responses, keys included (0 disables)
     "RESPONSE_CACHE_MAX_ENTRY_BYTES": 4 * 1024 * 1024,  # larger responses are not cached
     "GZIP_MIN_BYTES": 1024,  # compress responses at least this big when the client accepts gzip
     # --- cross-origin and browser security

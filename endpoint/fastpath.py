@@ -60,5 +60,5 @@ class FastPath:
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
-        self.kg.cache.put(cache_key, (environ.get(ROUTE, ""), list(captured["headers"]), body), len(body))
+        self.kg.cache.put(cache_key, (environ.get(ROUTE, ""), list(captured["headers"]), body))
         return [body]

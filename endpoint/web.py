@@ -70,7 +70,7 @@ def serve_representation(key, render):
             return problem_response(rendered)
         body, content_type, *extra = rendered
         entry = (*encode(body, content_type, compress), extra[0] if extra else {})
-        state().cache.put(cache_key, entry, len(entry[0]))
+        state().cache.put(cache_key, entry)
     else:
         metrics.CACHE_HITS.inc()
     body, content_type, encoding, own_headers = entry

@@ -36,6 +36,11 @@ class Server:
         """Return the resident memory of the master and its workers."""
         return sum(rss_bytes(pid) for pid in (self.master, *self.workers()))
 
+    def rss_split(self):
+        """Return the resident memory of the master and its workers as (anonymous, file-backed) bytes."""
+        parts = [rss_split(pid) for pid in (self.master, *self.workers())]
+        return sum(anonymous for anonymous, _ in parts), sum(mapped for _, mapped in parts)
+
 
 @contextmanager
 def serving(kg_dir, *extra_args, workers=2, env=None):
@@ -83,6 +88,16 @@ def rss_bytes(pid):
     """Return a process's resident set size in bytes (0 when it is gone)."""
     fields = stat_fields(pid)
     return int(fields[21]) * PAGE_BYTES if fields else 0
+
+
+def rss_split(pid):
+    """Return a process's resident memory as (anonymous, file-backed and shared) bytes (zeros when it is gone)."""
+    try:
+        fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    except FileNotFoundError:
+        return 0, 0
+    kib = {name: int(fields.get(name, "0 kB").split()[0]) * 1024 for name in ("RssAnon", "RssFile", "RssShmem")}
+    return kib["RssAnon"], kib["RssFile"] + kib["RssShmem"]
 
 
 def wait_for(condition, timeout, interval=0.1):

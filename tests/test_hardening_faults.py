@@ -6,6 +6,7 @@ import subprocess
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -162,6 +163,13 @@ def test_a_request_that_waited_too_long_for_a_thread_is_refused_at_once(kg_dir):
             assert queued.elapsed < 2.0 + 1.0  # answered as soon as a thread took it, without running the query
             assert [request.result().status_code for request in busy] == [200, 200]
             assert ask(running.base, fresh_query()).status_code == 200
+
+
+def test_workers_run_with_few_malloc_arenas(server):
+    expected = os.environ.get("MALLOC_ARENA_MAX", "2").encode()  # cdkg serve keeps a value the caller set
+    for pid in server.workers():
+        environment = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        assert b"MALLOC_ARENA_MAX=" + expected in environment
 
 
 @pytest.mark.parametrize("per_worker, total, workers, expected", [(4, 8, 2, 4), (4, 4, 2, 2), (4, 1, 2, 1), (2, 100, 1, 2)])

@@ -83,13 +83,14 @@ class RssSampler:
 
     def __init__(self, server):
         """Start sampling."""
-        self.server, self.peak, self.running = server, 0, True
+        self.server, self.peak, self.peak_anonymous, self.running = server, 0, 0, True
         self.thread = threading.Thread(target=self.sample, daemon=True)
         self.thread.start()
 
     def sample(self):
         while self.running:
             self.peak = max(self.peak, self.server.rss_bytes())
+            self.peak_anonymous = max(self.peak_anonymous, self.server.rss_split()[0])
             time.sleep(RSS_SAMPLE_SECONDS)
 
     def stop(self):
@@ -100,10 +101,10 @@ class RssSampler:
 
 
 def client(base, workload_seed, args, material, stop_at, records, lock):
-    """Send requests one after another until the deadline; record (kind, status, seconds, timed-out)."""
+    """Send requests one after another until the deadline, recording each answer."""
     workload = Workload(*material, args.page_share, args.unique_share, workload_seed)
     session = requests.Session()
-    mine = []
+    mine = []  # (kind, status, seconds, stopped at the time limit, the limit a 503 names)
     while time.monotonic() < stop_at:
         kind, method, path, options = workload.next_request()
         started = time.perf_counter()
@@ -111,9 +112,10 @@ def client(base, workload_seed, args, material, stop_at, records, lock):
             response = session.request(method, base + path, timeout=args.request_timeout, **options)
             status = response.status_code
             timed_out = status == 503 and response.headers.get("X-CDKG-Limit", "").startswith("QUERY_TIMEOUT")
+            limit = response.headers.get("X-CDKG-Limit", "").split("=")[0] if status == 503 else ""
         except requests.RequestException as error:
-            status, timed_out = type(error).__name__, False
-        mine.append((kind, status, time.perf_counter() - started, timed_out))
+            status, timed_out, limit = type(error).__name__, False, ""
+        mine.append((kind, status, time.perf_counter() - started, timed_out, limit))
     with lock:
         records.extend(mine)
 
@@ -132,20 +134,23 @@ def run_once(server, args, material, run_number):
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    latencies = sorted(seconds for _, _, seconds, _ in records)
-    statuses = Counter(status for _, status, _, timed_out in records if not timed_out)
-    shed = sum(1 for _, status, _, timed_out in records if status == 503 and not timed_out)
+    latencies = sorted(seconds for _, _, seconds, _, _ in records)
+    statuses = Counter(status for _, status, _, timed_out, _ in records if not timed_out)
+    shed_by = Counter(limit for _, status, _, timed_out, limit in records if status == 503 and not timed_out)
+    shed = sum(shed_by.values())
     return {
         "requests": len(records),
         "throughput": len(records) / elapsed,
         "p50_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
         "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))] if latencies else float("nan"),
         "statuses": dict(sorted(statuses.items(), key=str)),
-        "timeouts": sum(1 for *_, timed_out in records if timed_out),
-        "shed": shed,  # 503 + Retry-After: every query slot was busy
+        "timeouts": sum(1 for *_, timed_out, _ in records if timed_out),
+        "shed": shed,  # 503 + Retry-After: every query slot was busy, or the request waited too long for a thread
+        "shed_by": dict(shed_by),
         "errors": sum(n for status, n in statuses.items() if not isinstance(status, int) or status >= 500) - shed,
         "by_kind": dict(Counter(kind for kind, *_ in records)),
         "peak_rss_mib": sampler.stop() / 2**20,
+        "peak_anonymous_mib": sampler.peak_anonymous / 2**20,  # the heap; the rest maps files (store, libraries)
     }
 
 
@@ -161,8 +166,10 @@ def report(number, figures):
     label = "warm-up" if number == 0 else f"run {number}"
     print(f"{label}: {figures['requests']} requests ({figures['by_kind']}), "
           f"{figures['throughput']:.0f} req/s, p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
-          f"statuses {figures['statuses']}, timeouts {figures['timeouts']}, shed (503 busy) {figures['shed']}, "
-          f"other errors (5xx/connection) {figures['errors']}, server peak RSS {figures['peak_rss_mib']:.0f} MiB, "
+          f"statuses {figures['statuses']}, timeouts {figures['timeouts']}, shed (503 busy) {figures['shed']} "
+          f"{figures['shed_by'] or ''}, "
+          f"other errors (5xx/connection) {figures['errors']}, server peak RSS {figures['peak_rss_mib']:.0f} MiB "
+          f"(anonymous {figures['peak_anonymous_mib']:.0f} MiB), "
           f"response caches {figures['cache_mib']:.1f} MiB", flush=True)
 
 
@@ -212,9 +219,10 @@ def main():
             runs.append(run_once(server, args, material, number))
             runs[-1]["cache_mib"] = cache_mib(server.base)
             report(number, runs[-1])
-    peaks = [figures["peak_rss_mib"] for figures in runs]
-    print(f"peak RSS by run (MiB): {', '.join(f'{peak:.0f}' for peak in peaks)}; "
-          f"last/first = {peaks[-1] / peaks[0]:.3f}")
+    for name, key in (("peak RSS", "peak_rss_mib"), ("peak anonymous RSS", "peak_anonymous_mib")):
+        peaks = [figures[key] for figures in runs]
+        print(f"{name} by run (MiB): {', '.join(f'{peak:.0f}' for peak in peaks)}; "
+              f"last/first = {peaks[-1] / peaks[0]:.3f}")
     print(f"errors other than query timeouts and shed load: {sum(figures['errors'] for figures in runs)}; "
           f"query timeouts: {sum(figures['timeouts'] for figures in runs)}; "
           f"shed: {sum(figures['shed'] for figures in runs)}")
