@@ -160,57 +160,53 @@ class Canary:
 
 
 @contextmanager
+def loopback_endpoint(answer):
+    """Run a loopback HTTP server on which every GET or POST is answered by answer(handler); yield its URL."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            answer(self)
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def redirecting_endpoint(location):
     """Run a loopback HTTP server that answers every request with a redirect to location; yield its URL."""
 
-    class Redirect(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(302)
-            self.send_header("Location", location)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+    def redirect(handler):
+        handler.send_response(302)
+        handler.send_header("Location", location)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
 
-        do_POST = do_GET
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return loopback_endpoint(redirect)
 
 
-@contextmanager
 def slow_endpoint(delay):
     """Run a loopback SPARQL endpoint that answers every query with no solutions after delay seconds; yield its URL."""
 
-    class Slow(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            time.sleep(delay)
-            body = b'{"head": {"vars": ["x"]}, "results": {"bindings": []}}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer_late(handler):
+        handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        time.sleep(delay)
+        body = b'{"head": {"vars": ["x"]}, "results": {"bindings": []}}'
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/sparql-results+json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
 
-        do_POST = do_GET
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return loopback_endpoint(answer_late)
 
 
 def raw_request(base, request_bytes, timeout=10):
