@@ -183,11 +183,11 @@ def render_page(iri, graph_iri):
     }
     if graph_iri:
         queries["contents"] = (f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}", "?s ?p ?o")
-    found, cut, full_queries = {}, {}, {}
+    found, cut = {}, {}  # cut: section name -> the query listing all of it
     for name, (select, order) in queries.items():
-        found[name], more, full_queries[name] = section(select, order)
+        found[name], more, query_for_all = section(select, order)
         if more:
-            cut[name] = full_queries[name]
+            cut[name] = query_for_all
     if not (found["outgoing"] or found["incoming"] or found.get("contents")):
         return Problem(404, f"{iri} is not described in this knowledge graph")
     outgoing, incoming, contents = found["outgoing"], found["incoming"], found.get("contents", [])
