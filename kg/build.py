@@ -23,13 +23,14 @@ import pyoxigraph as ox
 from rdflib import URIRef
 from tqdm import tqdm
 
-from kg.dump import (canonical_blank_nodes, from_ox, has_blank_nodes, named_node, parse_own, to_quads, to_triples,
+from kg.dump import (canonical_blank_nodes, has_blank_nodes, named_node, parse_own, to_quads, to_triples,
                      write_difference, write_distinct_triples, write_in_graph, write_merge, write_trig, write_turtle)
 from kg.inference import Entailment, Materializer
 from kg.quarantine import Quarantine
 from kg.readers import Rejection, count_lines, read_source
 from kg.store import BUILD_INFO, Staging, build_lock, current_store, merge_into_default_graph, remove_leftovers
 from ontology.namespaces import CDO, ONTOLOGY_GRAPH, PROV, RDF, REFERENCE_GRAPH, INFERRED_GRAPH
+from shapes.terms import rdflib_term
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "kg"
@@ -271,7 +272,7 @@ def select_reference(reference, used):
             continue
         seen.add(entity)
         for quad in reference.quads_for_pattern(entity, None, None):
-            selected.append((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
+            selected.append((rdflib_term(quad.subject), rdflib_term(quad.predicate), rdflib_term(quad.object)))
             if isinstance(quad.object, ox.NamedNode):
                 pending.append(quad.object)
     return selected

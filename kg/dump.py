@@ -64,17 +64,6 @@ def typed_literal(lexical, datatype):
     return stored.object
 
 
-def from_ox(term):
-    """Return the rdflib term for an Oxigraph term."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
-
-
 def has_blank_nodes(triples):
     """Return whether any of the triples has a blank node."""
     return any(term_type(term) is BNode for triple in triples for term in triple)

@@ -129,36 +129,6 @@ def kg_with_extra_quads(directory, quads):
     return build_kg_dir(directory / "kg", trig=trig)
 
 
-class Canary:
-    """A loopback TCP listener that counts the connections made to it (none are expected)."""
-
-    def __init__(self):
-        """Listen on a free loopback port and count accepted connections in the background."""
-        self.socket = socket.create_server(("127.0.0.1", 0))
-        self.port = self.socket.getsockname()[1]
-        self.connections = 0
-        threading.Thread(target=self.accept, daemon=True).start()
-
-    @property
-    def url(self):
-        """Return an HTTP URL on the canary."""
-        return f"http://127.0.0.1:{self.port}/sparql"
-
-    def accept(self):
-        """Accept and close connections, counting them."""
-        while True:
-            try:
-                connection, _ = self.socket.accept()
-            except OSError:
-                return
-            self.connections += 1
-            connection.close()
-
-    def close(self):
-        """Stop listening."""
-        self.socket.close()
-
-
 @contextmanager
 def loopback_endpoint(answer):
     """Run a loopback HTTP server on which every GET or POST is answered by answer(handler); yield its URL."""

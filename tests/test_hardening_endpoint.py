@@ -8,7 +8,8 @@ import pytest
 import requests
 
 from ontology.namespaces import CDO, GRAPH, ID, RDF, RDFS
-from tests.hardening_support import Canary, kg_with_extra_quads, raw_request, redirecting_endpoint, serving
+from tests.federation.trap import SilentListener
+from tests.hardening_support import kg_with_extra_quads, raw_request, redirecting_endpoint, serving
 
 MAX_ROWS = 20
 MAX_BYTES = 100_000
@@ -47,10 +48,10 @@ def hostile_quads():
 @pytest.fixture(scope="module")
 def canary():
     """A loopback listener named by every hostile query: nothing may ever connect to it."""
-    listener = Canary()
+    listener = SilentListener()
     yield listener
     listener.close()
-    assert listener.connections == 0
+    assert not listener.connections
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +203,7 @@ def test_a_redirecting_endpoint_is_not_followed(tmp_path, canary):
             query = f"SELECT * WHERE {{ SERVICE <{redirector}> {{ ?s ?p ?o }} }}"
             response = requests.post(running.base + "sparql", data={"query": query}, timeout=TIMEOUT)
     assert response.status_code == 502, response.text
-    assert canary.connections == 0
+    assert not canary.connections
 
 
 # --- bytes, types and headers a client should never send

@@ -120,11 +120,11 @@ def client(base, workload_seed, args, material, stop_at, records, lock):
         records.extend(mine)
 
 
-def run_once(server, args, material, run_number):
-    """Run the load for args.duration seconds; return the figures of the run."""
+def run_once(server, args, material, run_number, duration):
+    """Run the load for duration seconds; return the figures of the run."""
     records, lock = [], threading.Lock()
     sampler = RssSampler(server)
-    stop_at = time.monotonic() + args.duration
+    stop_at = time.monotonic() + duration
     threads = [threading.Thread(target=client, args=(server.base, run_number * 1000 + index, args, material,
                                                      stop_at, records, lock))
                for index in range(args.concurrency)]
@@ -212,11 +212,11 @@ def main():
               f"queries, {len(material[1])} entity pages; concurrency {args.concurrency}, {args.duration:g} s a run",
               flush=True)
         if args.warmup:
-            warmup = run_once(server, argparse.Namespace(**{**vars(args), "duration": args.warmup}), material, 0)
+            warmup = run_once(server, args, material, 0, args.warmup)
             report(0, {**warmup, "cache_mib": cache_mib(server.base)})
         runs = []
         for number in range(1, args.runs + 1):
-            runs.append(run_once(server, args, material, number))
+            runs.append(run_once(server, args, material, number, args.duration))
             runs[-1]["cache_mib"] = cache_mib(server.base)
             report(number, runs[-1])
     for name, key in (("peak RSS", "peak_rss_mib"), ("peak anonymous RSS", "peak_anonymous_mib")):
