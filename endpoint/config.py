@@ -8,7 +8,7 @@ from pathlib import Path
 from endpoint.limits import LIMIT_DEFAULTS
 from ontology.namespaces import BASE
 
-# Every key is documented in the README ("The SPARQL endpoint"); environment variables are `CDKG_` + the key.
+# Every key is documented in docs/endpoint.md; environment variables are `CDKG_` + the key.
 DEFAULTS = {
     # --- data
     "KG_DIR": "kg",  # directory written by `cdkg build` (store/, dumps, build-info.json)
@@ -48,7 +48,7 @@ DEFAULTS = {
     "WORKERS": 2,  # gunicorn worker processes (each opens the store read-only)
     "THREADS": 4,  # threads per worker (gunicorn gthread)
     "WORKER_TIMEOUT": 60,  # gunicorn kills a worker silent for this long (seconds)
-    # --- limits: query time, sizes, simultaneous queries (documented in the README ("Limits and security"))
+    # --- limits: query time, sizes, simultaneous queries (documented in docs/security.md)
     **LIMIT_DEFAULTS,
 }
 

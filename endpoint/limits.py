@@ -30,7 +30,7 @@ from endpoint.backends import GRAPH_FORMATS, SOLUTION_FORMATS
 from endpoint.protocol import Problem
 from endpoint.web import problem_response
 
-# Every key is documented in the README ("Limits and security"); `cdkg serve` flags are listed in LIMIT_FLAGS.
+# Every key is documented in docs/security.md; `cdkg serve` flags are listed in LIMIT_FLAGS.
 LIMIT_DEFAULTS = {
     "QUERY_TIMEOUT": 30.0,  # seconds a query (evaluation and serialisation) may run; then 503
     "MAX_QUERIES_PER_WORKER": 4,  # queries evaluated at once by one gunicorn worker

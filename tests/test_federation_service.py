@@ -19,18 +19,18 @@ from tests.federation.endpoint import Endpoint, make_kg_dir
 from tests.federation.processes import free_port
 from tests.federation.trap import SilentListener
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+FEDERATION_DOC = Path(__file__).resolve().parent.parent / "docs" / "federation.md"
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
 SPARQL_JSON = "application/sparql-results+json"
 ALLOWED = "http://127.0.0.1:1/sparql"
 
 
 def readme_query(marker):
-    """Return the text of the README's ```sparql block whose first line names the marker."""
-    for block in re.findall(r"```sparql\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL):
+    """Return the text of docs/federation.md's ```sparql block whose first line names the marker."""
+    for block in re.findall(r"```sparql\n(.*?)```", FEDERATION_DOC.read_text(encoding="utf-8"), re.DOTALL):
         if block.splitlines()[0].startswith(f"# {marker}:"):
             return block
-    raise AssertionError(f"no sparql block '# {marker}:' in {README}")
+    raise AssertionError(f"no sparql block '# {marker}:' in {FEDERATION_DOC}")
 
 
 @pytest.mark.parametrize("query", [
@@ -200,7 +200,7 @@ def test_service_to_an_allowlisted_instance_joins_its_solutions(kg_endpoint, wik
 
 
 def test_readme_wikidata_join_runs_against_the_stand_in(kg_endpoint):
-    """The README's Wikidata query, as written, joins the KG with the (mirrored) Wikidata stand-in."""
+    """The Wikidata query of docs/federation.md, as written, joins the KG with the (mirrored) Wikidata stand-in."""
     query = readme_query("wikidata-join")
     assert f"SERVICE <{WIKIDATA_SPARQL}>" in query
     response = ask(kg_endpoint, query)
@@ -301,7 +301,7 @@ def test_too_many_service_solutions_fail_clearly(capped_endpoint):
 
 
 def test_bind_join_sends_only_the_local_values(capped_endpoint):
-    """The README join sends the service only the items the KG links (2 of the stand-in's 3), within the cap."""
+    """The documented join sends the service only the items the KG links (2 of the stand-in's 3), within the cap."""
     query = readme_query("wikidata-join")
     response = ask(capped_endpoint, query)
     assert response.status_code == 200, response.text
