@@ -8,6 +8,8 @@ from endpoint.backends import PARSE_FORMATS, REMOTE, STORE_NAMES, StoreError, op
 from endpoint.config import ENV_PREFIX, load_config
 from endpoint.limits import LIMIT_FLAGS
 
+PACKAGES_ROOT = Path(__file__).resolve().parent.parent  # holds endpoint/, kg/, ...: the project's own packages
+
 
 def register(subparsers):
     """Add the `serve` subcommand."""
@@ -91,4 +93,7 @@ def serve(args):
     command = [sys.executable, "-m", "gunicorn", "--config", str(conf), "endpoint.wsgi:app"]
     print(f"cdkg serve: http://{config['HOST']}:{config['PORT']}/ ({config['STORE']}, {config['KG_DIR']})",
           file=sys.stderr, flush=True)
+    # gunicorn puts its working directory first on sys.path: run it from where the project's packages are
+    # imported from, so that a ./kg (a built KG), ./shapes or ./endpoint folder cannot shadow them.
+    os.chdir(PACKAGES_ROOT)
     os.execve(sys.executable, command, env)

@@ -50,12 +50,12 @@ def free_port():
 
 
 @contextmanager
-def running_server(kg_dir, *extra_args, env=None, workers=1):
-    """Run `cdkg serve` on a free loopback port until the block ends; yield its base URL."""
+def running_server(kg_dir, *extra_args, env=None, workers=1, cwd=None):
+    """Run `cdkg serve` (from cwd) on a free loopback port until the block ends; yield its base URL."""
     port = free_port()
     command = [str(CDKG), "serve", "--kg", str(kg_dir), "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers), *extra_args]
-    process = subprocess.Popen(command, env={**os.environ, **(env or {})},
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, cwd=cwd,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}/"
     try:
