@@ -432,10 +432,11 @@ def is_stale(files, out_dir, shacl):
     return info.get("input_hash") != input_fingerprint(files, shacl)[1]
 
 
-def build(files, out_dir, context, strict=False, console=sys.stderr):
+def build(files, out_dir, context, strict=False, allow_empty=True, name="", console=sys.stderr):
     """Build the KG from the source files into out_dir and publish it atomically; return the BuildReport.
 
-    With strict, any SHACL violation leaves the published KG untouched and report.published False.
+    With strict, any SHACL violation leaves the published KG untouched and report.published False; so does,
+    without allow_empty, a build that publishes no statement. The name says in build-info.json what KG this is.
     """
     out_dir = Path(out_dir)
     report = BuildReport()
@@ -446,11 +447,12 @@ def build(files, out_dir, context, strict=False, console=sys.stderr):
         staging = Staging(out_dir)
         try:
             _build_into(staging, files, context, report, console)
-            if strict and report.violations:
+            if (strict and report.violations) or not (allow_empty or report.counts["published"]):
                 staging.discard()
                 return report
             report.seconds["total"] = time.perf_counter() - started
             info = {
+                "name": name,
                 "software_version": software_version(),
                 "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "kg_hash": report.kg_hash,

@@ -1,4 +1,5 @@
 """Register `cdkg build` and `cdkg corpus`."""
+import shlex
 import sys
 from pathlib import Path
 
@@ -21,6 +22,10 @@ def register(subparsers):
                         help="do nothing when the published KG was built from the same inputs")
     parser.add_argument("--strict", action="store_true", help="fail (exit 1) on any SHACL violation")
     parser.add_argument("--no-shacl", action="store_true", help="skip SHACL validation (for benchmarks)")
+    parser.add_argument("--allow-empty", action="store_true",
+                        help="publish (exit 0) even when no statement passes; by default DIR is left unchanged, exit 1")
+    parser.add_argument("--name", metavar="TEXT",
+                        help="what this KG is, recorded in build-info.json and shown by the UI (default: the sources)")
     parser.set_defaults(func=run_build)
 
     parser = subparsers.add_parser(
@@ -60,16 +65,21 @@ def run_build(args):
     if args.if_stale and not is_stale(files, args.out, shacl=not args.no_shacl):
         print(f"cdkg build: {args.out} is up to date", file=sys.stderr)
         return 0
+    name = args.name or " + ".join(path.stem for path in files)
     try:
-        report = build(files, args.out, load_context(shacl=not args.no_shacl), strict=args.strict)
+        report = build(files, args.out, load_context(shacl=not args.no_shacl), strict=args.strict,
+                       allow_empty=args.allow_empty, name=name)
     except BuildLocked as error:
         print(f"cdkg build: {error}", file=sys.stderr)
         return 1
     print(report.summary(), file=sys.stderr)
     if not report.published:
-        print(f"cdkg build: {report.violations} statements violate the shapes (--strict); "
-              f"{args.out} left unchanged", file=sys.stderr)
+        reason = (f"{report.violations} statements violate the shapes (--strict)" if args.strict and report.violations
+                  else "no statement was published (see the quarantine lines above; --allow-empty publishes anyway)")
+        print(f"cdkg build: {reason}; {args.out} left unchanged", file=sys.stderr)
         return 1
+    print(f"output:            {args.out}/\nserve it with:     cdkg serve --kg {shlex.quote(str(args.out))}",
+          file=sys.stderr)
     return 0
 
 

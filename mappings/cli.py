@@ -22,8 +22,12 @@ def run_extract(args):
     from mappings.pipeline import default_pipeline
     from mappings.record import SourceRecord
 
-    if not args.statement.strip():
-        print("extract: the statement is empty", file=sys.stderr)
+    from kg.readers import text_problem
+
+    problem = text_problem(args.statement)  # the build's own rule: what it would quarantine is refused here
+    if problem:
+        print(f"extract: refusing the statement: {problem[1]} (cdkg extract reads one Persian statement)",
+              file=sys.stderr)
         return 2
     result = default_pipeline().extract(SourceRecord(args.statement, 1, "<command line>"))
     graph = bind_prefixes(Graph())
