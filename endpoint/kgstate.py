@@ -1,12 +1,12 @@
 """Hold what a worker serves: the backend, the build's identity (for validators) and the response cache."""
 import hashlib
-import json
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
 from endpoint.backends import open_backend
 from endpoint.cache import ResponseCache
+from kg.store import read_build_info
 
 BUILD_TIME_KEYS = ("built_at", "build_time", "generated_at", "created")
 
@@ -32,8 +32,7 @@ def parse_time(value):
 def build_identity(kg_dir, data_files):
     """Return (kg_hash, build time) of the served data: build-info.json, else the store's files; data files count."""
     kg_dir = Path(kg_dir)
-    info_path = kg_dir / "build-info.json"
-    info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
+    info = read_build_info(kg_dir) or {}
     store_files = [path for path in (kg_dir / "store").glob("*") if path.is_file()]
     extra = [Path(path) for path in data_files]
     kg_hash = info.get("kg_hash") or file_fingerprint(store_files)
@@ -47,6 +46,18 @@ def build_identity(kg_dir, data_files):
     return kg_hash, built.replace(microsecond=0)
 
 
+def served_kg(kg_dir, data_files):
+    """Return how the pages name the served KG: the build's name and statement count, and any extra data files."""
+    info = read_build_info(kg_dir) or {}
+    parts = [info.get("name") or Path(kg_dir).resolve().name]
+    statements = (info.get("counts") or {}).get("published")
+    if isinstance(statements, int):
+        parts.append(f"{statements} statements")
+    if data_files:
+        parts.append(f"{len(data_files)} data files")
+    return " · ".join(parts)
+
+
 class KGState:
     """The served KG of one worker: backend, validators' identity, generation (bumped by writes), caches."""
 
@@ -55,6 +66,7 @@ class KGState:
         self.config = config
         self.backend = open_backend(config)
         self.kg_hash, self.built = build_identity(config["KG_DIR"], config["DATA_FILES"])
+        self.served = served_kg(config["KG_DIR"], config["DATA_FILES"])
         self.generation = 0
         self.cache = ResponseCache(config["RESPONSE_CACHE_BYTES"], config["RESPONSE_CACHE_MAX_ENTRY_BYTES"])
         self.descriptions = {}

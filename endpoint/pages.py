@@ -20,6 +20,12 @@ STATEMENT_LINKS = (CDO.mentions, CDO.reports, CDO.speaker, CDO.topic)
 ONTOLOGY_HTML = Path(ontology.__file__).parent / "docs" / "index.html"
 
 
+@blueprint.app_context_processor
+def served_kg():
+    """Give every page the name of the KG it serves, for the header."""
+    return {"served_kg": state().served}
+
+
 @blueprint.get("/")
 def home():
     """Serve the query UI (an optional ?query= opens in a new tab)."""

@@ -28,7 +28,8 @@ from kg.dump import (canonical_blank_nodes, has_blank_nodes, named_node, parse_o
 from kg.inference import Entailment, Materializer
 from kg.quarantine import Quarantine
 from kg.readers import Rejection, count_lines, read_source
-from kg.store import BUILD_INFO, Staging, build_lock, current_store, merge_into_default_graph, remove_leftovers
+from kg.store import (BUILD_INFO, Staging, build_lock, current_store, merge_into_default_graph, read_build_info,
+                      remove_leftovers)
 from ontology.namespaces import CDO, ONTOLOGY_GRAPH, PROV, RDF, REFERENCE_GRAPH, INFERRED_GRAPH
 from shapes.terms import rdflib_term
 
@@ -414,14 +415,6 @@ def input_fingerprint(files, shacl):
         "shacl": shacl,
     }
     return inputs, hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
-
-
-def read_build_info(out_dir):
-    """Return the published build-info.json as a dict, or None when there is no (readable) one."""
-    try:
-        return json.loads((out_dir / BUILD_INFO).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def is_stale(files, out_dir, shacl):

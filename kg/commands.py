@@ -1,9 +1,11 @@
-"""Register `cdkg build` and `cdkg corpus`."""
+"""Register `cdkg build`, `cdkg demo` and `cdkg corpus`."""
 import shlex
 import sys
 from pathlib import Path
 
 from kg.build import DEFAULT_OUT, DEFAULT_SOURCES, BuildContext, activity_description, build, is_stale
+from kg.demo import (DEFAULT_CORPUS, DEFAULT_DEMO_OUT, DEMO_NAME, DEMO_SOURCE, CorpusMissing, corpus_files,
+                     write_demo_source)
 from kg.readers import source_files
 from kg.store import BuildLocked
 
@@ -27,6 +29,19 @@ def register(subparsers):
     parser.add_argument("--name", metavar="TEXT",
                         help="what this KG is, recorded in build-info.json and shown by the UI (default: the sources)")
     parser.set_defaults(func=run_build)
+
+    parser = subparsers.add_parser(
+        "demo", help="build the demo KG: the seed statements + the public synthetic news corpus",
+        description="Build kg/sources/ and the corpus's challenge-*.jsonl items (each marked as synthetic in its "
+                    "provenance) into one KG, in which every example question has answers.",
+    )
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, metavar="DIR",
+                        help="folder of the corpus (default: ../shared/corpus beside the project)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_DEMO_OUT, metavar="DIR",
+                        help="output directory (default: build/demo/kg); the corpus source is written beside it")
+    parser.add_argument("--if-stale", action="store_true",
+                        help="do nothing when the published KG was built from the same inputs")
+    parser.set_defaults(func=run_demo, strict=False, no_shacl=False, allow_empty=False, name=DEMO_NAME)
 
     parser = subparsers.add_parser(
         "corpus", help="generate a synthetic Persian statement corpus",
@@ -55,28 +70,49 @@ def load_context(shacl):
 
 
 def run_build(args):
-    """Run `cdkg build`; return 0 on success, 1 on a failed strict build or a held lock, 2 on bad sources."""
+    """Run `cdkg build`; return 0, 1 (nothing or, with --strict, not all published; a held lock) or 2 (bad sources)."""
     files = source_files(args.sources or [DEFAULT_SOURCES])
     missing = [str(path) for path in files if not path.is_file()]
     if missing or not files:
         print(f"cdkg build: no such source file: {', '.join(missing)}" if missing
               else "cdkg build: no source files (.txt, .jsonl) given", file=sys.stderr)
         return 2
+    return build_and_report(files, args)
+
+
+def run_demo(args):
+    """Run `cdkg demo`: build the seed statements and the synthetic news corpus into one KG; exit codes as build."""
+    try:
+        demo_source = write_demo_source(corpus_files(args.corpus), args.out.parent / DEMO_SOURCE)
+    except CorpusMissing as error:
+        print(f"cdkg demo: {error}: the public news corpus is not there (CI has it in ../shared/corpus beside the "
+              "clone); give its folder with --corpus DIR, or serve the seed KG: cdkg build && cdkg serve",
+              file=sys.stderr)
+        return 2
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"cdkg demo: cannot read the corpus: {error}", file=sys.stderr)
+        return 2
+    return build_and_report(source_files([DEFAULT_SOURCES]) + [demo_source], args)
+
+
+def build_and_report(files, args):
+    """Build the files into args.out as the arguments ask, print the summary; return the exit status."""
+    command = f"cdkg {args.command}"
     if args.if_stale and not is_stale(files, args.out, shacl=not args.no_shacl):
-        print(f"cdkg build: {args.out} is up to date", file=sys.stderr)
+        print(f"{command}: {args.out} is up to date", file=sys.stderr)
         return 0
     name = args.name or " + ".join(path.stem for path in files)
     try:
         report = build(files, args.out, load_context(shacl=not args.no_shacl), strict=args.strict,
                        allow_empty=args.allow_empty, name=name)
     except BuildLocked as error:
-        print(f"cdkg build: {error}", file=sys.stderr)
+        print(f"{command}: {error}", file=sys.stderr)
         return 1
     print(report.summary(), file=sys.stderr)
     if not report.published:
         reason = (f"{report.violations} statements violate the shapes (--strict)" if args.strict and report.violations
                   else "no statement was published (see the quarantine lines above; --allow-empty publishes anyway)")
-        print(f"cdkg build: {reason}; {args.out} left unchanged", file=sys.stderr)
+        print(f"{command}: {reason}; {args.out} left unchanged", file=sys.stderr)
         return 1
     print(f"output:            {args.out}/\nserve it with:     cdkg serve --kg {shlex.quote(str(args.out))}",
           file=sys.stderr)

@@ -10,6 +10,7 @@ The dumps and quarantine are moved in after the store, and build-info.json last:
 that says which inputs the published files come from.
 """
 import fcntl
+import json
 import os
 import shutil
 import tempfile
@@ -25,6 +26,14 @@ STAGING_PREFIX = ".build-tmp-"
 LOCK_FILE = ".build.lock"
 BUILD_INFO = "build-info.json"
 MERGE_CHUNK = 100_000  # triples per bulk-load call: Oxigraph's loader holds a whole call in memory
+
+
+def read_build_info(out_dir):
+    """Return the published build-info.json as a dict, or None when there is no (readable) one."""
+    try:
+        return json.loads((Path(out_dir) / BUILD_INFO).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 class BuildLocked(RuntimeError):
