@@ -50,10 +50,10 @@ def free_port():
 
 
 @contextmanager
-def running_server(kg_dir, *extra_args, env=None, workers=1, cwd=None):
+def running_server(kg_dir, *extra_args, env=None, workers=1, cwd=None, cdkg=CDKG):
     """Run `cdkg serve` (from cwd) on a free loopback port until the block ends; yield its base URL."""
     port = free_port()
-    command = [str(CDKG), "serve", "--kg", str(kg_dir), "--host", "127.0.0.1", "--port", str(port),
+    command = [str(cdkg), "serve", "--kg", str(kg_dir), "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers), *extra_args]
     process = subprocess.Popen(command, env={**os.environ, **(env or {})}, cwd=cwd,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
