@@ -51,3 +51,16 @@ def test_a_plain_install_without_extras_builds_and_serves_the_seed(tmp_path):
         statements = int(answer.json()["results"]["bindings"][0]["n"]["value"])
         assert statements == len((tree / "kg" / "sources" / "seed-statements-fa.txt").read_text().splitlines())
         assert "seed-statements-fa" in requests.get(base, timeout=30).text  # the UI page, from the installed templates
+
+
+def test_setup_without_apt_names_what_is_missing(tmp_path):
+    """On a machine without apt-get (nor npm), the README's commands stop with the list of what to install."""
+    tools = tmp_path / "bin"  # a PATH with the shell and Python, and neither npm nor apt-get
+    tools.mkdir()
+    for tool in ("bash", "id", "mktemp"):
+        (tools / tool).symlink_to(shutil.which(tool))
+    (tools / "python3").symlink_to(sys.executable)  # a venv's Python: `import ensurepip, venv` works
+    result = subprocess.run(["bash", str(REPO_ROOT / ".ci" / "setup-system"), "run"], capture_output=True,
+                            text=True, timeout=60, env={"PATH": str(tools)}, executable=shutil.which("bash"))
+    assert result.returncode == 1
+    assert "missing for make run: nodejs npm" in result.stderr and "no apt-get" in result.stderr
