@@ -5,6 +5,7 @@ from pathlib import Path
 from kg.build import DEFAULT_OUT, DEFAULT_SOURCES, BuildContext, activity_description, build, is_stale
 from kg.readers import source_files
 from kg.store import BuildLocked
+from ontology.catalog import DocumentError
 
 
 def register(subparsers):
@@ -65,6 +66,9 @@ def run_build(args):
     except BuildLocked as error:
         print(f"cdkg build: {error}", file=sys.stderr)
         return 1
+    except DocumentError as error:  # an ontology source Protégé saved in a format we do not read, or broken
+        print(f"cdkg build: {error}", file=sys.stderr)
+        return 2
     print(report.summary(), file=sys.stderr)
     if not report.published:
         print(f"cdkg build: {report.violations} statements violate the shapes (--strict); "

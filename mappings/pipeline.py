@@ -5,7 +5,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pyoxigraph
-from rdflib import Graph, Literal
+from rdflib import Literal
 
 from mappings.entities import EntityComposer
 from mappings.lexicon import LexiconBuilder, REFERENCE_PREDICATES
@@ -15,6 +15,7 @@ from mappings.recognize import find_spans, tokenize
 from mappings.record import StatementResult
 from mappings.relate import Relator
 from mappings.terms import CDO
+from ontology import load_sources
 from ontology.namespaces import GRAPH, ID, RDF, RDFS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,11 +60,8 @@ def read_ambiguous(path):
 
 
 def load_ontology_graph(paths=ONTOLOGY_FILES):
-    """Parse the ontology and concept scheme Turtle files into one rdflib graph."""
-    graph = Graph()
-    for path in paths:
-        graph.parse(path, format="turtle")
-    return graph
+    """Parse the ontology and concept scheme files (Turtle or RDF/XML, as saved) into one rdflib graph."""
+    return load_sources(paths)
 
 
 class Pipeline:

@@ -16,7 +16,16 @@ from ontology.catalog import DocumentError, import_closure, ontology_iris
 from ontology.namespaces import CDC, CDO, OWL, RDF, RDFS, SKOS, bind_prefixes
 
 HERMIT_JAR = Path(owlready2.__file__).parent / "hermit" / "HermiT.jar"
-PROFILE_CHECKER = ONTOLOGY_DIR / "tools" / "DLProfileCheck.java"
+TOOLS_DIR = ONTOLOGY_DIR / "tools"
+PROFILE_CHECKER = TOOLS_DIR / "DLProfileCheck.java"
+# Debian's OWL API 5 (libowlapi-java) and the jars it needs at run time: the profile check reads what Protégé
+# writes (owl:distinctMembers...), which the OWL API 3 inside HermiT.jar leaves unparsed.
+JAVA_DIR = Path(os.environ.get("CDKG_JAVA_DIR", "/usr/share/java"))
+OWLAPI_JARS = (
+    "owlapi-distribution.jar", "guava.jar", "caffeine.jar", "commons-io.jar", "slf4j-api.jar", "slf4j-nop.jar",
+    "atinject-jsr330-api.jar", "jsr305.jar", "commons-rdf-api.jar", "hppcrt.jar", "xz.jar", "rdf4j-model-api.jar",
+    "rdf4j-rio-api.jar", "rdf4j-model.jar", "rdf4j-util.jar", "rdf4j-model-vocabulary.jar",
+)
 CDO_BASE = str(CDO.uri)
 DECLARATION_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
 CONCEPT_TYPES = (CDO.DiplomacyConcept, CDO.CooperationDomain)
@@ -133,22 +142,23 @@ def name(graph, term):
 
 def profile_problems(paths, documents):
     """List OWL 2 DL profile violations and RDF triples the OWL API could not map to axioms."""
-    checker = compiled_profile_checker()
-    if isinstance(checker, str):
-        return [checker]
+    try:
+        checker = compiled_tool(PROFILE_CHECKER)
+    except ToolUnavailable as error:
+        return [str(error)]
     problems = []
     with tempfile.TemporaryDirectory(prefix="cdkg-dl-") as workdir:
         local = {}  # the OWL API reads N-Triples written by rdflib, so both tools see the same triples
         mappings = []
         for index, (path, graph) in enumerate(documents.items()):
             copy = Path(workdir) / f"{index}-{path.stem}.nt"
-            write_declarations_first(graph, copy)
+            graph.serialize(copy, format="nt", encoding="utf-8")
             local[path] = copy
             mappings += [f"{iri}={copy}" for iri in ontology_iris(graph)]
         for path in paths:
             document = local[Path(path).resolve()]
             result = subprocess.run(
-                ["java", "-cp", f"{HERMIT_JAR}{os.pathsep}{checker}", "DLProfileCheck", str(document), *mappings],
+                ["java", "-cp", checker, "DLProfileCheck", str(document), *mappings],
                 capture_output=True, text=True, check=False,
             )
             lines = [line.replace("\t", ": ", 1) for line in result.stdout.splitlines() if line.strip()]
@@ -158,41 +168,44 @@ def profile_problems(paths, documents):
     return problems
 
 
-def write_declarations_first(graph, path):
-    """Write `graph` as N-Triples with rdf:type triples first: OWL API 3 leaves an annotation unparsed if it
-    meets the annotation before the property's declaration."""
-    declarations, rest = Graph(), Graph()
-    for triple in graph:
-        (declarations if triple[1] == RDF.type else rest).add(triple)
-    with open(path, "wb") as out:
-        for part in (declarations, rest):
-            out.write(part.serialize(format="nt", encoding="utf-8"))
+class ToolUnavailable(Exception):
+    """The OWL API or a JDK is missing, or a tool does not compile; the message says what to install."""
 
 
-def compiled_profile_checker():
-    """Return the directory of the compiled profile checker, compiling it on first use, or an error text."""
-    source = PROFILE_CHECKER.read_bytes()
-    digest = hashlib.sha256(source + HERMIT_JAR.name.encode() + str(HERMIT_JAR.stat().st_size).encode()).hexdigest()[:16]
+def owlapi_classpath():
+    """Return the OWL API class path; raise ToolUnavailable naming the missing jars and the package to install."""
+    missing = [jar for jar in OWLAPI_JARS if not (JAVA_DIR / jar).exists()]
+    if missing:
+        raise ToolUnavailable(f"OWL API 5 not found ({', '.join(missing)} missing in {JAVA_DIR}); "
+                              "install it (Debian: apt-get install libowlapi-java)")
+    return os.pathsep.join(str(JAVA_DIR / jar) for jar in OWLAPI_JARS)
+
+
+def compiled_tool(source_path):
+    """Return the class path running a Java tool of ontology/tools/, compiling it on first use."""
+    classpath = owlapi_classpath()
+    source = Path(source_path).read_bytes()
+    jars = "".join(f"{jar}:{(JAVA_DIR / jar).stat().st_size}" for jar in OWLAPI_JARS).encode()
+    digest = hashlib.sha256(source + jars).hexdigest()[:16]
     cache = Path(os.environ.get("CDKG_CACHE_DIR", Path.home() / ".cache" / "citydiplomacy-kg"))
-    target = cache / f"dlprofile-{digest}"
-    if (target / "DLProfileCheck.class").exists():
-        return target
-    if shutil.which("javac") is None:
-        return "OWL 2 DL: javac not found; install a JDK (Debian: apt-get install default-jdk-headless)"
-    cache.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="dlprofile-", dir=cache))
-    result = subprocess.run(
-        ["javac", "-nowarn", "-encoding", "UTF-8", "-cp", str(HERMIT_JAR), "-d", str(staging), str(PROFILE_CHECKER)],
-        capture_output=True, text=True, check=False,
-    )
-    if result.returncode != 0:
-        shutil.rmtree(staging, ignore_errors=True)
-        return f"OWL 2 DL: cannot compile {PROFILE_CHECKER.name}: {result.stderr.strip()}"
-    try:
-        staging.rename(target)  # atomic: a concurrent run either sees the whole directory or none
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)  # another run won the race; its copy is identical
-    return target
+    target = cache / f"{Path(source_path).stem.lower()}-{digest}"
+    if not (target / f"{Path(source_path).stem}.class").exists():
+        if shutil.which("javac") is None:
+            raise ToolUnavailable("OWL API tools: javac not found; install a JDK (Debian: apt-get install default-jdk-headless)")
+        cache.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix="owlapi-tool-", dir=cache))
+        result = subprocess.run(
+            ["javac", "-nowarn", "-encoding", "UTF-8", "-cp", classpath, "-d", str(staging), str(source_path)],
+            capture_output=True, text=True, check=False,
+        )
+        if result.returncode != 0:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise ToolUnavailable(f"OWL API tools: cannot compile {Path(source_path).name}: {result.stderr.strip()}")
+        try:
+            staging.rename(target)  # atomic: a concurrent run either sees the whole directory or none
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)  # another run won the race; its copy is identical
+    return f"{classpath}{os.pathsep}{target}"
 
 
 def reasoner_problems(graph):

@@ -3,10 +3,10 @@ import logging
 from html import escape
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 
-from ontology import CDO_OWL, CDO_TTL, CONCEPTS_OWL, CONCEPTS_TTL, DOCS_DIR, DOCS_INDEX
-from ontology.namespaces import CDO, DCTERMS, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS, bind_prefixes
+from ontology import CDO_OWL, CDO_TTL, CONCEPTS_OWL, CONCEPTS_TTL, DOCS_DIR, DOCS_INDEX, load_sources
+from ontology.namespaces import CDO, DCTERMS, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS
 
 GENERATED_NOTE = "generated from {source} by `cdkg ontology generate`; do not edit"
 DOCS_NOTE = "generated from cdo.ttl and concepts.ttl by `cdkg ontology docs`; do not edit"
@@ -22,7 +22,7 @@ def generate_serialisations():
     # Plain "xml", not "pretty-xml": rdflib's pretty writer drops triples on list nodes (owl:unionOf...).
     written = []
     for source, target in serialisation_targets().items():
-        graph = bind_prefixes(Graph()).parse(source, format="turtle")
+        graph = load_sources([source])
         xml = graph.serialize(format="xml", encoding="utf-8").decode("utf-8")
         declaration, _, body = xml.partition("\n")
         note = GENERATED_NOTE.format(source=source.name)
@@ -36,14 +36,14 @@ def generate_docs(out_dir=DOCS_DIR):
     from pylode import OntPub  # imported here: pyLODE loads its background ontologies at import time
 
     logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))  # pyLODE logs at INFO
-    ontology = Graph().parse(CDO_TTL, format="turtle")
+    ontology = load_sources([CDO_TTL])
     # pyLODE runs every title into one heading: give it the English title only (the Persian one stays in cdo.ttl).
     for title in list(ontology.objects(URIRef(ONTOLOGY_IRI), DCTERMS.title)):
         if not _in(title, "en"):
             ontology.remove((URIRef(ONTOLOGY_IRI), DCTERMS.title, title))
     html = OntPub(ontology, sort_subjects=True).make_html()
     # OntPub shows one label per term and no individuals: add the Persian lexicon, the statuses and the concepts.
-    everything = Graph().parse(CDO_TTL, format="turtle").parse(CONCEPTS_TTL, format="turtle")
+    everything = load_sources()
     html = html.replace('<div id="namespaces">', individuals_section(everything) + '<div id="namespaces">', 1)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
