@@ -1,6 +1,4 @@
 """Check the ontology: labels and definitions, the OWL 2 DL profile (OWL API) and reasoning (HermiT)."""
-import hashlib
-import os
 import shutil
 import subprocess
 import tempfile
@@ -11,21 +9,12 @@ from pathlib import Path
 import owlready2
 from rdflib import Graph, Literal, URIRef
 
-from ontology import ONTOLOGY_DIR
+from ontology.owlapi import TOOLS_DIR, ToolUnavailable, compiled_tool
 from ontology.catalog import DocumentError, import_closure, ontology_iris
 from ontology.namespaces import CDC, CDO, OWL, RDF, RDFS, SKOS, bind_prefixes
 
 HERMIT_JAR = Path(owlready2.__file__).parent / "hermit" / "HermiT.jar"
-TOOLS_DIR = ONTOLOGY_DIR / "tools"
 PROFILE_CHECKER = TOOLS_DIR / "DLProfileCheck.java"
-# Debian's OWL API 5 (libowlapi-java) and the jars it needs at run time: the profile check reads what Protégé
-# writes (owl:distinctMembers...), which the OWL API 3 inside HermiT.jar leaves unparsed.
-JAVA_DIR = Path(os.environ.get("CDKG_JAVA_DIR", "/usr/share/java"))
-OWLAPI_JARS = (
-    "owlapi-distribution.jar", "guava.jar", "caffeine.jar", "commons-io.jar", "slf4j-api.jar", "slf4j-nop.jar",
-    "atinject-jsr330-api.jar", "jsr305.jar", "commons-rdf-api.jar", "hppcrt.jar", "xz.jar", "rdf4j-model-api.jar",
-    "rdf4j-rio-api.jar", "rdf4j-model.jar", "rdf4j-util.jar", "rdf4j-model-vocabulary.jar",
-)
 CDO_BASE = str(CDO.uri)
 DECLARATION_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
 CONCEPT_TYPES = (CDO.DiplomacyConcept, CDO.CooperationDomain)
@@ -92,6 +81,7 @@ def label_problems(graph, own):
             problems += concept_problems(graph, concept)
     used = {t for triple in graph for t in triple if is_own(t, own)} - declared - concepts
     used -= {URIRef(iri) for iri in ontology_iris(graph)}
+    used -= set(graph.objects(None, OWL.priorVersion))  # earlier releases are named, not part of the documents
     problems += [f"{name(graph, term)}: used but never declared (typo, or a missing declaration?)" for term in sorted(used)]
     return problems
 
@@ -166,46 +156,6 @@ def profile_problems(paths, documents):
             if result.returncode not in (0, 1) and not result.stdout.strip():
                 problems.append(f"OWL 2 DL ({Path(path).name}): checker failed: {result.stderr.strip()[-500:]}")
     return problems
-
-
-class ToolUnavailable(Exception):
-    """The OWL API or a JDK is missing, or a tool does not compile; the message says what to install."""
-
-
-def owlapi_classpath():
-    """Return the OWL API class path; raise ToolUnavailable naming the missing jars and the package to install."""
-    missing = [jar for jar in OWLAPI_JARS if not (JAVA_DIR / jar).exists()]
-    if missing:
-        raise ToolUnavailable(f"OWL API 5 not found ({', '.join(missing)} missing in {JAVA_DIR}); "
-                              "install it (Debian: apt-get install libowlapi-java)")
-    return os.pathsep.join(str(JAVA_DIR / jar) for jar in OWLAPI_JARS)
-
-
-def compiled_tool(source_path):
-    """Return the class path running a Java tool of ontology/tools/, compiling it on first use."""
-    classpath = owlapi_classpath()
-    source = Path(source_path).read_bytes()
-    jars = "".join(f"{jar}:{(JAVA_DIR / jar).stat().st_size}" for jar in OWLAPI_JARS).encode()
-    digest = hashlib.sha256(source + jars).hexdigest()[:16]
-    cache = Path(os.environ.get("CDKG_CACHE_DIR", Path.home() / ".cache" / "citydiplomacy-kg"))
-    target = cache / f"{Path(source_path).stem.lower()}-{digest}"
-    if not (target / f"{Path(source_path).stem}.class").exists():
-        if shutil.which("javac") is None:
-            raise ToolUnavailable("OWL API tools: javac not found; install a JDK (Debian: apt-get install default-jdk-headless)")
-        cache.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix="owlapi-tool-", dir=cache))
-        result = subprocess.run(
-            ["javac", "-nowarn", "-encoding", "UTF-8", "-cp", classpath, "-d", str(staging), str(source_path)],
-            capture_output=True, text=True, check=False,
-        )
-        if result.returncode != 0:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise ToolUnavailable(f"OWL API tools: cannot compile {Path(source_path).name}: {result.stderr.strip()}")
-        try:
-            staging.rename(target)  # atomic: a concurrent run either sees the whole directory or none
-        except OSError:
-            shutil.rmtree(staging, ignore_errors=True)  # another run won the race; its copy is identical
-    return f"{classpath}{os.pathsep}{target}"
 
 
 def reasoner_problems(graph):

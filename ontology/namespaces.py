@@ -19,10 +19,10 @@ from rdflib.namespace import (  # re-exported so callers import every namespace 
 BASE = "https://w3id.org/citydiplomacy/"
 
 ONTOLOGY_IRI = BASE + "ontology"
-ONTOLOGY_VERSION_IRI = BASE + "ontology/0.1.0"
+ONTOLOGY_VERSION_IRI = BASE + "ontology/0.2.0"
 # The SKOS concept schemes are their own ontology (ontology/concepts.ttl), which imports the one above.
 CONCEPTS_IRI = BASE + "concepts"
-CONCEPTS_VERSION_IRI = BASE + "concepts/0.1.0"
+CONCEPTS_VERSION_IRI = BASE + "concepts/0.2.0"
 
 # The ontology's own terms. A closed namespace makes a typo in code an error instead of a silent new IRI;
 # tests check that every term listed here is declared in ontology/cdo.ttl.
@@ -30,14 +30,14 @@ CDO = ClosedNamespace(
     uri=BASE + "ontology#",
     terms=[
         # --- places
-        "Place", "City", "Province", "Country", "Region", "Route",
+        "Place", "City", "County", "Province", "Country", "Region", "Route",
         # --- organisations
         "Organization", "GovernmentOrganization", "Municipality", "Council", "CityCouncil", "ProvincialCouncil",
         "Ministry", "DiplomaticMission", "Embassy", "Consulate", "InternationalOrganization", "CityNetwork",
         "NationalCommission", "Association", "ChamberOfCommerce", "Government",
         # --- posts (each role a subclass of Post; W3C ORG org:Post / org:postIn / org:heldBy)
         "Post", "Mayor", "DeputyMayor", "Spokesperson", "CouncilChair", "CouncilMember", "Minister",
-        "DeputyMinister", "Ambassador", "ConsulGeneral", "Governor", "BoardMember", "DirectorGeneral",
+        "DeputyMinister", "Ambassador", "ConsulGeneral", "Governor", "CountyGovernor", "BoardMember", "DirectorGeneral",
         "SecretaryGeneral", "Person",
         # --- cooperation instruments
         "CooperationInstrument", "CooperationAgreement", "MemorandumOfUnderstanding", "SisterCityAgreement",
@@ -56,7 +56,7 @@ CDO = ClosedNamespace(
         "member", "memberOf", "host", "supporter", "supported", "relates", "comparedIn",
         "speaker", "mentions", "topic", "reports", "reportedBy", "activeIn", "narrowerFieldOf",
         # --- datatype and annotation properties
-        "originalText", "normalizedText", "contentHash", "purposeText", "designationTitle", "lexicalCue",
+        "originalText", "normalizedText", "contentHash", "purposeText", "designationTitle", "lexicalCue", "sharesLabelWith",
         "sourceLine", "softwareVersion",
     ],
 )
