@@ -1,9 +1,12 @@
 """Check the ontology: labels and definitions, the OWL 2 DL profile (OWL API) and reasoning (HermiT)."""
+import re
 import shutil
 import subprocess
 import tempfile
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 
 import owlready2
@@ -11,12 +14,18 @@ from rdflib import Graph, Literal, URIRef
 
 from ontology.owlapi import TOOLS_DIR, ToolUnavailable, compiled_tool
 from ontology.catalog import DocumentError, import_closure, ontology_iris
-from ontology.namespaces import CDC, CDO, OWL, RDF, RDFS, SKOS, bind_prefixes
+from ontology.namespaces import BASE, CDC, CDO, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS, bind_prefixes
 
 HERMIT_JAR = Path(owlready2.__file__).parent / "hermit" / "HermiT.jar"
 PROFILE_CHECKER = TOOLS_DIR / "DLProfileCheck.java"
 CDO_BASE = str(CDO.uri)
-DECLARATION_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
+PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+DECLARATION_TYPES = (OWL.Class, *PROPERTY_TYPES, OWL.NamedIndividual)
+# IRIs a new term of the project's ontologies may get by mistake: …/ontology/X, …/concepts#X, …/concept#X...
+SCHEME_ROOTS = (BASE + "ontology", BASE + "concept")
+UPPER_CAMEL = re.compile(r"[A-Z][A-Za-z0-9]*")
+LOWER_CAMEL = re.compile(r"[a-z][A-Za-z0-9]*")
+KEBAB = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 CONCEPT_TYPES = (CDO.DiplomacyConcept, CDO.CooperationDomain)
 
 
@@ -41,6 +50,9 @@ def check(paths):
         merged += graph
     own = own_namespaces(documents.values())
     report.problems += label_problems(merged, own)
+    report.problems += shared_label_problems(merged, own) + iri_problems(merged)
+    if ONTOLOGY_IRI in ontology_iris(merged):
+        report.problems += namespace_module_problems(merged)
     report.counts = counts(merged, own)
     if shutil.which("java") is None:
         report.problems.append("java not found: the OWL 2 DL check and HermiT need a Java runtime (Debian: default-jdk-headless)")
@@ -84,6 +96,60 @@ def label_problems(graph, own):
     used -= set(graph.objects(None, OWL.priorVersion))  # earlier releases are named, not part of the documents
     problems += [f"{name(graph, term)}: used but never declared (typo, or a missing declaration?)" for term in sorted(used)]
     return problems
+
+
+def shared_label_problems(graph, own):
+    """List Persian labels (labels, alternative labels, cues) that two own terms share, as the recogniser reads
+    them, unless cdo:sharesLabelWith declares the shared sense; a label must resolve to one term."""
+    from mappings.lexicon import LABEL_PROPERTIES, lexicon_key  # the recogniser's own notion of "the same words"
+
+    terms_of = defaultdict(set)
+    shown = {}
+    for predicate in LABEL_PROPERTIES:
+        for term, value in graph.subject_objects(predicate):
+            if is_own(term, own) and isinstance(value, Literal) and value.language == "fa":
+                key = lexicon_key(str(value))
+                terms_of[key].add(term)
+                shown.setdefault(key, str(value))
+    declared = {frozenset(pair) for pair in graph.subject_objects(CDO.sharesLabelWith)}
+    problems = []
+    for key, terms in sorted(terms_of.items()):
+        undeclared = sorted({t for a, b in combinations(sorted(terms), 2) if frozenset((a, b)) not in declared
+                             for t in (a, b)})
+        if undeclared:
+            names = ", ".join(name(graph, term) for term in undeclared)
+            problems.append(f"Persian label \"{shown[key]}\" is shared by {names}: give each term its own label, "
+                            "or declare the shared sense with cdo:sharesLabelWith")
+    return problems
+
+
+def iri_problems(graph):
+    """List own terms whose IRI leaves the project's scheme: ontology terms cdo:UpperCamel (classes, individuals)
+    or cdo:lowerCamel (properties), concepts and schemes cdc:kebab-case; Protégé's default for a new entity
+    (`<ontology IRI>#Name`, e.g. …/concepts#X) is caught here."""
+    concepts = {s for kind in (SKOS.Concept, SKOS.ConceptScheme, *CONCEPT_TYPES) for s in graph.subjects(RDF.type, kind)}
+    properties = {s for kind in PROPERTY_TYPES for s in graph.subjects(RDF.type, kind)}
+    terms = {s for kind in DECLARATION_TYPES for s in graph.subjects(RDF.type, kind)} | concepts
+    problems = []
+    for term in sorted(t for t in terms if isinstance(t, URIRef) and str(t).startswith(SCHEME_ROOTS)):
+        iri = str(term)
+        if term in concepts:
+            if not (iri.startswith(str(CDC)) and KEBAB.fullmatch(iri[len(str(CDC)):])):
+                problems.append(f"<{iri}>: a concept's IRI is {CDC}<kebab-case-name> (e.g. {CDC}domain-culture)")
+        elif not iri.startswith(CDO_BASE):
+            problems.append(f"<{iri}>: an ontology term's IRI is {CDO_BASE}<Name> (Protégé: set the new entity's "
+                            "IRI prefix to the cdo: namespace)")
+        elif not (LOWER_CAMEL if term in properties else UPPER_CAMEL).fullmatch(iri[len(CDO_BASE):]):
+            form = "lowerCamelCase (a property)" if term in properties else "UpperCamelCase (a class or individual)"
+            problems.append(f"{name(graph, term)}: the local name must be {form}")
+    return problems
+
+
+def namespace_module_problems(graph):
+    """List the terms ontology/namespaces.py names (the ones code relies on) that the ontology does not declare."""
+    declared = {s for kind in DECLARATION_TYPES for s in graph.subjects(RDF.type, kind)}
+    return [f"cdo:{term}: named in ontology/namespaces.py (code relies on it) but not declared in the ontology"
+            for term in sorted(dir(CDO)) if CDO[term] not in declared]
 
 
 def missing_languages(graph, term, predicate, shown, languages=("en", "fa"), exactly_one=False):
