@@ -80,7 +80,7 @@ class Pipeline:
         builder = LexiconBuilder()
         builder.add_ontology(ontology_graph if ontology_graph is not None else load_ontology_graph())
         if reference is None:
-            reference = reference_triples(sorted(REFERENCE_DIR.glob("*.ttl")))
+            reference = reference_triples(sorted(REFERENCE_DIR.glob("*.ttl")) + sorted(REFERENCE_DIR.glob("curated/*.ttl")))
         builder.add_reference(reference)
         builder.add_ambiguous(read_ambiguous(AMBIGUOUS_FILE) if ambiguous is None else ambiguous)
         return cls(builder.build())
