@@ -33,6 +33,14 @@ public class OntologySave {
             if (loaded instanceof PrefixDocumentFormat) {  // Protégé keeps the document's prefixes on save
                 format.copyPrefixesFrom((PrefixDocumentFormat) loaded);
             }
+            // A Turtle document without ":" gets the parser's placeholder as default prefix, which the writer then
+            // pairs with the ontology's own namespace (":X" read back as the placeholder's X). Protégé's default
+            // namespace is the ontology IRI + "#", the IRI it gives a new entity: use that.
+            String defaultPrefix = format.getDefaultPrefix();
+            if (defaultPrefix == null || defaultPrefix.startsWith("http://www.semanticweb.org/owl/owlapi/")) {
+                ontology.getOntologyID().getOntologyIRI()
+                    .ifPresent(iri -> format.setDefaultPrefix(iri.toString() + "#"));
+            }
             manager.saveOntology(ontology, format, IRI.create(new File(args[1])));
         } catch (Exception error) {
             System.out.println("error\t" + String.valueOf(error.getMessage()).replace('\n', ' '));
