@@ -4,12 +4,12 @@ from rdflib import Graph, Literal, URIRef
 
 from ontology import namespaces
 
-from ontology import CATALOG, CDO_TTL, CONCEPTS_TTL, ontology_graph
+from ontology import CATALOG, CDO_TTL, CONCEPTS_TTL, load_sources, ontology_graph
 from ontology.catalog import read_catalog
 from ontology.check import label_problems, namespace_module_problems, own_namespaces
 from ontology.namespaces import (
     BASE, CDC, CDO, CONCEPTS_IRI, DBO, DCTERMS, GEO, ONTOLOGY_IRI, ONTOLOGY_VERSION_IRI, ORG, OWL, RDF, RDFS, SKOS,
-    WDT, bind_prefixes,
+    WDT,
 )
 
 DECLARATION_TYPES = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual}
@@ -17,7 +17,7 @@ DECLARATION_TYPES = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.An
 
 @pytest.fixture(scope="module")
 def cdo():
-    return bind_prefixes(Graph()).parse(CDO_TTL)
+    return load_sources([CDO_TTL])
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +182,7 @@ def test_domains_are_typed_and_slugged(graph):
 
 
 def test_concepts_import_the_ontology_and_the_catalog_resolves_it():
-    concepts = Graph().parse(CONCEPTS_TTL)
+    concepts = load_sources([CONCEPTS_TTL])
     imported = {str(iri) for iri in concepts.objects(URIRef(CONCEPTS_IRI), OWL.imports)}
     mappings = read_catalog(CATALOG)
     assert imported == {ONTOLOGY_VERSION_IRI}  # the version the concepts were written against
