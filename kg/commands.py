@@ -8,6 +8,7 @@ from kg.demo import (DEFAULT_CORPUS, DEFAULT_DEMO_OUT, DEMO_NAME, DEMO_SOURCE, C
                      write_demo_source)
 from kg.readers import source_files
 from kg.store import BuildLocked
+from ontology.catalog import DocumentError
 
 
 def register(subparsers):
@@ -108,6 +109,9 @@ def build_and_report(files, args):
     except BuildLocked as error:
         print(f"{command}: {error}", file=sys.stderr)
         return 1
+    except DocumentError as error:  # an ontology source Protégé saved in a format we do not read, or broken
+        print(f"cdkg build: {error}", file=sys.stderr)
+        return 2
     print(report.summary(), file=sys.stderr)
     if not report.published:
         reason = (f"{report.violations} statements violate the shapes (--strict)" if args.strict and report.violations

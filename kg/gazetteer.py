@@ -734,8 +734,10 @@ def build_reference(out_dir=REFERENCE_DIR, only_countries=None, sources=None):
 
 
 def reference_files(directory=REFERENCE_DIR):
-    """Return the gazetteer's Turtle files."""
-    return [Path(directory) / name for name in TURTLE_NAMES]
+    """Return the gazetteer's Turtle files: the generated ones, then the hand-written curated/*.ttl (new cities,
+    organisations, labels), which `cdkg reference build` never writes."""
+    curated = sorted((Path(directory) / CURATED_DIR.name).glob("*.ttl"))
+    return [Path(directory) / name for name in TURTLE_NAMES] + curated
 
 
 @functools.lru_cache(maxsize=None)

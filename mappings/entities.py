@@ -9,12 +9,6 @@ from ontology.namespaces import ID, ORG as W3C_ORG
 
 POST, ORGANISATION = "post", "org"
 
-# The organisation a role belongs to when the text names only a place ("شهردار شیراز" -> Shiraz Municipality).
-ROLE_ORG_KIND = {
-    CDO.Mayor: CDO.Municipality, CDO.DeputyMayor: CDO.Municipality, CDO.CouncilChair: CDO.Council,
-    CDO.CouncilMember: CDO.Council, CDO.Minister: CDO.Ministry, CDO.DeputyMinister: CDO.Ministry,
-    CDO.Ambassador: CDO.Embassy, CDO.ConsulGeneral: CDO.Consulate,
-}
 # Tokens that name the host country's capital or mark a mission's location; grammar, not lexicon.
 IN_WORDS = frozenset({"در"})
 CAPITAL_WORDS = frozenset({"پایتخت"})
@@ -463,7 +457,9 @@ class _Walk:
         if implied is not None:
             orgs, next_index = self.body_of(implied, span.start, span.end, index)
             return (orgs[0], next_index) if orgs else (None, index)
-        default_kind = ROLE_ORG_KIND.get(role)
+        # The organisation a role belongs to when the text names only a place ("شهردار شیراز" -> Shiraz
+        # Municipality): the ontology's org:postIn restriction on the role class or a superclass.
+        default_kind = self.lexicon.role_org_kind.get(role)
         org, next_index = self.org_after(span.end, index, 0 if default_kind else ROLE_GAP)
         if org is not None or default_kind is None:
             return org, next_index

@@ -7,6 +7,7 @@ from rdflib import Literal, URIRef
 from mappings.normalize import ZWNJ, fold
 from mappings.terms import CDO
 from ontology.namespaces import DBO, OWL, RDF, RDFS, SKOS
+from ontology.posts import post_organisation_kinds
 
 # What a lexicon key can denote. Class kinds come from the class tree under these roots.
 PLACE, ORG, ROLE, ORG_KIND, PLACE_KIND, INSTRUMENT, ACTIVITY, RELATION_KIND, STATUS, CONCEPT, SPEECH = (
@@ -72,6 +73,7 @@ class Lexicon:
     gapped: dict = field(default_factory=dict)  # head key -> ((sense, tail key), ...) for cues with a gap
     implied_org_kind: dict = field(default_factory=dict)  # role key -> org kind its words name (رئیس شورا)
     role_place_kind: dict = field(default_factory=dict)  # role key -> place class it holds (استاندار -> Province)
+    role_org_kind: dict = field(default_factory=dict)  # role class -> organisation class it is a post in (org:postIn)
     keys_of_class: dict = field(default_factory=dict)  # class -> its label keys (to compose وزیر X -> وزارت X)
     gapped_starts: frozenset = frozenset()  # first words of gapped cue heads (skip the rest quickly)
     multiword: frozenset = frozenset()  # keys of labels written as several words (not one word split by chance)
@@ -171,6 +173,7 @@ class LexiconBuilder:
         status individuals and SKOS concepts."""
         closure = _subclass_closure(graph)
         self.lexicon.superclasses.update(closure)
+        self.lexicon.role_org_kind.update(post_organisation_kinds(graph))
         for cls, ancestors in closure.items():
             kind = next((CLASS_ROOTS[root] for root in CLASS_ROOTS if root in ancestors), None)
             if kind:

@@ -5,7 +5,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pyoxigraph
-from rdflib import Graph, Literal
+from rdflib import Literal
 
 from mappings.entities import EntityComposer
 from mappings.lexicon import LexiconBuilder, REFERENCE_PREDICATES
@@ -15,6 +15,7 @@ from mappings.recognize import find_spans, tokenize
 from mappings.record import StatementResult
 from mappings.relate import Relator
 from mappings.terms import CDO
+from ontology import load_sources
 from ontology.namespaces import GRAPH, ID, RDF, RDFS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,11 +60,8 @@ def read_ambiguous(path):
 
 
 def load_ontology_graph(paths=ONTOLOGY_FILES):
-    """Parse the ontology and concept scheme Turtle files into one rdflib graph."""
-    graph = Graph()
-    for path in paths:
-        graph.parse(path, format="turtle")
-    return graph
+    """Parse the ontology and concept scheme files (Turtle or RDF/XML, as saved) into one rdflib graph."""
+    return load_sources(paths)
 
 
 class Pipeline:
@@ -82,7 +80,7 @@ class Pipeline:
         builder = LexiconBuilder()
         builder.add_ontology(ontology_graph if ontology_graph is not None else load_ontology_graph())
         if reference is None:
-            reference = reference_triples(sorted(REFERENCE_DIR.glob("*.ttl")))
+            reference = reference_triples(sorted(REFERENCE_DIR.glob("*.ttl")) + sorted(REFERENCE_DIR.glob("curated/*.ttl")))
         builder.add_reference(reference)
         builder.add_ambiguous(read_ambiguous(AMBIGUOUS_FILE) if ambiguous is None else ambiguous)
         return cls(builder.build())

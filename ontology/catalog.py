@@ -1,4 +1,6 @@
-"""Resolve owl:imports to local files through an OASIS XML catalog, as Protégé does, never over the network."""
+"""Read ontology documents in the format they are in, and resolve owl:imports to local files through an OASIS
+XML catalog, as Protégé does, never over the network."""
+import re
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -32,11 +34,49 @@ def catalog_for(document):
     return mappings
 
 
+# What a document starts with, after any XML prolog and comments: an element (RDF/XML or OWL/XML) or text.
+_XML_START = re.compile(r"<(\?xml|!--|!DOCTYPE|[A-Za-z_][\w.-]*(:[A-Za-z_][\w.-]*)?[\s/>])")
+_XML_PROLOG = re.compile(r"\s*(<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(\[.*?\])?\s*>)", re.S)
+_ROOT = re.compile(r"\s*<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+# Protégé's other save formats: named so the error can say what to do.
+_OTHER_SYNTAXES = (
+    (re.compile(r"(Prefix|Ontology)\("), "OWL functional syntax"),
+    (re.compile(r"(Prefix|Ontology|Class|ObjectProperty):"), "Manchester syntax"),
+)
+
+
+def document_format(path, head=None):
+    """Return the rdflib format of an ontology document, read from its content: "turtle" or "xml" (RDF/XML).
+
+    Raise DocumentError for a syntax the project does not read (OWL/XML, functional, Manchester)."""
+    path = Path(path)
+    if head is None:
+        with open(path, encoding="utf-8", errors="replace") as stream:
+            head = stream.read(65536)
+    text = head.lstrip("\ufeff \t\r\n")
+    save_as = "save it as Turtle or RDF/XML (Protégé: File > Save as...)"
+    if _XML_START.match(text):
+        while (prolog := _XML_PROLOG.match(text)) and prolog.group(0).strip():
+            text = text[prolog.end():]
+        root = _ROOT.match(text)
+        if root and root.group(1) == "RDF":
+            return "xml"
+        element = root.group(1) if root else "?"
+        kind = "OWL/XML" if element == "Ontology" else f"XML with root element <{element}>"
+        raise DocumentError(f"{path}: {kind} is not an ontology format the project reads; {save_as}")
+    for pattern, syntax in _OTHER_SYNTAXES:
+        if pattern.match(text):
+            raise DocumentError(f"{path}: {syntax} is not an ontology format the project reads; {save_as}")
+    return "turtle"  # Turtle, or N-Triples (a subset of it)
+
+
 def parse_document(path):
-    """Parse an ontology document (Turtle, RDF/XML, N-Triples... by its suffix) into a Graph."""
+    """Parse an ontology document (Turtle or RDF/XML, whatever its file name says) into a Graph."""
     path = Path(path)
     try:
-        return Graph().parse(path, format=_format_of(path))
+        return Graph().parse(path, format=document_format(path))
+    except DocumentError:
+        raise
     except Exception as error:  # rdflib raises many parser-specific types; all mean "unreadable"
         reason = " ".join(str(error).splitlines()[:2])  # the position and the parser's verdict
         raise DocumentError(f"cannot parse {path}: {reason}") from error
@@ -65,8 +105,3 @@ def import_closure(paths):
                 raise DocumentError(f"{path.name} imports <{imported}>, which has no local copy in {CATALOG.name}")
             pending.append(local)
     return documents
-
-
-def _format_of(path):
-    """Return the rdflib format name for a file suffix."""
-    return {".ttl": "turtle", ".owl": "xml", ".rdf": "xml", ".nt": "nt", ".xml": "xml"}.get(path.suffix, "turtle")

@@ -1,24 +1,31 @@
 """Check the ontology: labels and definitions, the OWL 2 DL profile (OWL API) and reasoning (HermiT)."""
-import hashlib
-import os
+import re
 import shutil
 import subprocess
 import tempfile
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 
 import owlready2
 from rdflib import Graph, Literal, URIRef
 
-from ontology import ONTOLOGY_DIR
+from ontology.owlapi import TOOLS_DIR, ToolUnavailable, compiled_tool
 from ontology.catalog import DocumentError, import_closure, ontology_iris
-from ontology.namespaces import CDC, CDO, OWL, RDF, RDFS, SKOS, bind_prefixes
+from ontology.namespaces import BASE, CDC, CDO, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS, bind_prefixes
 
 HERMIT_JAR = Path(owlready2.__file__).parent / "hermit" / "HermiT.jar"
-PROFILE_CHECKER = ONTOLOGY_DIR / "tools" / "DLProfileCheck.java"
+PROFILE_CHECKER = TOOLS_DIR / "DLProfileCheck.java"
 CDO_BASE = str(CDO.uri)
-DECLARATION_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
+PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+DECLARATION_TYPES = (OWL.Class, *PROPERTY_TYPES, OWL.NamedIndividual)
+# IRIs a new term of the project's ontologies may get by mistake: …/ontology/X, …/concepts#X, …/concept#X...
+SCHEME_ROOTS = (BASE + "ontology", BASE + "concept")
+UPPER_CAMEL = re.compile(r"[A-Z][A-Za-z0-9]*")
+LOWER_CAMEL = re.compile(r"[a-z][A-Za-z0-9]*")
+KEBAB = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 CONCEPT_TYPES = (CDO.DiplomacyConcept, CDO.CooperationDomain)
 
 
@@ -43,6 +50,9 @@ def check(paths):
         merged += graph
     own = own_namespaces(documents.values())
     report.problems += label_problems(merged, own)
+    report.problems += shared_label_problems(merged, own) + iri_problems(merged)
+    if ONTOLOGY_IRI in ontology_iris(merged):
+        report.problems += namespace_module_problems(merged)
     report.counts = counts(merged, own)
     if shutil.which("java") is None:
         report.problems.append("java not found: the OWL 2 DL check and HermiT need a Java runtime (Debian: default-jdk-headless)")
@@ -83,8 +93,63 @@ def label_problems(graph, own):
             problems += concept_problems(graph, concept)
     used = {t for triple in graph for t in triple if is_own(t, own)} - declared - concepts
     used -= {URIRef(iri) for iri in ontology_iris(graph)}
+    used -= set(graph.objects(None, OWL.priorVersion))  # earlier releases are named, not part of the documents
     problems += [f"{name(graph, term)}: used but never declared (typo, or a missing declaration?)" for term in sorted(used)]
     return problems
+
+
+def shared_label_problems(graph, own):
+    """List Persian labels (labels, alternative labels, cues) that two own terms share, as the recogniser reads
+    them, unless cdo:sharesLabelWith declares the shared sense; a label must resolve to one term."""
+    from mappings.lexicon import LABEL_PROPERTIES, lexicon_key  # the recogniser's own notion of "the same words"
+
+    terms_of = defaultdict(set)
+    shown = {}
+    for predicate in LABEL_PROPERTIES:
+        for term, value in graph.subject_objects(predicate):
+            if is_own(term, own) and isinstance(value, Literal) and value.language == "fa":
+                key = lexicon_key(str(value))
+                terms_of[key].add(term)
+                shown.setdefault(key, str(value))
+    declared = {frozenset(pair) for pair in graph.subject_objects(CDO.sharesLabelWith)}
+    problems = []
+    for key, terms in sorted(terms_of.items()):
+        undeclared = sorted({t for a, b in combinations(sorted(terms), 2) if frozenset((a, b)) not in declared
+                             for t in (a, b)})
+        if undeclared:
+            names = ", ".join(name(graph, term) for term in undeclared)
+            problems.append(f"Persian label \"{shown[key]}\" is shared by {names}: give each term its own label, "
+                            "or declare the shared sense with cdo:sharesLabelWith")
+    return problems
+
+
+def iri_problems(graph):
+    """List own terms whose IRI leaves the project's scheme: ontology terms cdo:UpperCamel (classes, individuals)
+    or cdo:lowerCamel (properties), concepts and schemes cdc:kebab-case; Protégé's default for a new entity
+    (`<ontology IRI>#Name`, e.g. …/concepts#X) is caught here."""
+    concepts = {s for kind in (SKOS.Concept, SKOS.ConceptScheme, *CONCEPT_TYPES) for s in graph.subjects(RDF.type, kind)}
+    properties = {s for kind in PROPERTY_TYPES for s in graph.subjects(RDF.type, kind)}
+    terms = {s for kind in DECLARATION_TYPES for s in graph.subjects(RDF.type, kind)} | concepts
+    problems = []
+    for term in sorted(t for t in terms if isinstance(t, URIRef) and str(t).startswith(SCHEME_ROOTS)):
+        iri = str(term)
+        if term in concepts:
+            if not (iri.startswith(str(CDC)) and KEBAB.fullmatch(iri[len(str(CDC)):])):
+                problems.append(f"<{iri}>: a concept's IRI is {CDC}<kebab-case-name> (e.g. {CDC}domain-culture)")
+        elif not iri.startswith(CDO_BASE):
+            problems.append(f"<{iri}>: an ontology term's IRI is {CDO_BASE}<Name> (Protégé: set the new entity's "
+                            "IRI prefix to the cdo: namespace)")
+        elif not (LOWER_CAMEL if term in properties else UPPER_CAMEL).fullmatch(iri[len(CDO_BASE):]):
+            form = "lowerCamelCase (a property)" if term in properties else "UpperCamelCase (a class or individual)"
+            problems.append(f"{name(graph, term)}: the local name must be {form}")
+    return problems
+
+
+def namespace_module_problems(graph):
+    """List the terms ontology/namespaces.py names (the ones code relies on) that the ontology does not declare."""
+    declared = {s for kind in DECLARATION_TYPES for s in graph.subjects(RDF.type, kind)}
+    return [f"cdo:{term}: named in ontology/namespaces.py (code relies on it) but not declared in the ontology"
+            for term in sorted(dir(CDO)) if CDO[term] not in declared]
 
 
 def missing_languages(graph, term, predicate, shown, languages=("en", "fa"), exactly_one=False):
@@ -133,22 +198,23 @@ def name(graph, term):
 
 def profile_problems(paths, documents):
     """List OWL 2 DL profile violations and RDF triples the OWL API could not map to axioms."""
-    checker = compiled_profile_checker()
-    if isinstance(checker, str):
-        return [checker]
+    try:
+        checker = compiled_tool(PROFILE_CHECKER)
+    except ToolUnavailable as error:
+        return [str(error)]
     problems = []
     with tempfile.TemporaryDirectory(prefix="cdkg-dl-") as workdir:
         local = {}  # the OWL API reads N-Triples written by rdflib, so both tools see the same triples
         mappings = []
         for index, (path, graph) in enumerate(documents.items()):
             copy = Path(workdir) / f"{index}-{path.stem}.nt"
-            write_declarations_first(graph, copy)
+            graph.serialize(copy, format="nt", encoding="utf-8")
             local[path] = copy
             mappings += [f"{iri}={copy}" for iri in ontology_iris(graph)]
         for path in paths:
             document = local[Path(path).resolve()]
             result = subprocess.run(
-                ["java", "-cp", f"{HERMIT_JAR}{os.pathsep}{checker}", "DLProfileCheck", str(document), *mappings],
+                ["java", "-cp", checker, "DLProfileCheck", str(document), *mappings],
                 capture_output=True, text=True, check=False,
             )
             lines = [line.replace("\t", ": ", 1) for line in result.stdout.splitlines() if line.strip()]
@@ -156,43 +222,6 @@ def profile_problems(paths, documents):
             if result.returncode not in (0, 1) and not result.stdout.strip():
                 problems.append(f"OWL 2 DL ({Path(path).name}): checker failed: {result.stderr.strip()[-500:]}")
     return problems
-
-
-def write_declarations_first(graph, path):
-    """Write `graph` as N-Triples with rdf:type triples first: OWL API 3 leaves an annotation unparsed if it
-    meets the annotation before the property's declaration."""
-    declarations, rest = Graph(), Graph()
-    for triple in graph:
-        (declarations if triple[1] == RDF.type else rest).add(triple)
-    with open(path, "wb") as out:
-        for part in (declarations, rest):
-            out.write(part.serialize(format="nt", encoding="utf-8"))
-
-
-def compiled_profile_checker():
-    """Return the directory of the compiled profile checker, compiling it on first use, or an error text."""
-    source = PROFILE_CHECKER.read_bytes()
-    digest = hashlib.sha256(source + HERMIT_JAR.name.encode() + str(HERMIT_JAR.stat().st_size).encode()).hexdigest()[:16]
-    cache = Path(os.environ.get("CDKG_CACHE_DIR", Path.home() / ".cache" / "citydiplomacy-kg"))
-    target = cache / f"dlprofile-{digest}"
-    if (target / "DLProfileCheck.class").exists():
-        return target
-    if shutil.which("javac") is None:
-        return "OWL 2 DL: javac not found; install a JDK (Debian: apt-get install default-jdk-headless)"
-    cache.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="dlprofile-", dir=cache))
-    result = subprocess.run(
-        ["javac", "-nowarn", "-encoding", "UTF-8", "-cp", str(HERMIT_JAR), "-d", str(staging), str(PROFILE_CHECKER)],
-        capture_output=True, text=True, check=False,
-    )
-    if result.returncode != 0:
-        shutil.rmtree(staging, ignore_errors=True)
-        return f"OWL 2 DL: cannot compile {PROFILE_CHECKER.name}: {result.stderr.strip()}"
-    try:
-        staging.rename(target)  # atomic: a concurrent run either sees the whole directory or none
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)  # another run won the race; its copy is identical
-    return target
 
 
 def reasoner_problems(graph):

@@ -19,10 +19,12 @@ from rdflib.namespace import (  # re-exported so callers import every namespace 
 BASE = "https://w3id.org/citydiplomacy/"
 
 ONTOLOGY_IRI = BASE + "ontology"
-ONTOLOGY_VERSION_IRI = BASE + "ontology/0.1.0"
+# Version IRIs end with the release's file name (as OBO's do): owlready2 resolves an import offline by finding that
+# name in its onto_path (ontology/), as Protégé does through catalog-v001.xml.
+ONTOLOGY_VERSION_IRI = BASE + "ontology/0.2.0/cdo.owl"
 # The SKOS concept schemes are their own ontology (ontology/concepts.ttl), which imports the one above.
 CONCEPTS_IRI = BASE + "concepts"
-CONCEPTS_VERSION_IRI = BASE + "concepts/0.1.0"
+CONCEPTS_VERSION_IRI = BASE + "concepts/0.2.0/concepts.owl"
 
 # The ontology's own terms. A closed namespace makes a typo in code an error instead of a silent new IRI;
 # tests check that every term listed here is declared in ontology/cdo.ttl.
@@ -30,14 +32,14 @@ CDO = ClosedNamespace(
     uri=BASE + "ontology#",
     terms=[
         # --- places
-        "Place", "City", "Province", "Country", "Region", "Route",
+        "Place", "City", "County", "Province", "Country", "Region", "Route",
         # --- organisations
         "Organization", "GovernmentOrganization", "Municipality", "Council", "CityCouncil", "ProvincialCouncil",
         "Ministry", "DiplomaticMission", "Embassy", "Consulate", "InternationalOrganization", "CityNetwork",
         "NationalCommission", "Association", "ChamberOfCommerce", "Government",
         # --- posts (each role a subclass of Post; W3C ORG org:Post / org:postIn / org:heldBy)
         "Post", "Mayor", "DeputyMayor", "Spokesperson", "CouncilChair", "CouncilMember", "Minister",
-        "DeputyMinister", "Ambassador", "ConsulGeneral", "Governor", "BoardMember", "DirectorGeneral",
+        "DeputyMinister", "Ambassador", "ConsulGeneral", "Governor", "CountyGovernor", "BoardMember", "DirectorGeneral",
         "SecretaryGeneral", "Person",
         # --- cooperation instruments
         "CooperationInstrument", "CooperationAgreement", "MemorandumOfUnderstanding", "SisterCityAgreement",
@@ -56,7 +58,7 @@ CDO = ClosedNamespace(
         "member", "memberOf", "host", "supporter", "supported", "relates", "comparedIn",
         "speaker", "mentions", "topic", "reports", "reportedBy", "activeIn", "narrowerFieldOf",
         # --- datatype and annotation properties
-        "originalText", "normalizedText", "contentHash", "purposeText", "designationTitle", "lexicalCue",
+        "originalText", "normalizedText", "contentHash", "purposeText", "designationTitle", "lexicalCue", "sharesLabelWith",
         "sourceLine", "softwareVersion",
     ],
 )

@@ -6,14 +6,16 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic
 
-from ontology import DOCS_DIR, ontology_graph
-from ontology.generate import generate_docs, serialisation_targets
+from ontology import DOCS_DIR, load_sources, ontology_graph
+from ontology.generate import generate_docs, generated_annotation, serialisation_targets
 from ontology.namespaces import CDO, OWL, RDF, SKOS
 
 
 @pytest.mark.parametrize("source, generated", sorted(serialisation_targets().items()))
 def test_rdfxml_is_in_sync_with_its_source(source, generated):
-    expected = Graph().parse(source, format="turtle")
+    expected = load_sources([source])
+    for ontology in expected.subjects(RDF.type, OWL.Ontology):
+        expected.add((ontology, SKOS.editorialNote, generated_annotation(source)))
     actual = Graph().parse(generated, format="xml")
     if not isomorphic(expected, actual):
         _, only_source, only_generated = graph_diff(expected, actual)
@@ -21,10 +23,14 @@ def test_rdfxml_is_in_sync_with_its_source(source, generated):
                     f"{len(only_source)} triples only in {source.name}, {len(only_generated)} only in {generated.name}")
 
 
-@pytest.mark.parametrize("generated", sorted(serialisation_targets().values()))
-def test_rdfxml_is_marked_as_generated(generated):
+@pytest.mark.parametrize("source, generated", sorted(serialisation_targets().items()))
+def test_rdfxml_is_marked_as_generated_in_a_comment_and_in_the_ontology_header(source, generated):
     comments = [node.data for node in minidom.parse(str(generated)).childNodes if node.nodeType == node.COMMENT_NODE]
     assert any("cdkg ontology generate" in comment and "do not edit" in comment for comment in comments)
+    graph = Graph().parse(generated, format="xml")
+    notes = [str(note) for ontology in graph.subjects(RDF.type, OWL.Ontology)
+             for note in graph.objects(ontology, SKOS.editorialNote)]
+    assert any("GENERATED" in note and source.name in note and "do not edit" in note for note in notes)
 
 
 class DocumentedIris(HTMLParser):
