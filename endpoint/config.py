@@ -46,7 +46,9 @@ DEFAULTS = {
     "HOST": "127.0.0.1",
     "PORT": 8000,
     "WORKERS": 2,  # gunicorn worker processes (each opens the store read-only)
-    "THREADS": 4,  # threads per worker (gunicorn gthread)
+    "THREADS": 4,  # handler threads per worker (they take only requests waitress has read whole)
+    "MAX_REQUEST_HEADER_BYTES": 16384,  # bytes of request line and headers together (431 beyond)
+    "IDLE_CONNECTION_TIMEOUT": 30,  # seconds a connection may send nothing before it is closed
     "WORKER_TIMEOUT": 60,  # gunicorn kills a worker silent for this long (seconds)
     # --- limits: query time, sizes, simultaneous queries (documented in docs/security.md)
     **LIMIT_DEFAULTS,

@@ -37,7 +37,7 @@ LIMIT_DEFAULTS = {
     "MAX_QUERIES_TOTAL": 8,  # queries evaluated at once by all workers together (split evenly)
     "QUERY_SLOT_WAIT": 1.0,  # seconds a query may wait for a free slot before 503 + Retry-After
     "MAX_QUEUE_WAIT": 30.0,  # seconds a request may wait for a handler thread; longer is 503 + Retry-After
-    "WORKER_CONNECTIONS": 64,  # connections one worker holds, queued ones included (beyond: the listen backlog)
+    "WORKER_CONNECTIONS": 256,  # connections one worker holds, slow and idle ones included (beyond: the backlog)
     "LISTEN_BACKLOG": 64,  # connections the kernel queues for the server (beyond: refused)
     "MAX_QUERY_LENGTH": 100_000,  # characters of query or update text (414 by GET, 413 by POST)
     "MAX_QUERY_DEPTH": 256,  # estimated depth of the query's syntax tree (nesting and chains); more is 400
