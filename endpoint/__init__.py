@@ -20,6 +20,7 @@ def create_app(config=None):
     from endpoint import fastpath, limits, metrics, pages, sparql, web
 
     metrics.init_app(app)
+    web.init_app(app)
     limits.init_app(app)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(pages.blueprint)

@@ -215,6 +215,7 @@ def describe_response(kind_table, build, format_param):
     return serve_representation(
         (build.__name__, root, chosen.name),
         bounded(lambda: (serialize_graph(build(root), chosen.name), chosen.content_type)),
+        shared=bool(current_app.config["PUBLIC_URL"]),
     )
 
 

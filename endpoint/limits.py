@@ -335,7 +335,7 @@ def under_gunicorn():
 
 def operation_texts():
     """Return the query and update texts of a request to a SPARQL route, however they were sent."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return [value for name in ("query", "update") for value in request.args.getlist(name)]
     if request.mimetype == "application/x-www-form-urlencoded":
         return [value for name in ("query", "update") for value in request.form.getlist(name)]

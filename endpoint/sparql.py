@@ -15,7 +15,7 @@ from endpoint.protocol import (
     update_from, FORM_CONTENT_TYPE, UPDATE_CONTENT_TYPE,
 )
 from endpoint.sparqltext import first_keyword, is_update, service_targets
-from endpoint.web import problem_response, serve_representation, state
+from endpoint.web import SAFE_METHODS, problem_response, serve_representation, state
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -88,7 +88,9 @@ def authorised():
     token = current_app.config["UPDATE_TOKEN"]
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
-    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+    # header values are Latin-1 strings (WSGI): compare their bytes, which also holds for non-ASCII input
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("latin-1", "replace"), token.encode("utf-8"))
 
 
 def write_refusal():
@@ -164,7 +166,7 @@ def graph_store():
     target = target_graph()
     if isinstance(target, Problem):
         return problem_response(target)
-    if request.method == "GET":
+    if request.method in SAFE_METHODS:
         return read_graph(target)
     refusal = write_refusal()
     if refusal:
