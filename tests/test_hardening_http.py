@@ -181,3 +181,30 @@ def test_a_crashed_worker_is_replaced_and_metrics_answer(server):
     assert all(answer.json()["boolean"] for answer in answers)
     metrics = requests.get(server.base + "metrics", timeout=TIMEOUT)
     assert metrics.status_code == 200 and "cdkg_http_requests_total" in metrics.text
+
+
+# --- memory
+
+CEILING = 300 * 1024 * 1024
+LONG = "a" * 3000
+# Every solution holds a 9 MB string, and ORDER BY keeps them all: gigabytes long before the time limit.
+MEMORY_HOG = (f'SELECT ?big WHERE {{ ?a ?b ?c . ?d ?e ?f BIND(CONCAT(STR(?a), STR(?d), REPLACE("{LONG}", "a", '
+              f'"{LONG}")) AS ?big) }} ORDER BY ?big')
+
+
+def test_a_query_past_the_memory_ceiling_gets_503_and_the_worker_is_replaced(kg_dir):
+    env = {"CDKG_MAX_WORKER_MEMORY": str(CEILING)}
+    with serving(kg_dir, "--query-timeout", "20", workers=1, env=env) as running:
+        before = running.workers()
+        response = requests.post(running.base + "sparql", data={"query": MEMORY_HOG}, timeout=30,
+                                 headers={"Accept": "application/sparql-results+json"})
+        assert response.status_code == 503, response.text[:300]
+        assert response.headers["X-CDKG-Limit"] == f"MAX_WORKER_MEMORY={CEILING}"
+        assert "MAX_WORKER_MEMORY" in response.text and "300 MiB" in response.text
+        after = wait_for(lambda: running.workers() and set(running.workers()) != set(before) and running.workers(),
+                         SETTLE_SECONDS)
+        assert after, "the worker holding the memory was not replaced"
+        assert running.rss_split()[0] < CEILING  # the memory went with the old worker
+        ask = requests.get(running.base + "sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=TIMEOUT,
+                           headers={"Accept": "application/sparql-results+json"})
+        assert ask.status_code == 200 and ask.json()["boolean"] is True
