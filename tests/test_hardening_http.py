@@ -208,3 +208,32 @@ def test_a_query_past_the_memory_ceiling_gets_503_and_the_worker_is_replaced(kg_
         ask = requests.get(running.base + "sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=TIMEOUT,
                            headers={"Accept": "application/sparql-results+json"})
         assert ask.status_code == 200 and ask.json()["boolean"] is True
+
+
+# --- Graph Store Protocol statuses and the service description's formats
+
+def test_graph_store_statuses_follow_the_protocol(writable):
+    store, auth = writable.base + "rdf-graph-store", {"Authorization": f"Bearer {TOKEN}"}
+    graph = {"graph": "http://example.org/gsp/new"}
+    turtle = {**auth, "Content-Type": "text/turtle"}
+    assert requests.delete(store, params=graph, headers=auth, timeout=TIMEOUT).status_code == 404
+    assert requests.put(store, params=graph, data=b"<urn:s> <urn:p> 1 .", headers=turtle,
+                        timeout=TIMEOUT).status_code == 201
+    assert requests.put(store, params=graph, data=b"<urn:s> <urn:p> 2 .", headers=turtle,
+                        timeout=TIMEOUT).status_code == 204
+    posted = {"graph": "http://example.org/gsp/posted"}
+    assert requests.post(store, params=posted, data=b"<urn:s> <urn:p> 3 .", headers=turtle,
+                         timeout=TIMEOUT).status_code == 201
+    assert requests.head(store, params=posted, timeout=TIMEOUT).status_code == 200
+    assert requests.delete(store, params=posted, headers=auth, timeout=TIMEOUT).status_code == 204
+    assert requests.head(store, params=posted, timeout=TIMEOUT).status_code == 404
+    assert requests.get(store, params=graph, headers={"Accept": "application/n-triples"},
+                        timeout=TIMEOUT).text.strip() == '<urn:s> <urn:p> "2"^^<http://www.w3.org/2001/XMLSchema#integer> .'
+
+
+def test_the_service_description_names_formats_by_their_registry_iri(server):
+    description = requests.get(server.base + "sparql", headers={"Accept": "application/n-triples"}, timeout=TIMEOUT)
+    formats = {line.split()[2].strip("<>") for line in description.text.splitlines()
+               if "sparql-service-description#resultFormat" in line}
+    assert "http://www.w3.org/ns/formats/JSON-LD" in formats
+    assert all(iri.startswith("http://www.w3.org/ns/formats/") for iri in formats), formats
