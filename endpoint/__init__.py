@@ -17,10 +17,12 @@ def create_app(config=None):
         raise ValueError("UPDATE_ENABLED needs UPDATE_TOKEN: writes are only accepted with a bearer token")
     kg_state = app.extensions["cdkg"] = KGState(app.config)
 
-    from endpoint import fastpath, limits, metrics, pages, sparql, web
+    from endpoint import fastpath, limits, memory, metrics, pages, sparql, web
 
     metrics.init_app(app)
+    web.init_app(app)
     limits.init_app(app)
+    memory.init_app(app)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(pages.blueprint)
     app.after_request(web.add_cors)

@@ -46,7 +46,11 @@ DEFAULTS = {
     "HOST": "127.0.0.1",
     "PORT": 8000,
     "WORKERS": 2,  # gunicorn worker processes (each opens the store read-only)
-    "THREADS": 4,  # threads per worker (gunicorn gthread)
+    "THREADS": 4,  # handler threads per worker (they take only requests waitress has read whole)
+    "MAX_REQUEST_HEADER_BYTES": 16384,  # bytes of request line and headers together (431 beyond)
+    "MAX_WORKER_MEMORY": 1024 * 1024 * 1024,  # private bytes a worker may hold; past it its queries get 503 and
+    # the worker is replaced (0: no ceiling)
+    "IDLE_CONNECTION_TIMEOUT": 30,  # seconds a connection may send nothing before it is closed
     "WORKER_TIMEOUT": 60,  # gunicorn kills a worker silent for this long (seconds)
     # --- limits: query time, sizes, simultaneous queries (documented in docs/security.md)
     **LIMIT_DEFAULTS,

@@ -1,5 +1,6 @@
 """Choose a response format: one table per result kind, one negotiation function (Accept or `format=`)."""
 import functools
+import re
 from dataclasses import dataclass
 
 from werkzeug.datastructures import MIMEAccept
@@ -65,6 +66,9 @@ def by_format_param(table, value):
     return None
 
 
+CHARSET_PARAMETER = re.compile(r";\s*charset\s*=\s*[^,;]*", re.IGNORECASE)
+
+
 @functools.lru_cache(maxsize=1024)  # clients repeat the same few Accept headers
 def negotiate(kind, accept_header, format_param=None):
     """Return the Format for a result kind from `format=` or the Accept header, or NotAcceptable."""
@@ -72,7 +76,8 @@ def negotiate(kind, accept_header, format_param=None):
     if format_param:
         chosen = by_format_param(table, format_param)
     else:
-        accept = parse_accept_header(accept_header or "*/*", MIMEAccept)
+        # a charset parameter does not select a format (all are UTF-8), but werkzeug would match it literally
+        accept = parse_accept_header(CHARSET_PARAMETER.sub("", accept_header or "*/*"), MIMEAccept)
         offers = [candidate.media_type for candidate in table]
         offers += [alias for candidate in table for alias in candidate.aliases]
         best = accept.best_match(offers)

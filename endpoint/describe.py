@@ -14,7 +14,7 @@ from endpoint.limits import bounded
 from endpoint.protocol import Problem
 from endpoint.web import problem_response, serve_representation, state
 from ontology.namespaces import (
-    DCTERMS, GN, GRAPH, ID, OWL, RDF, SD, SKOS, VOID, WD, XSD, bind_prefixes,
+    DCTERMS, FORMATS, GN, GRAPH, ID, OWL, RDF, SD, SKOS, VOID, WD, XSD, bind_prefixes,
 )
 
 RDFLIB_FORMATS = {
@@ -36,6 +36,11 @@ def rdf_format(name):
 def serialize_graph(graph, format_name):
     """Serialise an rdflib graph in the named format as UTF-8 bytes."""
     return graph.serialize(format=RDFLIB_FORMATS[format_name], encoding="utf-8")
+
+
+def format_iri(fmt):
+    """Return the W3C registry IRI of a format (pyoxigraph names JSON-LD with an IRI outside the registry)."""
+    return FORMATS["JSON-LD"] if fmt == ox.RdfFormat.JSON_LD else URIRef(fmt.iri)
 
 
 def site_root():
@@ -184,7 +189,7 @@ def service_graph(root):
         add((service, SD.feature, SD.BasicFederatedQuery))
     for fmt in (ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML, ox.QueryResultsFormat.CSV,
                 ox.QueryResultsFormat.TSV, *OX_FORMATS.values()):
-        add((service, SD.resultFormat, URIRef(fmt.iri)))
+        add((service, SD.resultFormat, format_iri(fmt)))
     void_dataset = URIRef(root + ".well-known/void#dataset")
     dataset, default_graph = BNode(), BNode()
     add((service, SD.defaultDataset, dataset))
@@ -215,6 +220,7 @@ def describe_response(kind_table, build, format_param):
     return serve_representation(
         (build.__name__, root, chosen.name),
         bounded(lambda: (serialize_graph(build(root), chosen.name), chosen.content_type)),
+        shared=bool(current_app.config["PUBLIC_URL"]),
     )
 
 

@@ -12,14 +12,13 @@ _host = _config["HOST"]
 bind = f"[{_host}]:{_config['PORT']}" if ":" in _host else f"{_host}:{_config['PORT']}"
 workers = _config["WORKERS"]
 threads = _config["THREADS"]
-worker_class = "endpoint.queueing.Worker"  # gthread, measuring each request's wait for a thread (MAX_QUEUE_WAIT)
-worker_connections = _config["WORKER_CONNECTIONS"]  # bounds the requests queued in a worker
+# waitress in each worker: a request reaches a thread only once read whole; its wait for a thread is measured
+worker_class = "endpoint.queueing.Worker"
+worker_connections = _config["WORKER_CONNECTIONS"]  # bounds the connections one worker holds, slow ones included
 backlog = _config["LISTEN_BACKLOG"]  # bounds the connections queued by the kernel
 timeout = _config["WORKER_TIMEOUT"]
-limit_request_line = _config["MAX_REQUEST_LINE"]  # a longer request line is answered 414
 # a stopping worker lets its queries run to their time limit (a query stopped there answers 503)
 graceful_timeout = int(_config["QUERY_TIMEOUT"]) + 5
-keepalive = 5
 errorlog = "-"
 loglevel = "info"
 proc_name = "cdkg-endpoint"

@@ -9,6 +9,7 @@ gunicorn the worker then retires (SIGTERM: it stops accepting, finishes its othe
 ends the CPU work; gunicorn starts a fresh worker). The common path pays only a thread hand-off.
 """
 import atexit
+import contextlib
 import contextvars
 import csv
 import io
@@ -19,7 +20,7 @@ import re
 import signal
 import threading
 import time
-from concurrent.futures import Future, TimeoutError as FutureTimeout
+from concurrent.futures import Future, InvalidStateError, TimeoutError as FutureTimeout
 
 import pyoxigraph as ox
 from flask import current_app, request
@@ -37,7 +38,7 @@ LIMIT_DEFAULTS = {
     "MAX_QUERIES_TOTAL": 8,  # queries evaluated at once by all workers together (split evenly)
     "QUERY_SLOT_WAIT": 1.0,  # seconds a query may wait for a free slot before 503 + Retry-After
     "MAX_QUEUE_WAIT": 30.0,  # seconds a request may wait for a handler thread; longer is 503 + Retry-After
-    "WORKER_CONNECTIONS": 64,  # connections one worker holds, queued ones included (beyond: the listen backlog)
+    "WORKER_CONNECTIONS": 256,  # connections one worker holds, slow and idle ones included (beyond: the backlog)
     "LISTEN_BACKLOG": 64,  # connections the kernel queues for the server (beyond: refused)
     "MAX_QUERY_LENGTH": 100_000,  # characters of query or update text (414 by GET, 413 by POST)
     "MAX_QUERY_DEPTH": 256,  # estimated depth of the query's syntax tree (nesting and chains); more is 400
@@ -215,6 +216,7 @@ class QueryRunner:
         self.threads = []
         self.start_lock = threading.Lock()
         self.retiring = False
+        self.waiting = set()  # futures of the requests waiting for their query
 
     def start_threads(self):
         """Start the pool's daemon threads on first use (after gunicorn forked this worker)."""
@@ -234,9 +236,12 @@ class QueryRunner:
             work, future = self.jobs.get()
             try:
                 if future.set_running_or_notify_cancel():
-                    future.set_result(work())
+                    outcome = work()
+                    with contextlib.suppress(InvalidStateError):  # already answered (fail_running)
+                        future.set_result(outcome)
             except BaseException as error:  # handed to the waiting request, which turns it into a response
-                future.set_exception(error)
+                with contextlib.suppress(InvalidStateError):
+                    future.set_exception(error)
             finally:
                 self.free.release()
 
@@ -250,6 +255,7 @@ class QueryRunner:
         if len(self.threads) < self.slots:
             self.start_threads()
         future = Future()
+        self.waiting.add(future)
         self.jobs.put((work, future))
         try:
             return future.result(timeout=timeout)
@@ -257,6 +263,14 @@ class QueryRunner:
             metrics.TIMEOUTS.inc()
             self.stop_stuck_work(future, timeout)
             raise timed_out(timeout) from None
+        finally:
+            self.waiting.discard(future)
+
+    def fail_running(self, error):
+        """Answer every query this worker is running or has queued with error (the work itself goes on)."""
+        for future in list(self.waiting):
+            with contextlib.suppress(InvalidStateError):
+                future.set_exception(error)
 
     def stop_stuck_work(self, future, timeout):
         """Retire this worker in the background when the timed-out work does not stop by itself."""
@@ -335,7 +349,7 @@ def under_gunicorn():
 
 def operation_texts():
     """Return the query and update texts of a request to a SPARQL route, however they were sent."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return [value for name in ("query", "update") for value in request.args.getlist(name)]
     if request.mimetype == "application/x-www-form-urlencoded":
         return [value for name in ("query", "update") for value in request.form.getlist(name)]

@@ -1,4 +1,5 @@
 """Count requests, latencies, result sizes and timeouts for Prometheus, across gunicorn workers."""
+import glob
 import os
 import time
 
@@ -25,6 +26,12 @@ CACHE_BYTES = Gauge("cdkg_response_cache_bytes", "Bytes of responses held in the
                     multiprocess_mode="livesum")
 QUEUE_REFUSALS = Counter("cdkg_queue_refusals_total", "Requests refused after waiting too long for a handler thread")
 
+# A client may send any method string: only these become label values, so the series stay bounded.
+METHOD_LABELS = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"}
+
+# prometheus_client's files start with the 8-byte count of bytes used; a shorter file holds nothing yet.
+FILE_HEADER_BYTES = 8
+
 blueprint = Blueprint("metrics", __name__)
 
 
@@ -33,10 +40,32 @@ def start_timer():
     g.started = time.perf_counter()
 
 
+class WrittenFilesCollector(multiprocess.MultiProcessCollector):
+    """Merge the workers' metric files, skipping files a worker created but died before writing (0 bytes)."""
+
+    def collect(self):
+        """Return the merged metrics of every file that holds at least its header."""
+        return self.merge([path for path in glob.glob(os.path.join(self._path, "*.db")) if written(path)],
+                          accumulate=True)
+
+
+def written(path):
+    """Tell whether a metrics file holds at least its header (a dead worker's gauge file may vanish meanwhile)."""
+    try:
+        return os.path.getsize(path) >= FILE_HEADER_BYTES
+    except OSError:
+        return False
+
+
+def method_label(method):
+    """Return the metrics label of an HTTP method: the standard ones by name, any other string as "other"."""
+    return method if method in METHOD_LABELS else "other"
+
+
 def record(response):
     """Count the answered request by route and status and observe its latency."""
     route = request.url_rule.rule if request.url_rule else "(unmatched)"
-    REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+    REQUESTS.labels(route, method_label(request.method), str(response.status_code)).inc()
     if "started" in g:
         LATENCY.labels(route).observe(time.perf_counter() - g.started)
     return response
@@ -47,7 +76,7 @@ def metrics():
     """Expose the metrics in the Prometheus text format (merged over workers under gunicorn)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        WrittenFilesCollector(registry)
     else:
         from prometheus_client import REGISTRY as registry
     return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -82,7 +82,7 @@ def body_text(request):
 def read_query_request(request):
     """Turn a request to the SPARQL endpoint into QueryRequest, UpdateRequest, DescriptionRequest or Problem."""
     args = request.args
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if "update" in args:
             return Problem(400, "SPARQL Update cannot be sent with GET; POST it to the update endpoint /update")
         return from_params(args, args, "query")

@@ -15,7 +15,7 @@ from endpoint.protocol import (
     update_from, FORM_CONTENT_TYPE, UPDATE_CONTENT_TYPE,
 )
 from endpoint.sparqltext import first_keyword, is_update, service_targets
-from endpoint.web import problem_response, serve_representation, state
+from endpoint.web import SAFE_METHODS, problem_response, serve_representation, state
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -88,7 +88,9 @@ def authorised():
     token = current_app.config["UPDATE_TOKEN"]
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
-    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+    # header values are Latin-1 strings (WSGI): compare their bytes, which also holds for non-ASCII input
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("latin-1", "replace"), token.encode("utf-8"))
 
 
 def write_refusal():
@@ -164,7 +166,7 @@ def graph_store():
     target = target_graph()
     if isinstance(target, Problem):
         return problem_response(target)
-    if request.method == "GET":
+    if request.method in SAFE_METHODS:
         return read_graph(target)
     refusal = write_refusal()
     if refusal:
@@ -194,10 +196,22 @@ def read_graph(target):
     return serve_representation(("graph-store", target, chosen.name), limits.bounded(render))
 
 
+def graph_exists(target):
+    """Tell whether the target graph holds a triple (the default graph: whether the store holds any)."""
+    return bool(state().backend.query(f"ASK {{ {graph_pattern(target)} }}").native)
+
+
 def write_graph(target):
-    """Replace (PUT), add to (POST) or drop (DELETE) a graph through SPARQL Update."""
+    """Replace (PUT), add to (POST) or drop (DELETE) a graph through SPARQL Update.
+
+    As the Graph Store Protocol says: a PUT or POST that creates the graph answers 201, a DELETE of a graph
+    that does not exist 404.
+    """
     graph_clause = f"GRAPH <{target}>" if target else "DEFAULT"
+    existed = graph_exists(target)
     if request.method == "DELETE":
+        if not existed:
+            return problem_response(Problem(404, f"no graph {target or '(default)'} in this dataset"))
         statements = [f"DROP {graph_clause}"]
     else:
         triples = parse_body_triples()
@@ -211,7 +225,7 @@ def write_graph(target):
     except QuerySyntaxError as error:
         return problem_response(Problem(400, f"invalid graph IRI or data: {error}"))
     state().after_write()
-    return Response(status=204)
+    return Response(status=201 if request.method != "DELETE" and not existed else 204)
 
 
 def parse_body_triples():

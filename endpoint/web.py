@@ -1,8 +1,13 @@
 """HTTP plumbing shared by every route: problems, validators and 304, the response cache, gzip, CORS, security."""
 import gzip
 import hashlib
+import json
+import logging
+from http import HTTPStatus
+from urllib.parse import unquote_to_bytes
 
 from flask import Response, current_app, request
+from werkzeug.exceptions import HTTPException
 
 from endpoint import fastpath, metrics
 from endpoint.protocol import Problem
@@ -17,10 +22,74 @@ def state():
     return current_app.extensions["cdkg"]
 
 
+PROBLEM_JSON = "application/problem+json"
+PLAIN_TEXT = "text/plain"
+# Headers of werkzeug's own errors that still hold for the plain-text answer (405 says what is allowed).
+KEPT_ERROR_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+log = logging.getLogger(__name__)
+
+
 def problem_response(problem):
-    """Turn a Problem into a plain-text HTTP response."""
+    """Turn a Problem into an HTTP response: plain text, or application/problem+json when the client prefers it."""
+    accept = request.accept_mimetypes
+    if accept.quality(PROBLEM_JSON) > accept.quality(PLAIN_TEXT) and accept.quality(PROBLEM_JSON) > 0:
+        body = {"type": "about:blank", "title": reason(problem.status), "status": problem.status,
+                "detail": problem.message}
+        return Response(json.dumps(body, ensure_ascii=False) + "\n", status=problem.status,
+                        headers=problem.headers, content_type=PROBLEM_JSON)
     return Response(problem.message + "\n", status=problem.status, headers=problem.headers,
                     content_type="text/plain; charset=utf-8")
+
+
+def reason(status):
+    """Return the standard reason phrase of an HTTP status."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def http_error(error):
+    """Answer werkzeug's HTTP errors (404, 405, 400...) as a problem instead of Flask's HTML page."""
+    headers = {name: value for name, value in error.get_headers() if name in KEPT_ERROR_HEADERS}
+    return problem_response(Problem(error.code or 500, error.description or error.name, headers))
+
+
+def unexpected_error(error):
+    """Log a bug with its traceback and answer a plain 500 (never a traceback or an HTML page)."""
+    if isinstance(error, HTTPException):
+        return http_error(error)
+    log.exception("unexpected error answering %s %s", request.method, request.path, exc_info=error)
+    return problem_response(Problem(500, "internal error: the server failed to answer this request; "
+                                         "it was logged"))
+
+
+def check_percent_encoding():
+    """Refuse with 400 a query string or form body whose percent-encoded bytes are not UTF-8, naming the field."""
+    sources = [("query string", request.query_string)]
+    if request.mimetype == FORM_CONTENT_TYPE:
+        sources.append(("form body", request.get_data(cache=True)))
+    for where, raw in sources:
+        for field in raw.split(b"&"):
+            name, _, value = field.partition(b"=")
+            for part in (name, value):
+                try:
+                    unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+                except UnicodeDecodeError as error:
+                    label = unquote_to_bytes(name).decode("utf-8", "replace")
+                    return problem_response(Problem(
+                        400, f"the {where} field {label!r} is not valid percent-encoded UTF-8 "
+                             f"(byte {error.start} of the decoded {'name' if part is name else 'value'})"))
+    return None
+
+
+def init_app(app):
+    """Answer every error in plain text (or problem+json) and refuse undecodable parameters."""
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected_error)
+    app.before_request(check_percent_encoding)
 
 
 def accepts_gzip():
@@ -33,14 +102,19 @@ def entity_tag(key):
     return hashlib.sha256(repr((state().version, key)).encode()).hexdigest()[:40]
 
 
-def caching_headers(etag):
-    """Return the validators and freshness headers of a cacheable representation."""
+def caching_headers(etag, shared=True):
+    """Return the validators and freshness headers of a cacheable representation.
+
+    A representation built from the request's Host (a description naming the service URL when PUBLIC_URL is
+    not configured) must not be kept by shared caches: a forged Host would be served to everybody.
+    """
     kg = state()
+    max_age = current_app.config["CACHE_MAX_AGE"]
     return {
         "ETag": f'"{etag}"',
         "Last-Modified": kg.last_modified,
-        "Cache-Control": f"public, max-age={current_app.config['CACHE_MAX_AGE']}",
-        "Vary": "Accept, Accept-Encoding",
+        "Cache-Control": f"public, max-age={max_age}" if shared else f"private, max-age={max_age}",
+        "Vary": "Accept, Accept-Encoding" if shared else "Accept, Accept-Encoding, Host",
     }
 
 
@@ -54,10 +128,13 @@ def is_not_modified(etag):
     return since is not None and state().built <= since
 
 
-def serve_representation(key, render):
-    """Answer with a cacheable representation: 304, a cached copy, or render() -> (bytes, type[, headers]) | Problem."""
+def serve_representation(key, render, shared=True):
+    """Answer with a cacheable representation: 304, a cached copy, or render() -> (bytes, type[, headers]) | Problem.
+
+    shared=False: the representation depends on the request's Host, and shared caches must not keep it.
+    """
     etag = entity_tag(key)
-    headers = caching_headers(etag)
+    headers = caching_headers(etag, shared)
     if is_not_modified(etag):
         metrics.NOT_MODIFIED.inc()
         return Response(status=304, headers=headers)

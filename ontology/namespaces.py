@@ -87,6 +87,7 @@ WDT = Namespace("http://www.wikidata.org/prop/direct/")
 GN = Namespace("https://sws.geonames.org/")
 GNO = Namespace("http://www.geonames.org/ontology#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")  # the W3C registry of format IRIs
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 WGS84 = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
 
