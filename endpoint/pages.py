@@ -1,4 +1,5 @@
 """Pages for people and Linked Data clients: the query UI, entity pages, the ontology, dumps, health."""
+import json
 from itertools import islice
 from pathlib import Path
 
@@ -6,17 +7,21 @@ import pyoxigraph as ox
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
 
 import ontology
-from endpoint import describe
+from endpoint import curie, describe, search
 from endpoint.conneg import NotAcceptable, negotiate
 from endpoint.limits import bounded, cut_header
 from endpoint.protocol import Problem
 from endpoint.web import problem_response, serve_representation, state
+from kg.textindex import SearchError
 from ontology.namespaces import CDO, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF, RDFS, SKOS
 
 blueprint = Blueprint("pages", __name__)
 
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel)
 STATEMENT_LINKS = (CDO.mentions, CDO.reports, CDO.speaker, CDO.topic)
+# The classes the search page offers as filters (their names come from the ontology's labels).
+SEARCH_TYPES = (CDO.Place, CDO.Organization, CDO.Post, CDO.Person, CDO.CooperationInstrument,
+                CDO.DiplomaticActivity, CDO.Statement)
 ONTOLOGY_HTML = Path(ontology.__file__).parent / "docs" / "index.html"
 
 
@@ -48,6 +53,118 @@ def dump(name):
 def void():
     """Serve the VoID description of the dataset."""
     return describe.void_description()
+
+
+def search_request(args):
+    """Return the search options of a request's parameters (q, type, limit, prefix), or a Problem naming one."""
+    text = args.get("q", "").strip()
+    if not text:
+        return Problem(400, "parameter q: give the words to search for, e.g. ?q=شیراز")
+    limit_text = args.get("limit", str(current_app.config["SEARCH_DEFAULT_LIMIT"]))
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= current_app.config["MAX_RESULT_ROWS"]:
+        return Problem(400, f"parameter limit: a whole number from 1 to {current_app.config['MAX_RESULT_ROWS']}, "
+                            f"not {limit_text!r}")
+    types = []
+    for given in args.getlist("type"):
+        expanded = expand_curie(given)
+        if expanded is None:
+            return Problem(400, f"parameter type: {given!r} is neither an IRI nor a prefixed name with a known "
+                                f"prefix ({', '.join(sorted(PREFIXES))})")
+        types.append(expanded)
+    return {"text": text, "limit": int(limit_text), "types": types, "prefix": args.get("prefix") in ("1", "true")}
+
+
+def expand_curie(value):
+    """Return the IRI of a prefixed name with a project prefix or of a full http(s) IRI, else None."""
+    if value.startswith(("http://", "https://")):
+        try:
+            return ox.NamedNode(value).value
+        except ValueError:
+            return None
+    prefix, colon, local = value.partition(":")
+    return str(PREFIXES[prefix]) + local if colon and prefix in PREFIXES else None
+
+
+def search_hits(options):
+    """Return the hits of a search as JSON-ready dicts, with each resource's labels and local link."""
+    hits = search.search(options["text"], options["limit"], prefix=options["prefix"], types=options["types"])
+    labels = labels_of(hit.iri for hit in hits)
+    href = current_app.jinja_env.globals["local_href"]
+    return [{"iri": hit.iri, "href": href(hit.iri), "labels": labels.get(hit.iri, {}), "text": hit.text,
+             "lang": hit.lang, "property": hit.property, "types": list(hit.types), "score": hit.score}
+            for hit in hits]
+
+
+@blueprint.get("/api/search")
+def search_api():
+    """Answer a search as JSON: {query, hits: [{iri, href, labels, text, lang, property, types, score}]}."""
+    options = search_request(request.args)
+    if isinstance(options, Problem):
+        return problem_response(options)
+
+    def render():
+        try:
+            body = json.dumps({"query": options["text"], "hits": search_hits(options)}, ensure_ascii=False)
+        except SearchError as error:
+            return Problem(400, f"parameter q: {error}")
+        return body.encode("utf-8"), "application/json"
+
+    return serve_representation(("search", repr(sorted(options.items())), "json"), bounded(render))
+
+
+@blueprint.get("/search")
+def search_page():
+    """Serve the search page: a form, and the hits when ?q= is given."""
+    options = search_request(request.args) if request.args.get("q", "").strip() else None
+    if isinstance(options, Problem) and "parameter q" not in options.message:
+        return problem_response(options)
+
+    def render():
+        hits, error = [], None
+        if options:
+            try:
+                hits = search_hits(options)
+            except SearchError as problem:
+                error = str(problem)
+        html = render_template("search.html", options=options, hits=hits, error=error,
+                               type_choices=search_type_choices())
+        return html.encode("utf-8"), "text/html; charset=utf-8"
+
+    return serve_representation(("search", repr(sorted((options or {}).items())), "html"), bounded(render))
+
+
+@blueprint.app_template_filter("expand_curie")
+def expand_curie_filter(value):
+    """Expand a prefixed name in templates (see expand_curie)."""
+    return expand_curie(value)
+
+
+@blueprint.app_context_processor
+def search_globals():
+    """Give every template the search service's IRI and an example query using it."""
+    return {"search_service": search.SEARCH_SERVICE, "search_query": search.example_query("شیراز")}
+
+
+def search_type_choices():
+    """Return (curie, labels) of the classes the search page offers as filters."""
+    labels = labels_of(str(kind) for kind in SEARCH_TYPES)
+    return [(curie(str(kind)), labels.get(str(kind), {})) for kind in SEARCH_TYPES]
+
+
+@blueprint.app_errorhandler(404)
+def not_found(error):
+    """Answer an unknown path: a page offering search for browsers, a line of text for others."""
+    return not_found_response(f"{request.path} is not a page of this site")
+
+
+def not_found_response(message):
+    """Return a 404: a page offering to search for the path's last words for browsers, else plain text."""
+    chosen = negotiate("page", request.headers.get("Accept"), None)
+    if isinstance(chosen, NotAcceptable) or chosen.name != "html":
+        return problem_response(Problem(404, message))
+    guess = request.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").replace("_", " ")
+    html = render_template("not_found.html", message=message, guess=guess)
+    return html, 404, {"Content-Type": "text/html; charset=utf-8"}
 
 
 def iri_of_path():
@@ -87,7 +204,9 @@ def resource_response(iri, is_graph, graph_iri=None):
         return problem_response(Problem(406, chosen.message))
     contents = iri if is_graph else graph_iri
     if chosen.name == "html":
-        return serve_representation(("page", iri, "html"), bounded(lambda: render_page(iri, contents)))
+        response = serve_representation(("page", iri, "html"), bounded(lambda: render_page(iri, contents)))
+        return not_found_response(f"{iri} is not described in this knowledge graph") \
+            if response.status_code == 404 else response
     return serve_representation(("page", iri, chosen.name), bounded(lambda: render_rdf(iri, contents, chosen)))
 
 

@@ -28,6 +28,7 @@ from kg.dump import (canonical_blank_nodes, has_blank_nodes, named_node, parse_o
 from kg.inference import Entailment, Materializer
 from kg.quarantine import Quarantine
 from kg.readers import Rejection, count_lines, read_source
+from kg.textindex import INDEX_FILE, build_from_store
 from kg.store import BUILD_INFO, Staging, build_lock, current_store, merge_into_default_graph, remove_leftovers
 from ontology.namespaces import CDO, ONTOLOGY_GRAPH, PROV, RDF, REFERENCE_GRAPH, INFERRED_GRAPH
 from shapes.terms import rdflib_term
@@ -462,7 +463,7 @@ def build(files, out_dir, context, strict=False, console=sys.stderr):
             }
             (staging.path / BUILD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n",
                                                    encoding="utf-8")
-            staging.publish([TRIG_FILE, TURTLE_FILE, QUARANTINE_DIR, BUILD_INFO])
+            staging.publish([TRIG_FILE, TURTLE_FILE, INDEX_FILE, QUARANTINE_DIR, BUILD_INFO])
         except BaseException:
             staging.discard()
             raise
@@ -491,6 +492,8 @@ def _build_into(staging, files, context, report, console):
     with timed(report.seconds, "default_graph"):
         merge_into_default_graph(store, union)
         union.unlink()
+    with timed(report.seconds, "search_index"):
+        build_from_store(store, staging.path / INDEX_FILE)
     counts["quarantined"] = quarantine.quarantined
     counts["warnings"] = quarantine.warnings
     report.quarantined_by_reason.update(quarantine.reasons)

@@ -71,6 +71,11 @@ GRAPH = Namespace(BASE + "graph/")
 # SHACL shapes (shapes/*.ttl): the node and property shapes that gate what is published.
 SHAPES = Namespace(BASE + "shapes#")
 
+# Full-text search (docs/endpoint.md): the SERVICE IRI this endpoint evaluates itself, and the terms of its pattern.
+SEARCH_SERVICE = BASE + "search"
+CDS = ClosedNamespace(uri=BASE + "search#", terms=["query", "limit", "prefix", "type", "property", "lang", "score",
+                                                   "text"])
+
 # Named graphs other than the per-statement ones.
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 REFERENCE_GRAPH = GRAPH["reference"]
@@ -124,7 +129,7 @@ def bind_prefixes(graph):
 
 
 __all__ = [
-    "BASE", "ONTOLOGY_IRI", "ONTOLOGY_VERSION_IRI", "CONCEPTS_IRI", "CONCEPTS_VERSION_IRI", "CDO", "CDC", "ID", "GRAPH", "SHAPES", "ONTOLOGY_GRAPH",
+    "BASE", "ONTOLOGY_IRI", "ONTOLOGY_VERSION_IRI", "CONCEPTS_IRI", "CONCEPTS_VERSION_IRI", "CDO", "CDC", "ID", "GRAPH", "SHAPES", "SEARCH_SERVICE", "CDS", "ONTOLOGY_GRAPH",
     "REFERENCE_GRAPH", "INFERRED_GRAPH", "ORG", "GEO", "DBO", "WD", "WDT", "GN", "GNO", "SD", "FOAF", "WGS84",
     "DCTERMS", "OWL", "PROV", "RDF", "RDFS", "SDO", "SH", "SKOS", "VANN", "VOID", "XSD", "PREFIXES",
     "bind_prefixes",
