@@ -14,7 +14,7 @@ from endpoint.limits import bounded
 from endpoint.protocol import Problem
 from endpoint.web import problem_response, serve_representation, state
 from ontology.namespaces import (
-    DCTERMS, GN, GRAPH, ID, OWL, RDF, SD, SKOS, VOID, WD, XSD, bind_prefixes,
+    CDS, DCTERMS, GN, GRAPH, ID, OWL, PREFIXES, RDF, SD, SKOS, VOID, WD, XSD, bind_prefixes,
 )
 
 RDFLIB_FORMATS = {
@@ -222,13 +222,24 @@ def service_description(format_param):
     """Answer GET /sparql without a query: the query UI for browsers, else the service description."""
     chosen = negotiate("description", request.headers.get("Accept"), format_param)
     if not isinstance(chosen, NotAcceptable) and chosen.name == "html":
-        return render_template("ui.html", examples=ui_examples(), endpoint=url_for("sparql.sparql"))
+        return query_ui()
     return describe_response("graph", service_graph, format_param)
 
 
 def void_description():
     """Answer the VoID description in the negotiated RDF format."""
     return describe_response("graph", void_graph, request.args.get("format"))
+
+
+def query_ui():
+    """Render the query UI page."""
+    return render_template("ui.html", examples=ui_examples(), endpoint=url_for("sparql.sparql"),
+                           prefixes=ui_prefixes(), iri_base=current_app.config["IRI_BASE"])
+
+
+def ui_prefixes():
+    """Return {prefix: namespace} the query UI declares in new queries and offers after PREFIX."""
+    return {**{prefix: str(namespace) for prefix, namespace in PREFIXES.items()}, "rdf": str(RDF), "cds": str(CDS)}
 
 
 def ui_examples():

@@ -4,6 +4,7 @@ from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import Graph
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
 
 import ontology
@@ -13,7 +14,9 @@ from endpoint.limits import bounded, cut_header
 from endpoint.protocol import Problem
 from endpoint.web import problem_response, serve_representation, state
 from kg.textindex import SearchError
-from ontology.namespaces import CDO, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF, RDFS, SKOS
+from ontology.namespaces import (
+    CDO, DCTERMS, INFERRED_GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF, RDFS, SKOS, bind_prefixes,
+)
 
 blueprint = Blueprint("pages", __name__)
 
@@ -28,7 +31,13 @@ ONTOLOGY_HTML = Path(ontology.__file__).parent / "docs" / "index.html"
 @blueprint.get("/")
 def home():
     """Serve the query UI (an optional ?query= opens in a new tab)."""
-    return render_template("ui.html", examples=describe.ui_examples(), endpoint=url_for("sparql.sparql"))
+    return describe.query_ui()
+
+
+@blueprint.get("/prefixes.json")
+def prefixes():
+    """Serve the prefixes the query editor offers and declares: the project's, the search vocabulary's."""
+    return jsonify(describe.ui_prefixes())
 
 
 @blueprint.get("/healthz")
@@ -246,9 +255,23 @@ def render_rdf(iri, graph_iri, chosen):
     triples, cut = description_triples(iri, graph_iri)
     if not triples:
         return Problem(404, f"{iri} is not described in this knowledge graph")
+    headers = {**cut_header(cut, row_limit()), "Link": link_header()}
+    if chosen.name in READABLE_WITH_RDFLIB:
+        return readable_rdf(triples, chosen.name), chosen.content_type, headers
     prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
     body = ox.serialize(triples, format=describe.rdf_format(chosen.name), prefixes=prefixes)
-    return body, chosen.content_type, cut_header(cut, row_limit())
+    return body, chosen.content_type, headers
+
+
+def readable_rdf(triples, format_name):
+    """Serialise triples as compacted JSON-LD (the project's prefixes as @context) or Turtle with full IRIs
+    where a prefixed name would need escapes (rdflib writes <…/place/shiraz>, not cdr:place\\/shiraz)."""
+    graph = bind_prefixes(Graph())
+    graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    if format_name == "jsonld":
+        context = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()} | {"rdf": str(RDF)}
+        return graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
+    return describe.serialize_graph(graph, format_name)
 
 
 def rows(sparql):
@@ -264,15 +287,15 @@ def section(select, order):
 
 
 def labels_of(iris):
-    """Return {iri: {lang: label}} for the given IRIs (rdfs:label and skos:prefLabel)."""
-    iris = sorted(iris)
+    """Return {iri: {lang: label}} for the given IRIs: skos:prefLabel where there is one, else rdfs:label."""
+    iris = sorted(set(iris))
     if not iris:
         return {}
     values = " ".join(f"<{value}>" for value in iris)
-    predicates = "|".join(f"<{predicate}>" for predicate in LABEL_PROPERTIES)
     found = {}
-    for row in rows(f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} ?x {predicates} ?label }}"):
-        found.setdefault(row["x"]["value"], {}).setdefault(row["label"].get("xml:lang", ""), row["label"]["value"])
+    for predicate in (SKOS.prefLabel, RDFS.label):
+        for row in rows(f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} ?x <{predicate}> ?label }}"):
+            found.setdefault(row["x"]["value"], {}).setdefault(row["label"].get("xml:lang", ""), row["label"]["value"])
     return found
 
 
@@ -287,16 +310,34 @@ def unique_literals(cells):
     return unique
 
 
+def with_graphs(found, key):
+    """Group rows that differ only in ?g: one row per triple with the graphs asserting it, inferred or not."""
+    grouped = {}
+    for row in found:
+        graph = row.pop("g", None)
+        entry = grouped.setdefault(tuple(row[name]["value"] + row[name]["type"] for name in key),
+                                   {**row, "graphs": []})
+        if graph:
+            entry["graphs"].append(graph)
+    inferred = str(INFERRED_GRAPH)
+    for entry in grouped.values():
+        entry["inferred"] = bool(entry["graphs"]) and all(graph["value"] == inferred for graph in entry["graphs"])
+    return list(grouped.values())
+
+
 def render_page(iri, graph_iri):
     """Render the HTML page of a resource, or a 404 Problem when the KG does not know it."""
     links = " ".join(f"<{predicate}>" for predicate in STATEMENT_LINKS)
-    # DISTINCT: a triple asserted in several named graphs appears once per graph in the union default graph
+    # GRAPH ?g: every triple shows the named graphs asserting it (the inferred graph: entailed, not asserted)
     queries = {
-        "outgoing": (f"SELECT DISTINCT ?p ?o WHERE {{ <{iri}> ?p ?o }}", "?p ?o"),
-        "incoming": (f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p <{iri}> }}", "?p ?s"),
-        "statements": (f"SELECT DISTINCT ?statement ?text WHERE {{ {{ VALUES ?link {{ {links} }} "
-                       f"?statement ?link <{iri}> }} UNION {{ <{iri}> <{CDO.reportedBy}> ?statement }} "
-                       f"?statement <{CDO.originalText}> ?text }}", "?statement"),
+        "outgoing": (f"SELECT DISTINCT ?p ?o ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}", "?p ?o ?g"),
+        "incoming": (f"SELECT DISTINCT ?s ?p ?g WHERE {{ GRAPH ?g {{ ?s ?p <{iri}> }} }}", "?p ?s ?g"),
+        "statements": (f"SELECT DISTINCT ?statement ?text ?date ?publisher ?source WHERE {{ {{ VALUES ?link "
+                       f"{{ {links} }} ?statement ?link <{iri}> }} UNION {{ <{iri}> <{CDO.reportedBy}> ?statement }} "
+                       f"UNION {{ VALUES ?statement {{ <{iri}> }} }} ?statement <{CDO.originalText}> ?text "
+                       f"OPTIONAL {{ ?statement <{DCTERMS.date}> ?date }} "
+                       f"OPTIONAL {{ ?statement <{DCTERMS.publisher}> ?publisher }} "
+                       f"OPTIONAL {{ ?statement <{DCTERMS.source}> ?source }} }}", "?statement"),
         "graphs": (f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }} }}",
                    "?g"),
     }
@@ -307,15 +348,19 @@ def render_page(iri, graph_iri):
         found[name], more, query_for_all = section(select, order)
         if more:
             cut[name] = query_for_all
-    if not (found["outgoing"] or found["incoming"] or found.get("contents")):
+    outgoing, incoming = with_graphs(found["outgoing"], ("p", "o")), with_graphs(found["incoming"], ("s", "p"))
+    contents = found.get("contents", [])
+    if not (outgoing or incoming or contents):
         return Problem(404, f"{iri} is not described in this knowledge graph")
-    outgoing, incoming, contents = found["outgoing"], found["incoming"], found.get("contents", [])
-    mentioned = {iri} | {cell["value"] for row in outgoing + incoming + contents for cell in row.values()
-                         if cell["type"] == "uri"}
+    mentioned = {iri} | {cell["value"] for row in outgoing + incoming + contents + found["graphs"] + found["statements"]
+                         for cell in [*row.values(), *row.get("graphs", [])]
+                         if isinstance(cell, dict) and cell["type"] == "uri"}
+    labels = labels_of(mentioned)
     html = render_template(
         "entity.html",
         iri=iri,
-        labels=labels_of(mentioned),
+        labels=labels,
+        page_lang="fa" if "fa" in labels.get(iri, {}) and "en" not in labels.get(iri, {}) else "en",
         types=[row["o"] for row in outgoing if row["p"]["value"] == str(RDF.type)],
         own_labels=unique_literals(row["o"] for row in outgoing
                                    if row["p"]["value"] in {str(p) for p in (*LABEL_PROPERTIES, SKOS.altLabel)}),
@@ -326,6 +371,23 @@ def render_page(iri, graph_iri):
         graphs=found["graphs"],
         cut=cut,
         row_limit=row_limit(),
+        alternates=alternates(),
         query=f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value\n}}",
     )
-    return html.encode("utf-8"), "text/html; charset=utf-8", cut_header(sorted(cut), row_limit())
+    headers = {**cut_header(sorted(cut), row_limit()), "Link": link_header()}
+    return html.encode("utf-8"), "text/html; charset=utf-8", headers
+
+
+READABLE_WITH_RDFLIB = ("jsonld", "turtle")
+ALTERNATES = (("turtle", "text/turtle", "Turtle"), ("jsonld", "application/ld+json", "JSON-LD"),
+              ("rdfxml", "application/rdf+xml", "RDF/XML"), ("ntriples", "application/n-triples", "N-Triples"))
+
+
+def alternates():
+    """Return (href, media type, name) of the machine-readable representations of the requested page."""
+    return [(f"{request.path}?format={name}", media_type, title) for name, media_type, title in ALTERNATES]
+
+
+def link_header():
+    """Return the Link header naming the page's alternate representations."""
+    return ", ".join(f'<{href}>; rel="alternate"; type="{media_type}"' for href, media_type, _ in alternates())

@@ -6,7 +6,7 @@ import time
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
-from endpoint import describe, federation, limits, metrics, search
+from endpoint import describe, federation, hints, limits, metrics, search
 from endpoint.backends import PARSE_FORMATS, QuerySyntaxError, ReadOnlyError
 from endpoint.conneg import NotAcceptable, negotiate
 from endpoint.remote import RemoteStoreError
@@ -73,7 +73,7 @@ def execute(operation, chosen):
     except RemoteStoreError as error:
         return Problem(502, str(error))
     except QuerySyntaxError as error:
-        return Problem(400, f"malformed query: {error}")
+        return Problem(400, hints.syntax_message(operation.text, error))
     except ValueError as error:  # an invalid IRI in default-graph-uri / named-graph-uri
         return Problem(400, f"invalid dataset parameter: {error}")
     except OSError as error:

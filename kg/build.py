@@ -26,6 +26,7 @@ from tqdm import tqdm
 from kg.dump import (canonical_blank_nodes, has_blank_nodes, named_node, parse_own, to_quads, to_triples,
                      write_difference, write_distinct_triples, write_in_graph, write_merge, write_trig, write_turtle)
 from kg.inference import Entailment, Materializer
+from kg.labels import label_quads
 from kg.quarantine import Quarantine
 from kg.readers import Rejection, count_lines, read_source
 from kg.textindex import INDEX_FILE, build_from_store
@@ -363,6 +364,8 @@ def build_graphs(files, store, context, quarantine, report, progress, workdir):
         _load_statements(store, stream.quads(read_items(files, report.seconds, progress)), report, copy,
                          entailed_copy)
         _load_fixed_graphs(store, context, materializer, stream.used_entities, report, copy, entailed_copy)
+        with time_stage("labels"):
+            bulk_load(store, list(label_quads(store)), copy)
     with time_stage("inference"):
         write_distinct_triples(loaded, asserted, workdir)
         write_difference(entailed, asserted, inferred, workdir)

@@ -80,6 +80,7 @@ CDS = ClosedNamespace(uri=BASE + "search#", terms=["query", "limit", "prefix", "
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 REFERENCE_GRAPH = GRAPH["reference"]
 INFERRED_GRAPH = GRAPH["inferred"]
+LABELS_GRAPH = GRAPH["labels"]  # the skos:prefLabels the build generates (kg/labels.py)
 
 # External vocabularies used for alignment and linking.
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -130,7 +131,7 @@ def bind_prefixes(graph):
 
 __all__ = [
     "BASE", "ONTOLOGY_IRI", "ONTOLOGY_VERSION_IRI", "CONCEPTS_IRI", "CONCEPTS_VERSION_IRI", "CDO", "CDC", "ID", "GRAPH", "SHAPES", "SEARCH_SERVICE", "CDS", "ONTOLOGY_GRAPH",
-    "REFERENCE_GRAPH", "INFERRED_GRAPH", "ORG", "GEO", "DBO", "WD", "WDT", "GN", "GNO", "SD", "FOAF", "WGS84",
+    "REFERENCE_GRAPH", "INFERRED_GRAPH", "LABELS_GRAPH", "ORG", "GEO", "DBO", "WD", "WDT", "GN", "GNO", "SD", "FOAF", "WGS84",
     "DCTERMS", "OWL", "PROV", "RDF", "RDFS", "SDO", "SH", "SKOS", "VANN", "VOID", "XSD", "PREFIXES",
     "bind_prefixes",
 ]
