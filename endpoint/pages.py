@@ -15,7 +15,8 @@ from endpoint.protocol import Problem
 from endpoint.web import problem_response, serve_representation, state
 from kg.textindex import SearchError
 from ontology.namespaces import (
-    CDO, DCTERMS, INFERRED_GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF, RDFS, SKOS, bind_prefixes,
+    CDO, CONCEPTS_IRI, DCTERMS, INFERRED_GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI, ONTOLOGY_VERSION_IRI, PREFIXES, RDF,
+    RDFS, SKOS, bind_prefixes,
 )
 
 blueprint = Blueprint("pages", __name__)
@@ -198,12 +199,17 @@ def entity(rest):
 
 @blueprint.get("/ontology")
 @blueprint.get("/ontology/<path:rest>")
+@blueprint.get("/concepts")
 def ontology_document(rest=None):
-    """Serve the ontology: its HTML documentation for browsers, its triples in RDF for machines."""
+    """Serve the ontology or the concept schemes: HTML documentation for browsers, triples for machines."""
+    if rest is not None and current_app.config["IRI_BASE"] + "ontology/" + rest != ONTOLOGY_VERSION_IRI:
+        return not_found_response(f"{request.path} is not a part of the ontology: its terms are "
+                                  "/ontology#Term (hash IRIs)")
+    iri = CONCEPTS_IRI if request.path == "/concepts" else ONTOLOGY_IRI
     chosen = negotiate("page", request.headers.get("Accept"), request.args.get("format"))
     if not isinstance(chosen, NotAcceptable) and chosen.name == "html" and ONTOLOGY_HTML.is_file():
         return serve_representation(("ontology-html",), lambda: (ONTOLOGY_HTML.read_bytes(), chosen.content_type))
-    return resource_response(ONTOLOGY_IRI, is_graph=False, graph_iri=str(ONTOLOGY_GRAPH))
+    return resource_response(iri, is_graph=False, graph_iri=str(ONTOLOGY_GRAPH))
 
 
 def resource_response(iri, is_graph, graph_iri=None):
