@@ -226,15 +226,18 @@ def readable_page(graph, title):
     """Render a description graph as a page: one table per subject, blank nodes nested where they are used."""
     from endpoint import curie
 
+    def short(iri):
+        return f"sd:{iri[len(str(SD)):]}" if iri.startswith(str(SD)) else curie(iri)
+
     def cell(term):
         if isinstance(term, BNode):
-            return {"nested": [(curie(str(p)), cell(o)) for p, o in sorted(graph.predicate_objects(term))]}
+            return {"nested": [(short(str(p)), cell(o)) for p, o in sorted(graph.predicate_objects(term))]}
         if isinstance(term, URIRef):
-            return {"iri": str(term), "text": curie(str(term))}
+            return {"iri": str(term), "text": short(str(term))}
         return {"text": str(term), "lang": term.language}
 
     subjects = sorted({s for s in graph.subjects() if not isinstance(s, BNode)}, key=str)
-    described = [(str(s), curie(str(s)), [(curie(str(p)), cell(o)) for p, o in sorted(graph.predicate_objects(s))])
+    described = [(str(s), short(str(s)), [(short(str(p)), cell(o)) for p, o in sorted(graph.predicate_objects(s))])
                  for s in subjects]
     formats = [("turtle", "Turtle"), ("jsonld", "JSON-LD"), ("rdfxml", "RDF/XML"), ("ntriples", "N-Triples")]
     return render_template("description.html", title=title, described=described, formats=formats).encode("utf-8")
