@@ -4,11 +4,11 @@ from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Graph, Literal, URIRef
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
 
 import ontology
-from endpoint import curie, describe, search
+from endpoint import curie, describe, search, views
 from endpoint.conneg import NotAcceptable, negotiate
 from endpoint.limits import bounded, cut_header
 from endpoint.protocol import Problem
@@ -143,6 +143,19 @@ def search_page():
     return serve_representation(("search", repr(sorted((options or {}).items())), "html"), bounded(render))
 
 
+@blueprint.app_template_filter("cell")
+def cell_filter(term):
+    """Turn an rdflib term into the SPARQL JSON cell the templates show."""
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, Literal):
+        cell = {"type": "literal", "value": str(term)}
+        if term.language:
+            cell["xml:lang"] = term.language
+        return cell
+    return {"type": "bnode", "value": str(term)}
+
+
 @blueprint.app_template_filter("expand_curie")
 def expand_curie_filter(value):
     """Expand a prefixed name in templates (see expand_curie)."""
@@ -159,6 +172,45 @@ def search_type_choices():
     """Return (curie, labels) of the classes the search page offers as filters."""
     labels = labels_of(str(kind) for kind in SEARCH_TYPES)
     return [(curie(str(kind)), labels.get(str(kind), {})) for kind in SEARCH_TYPES]
+
+
+@blueprint.get("/why")
+def why_page():
+    """Explain a result row (?row= its SPARQL JSON bindings): matching triples, their graphs, the reports."""
+    row = request.args.get("row", "")
+
+    def render():
+        try:
+            explained = views.why(row)
+        except ValueError as error:
+            return Problem(400, str(error))
+        mentioned = {cell["value"] for triple in explained["triples"] for cell in (triple["s"], triple["p"], triple["o"])
+                     if cell["type"] == "uri"} | {graph for triple in explained["triples"] for graph in triple["graphs"]}
+        mentioned |= {text[1:-1] for text in explained["terms"].values() if text.startswith("<")}
+        html = render_template("why.html", labels=labels_of(mentioned), **explained)
+        return html.encode("utf-8"), "text/html; charset=utf-8"
+
+    return serve_representation(("why", row), bounded(render))
+
+
+@blueprint.get("/extract")
+def extract_page():
+    """The extraction playground: a pasted sentence's triples, SHACL verdict and cues; nothing is stored."""
+    text = request.args.get("text", "")
+
+    def render():
+        result, error = None, None
+        if text.strip():
+            try:
+                result = views.extract(text)
+            except ValueError as problem:
+                error = str(problem)
+        mentioned = {str(term) for triple in (result or {}).get("triples", []) for term in triple
+                     if isinstance(term, URIRef)}
+        html = render_template("extract.html", text=text, result=result, error=error, labels=labels_of(mentioned))
+        return html.encode("utf-8"), "text/html; charset=utf-8"
+
+    return serve_representation(("extract", text), bounded(render))
 
 
 @blueprint.app_errorhandler(404)
@@ -361,13 +413,19 @@ def render_page(iri, graph_iri):
     mentioned = {iri} | {cell["value"] for row in outgoing + incoming + contents + found["graphs"] + found["statements"]
                          for cell in [*row.values(), *row.get("graphs", [])]
                          if isinstance(cell, dict) and cell["type"] == "uri"}
+    types = [row["o"] for row in outgoing if row["p"]["value"] == str(RDF.type)]
+    sentence = views.sentence_graph(iri) if any(t["value"] == str(CDO.Statement) for t in types) else None
+    if sentence:
+        mentioned |= {piece["iri"] for piece in sentence["pieces"] if "iri" in piece}
+        mentioned |= {*sentence["unused"], *sentence["facts"], *sentence["unseen"]}
     labels = labels_of(mentioned)
     html = render_template(
         "entity.html",
+        sentence=sentence,
         iri=iri,
         labels=labels,
         page_lang="fa" if "fa" in labels.get(iri, {}) and "en" not in labels.get(iri, {}) else "en",
-        types=[row["o"] for row in outgoing if row["p"]["value"] == str(RDF.type)],
+        types=types,
         own_labels=unique_literals(row["o"] for row in outgoing
                                    if row["p"]["value"] in {str(p) for p in (*LABEL_PROPERTIES, SKOS.altLabel)}),
         outgoing=outgoing,
