@@ -1,10 +1,12 @@
 """Pages for people and Linked Data clients: the query UI, entity pages, the ontology, dumps, health."""
 import json
+import re
 from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
+from markupsafe import Markup, escape
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
 
 import ontology
@@ -154,6 +156,20 @@ def cell_filter(term):
             cell["xml:lang"] = term.language
         return cell
     return {"type": "bnode", "value": str(term)}
+
+
+PERSIAN_RUN = re.compile(r"[\u0600-\u06ff\u200c][\u0600-\u06ff\u200c\s«»،؛؟!.:0-9]*[\u0600-\u06ff\u200c»]|[\u0600-\u06ff]")
+
+
+@blueprint.app_template_filter("persian_marked")
+def persian_marked(text):
+    """Escape text and mark its Persian runs (a Persian sentence quoted in an English label) as lang="fa"."""
+    pieces, position = [], 0
+    for match in PERSIAN_RUN.finditer(text):
+        pieces += [escape(text[position:match.start()]),
+                   Markup('<span lang="fa" dir="rtl">') + escape(match.group()) + Markup("</span>")]
+        position = match.end()
+    return Markup("").join(pieces + [escape(text[position:])])
 
 
 @blueprint.app_template_filter("expand_curie")

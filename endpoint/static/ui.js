@@ -87,6 +87,7 @@
   // While a query runs: the elapsed time and a Cancel button; then how long the answer took.
   const status = document.getElementById("query-status");
   let timer = null;
+  let cancelled = false;
   function stopTimer() {
     window.clearInterval(timer);
     timer = null;
@@ -94,13 +95,19 @@
   yasgui.on("query", function (_, tab) {
     const started = performance.now();
     stopTimer();
+    cancelled = false;
     status.textContent = "";
     const elapsed = document.createElement("span");
     const cancel = document.createElement("button");
     cancel.type = "button";
     cancel.className = "cancel";
     cancel.textContent = "Cancel";
-    cancel.addEventListener("click", function () { tab.getYasqe().abortQuery(); });
+    cancel.addEventListener("click", function () {
+      cancelled = true;
+      stopTimer();
+      tab.getYasqe().abortQuery();
+      status.textContent = "Cancelled.";
+    });
     status.append(elapsed, " ", cancel);
     const tick = function () { elapsed.textContent = "Running… " + ((performance.now() - started) / 1000).toFixed(1) + " s"; };
     tick();
@@ -108,14 +115,60 @@
     status.dataset.started = String(started);
   });
   yasgui.on("queryResponse", function () {
+    if (cancelled) {
+      return;
+    }
     const took = performance.now() - Number(status.dataset.started);
     stopTimer();
     status.textContent = "Answered in " + (took < 1000 ? Math.round(took) + " ms" : (took / 1000).toFixed(1) + " s");
   });
-  yasgui.on("queryAbort", function () {
-    stopTimer();
-    status.textContent = "Cancelled.";
-  });
+
+  // "Why is this row here?": each result row's number links to the explanation of its bindings.
+  function addWhyLinks() {
+    const tab = yasgui.getTab();
+    const yasr = tab && tab.getYasr();
+    const bindings = yasr && yasr.results && yasr.results.getBindings ? yasr.results.getBindings() : null;
+    if (!bindings) {
+      return;
+    }
+    document.querySelectorAll("#yasgui .yasr table.dataTable tbody tr").forEach(function (row) {
+      const first = row.querySelector("td");
+      const index = first ? Number(first.textContent.trim()) - 1 : -1;
+      if (!first || first.querySelector("a.why") || !(index >= 0 && index < bindings.length)) {
+        return;
+      }
+      const link = document.createElement("a");
+      link.className = "why";
+      link.href = holder.dataset.whyUrl + "?row=" + encodeURIComponent(JSON.stringify(bindings[index]));
+      link.textContent = "why?";
+      link.title = "Why is this row here? The triples, graphs and reports behind it";
+      first.append(" ", link);
+    });
+  }
+  // YASGUI puts its "+" button inside the tab list (where only tabs belong) and leaves fields unnamed: screen
+  // readers get the "New query tab" button above instead, and names for the fields.
+  function tidyForAssistiveTechnology() {
+    document.querySelectorAll("#yasgui .tabsList .addTab:not([aria-hidden])").forEach(function (adder) {
+      adder.setAttribute("aria-hidden", "true");
+      adder.tabIndex = -1;
+      adder.parentElement.setAttribute("aria-hidden", "true");
+    });
+    document.querySelectorAll("#yasgui input.autocomplete:not([aria-label])").forEach(function (input) {
+      input.setAttribute("aria-label", "SPARQL endpoint URL");
+    });
+    document.querySelectorAll("#yasgui .CodeMirror textarea:not([aria-label])").forEach(function (area) {
+      area.setAttribute("aria-label", "SPARQL query");
+    });
+    document.querySelectorAll("#yasgui .tabsList input:not([aria-label])").forEach(function (input) {
+      input.setAttribute("aria-label", "Tab name");
+    });
+  }
+  new MutationObserver(function () {
+    tidyForAssistiveTechnology();
+    addWhyLinks();
+  }).observe(document.getElementById("yasgui"), { childList: true, subtree: true });
+
+  document.getElementById("new-tab").addEventListener("click", function () { yasgui.addTab(true); });
 
   // A ?query= link (entity pages, share links) opens that query, as stock YASGUI does, and runs it.
   if (asked) {
