@@ -37,6 +37,8 @@ DEFAULTS = {
     "SERVICE_TIMEOUT": 10,  # seconds one SERVICE call may take (connect and each read)
     "SERVICE_MAX_ROWS": 10000,  # solutions one SERVICE call may return before the query fails
     "SERVICE_MIRRORS": {},  # allowlisted endpoint IRI -> URL queried instead (a mirror or a local copy)
+    # --- full-text search (SERVICE <https://w3id.org/citydiplomacy/search>, /search)
+    "SEARCH_DEFAULT_LIMIT": 100,  # hits a search returns without cds:limit (at most MAX_RESULT_ROWS)
     # --- descriptions
     "VOID_EXAMPLE_RESOURCES": 5,  # example resources listed in the VoID description
     "VOID_MAX_GRAPH_SUBSETS": 200,  # named graphs described one by one in VoID (beyond: counted only)

@@ -14,7 +14,7 @@ from endpoint.limits import bounded
 from endpoint.protocol import Problem
 from endpoint.web import problem_response, serve_representation, state
 from ontology.namespaces import (
-    DCTERMS, FORMATS, GN, GRAPH, ID, OWL, RDF, SD, SKOS, VOID, WD, XSD, bind_prefixes,
+    CDS, DCTERMS, FORMATS, GN, GRAPH, ID, OWL, PREFIXES, RDF, SD, SKOS, VOID, WD, XSD, bind_prefixes,
 )
 
 RDFLIB_FORMATS = {
@@ -211,12 +211,16 @@ def service_graph(root):
     return graph
 
 
-def describe_response(kind_table, build, format_param):
-    """Negotiate an RDF format for a description and serve it through the validators and cache."""
+def describe_response(kind_table, build, format_param, title):
+    """Negotiate a description's format (HTML for people, RDF for machines); serve it through the validators and
+    cache."""
     chosen = negotiate(kind_table, request.headers.get("Accept"), format_param)
     if isinstance(chosen, NotAcceptable):
         return problem_response(Problem(406, chosen.message))
     root = site_root()
+    if chosen.name == "html":
+        return serve_representation((build.__name__, root, "html"),
+                                    bounded(lambda: (readable_page(build(root), title), chosen.content_type)))
     return serve_representation(
         (build.__name__, root, chosen.name),
         bounded(lambda: (serialize_graph(build(root), chosen.name), chosen.content_type)),
@@ -224,17 +228,49 @@ def describe_response(kind_table, build, format_param):
     )
 
 
+def readable_page(graph, title):
+    """Render a description graph as a page: one table per subject, blank nodes nested where they are used."""
+    from endpoint import curie
+
+    def short(iri):
+        return f"sd:{iri[len(str(SD)):]}" if iri.startswith(str(SD)) else curie(iri)
+
+    def cell(term):
+        if isinstance(term, BNode):
+            return {"nested": [(short(str(p)), cell(o)) for p, o in sorted(graph.predicate_objects(term))]}
+        if isinstance(term, URIRef):
+            return {"iri": str(term), "text": short(str(term))}
+        return {"text": str(term), "lang": term.language}
+
+    subjects = sorted({s for s in graph.subjects() if not isinstance(s, BNode)}, key=str)
+    described = [(str(s), short(str(s)), [(short(str(p)), cell(o)) for p, o in sorted(graph.predicate_objects(s))])
+                 for s in subjects]
+    formats = [("turtle", "Turtle"), ("jsonld", "JSON-LD"), ("rdfxml", "RDF/XML"), ("ntriples", "N-Triples")]
+    return render_template("description.html", title=title, described=described, formats=formats).encode("utf-8")
+
+
 def service_description(format_param):
     """Answer GET /sparql without a query: the query UI for browsers, else the service description."""
     chosen = negotiate("description", request.headers.get("Accept"), format_param)
-    if not isinstance(chosen, NotAcceptable) and chosen.name == "html":
-        return render_template("ui.html", examples=ui_examples(), endpoint=url_for("sparql.sparql"))
-    return describe_response("graph", service_graph, format_param)
+    if not isinstance(chosen, NotAcceptable) and chosen.name == "html" and format_param != "html":
+        return query_ui()  # a browser opening /sparql; ?format=html asks for the description as a page
+    return describe_response("description", service_graph, format_param, "SPARQL service description")
 
 
 def void_description():
     """Answer the VoID description in the negotiated RDF format."""
-    return describe_response("graph", void_graph, request.args.get("format"))
+    return describe_response("description", void_graph, request.args.get("format"), "VoID description of the dataset")
+
+
+def query_ui():
+    """Render the query UI page."""
+    return render_template("ui.html", examples=ui_examples(), endpoint=url_for("sparql.sparql"),
+                           prefixes=ui_prefixes(), iri_base=current_app.config["IRI_BASE"])
+
+
+def ui_prefixes():
+    """Return {prefix: namespace} the query UI declares in new queries and offers after PREFIX."""
+    return {**{prefix: str(namespace) for prefix, namespace in PREFIXES.items()}, "rdf": str(RDF), "cds": str(CDS)}
 
 
 def ui_examples():

@@ -1,22 +1,33 @@
 """Pages for people and Linked Data clients: the query UI, entity pages, the ontology, dumps, health."""
+import json
+import re
 from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+from markupsafe import Markup, escape
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
 
 import ontology
-from endpoint import describe
+from endpoint import curie, describe, search, views
 from endpoint.conneg import NotAcceptable, negotiate
 from endpoint.limits import bounded, cut_header
 from endpoint.protocol import Problem
 from endpoint.web import problem_response, serve_representation, state
-from ontology.namespaces import CDO, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF, RDFS, SKOS
+from kg.textindex import SearchError
+from ontology.namespaces import (
+    CDO, CONCEPTS_IRI, DCTERMS, INFERRED_GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI, ONTOLOGY_VERSION_IRI, PREFIXES, RDF,
+    RDFS, SKOS, bind_prefixes,
+)
 
 blueprint = Blueprint("pages", __name__)
 
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel)
 STATEMENT_LINKS = (CDO.mentions, CDO.reports, CDO.speaker, CDO.topic)
+# The classes the search page offers as filters (their names come from the ontology's labels).
+SEARCH_TYPES = (CDO.Place, CDO.Organization, CDO.Post, CDO.Person, CDO.CooperationInstrument,
+                CDO.DiplomaticActivity, CDO.Statement)
 ONTOLOGY_HTML = Path(ontology.__file__).parent / "docs" / "index.html"
 
 
@@ -29,7 +40,13 @@ def served_kg():
 @blueprint.get("/")
 def home():
     """Serve the query UI (an optional ?query= opens in a new tab)."""
-    return render_template("ui.html", examples=describe.ui_examples(), endpoint=url_for("sparql.sparql"))
+    return describe.query_ui()
+
+
+@blueprint.get("/prefixes.json")
+def prefixes():
+    """Serve the prefixes the query editor offers and declares: the project's, the search vocabulary's."""
+    return jsonify(describe.ui_prefixes())
 
 
 @blueprint.get("/healthz")
@@ -56,6 +73,184 @@ def void():
     return describe.void_description()
 
 
+def search_request(args):
+    """Return the search options of a request's parameters (q, type, limit, prefix), or a Problem naming one."""
+    text = args.get("q", "").strip()
+    if not text:
+        return Problem(400, "parameter q: give the words to search for, e.g. ?q=شیراز")
+    limit_text = args.get("limit", str(current_app.config["SEARCH_DEFAULT_LIMIT"]))
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= current_app.config["MAX_RESULT_ROWS"]:
+        return Problem(400, f"parameter limit: a whole number from 1 to {current_app.config['MAX_RESULT_ROWS']}, "
+                            f"not {limit_text!r}")
+    types = []
+    for given in args.getlist("type"):
+        expanded = expand_curie(given)
+        if expanded is None:
+            return Problem(400, f"parameter type: {given!r} is neither an IRI nor a prefixed name with a known "
+                                f"prefix ({', '.join(sorted(PREFIXES))})")
+        types.append(expanded)
+    return {"text": text, "limit": int(limit_text), "types": types, "prefix": args.get("prefix") in ("1", "true")}
+
+
+def expand_curie(value):
+    """Return the IRI of a prefixed name with a project prefix or of a full http(s) IRI, else None."""
+    if value.startswith(("http://", "https://")):
+        try:
+            return ox.NamedNode(value).value
+        except ValueError:
+            return None
+    prefix, colon, local = value.partition(":")
+    return str(PREFIXES[prefix]) + local if colon and prefix in PREFIXES else None
+
+
+def search_hits(options):
+    """Return the hits of a search as JSON-ready dicts, with each resource's labels and local link."""
+    hits = search.search(options["text"], options["limit"], prefix=options["prefix"], types=options["types"])
+    labels = labels_of(hit.iri for hit in hits)
+    href = current_app.jinja_env.globals["local_href"]
+    return [{"iri": hit.iri, "href": href(hit.iri), "labels": labels.get(hit.iri, {}), "text": hit.text,
+             "lang": hit.lang, "property": hit.property, "types": list(hit.types), "score": hit.score}
+            for hit in hits]
+
+
+@blueprint.get("/api/search")
+def search_api():
+    """Answer a search as JSON: {query, hits: [{iri, href, labels, text, lang, property, types, score}]}."""
+    options = search_request(request.args)
+    if isinstance(options, Problem):
+        return problem_response(options)
+
+    def render():
+        try:
+            body = json.dumps({"query": options["text"], "hits": search_hits(options)}, ensure_ascii=False)
+        except SearchError as error:
+            return Problem(400, f"parameter q: {error}")
+        return body.encode("utf-8"), "application/json"
+
+    return serve_representation(("search", repr(sorted(options.items())), "json"), bounded(render))
+
+
+@blueprint.get("/search")
+def search_page():
+    """Serve the search page: a form, and the hits when ?q= is given."""
+    options = search_request(request.args) if request.args.get("q", "").strip() else None
+    if isinstance(options, Problem) and "parameter q" not in options.message:
+        return problem_response(options)
+
+    def render():
+        hits, error = [], None
+        if options:
+            try:
+                hits = search_hits(options)
+            except SearchError as problem:
+                error = str(problem)
+        html = render_template("search.html", options=options, hits=hits, error=error,
+                               type_choices=search_type_choices())
+        return html.encode("utf-8"), "text/html; charset=utf-8"
+
+    return serve_representation(("search", repr(sorted((options or {}).items())), "html"), bounded(render))
+
+
+@blueprint.app_template_filter("cell")
+def cell_filter(term):
+    """Turn an rdflib term into the SPARQL JSON cell the templates show."""
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, Literal):
+        cell = {"type": "literal", "value": str(term)}
+        if term.language:
+            cell["xml:lang"] = term.language
+        return cell
+    return {"type": "bnode", "value": str(term)}
+
+
+PERSIAN_RUN = re.compile(r"[\u0600-\u06ff\u200c][\u0600-\u06ff\u200c\s«»،؛؟!.:0-9]*[\u0600-\u06ff\u200c»]|[\u0600-\u06ff]")
+
+
+@blueprint.app_template_filter("persian_marked")
+def persian_marked(text):
+    """Escape text and mark its Persian runs (a Persian sentence quoted in an English label) as lang="fa"."""
+    pieces, position = [], 0
+    for match in PERSIAN_RUN.finditer(text):
+        pieces += [escape(text[position:match.start()]),
+                   Markup('<span lang="fa" dir="rtl">') + escape(match.group()) + Markup("</span>")]
+        position = match.end()
+    return Markup("").join(pieces + [escape(text[position:])])
+
+
+@blueprint.app_template_filter("expand_curie")
+def expand_curie_filter(value):
+    """Expand a prefixed name in templates (see expand_curie)."""
+    return expand_curie(value)
+
+
+@blueprint.app_context_processor
+def search_globals():
+    """Give every template the search service's IRI and an example query using it."""
+    return {"search_service": search.SEARCH_SERVICE, "search_query": search.example_query("شیراز")}
+
+
+def search_type_choices():
+    """Return (curie, labels) of the classes the search page offers as filters."""
+    labels = labels_of(str(kind) for kind in SEARCH_TYPES)
+    return [(curie(str(kind)), labels.get(str(kind), {})) for kind in SEARCH_TYPES]
+
+
+@blueprint.get("/why")
+def why_page():
+    """Explain a result row (?row= its SPARQL JSON bindings): matching triples, their graphs, the reports."""
+    row = request.args.get("row", "")
+
+    def render():
+        try:
+            explained = views.why(row)
+        except ValueError as error:
+            return Problem(400, str(error))
+        mentioned = {cell["value"] for triple in explained["triples"] for cell in (triple["s"], triple["p"], triple["o"])
+                     if cell["type"] == "uri"} | {graph for triple in explained["triples"] for graph in triple["graphs"]}
+        mentioned |= {text[1:-1] for text in explained["terms"].values() if text.startswith("<")}
+        html = render_template("why.html", labels=labels_of(mentioned), **explained)
+        return html.encode("utf-8"), "text/html; charset=utf-8"
+
+    return serve_representation(("why", row), bounded(render))
+
+
+@blueprint.get("/extract")
+def extract_page():
+    """The extraction playground: a pasted sentence's triples, SHACL verdict and cues; nothing is stored."""
+    text = request.args.get("text", "")
+
+    def render():
+        result, error = None, None
+        if text.strip():
+            try:
+                result = views.extract(text)
+            except ValueError as problem:
+                error = str(problem)
+        mentioned = {str(term) for triple in (result or {}).get("triples", []) for term in triple
+                     if isinstance(term, URIRef)}
+        html = render_template("extract.html", text=text, result=result, error=error, labels=labels_of(mentioned))
+        return html.encode("utf-8"), "text/html; charset=utf-8"
+
+    return serve_representation(("extract", text), bounded(render))
+
+
+@blueprint.app_errorhandler(404)
+def not_found(error):
+    """Answer an unknown path: a page offering search for browsers, a line of text for others."""
+    return not_found_response(f"{request.path} is not a page of this site")
+
+
+def not_found_response(message):
+    """Return a 404: a page offering to search for the path's last words for browsers, else plain text."""
+    chosen = negotiate("page", request.headers.get("Accept"), None)
+    if isinstance(chosen, NotAcceptable) or chosen.name != "html":
+        return problem_response(Problem(404, message))
+    guess = request.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").replace("_", " ")
+    html = render_template("not_found.html", message=message, guess=guess)
+    return html, 404, {"Content-Type": "text/html; charset=utf-8"}
+
+
 def iri_of_path():
     """Return the KG IRI that the request path stands for, or None when it is not a valid IRI."""
     iri = current_app.config["IRI_BASE"] + request.path.lstrip("/")
@@ -78,12 +273,17 @@ def entity(rest):
 
 @blueprint.get("/ontology")
 @blueprint.get("/ontology/<path:rest>")
+@blueprint.get("/concepts")
 def ontology_document(rest=None):
-    """Serve the ontology: its HTML documentation for browsers, its triples in RDF for machines."""
+    """Serve the ontology or the concept schemes: HTML documentation for browsers, triples for machines."""
+    if rest is not None and current_app.config["IRI_BASE"] + "ontology/" + rest != ONTOLOGY_VERSION_IRI:
+        return not_found_response(f"{request.path} is not a part of the ontology: its terms are "
+                                  "/ontology#Term (hash IRIs)")
+    iri = CONCEPTS_IRI if request.path == "/concepts" else ONTOLOGY_IRI
     chosen = negotiate("page", request.headers.get("Accept"), request.args.get("format"))
     if not isinstance(chosen, NotAcceptable) and chosen.name == "html" and ONTOLOGY_HTML.is_file():
         return serve_representation(("ontology-html",), lambda: (ONTOLOGY_HTML.read_bytes(), chosen.content_type))
-    return resource_response(ONTOLOGY_IRI, is_graph=False, graph_iri=str(ONTOLOGY_GRAPH))
+    return resource_response(iri, is_graph=False, graph_iri=str(ONTOLOGY_GRAPH))
 
 
 def resource_response(iri, is_graph, graph_iri=None):
@@ -93,7 +293,9 @@ def resource_response(iri, is_graph, graph_iri=None):
         return problem_response(Problem(406, chosen.message))
     contents = iri if is_graph else graph_iri
     if chosen.name == "html":
-        return serve_representation(("page", iri, "html"), bounded(lambda: render_page(iri, contents)))
+        response = serve_representation(("page", iri, "html"), bounded(lambda: render_page(iri, contents)))
+        return not_found_response(f"{iri} is not described in this knowledge graph") \
+            if response.status_code == 404 else response
     return serve_representation(("page", iri, chosen.name), bounded(lambda: render_rdf(iri, contents, chosen)))
 
 
@@ -133,9 +335,23 @@ def render_rdf(iri, graph_iri, chosen):
     triples, cut = description_triples(iri, graph_iri)
     if not triples:
         return Problem(404, f"{iri} is not described in this knowledge graph")
+    headers = {**cut_header(cut, row_limit()), "Link": link_header()}
+    if chosen.name in READABLE_WITH_RDFLIB:
+        return readable_rdf(triples, chosen.name), chosen.content_type, headers
     prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
     body = ox.serialize(triples, format=describe.rdf_format(chosen.name), prefixes=prefixes)
-    return body, chosen.content_type, cut_header(cut, row_limit())
+    return body, chosen.content_type, headers
+
+
+def readable_rdf(triples, format_name):
+    """Serialise triples as compacted JSON-LD (the project's prefixes as @context) or Turtle with full IRIs
+    where a prefixed name would need escapes (rdflib writes <…/place/shiraz>, not cdr:place\\/shiraz)."""
+    graph = bind_prefixes(Graph())
+    graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    if format_name == "jsonld":
+        context = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()} | {"rdf": str(RDF)}
+        return graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
+    return describe.serialize_graph(graph, format_name)
 
 
 def rows(sparql):
@@ -151,15 +367,15 @@ def section(select, order):
 
 
 def labels_of(iris):
-    """Return {iri: {lang: label}} for the given IRIs (rdfs:label and skos:prefLabel)."""
-    iris = sorted(iris)
+    """Return {iri: {lang: label}} for the given IRIs: skos:prefLabel where there is one, else rdfs:label."""
+    iris = sorted(set(iris))
     if not iris:
         return {}
     values = " ".join(f"<{value}>" for value in iris)
-    predicates = "|".join(f"<{predicate}>" for predicate in LABEL_PROPERTIES)
     found = {}
-    for row in rows(f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} ?x {predicates} ?label }}"):
-        found.setdefault(row["x"]["value"], {}).setdefault(row["label"].get("xml:lang", ""), row["label"]["value"])
+    for predicate in (SKOS.prefLabel, RDFS.label):
+        for row in rows(f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} ?x <{predicate}> ?label }}"):
+            found.setdefault(row["x"]["value"], {}).setdefault(row["label"].get("xml:lang", ""), row["label"]["value"])
     return found
 
 
@@ -174,16 +390,34 @@ def unique_literals(cells):
     return unique
 
 
+def with_graphs(found, key):
+    """Group rows that differ only in ?g: one row per triple with the graphs asserting it, inferred or not."""
+    grouped = {}
+    for row in found:
+        graph = row.pop("g", None)
+        entry = grouped.setdefault(tuple(row[name]["value"] + row[name]["type"] for name in key),
+                                   {**row, "graphs": []})
+        if graph:
+            entry["graphs"].append(graph)
+    inferred = str(INFERRED_GRAPH)
+    for entry in grouped.values():
+        entry["inferred"] = bool(entry["graphs"]) and all(graph["value"] == inferred for graph in entry["graphs"])
+    return list(grouped.values())
+
+
 def render_page(iri, graph_iri):
     """Render the HTML page of a resource, or a 404 Problem when the KG does not know it."""
     links = " ".join(f"<{predicate}>" for predicate in STATEMENT_LINKS)
-    # DISTINCT: a triple asserted in several named graphs appears once per graph in the union default graph
+    # GRAPH ?g: every triple shows the named graphs asserting it (the inferred graph: entailed, not asserted)
     queries = {
-        "outgoing": (f"SELECT DISTINCT ?p ?o WHERE {{ <{iri}> ?p ?o }}", "?p ?o"),
-        "incoming": (f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p <{iri}> }}", "?p ?s"),
-        "statements": (f"SELECT DISTINCT ?statement ?text WHERE {{ {{ VALUES ?link {{ {links} }} "
-                       f"?statement ?link <{iri}> }} UNION {{ <{iri}> <{CDO.reportedBy}> ?statement }} "
-                       f"?statement <{CDO.originalText}> ?text }}", "?statement"),
+        "outgoing": (f"SELECT DISTINCT ?p ?o ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}", "?p ?o ?g"),
+        "incoming": (f"SELECT DISTINCT ?s ?p ?g WHERE {{ GRAPH ?g {{ ?s ?p <{iri}> }} }}", "?p ?s ?g"),
+        "statements": (f"SELECT DISTINCT ?statement ?text ?date ?publisher ?source WHERE {{ {{ VALUES ?link "
+                       f"{{ {links} }} ?statement ?link <{iri}> }} UNION {{ <{iri}> <{CDO.reportedBy}> ?statement }} "
+                       f"UNION {{ VALUES ?statement {{ <{iri}> }} }} ?statement <{CDO.originalText}> ?text "
+                       f"OPTIONAL {{ ?statement <{DCTERMS.date}> ?date }} "
+                       f"OPTIONAL {{ ?statement <{DCTERMS.publisher}> ?publisher }} "
+                       f"OPTIONAL {{ ?statement <{DCTERMS.source}> ?source }} }}", "?statement"),
         "graphs": (f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }} }}",
                    "?g"),
     }
@@ -194,16 +428,26 @@ def render_page(iri, graph_iri):
         found[name], more, query_for_all = section(select, order)
         if more:
             cut[name] = query_for_all
-    if not (found["outgoing"] or found["incoming"] or found.get("contents")):
+    outgoing, incoming = with_graphs(found["outgoing"], ("p", "o")), with_graphs(found["incoming"], ("s", "p"))
+    contents = found.get("contents", [])
+    if not (outgoing or incoming or contents):
         return Problem(404, f"{iri} is not described in this knowledge graph")
-    outgoing, incoming, contents = found["outgoing"], found["incoming"], found.get("contents", [])
-    mentioned = {iri} | {cell["value"] for row in outgoing + incoming + contents for cell in row.values()
-                         if cell["type"] == "uri"}
+    mentioned = {iri} | {cell["value"] for row in outgoing + incoming + contents + found["graphs"] + found["statements"]
+                         for cell in [*row.values(), *row.get("graphs", [])]
+                         if isinstance(cell, dict) and cell["type"] == "uri"}
+    types = [row["o"] for row in outgoing if row["p"]["value"] == str(RDF.type)]
+    sentence = views.sentence_graph(iri) if any(t["value"] == str(CDO.Statement) for t in types) else None
+    if sentence:
+        mentioned |= {piece["iri"] for piece in sentence["pieces"] if "iri" in piece}
+        mentioned |= {*sentence["unused"], *sentence["facts"], *sentence["unseen"]}
+    labels = labels_of(mentioned)
     html = render_template(
         "entity.html",
+        sentence=sentence,
         iri=iri,
-        labels=labels_of(mentioned),
-        types=[row["o"] for row in outgoing if row["p"]["value"] == str(RDF.type)],
+        labels=labels,
+        page_lang="fa" if "fa" in labels.get(iri, {}) and "en" not in labels.get(iri, {}) else "en",
+        types=types,
         own_labels=unique_literals(row["o"] for row in outgoing
                                    if row["p"]["value"] in {str(p) for p in (*LABEL_PROPERTIES, SKOS.altLabel)}),
         outgoing=outgoing,
@@ -213,6 +457,23 @@ def render_page(iri, graph_iri):
         graphs=found["graphs"],
         cut=cut,
         row_limit=row_limit(),
+        alternates=alternates(),
         query=f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value\n}}",
     )
-    return html.encode("utf-8"), "text/html; charset=utf-8", cut_header(sorted(cut), row_limit())
+    headers = {**cut_header(sorted(cut), row_limit()), "Link": link_header()}
+    return html.encode("utf-8"), "text/html; charset=utf-8", headers
+
+
+READABLE_WITH_RDFLIB = ("jsonld", "turtle")
+ALTERNATES = (("turtle", "text/turtle", "Turtle"), ("jsonld", "application/ld+json", "JSON-LD"),
+              ("rdfxml", "application/rdf+xml", "RDF/XML"), ("ntriples", "application/n-triples", "N-Triples"))
+
+
+def alternates():
+    """Return (href, media type, name) of the machine-readable representations of the requested page."""
+    return [(f"{request.path}?format={name}", media_type, title) for name, media_type, title in ALTERNATES]
+
+
+def link_header():
+    """Return the Link header naming the page's alternate representations."""
+    return ", ".join(f'<{href}>; rel="alternate"; type="{media_type}"' for href, media_type, _ in alternates())

@@ -6,7 +6,7 @@ import time
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
-from endpoint import describe, federation, limits, metrics
+from endpoint import describe, federation, hints, limits, metrics, search
 from endpoint.backends import PARSE_FORMATS, QuerySyntaxError, ReadOnlyError
 from endpoint.conneg import NotAcceptable, negotiate
 from endpoint.remote import RemoteStoreError
@@ -37,7 +37,8 @@ def sparql():
 
 def refused_service(text):
     """Return a Problem for SERVICE targets outside the allowlist, checked before any connection."""
-    refused = federation.refusal(text, current_app.config["SERVICE_ALLOWLIST"])
+    # the search service is answered here from the text index (endpoint/search.py), never called over HTTP
+    refused = federation.refusal(text, [*current_app.config["SERVICE_ALLOWLIST"], search.SEARCH_SERVICE])
     return Problem(400, refused.message) if refused else None
 
 
@@ -63,7 +64,7 @@ def execute(operation, chosen):
     """Run the query on the backend and serialise it: (bytes, content type), or a Problem."""
     try:
         # allowed SERVICE clauses are evaluated here (own timeout), so the store never connects anywhere
-        text = federation.evaluate_configured(operation.text, current_app.config, state().backend)
+        text = federation.evaluate_configured(search.evaluate(operation.text), current_app.config, state().backend)
         kind, body = limits.run_query(state().backend, text, operation.dataset, chosen.name)
     except limits.LimitExceeded as error:
         return Problem(error.status, str(error), error.headers)
@@ -72,7 +73,7 @@ def execute(operation, chosen):
     except RemoteStoreError as error:
         return Problem(502, str(error))
     except QuerySyntaxError as error:
-        return Problem(400, f"malformed query: {error}")
+        return Problem(400, hints.syntax_message(operation.text, error))
     except ValueError as error:  # an invalid IRI in default-graph-uri / named-graph-uri
         return Problem(400, f"invalid dataset parameter: {error}")
     except OSError as error:

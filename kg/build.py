@@ -26,10 +26,12 @@ from tqdm import tqdm
 from kg.dump import (canonical_blank_nodes, has_blank_nodes, named_node, parse_own, to_quads, to_triples,
                      write_difference, write_distinct_triples, write_in_graph, write_merge, write_trig, write_turtle)
 from kg.inference import Entailment, Materializer
+from kg.labels import label_quads
 from kg.quarantine import Quarantine
 from kg.readers import Rejection, count_lines, read_source
 from kg.store import (BUILD_INFO, Staging, build_lock, current_store, merge_into_default_graph, read_build_info,
                       remove_leftovers)
+from kg.textindex import INDEX_FILE, build_from_store
 from ontology.namespaces import CDO, ONTOLOGY_GRAPH, PROV, RDF, REFERENCE_GRAPH, INFERRED_GRAPH
 from shapes.terms import rdflib_term
 
@@ -363,6 +365,8 @@ def build_graphs(files, store, context, quarantine, report, progress, workdir):
         _load_statements(store, stream.quads(read_items(files, report.seconds, progress)), report, copy,
                          entailed_copy)
         _load_fixed_graphs(store, context, materializer, stream.used_entities, report, copy, entailed_copy)
+        with time_stage("labels"):
+            bulk_load(store, list(label_quads(store)), copy)
     with time_stage("inference"):
         write_distinct_triples(loaded, asserted, workdir)
         write_difference(entailed, asserted, inferred, workdir)
@@ -457,7 +461,7 @@ def build(files, out_dir, context, strict=False, allow_empty=True, name="", cons
             }
             (staging.path / BUILD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n",
                                                    encoding="utf-8")
-            staging.publish([TRIG_FILE, TURTLE_FILE, QUARANTINE_DIR, BUILD_INFO])
+            staging.publish([TRIG_FILE, TURTLE_FILE, INDEX_FILE, QUARANTINE_DIR, BUILD_INFO])
         except BaseException:
             staging.discard()
             raise
@@ -486,6 +490,8 @@ def _build_into(staging, files, context, report, console):
     with timed(report.seconds, "default_graph"):
         merge_into_default_graph(store, union)
         union.unlink()
+    with timed(report.seconds, "search_index"):
+        build_from_store(store, staging.path / INDEX_FILE)
     counts["quarantined"] = quarantine.quarantined
     counts["warnings"] = quarantine.warnings
     report.quarantined_by_reason.update(quarantine.reasons)

@@ -73,10 +73,16 @@ GRAPH = Namespace(BASE + "graph/")
 # SHACL shapes (shapes/*.ttl): the node and property shapes that gate what is published.
 SHAPES = Namespace(BASE + "shapes#")
 
+# Full-text search (docs/endpoint.md): the SERVICE IRI this endpoint evaluates itself, and the terms of its pattern.
+SEARCH_SERVICE = BASE + "search"
+CDS = ClosedNamespace(uri=BASE + "search#", terms=["query", "limit", "prefix", "type", "property", "lang", "score",
+                                                   "text"])
+
 # Named graphs other than the per-statement ones.
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 REFERENCE_GRAPH = GRAPH["reference"]
 INFERRED_GRAPH = GRAPH["inferred"]
+LABELS_GRAPH = GRAPH["labels"]  # the skos:prefLabels the build generates (kg/labels.py)
 
 # External vocabularies used for alignment and linking.
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -127,8 +133,8 @@ def bind_prefixes(graph):
 
 
 __all__ = [
-    "BASE", "ONTOLOGY_IRI", "ONTOLOGY_VERSION_IRI", "CONCEPTS_IRI", "CONCEPTS_VERSION_IRI", "CDO", "CDC", "ID", "GRAPH", "SHAPES", "ONTOLOGY_GRAPH",
-    "REFERENCE_GRAPH", "INFERRED_GRAPH", "ORG", "GEO", "DBO", "WD", "WDT", "GN", "GNO", "SD", "FOAF", "WGS84",
+    "BASE", "ONTOLOGY_IRI", "ONTOLOGY_VERSION_IRI", "CONCEPTS_IRI", "CONCEPTS_VERSION_IRI", "CDO", "CDC", "ID", "GRAPH", "SHAPES", "SEARCH_SERVICE", "CDS", "ONTOLOGY_GRAPH",
+    "REFERENCE_GRAPH", "INFERRED_GRAPH", "LABELS_GRAPH", "ORG", "GEO", "DBO", "WD", "WDT", "GN", "GNO", "SD", "FOAF", "WGS84",
     "DCTERMS", "OWL", "PROV", "RDF", "RDFS", "SDO", "SH", "SKOS", "VANN", "VOID", "XSD", "PREFIXES",
     "bind_prefixes",
 ]

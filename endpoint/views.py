@@ -1,0 +1,211 @@
+"""Views that explain the data: why a result row is there, how a sentence became a graph, and a playground that
+extracts a pasted sentence without storing anything."""
+import functools
+import json
+import re
+
+import pyoxigraph as ox
+
+from endpoint.web import state
+from mappings.normalize import ZWNJ, fold
+from ontology.namespaces import CDO, DCTERMS, GRAPH, ID, INFERRED_GRAPH, RDFS, SKOS
+
+MAX_TERMS = 24  # bound values of one row that are looked at (pairs grow with the square)
+MAX_SENTENCE = 2000  # characters the playground accepts
+SURFACE_PROPERTIES = (SKOS.prefLabel, RDFS.label, SKOS.altLabel, CDO.lexicalCue)
+# Links from a statement to what it recognised; what its facts link to counts as used.
+RECOGNISED = (CDO.mentions, CDO.speaker)
+
+
+def rows(sparql):
+    """Return the bindings of a SELECT on the served KG."""
+    return state().backend.query(sparql).rows()
+
+
+def term_text(cell):
+    """Return a SPARQL JSON term as SPARQL text, or None for a blank node (which cannot be looked up)."""
+    if cell.get("type") == "uri":
+        return str(ox.NamedNode(cell["value"]))
+    if cell.get("type") in ("literal", "typed-literal"):
+        if cell.get("xml:lang"):
+            return str(ox.Literal(cell["value"], language=cell["xml:lang"]))
+        if cell.get("datatype"):
+            return str(ox.Literal(cell["value"], datatype=ox.NamedNode(cell["datatype"])))
+        return str(ox.Literal(cell["value"]))
+    return None
+
+
+def parse_row(text):
+    """Return {variable: SPARQL term text} of a row given as SPARQL JSON bindings, or raise ValueError."""
+    try:
+        bindings = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"parameter row: not JSON ({error.msg} at {error.pos})") from None
+    if not isinstance(bindings, dict) or not all(isinstance(cell, dict) for cell in bindings.values()):
+        raise ValueError('parameter row: give the row as SPARQL JSON bindings, {"var": {"type": "uri", ...}}')
+    terms = {}
+    for name, cell in list(bindings.items())[:MAX_TERMS]:
+        try:
+            written = term_text(cell)
+        except (ValueError, TypeError, KeyError) as error:
+            raise ValueError(f"parameter row: ?{name} is not an RDF term ({error})") from None
+        if written is not None:
+            terms[name] = written
+    return terms
+
+
+def statement_of_graph(graph):
+    """Return the statement IRI a statement graph is named after, or None for other graphs."""
+    prefix = str(GRAPH) + "statement/"
+    return str(ID) + graph[len(str(GRAPH)):] if graph.startswith(prefix) else None
+
+
+def why(row_text):
+    """Explain a result row: the triples between its values, the graphs asserting them, the reports behind them."""
+    terms = parse_row(row_text)
+    iris = sorted({text for text in terms.values() if text.startswith("<")})
+    pairs = [(s, o) for s in iris for o in sorted(set(terms.values())) if s != o]
+    triples = {}
+    if pairs:
+        values = " ".join(f"({s} {o})" for s, o in pairs)
+        for row in rows(f"SELECT ?s ?p ?o ?g WHERE {{ VALUES (?s ?o) {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} "
+                        "ORDER BY ?s ?p ?o ?g LIMIT 1000"):
+            key = (row["s"]["value"], row["p"]["value"], json.dumps(row["o"], sort_keys=True))
+            triples.setdefault(key, {"s": row["s"], "p": row["p"], "o": row["o"], "graphs": []})["graphs"].append(
+                row["g"]["value"])
+    inferred = str(INFERRED_GRAPH)
+    for triple in triples.values():
+        triple["inferred"] = all(graph == inferred for graph in triple["graphs"])
+    statements = sorted({statement for triple in triples.values() for graph in triple["graphs"]
+                         if (statement := statement_of_graph(graph))})
+    by_inference = sorted(name for name, text in terms.items()
+                          if any(triple["inferred"] for triple in triples.values() if text_of(triple) & {text})
+                          and not any(not triple["inferred"] for triple in triples.values() if text_of(triple) & {text}))
+    return {"terms": terms, "triples": list(triples.values()), "reports": reports(statements),
+            "by_inference": by_inference}
+
+
+def text_of(triple):
+    """Return the SPARQL texts of a triple's subject and object."""
+    return {term_text(triple["s"]), term_text(triple["o"])}
+
+
+def reports(statements):
+    """Return the statements' texts and where they were reported (date, publisher, URL), in IRI order."""
+    if not statements:
+        return []
+    values = " ".join(f"<{iri}>" for iri in statements)
+    found = rows(f"SELECT ?statement ?text ?date ?publisher ?source WHERE {{ VALUES ?statement {{ {values} }} "
+                 f"?statement <{CDO.originalText}> ?text "
+                 f"OPTIONAL {{ ?statement <{DCTERMS.date}> ?date }} OPTIONAL {{ ?statement <{DCTERMS.publisher}> "
+                 f"?publisher }} OPTIONAL {{ ?statement <{DCTERMS.source}> ?source }} }} ORDER BY ?statement")
+    unique = {}
+    for row in found:
+        unique.setdefault(row["statement"]["value"], row)
+    return list(unique.values())
+
+
+def folded_with_positions(text):
+    """Return the text folded for matching (letters unified, no ZWNJ, lower case) and, for each folded
+    character, the index of the original character it came from."""
+    folded, positions = [], []
+    for index, character in enumerate(text):
+        for piece in fold(character).replace(ZWNJ, "").lower():  # ZWNJ is as often left out as written
+            folded.append(piece)
+            positions.append(index)
+    return "".join(folded), positions
+
+
+def phrase_spans(text, surfaces):
+    """Return non-overlapping (start, end, iri) spans of the text where a surface form occurs, longest first."""
+    folded, positions = folded_with_positions(text)
+    candidates = []
+    for surface, iri in surfaces:
+        needle = folded_with_positions(surface)[0].strip()
+        if len(needle) < 2:
+            continue
+        for match in re.finditer(re.escape(needle), folded):
+            candidates.append((match.end() - match.start(), match.start(), match.end(), iri))
+    taken, spans = set(), []
+    for _, start, end, iri in sorted(candidates, key=lambda c: (-c[0], c[1])):
+        if taken.isdisjoint(range(start, end)):
+            taken.update(range(start, end))
+            spans.append((positions[start], positions[end - 1] + 1, iri))
+    return sorted(spans)
+
+
+def sentence_graph(statement):
+    """Return the statement's text cut into plain and recognised pieces, and what was recognised but not used.
+
+    Pieces come from the Persian labels of what the statement mentions and what its facts link to, found in the
+    text whatever its letter forms and ZWNJ.
+    """
+    found = rows(f"SELECT ?text WHERE {{ <{statement}> <{CDO.originalText}> ?text }} LIMIT 1")
+    if not found:
+        return None
+    text = found[0]["text"]["value"]
+    links = " ".join(f"<{p}>" for p in RECOGNISED)
+    recognised = {row["x"]["value"] for row in rows(
+        f"SELECT DISTINCT ?x WHERE {{ VALUES ?link {{ {links} }} <{statement}> ?link ?x FILTER(isIRI(?x)) }}")}
+    facts = rows(f"SELECT DISTINCT ?fact ?x WHERE {{ <{statement}> <{CDO.reports}> ?fact . "
+                 f"OPTIONAL {{ ?fact ?p ?x FILTER(isIRI(?x) && ?p != <{RDFS.label}>) }} }}")
+    used = {row["x"]["value"] for row in facts if "x" in row}
+    fact_iris = sorted({row["fact"]["value"] for row in facts})
+    properties = " ".join(f"<{p}>" for p in SURFACE_PROPERTIES)
+    values = " ".join(f"<{iri}>" for iri in sorted(recognised | used))
+    surfaces = [(row["label"]["value"], row["x"]["value"]) for row in rows(
+        f"SELECT DISTINCT ?x ?label WHERE {{ VALUES ?x {{ {values} }} VALUES ?p {{ {properties} }} ?x ?p ?label "
+        f'FILTER(LANGMATCHES(LANG(?label), "fa")) }}')] if values else []
+    # a fact's class names it in the text ("تفاهم‌نامه"): the cue links to the fact
+    if fact_iris:
+        surfaces += [(row["label"]["value"], row["fact"]["value"]) for row in rows(
+            f"SELECT DISTINCT ?fact ?label WHERE {{ VALUES ?fact {{ {' '.join(f'<{f}>' for f in fact_iris)} }} "
+            f"?fact a ?kind . VALUES ?p {{ {properties} }} ?kind ?p ?label "
+            f'FILTER(LANGMATCHES(LANG(?label), "fa")) }}')]
+    pieces, position = [], 0
+    for start, end, iri in phrase_spans(text, surfaces):
+        if start > position:
+            pieces.append({"text": text[position:start]})
+        pieces.append({"text": text[start:end], "iri": iri, "used": iri in used or iri in fact_iris})
+        position = end
+    if position < len(text):
+        pieces.append({"text": text[position:]})
+    shown = {piece.get("iri") for piece in pieces}
+    return {"pieces": pieces, "facts": fact_iris, "unused": sorted(recognised - used),
+            "unseen": sorted((recognised | used) - shown - set(fact_iris))}
+
+
+@functools.lru_cache(maxsize=1)
+def extraction_tools():
+    """Load the mapping pipeline and the SHACL gate once per process (seconds: the lexicon and the shapes)."""
+    from kg.build import activity_description
+    from mappings.pipeline import default_pipeline
+    from shapes.gate import Gate
+
+    pipeline = default_pipeline()
+    return pipeline, Gate.load(extra_context=activity_description(pipeline))
+
+
+def extract(sentence):
+    """Run the pipeline and the gate on one sentence: its triples, the verdict, the spans and cues; nothing stored."""
+    from mappings.normalize import normalize
+    from mappings.record import SourceRecord
+
+    sentence = sentence.strip()
+    if not sentence:
+        raise ValueError("parameter text: paste a Persian sentence")
+    if len(sentence) > MAX_SENTENCE:
+        raise ValueError(f"parameter text: at most {MAX_SENTENCE} characters, not {len(sentence)}")
+    pipeline, gate = extraction_tools()
+    result = pipeline.extract(SourceRecord(text=sentence, line=1, source_file="playground"))
+    verdict = gate.check([(result.graph, result.triples)])[0]
+    analysis, reading = pipeline.analyse(normalize(sentence))
+    emitted = {str(term) for triple in result.triples for term in (triple[0], triple[2])}
+    spans = []
+    for span in analysis.spans + analysis.inner_cues:
+        senses = [(sense.kind, str(sense.iri)) for sense in span.senses]
+        spans.append({"text": " ".join(analysis.tokens[span.start:span.end]), "key": span.key, "exact": span.exact,
+                      "senses": senses, "fired": any(iri in emitted for _, iri in senses)})
+    return {"sentence": sentence, "graph": str(result.graph), "triples": sorted(result.triples, key=str),
+            "conforms": verdict.conforms, "results": verdict.results, "report": verdict.report_text,
+            "spans": spans, "notes": [str(note) for note in result.notes]}

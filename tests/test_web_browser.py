@@ -1,0 +1,253 @@
+"""What a person sees, in a real headless Chromium (Debian's), at 1366x900 and 390x844: the issue-15 paths."""
+import json
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from ontology.namespaces import ID, RDFS
+from tests.web_support import seed_kg, seed_server  # noqa: F401 (fixtures)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+AXE = Path(__file__).parents[1] / "endpoint" / "ui" / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+LABELS = f"SELECT ?thing ?label WHERE {{ ?thing <{RDFS.label}> ?label FILTER(?thing = <{ID['place/shiraz']}>) }}"
+STATEMENT = "id/statement/209e252f25bc5fa0"
+# The pages of the issue's paths: the query UI, an entity, a fact, a statement, search, why, the playground, 404.
+PAGES = {
+    "ui": "",
+    "entity": "id/place/shiraz",
+    "agreement": "id/statement/209e252f25bc5fa0/agreement-1",
+    "statement": STATEMENT,
+    "search": "search?q=" + quote("شیراز"),
+    "why": "why?row=" + quote(json.dumps({"a": {"type": "uri", "value": str(ID["place/shiraz"])},
+                                          "b": {"type": "literal", "value": "Shiraz", "xml:lang": "en"}})),
+    "extract": "extract?text=" + quote("شهرداری شیراز و شهرداری نوویساد تفاهم‌نامه همکاری فرهنگی امضا کردند."),
+    "not-found": "id/place/atlantis",
+    "void": ".well-known/void",
+}
+PERSIAN = re.compile("[\u0600-\u06ff]")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Launch the system Chromium headless (no browser download)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open pages in fresh browser contexts (no storage shared) that record console errors."""
+    contexts = []
+
+    def opener(size="desktop", **options):
+        context = browser.new_context(viewport=WIDTHS[size], **options)
+        contexts.append(context)
+        tab = context.new_page()
+        tab.console_errors = []
+        tab.on("console", lambda message: message.type == "error" and tab.console_errors.append(message.text))
+        tab.on("pageerror", lambda error: tab.console_errors.append(str(error)))
+        return tab
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def editor_value(page):
+    """Return the text of the active tab's query editor."""
+    return page.evaluate("document.querySelector('.tabPanel.active .CodeMirror').CodeMirror.getValue()")
+
+
+def set_editor(page, text):
+    """Replace the text of the active tab's query editor."""
+    page.evaluate("text => document.querySelector('.tabPanel.active .CodeMirror').CodeMirror.setValue(text)", text)
+
+
+def test_result_iris_open_the_local_page(seed_server, open_page):
+    page = open_page()
+    page.goto(seed_server + "?query=" + quote(LABELS))
+    link = page.locator(".yasr table td a.iri").first
+    link.wait_for(timeout=20000)
+    assert link.get_attribute("href") == "/id/place/shiraz" and link.get_attribute("target") is None
+    assert link.get_attribute("title") == str(ID["place/shiraz"])
+    link.click()
+    page.wait_for_url(seed_server + "id/place/shiraz")
+    assert page.locator("h1 span[lang=fa]").inner_text() == "شیراز"
+    assert page.console_errors == []
+
+
+def test_result_cells_take_the_direction_of_their_own_text(seed_server, open_page):
+    page = open_page()
+    page.goto(seed_server + "?query=" + quote(LABELS))
+    persian = page.locator(".yasr table td bdi[lang=fa]", has_text="شیراز").first
+    persian.wait_for(timeout=20000)
+    english = page.locator(".yasr table td bdi[lang=en]", has_text="Shiraz").first
+    assert persian.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    assert english.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    assert persian.evaluate("e => e.closest('div').getAttribute('dir')") == "auto"
+    # the language tag stays after the closing quote: "شیراز"@fa
+    assert persian.evaluate("e => e.parentElement.textContent.trim()") == '"شیراز"@fa'
+
+
+def test_new_tabs_declare_the_project_prefixes_and_schema_over_https(seed_server, open_page):
+    page = open_page()
+    page.goto(seed_server)
+    page.locator(".yasqe .CodeMirror").wait_for(timeout=20000)
+    page.locator(".yasgui .addTab").click()
+    text = editor_value(page)
+    for prefix in ("cdo", "cdc", "cdr", "cdg"):
+        assert f"PREFIX {prefix}: <https://w3id.org/citydiplomacy/" in text
+    assert "PREFIX schema: <https://schema.org/>" in text and "?sub ?pred ?obj" not in text
+    set_editor(page, text.split("SELECT")[0] + "SELECT ?city WHERE { ?city a schema:City } LIMIT 5")
+    page.locator(".tabPanel.active .yasqe_queryButton").click()
+    page.locator(".tabPanel.active .yasr table td a.iri").first.wait_for(timeout=20000)
+
+
+def test_an_undeclared_prefix_is_explained_in_the_ui(seed_server, open_page):
+    page = open_page()
+    page.goto(seed_server + "?query=" + quote("SELECT * WHERE { ?s a cdo:City }"))
+    page.locator(".yasr", has_text="unknown prefix cdo:").wait_for(timeout=20000)
+    assert "Unicode" not in page.locator(".yasr").inner_text() and "\\u{" not in page.locator(".yasr").inner_text()
+
+
+def test_a_share_link_opens_the_shared_query_and_edits_survive_a_reload(seed_server, open_page):
+    page = open_page()
+    page.goto(seed_server)
+    page.locator(".yasqe .CodeMirror").wait_for(timeout=20000)
+    shared = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3 # shared with a colleague"
+    set_editor(page, shared)
+    page.locator(".tabPanel.active .yasqe_share").click()
+    link = page.locator("[class*=share] input").first.input_value()
+    other = open_page()
+    other.goto(link)
+    other.locator(".yasqe .CodeMirror").wait_for(timeout=20000)
+    assert editor_value(other) == shared
+    page.goto(seed_server)  # the same browser reloads: the edit is kept (stock YASGUI persistence)
+    page.locator(".yasqe .CodeMirror").wait_for(timeout=20000)
+    assert editor_value(page) == shared
+
+
+def test_examples_are_a_filterable_list_not_tabs(seed_server, open_page):
+    page = open_page()
+    page.goto(seed_server)
+    page.locator(".yasqe .CodeMirror").wait_for(timeout=20000)
+    assert page.locator(".yasgui .tabsList .tab").count() == 1
+    page.locator("#examples-list summary").click()
+    examples = page.locator("#examples-list li")
+    assert examples.count() >= 15
+    page.fill("#example-filter", "shiraz municipality")
+    visible = page.locator("#examples-list li:not([hidden])")
+    assert 1 <= visible.count() < examples.count()
+    visible.first.locator("button").click()
+    page.locator(".tabPanel.active .yasr table td a.iri").first.wait_for(timeout=20000)  # it ran, with rows
+    assert page.locator(".yasgui .tabsList .tab").count() == 2 and "shiraz" in editor_value(page).lower()
+
+
+def test_a_running_query_shows_its_time_and_can_be_cancelled(seed_server, open_page):
+    page = open_page()
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    page.goto(seed_server)
+    page.locator(".yasqe .CodeMirror").wait_for(timeout=20000)
+    set_editor(page, slow)
+    page.locator(".tabPanel.active .yasqe_queryButton").click()
+    status = page.locator("#query-status")
+    status.locator("text=Running…").wait_for(timeout=5000)
+    page.wait_for_timeout(400)
+    assert re.search(r"Running… \d+\.\d s", status.inner_text())
+    status.locator("button", has_text="Cancel").click()
+    status.locator("text=Cancelled.").wait_for(timeout=5000)
+
+
+def test_why_is_this_row_here_opens_the_reports_behind_a_row(seed_server, open_page):
+    page = open_page()
+    query = ("PREFIX cdo: <https://w3id.org/citydiplomacy/ontology#> SELECT ?agreement ?party WHERE { "
+             "?agreement a cdo:CooperationAgreement ; cdo:party ?party }")
+    page.goto(seed_server + "?query=" + quote(query))
+    why = page.locator(".yasr table a.why").first
+    why.wait_for(timeout=20000)
+    why.click()
+    page.locator("h1", has_text="Why is this row here?").wait_for()
+    assert page.locator("a.graph[href='/graph/statement/209e252f25bc5fa0']").count() >= 1
+    assert "نوویساد" in page.locator("blockquote.statement").first.inner_text()
+
+
+def test_a_statement_page_links_the_phrases_of_its_sentence(seed_server, open_page):
+    page = open_page()
+    page.goto(seed_server + STATEMENT)
+    phrase = page.locator(".sentence-text a.phrase", has_text="نوویساد")
+    assert phrase.get_attribute("href") == "/id/place/novi-sad"
+    assert page.locator(".sentence-text a.phrase").count() >= 5
+    assert page.locator(".sentence-text").evaluate("e => getComputedStyle(e).direction") == "rtl"
+
+
+def test_the_playground_extracts_without_storing(seed_server, open_page):
+    page = open_page()
+    page.goto(seed_server + "extract")
+    sentence = "شهرداری تبریز و شهرداری قونیه تفاهم‌نامه همکاری گردشگری امضا کردند."
+    page.fill("#text", sentence)
+    page.locator("form.extract button").click()
+    page.locator(".verdict").wait_for(timeout=60000)
+    assert "Conforms" in page.locator(".verdict").inner_text()
+    assert page.locator("td", has_text="تبریز").count() >= 1 and page.locator("text=fired").count() >= 1
+    search = open_page()
+    search.goto(seed_server + "search?q=" + quote("قونیه"))
+    assert search.locator("ol.hits li").count() == 0  # nothing was stored
+
+
+def test_persian_text_is_marked_as_persian_on_every_page(seed_server, open_page):
+    page = open_page()
+    for name, path in PAGES.items():
+        if name == "ui":
+            continue
+        page.goto(seed_server + path)
+        unmarked = page.evaluate("""pattern => {
+            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            const found = [];
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const owner = node.parentElement.closest('[lang]');
+                if (new RegExp(pattern).test(node.textContent) && !(owner && owner.lang.startsWith('fa'))
+                    && !node.parentElement.closest('code, textarea, input, option, pre'))
+                    found.push(node.textContent.trim().slice(0, 40));
+            }
+            return found;
+        }""", PERSIAN.pattern)
+        assert unmarked == [], (name, unmarked[:5])
+
+
+@pytest.mark.parametrize("size", sorted(WIDTHS))
+def test_pages_fit_the_screen_and_are_screenshotted(seed_server, open_page, size):
+    page = open_page(size)
+    for name, path in PAGES.items():
+        page.goto(seed_server + path)
+        if name == "ui":
+            page.locator(".yasqe .CodeMirror").wait_for(timeout=20000)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        page.screenshot(path=str(ARTIFACTS / f"web-{name}-{size}.png"), full_page=True)
+        assert wide <= WIDTHS[size]["width"], (name, wide)
+
+
+def test_no_serious_accessibility_violations(seed_server, open_page):
+    assert AXE.is_file(), "axe-core is not installed: run `make ui`"
+    page = open_page(bypass_csp=True)
+    found = {}
+    for name, path in PAGES.items():
+        page.goto(seed_server + path)
+        if name == "ui":
+            page.locator(".yasqe .CodeMirror").wait_for(timeout=20000)
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        serious = [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]
+                   if v["impact"] in ("serious", "critical")]
+        if serious:
+            found[name] = serious
+    assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)

@@ -1,0 +1,108 @@
+"""The pages people and Linked Data clients read: labels, provenance, alternates, prefixes, descriptions (HTTP)."""
+import json
+import re
+
+import pytest
+import requests
+
+from ontology.namespaces import CDO, ID, SKOS
+from tests.web_support import news_server, seed_kg, seed_server  # noqa: F401 (fixtures)
+
+HTML = {"Accept": "text/html"}
+AGREEMENT = "id/statement/209e252f25bc5fa0/agreement-1"
+
+
+def get(base, path, **headers):
+    """GET a path with the given headers; return the response."""
+    return requests.get(base + path, headers=headers, timeout=30)
+
+
+def rows(base, query):
+    """Return the bindings of a SELECT."""
+    response = requests.post(base + "sparql", data={"query": query},
+                             headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()["results"]["bindings"]
+
+
+def test_every_statement_and_fact_has_a_label_in_both_languages(seed_server):
+    unlabelled = rows(seed_server, f"""SELECT DISTINCT ?node ?lang WHERE {{
+        {{ ?node a <{CDO.Statement}> }} UNION {{ ?statement <{CDO.reports}> ?node }}
+        VALUES ?lang {{ "en" "fa" }}
+        FILTER NOT EXISTS {{ ?node <{SKOS.prefLabel}> ?label FILTER(LANG(?label) = ?lang) }} }}""")
+    assert unlabelled == []
+    counted = rows(seed_server, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{CDO.Statement}> }}")
+    assert int(counted[0]["n"]["value"]) == 11
+
+
+def test_an_agreement_is_named_after_its_kind_parties_and_status(seed_server):
+    page = get(seed_server, AGREEMENT, **HTML)
+    title = re.search(r"<title>(.*?) · ", page.text).group(1)
+    assert title == "Cooperation agreement: Shiraz Municipality – Novi Sad (signed)"
+    labels = {row["label"]["value"] for row in rows(seed_server, f"SELECT ?label WHERE {{ <{ID}statement/"
+                                                                 f"209e252f25bc5fa0/agreement-1> <{SKOS.prefLabel}> ?label }}")}
+    assert "توافق‌نامه همکاری: شهرداری شیراز – نووی ساد (امضاشده)" in labels
+
+
+def test_pages_name_their_alternates_in_html_and_in_a_link_header(seed_server):
+    page = get(seed_server, "id/place/shiraz", **HTML)
+    assert '<link rel="alternate" type="text/turtle" href="/id/place/shiraz?format=turtle"' in page.text
+    assert 'rel="alternate"; type="application/ld+json"' in page.headers["Link"]
+    turtle = get(seed_server, "id/place/shiraz", Accept="text/turtle")
+    assert "rel=\"alternate\"" in turtle.headers["Link"]
+    assert "\\/" not in turtle.text and "<https://w3id.org/citydiplomacy/id/place/shiraz>" in turtle.text
+
+
+def test_json_ld_is_compacted_with_the_project_context(seed_server):
+    document = get(seed_server, "id/place/shiraz", Accept="application/ld+json").json()
+    assert document["@context"]["cdo"] == str(CDO) and document["@context"]["schema"] == "https://schema.org/"
+    nodes = document.get("@graph", [document])
+    shiraz = next(node for node in nodes if node.get("@id") == str(ID["place/shiraz"]))
+    assert "skos:prefLabel" in shiraz and not any(key.startswith("http") for key in shiraz)
+
+
+def test_triples_show_the_graph_that_asserts_them_and_which_are_inferred(seed_server):
+    page = get(seed_server, AGREEMENT, **HTML).text
+    assert 'class="graph" href="/graph/statement/209e252f25bc5fa0"' in page
+    inferred = re.findall(r'<tr class="inferred">(.*?)</tr>', page, re.S)
+    assert inferred and any("CooperationInstrument" in row or "cooperation instrument" in row for row in inferred)
+    assert all('class="graph"' not in row for row in inferred)
+
+
+def test_entity_pages_show_the_report_date_publisher_and_url(news_server):
+    page = get(news_server, "id/place/doha", **HTML).text
+    assert '<time datetime="2023-08-01">' in page  # ۱۴۰۲/۰۵/۱۰ in the source
+    assert "ایرنا" in page and 'href="https://news.example/shiraz-qatar"' in page
+
+
+def test_the_editor_offers_the_project_prefixes_and_schema_over_https(seed_server):
+    offered = get(seed_server, "prefixes.json").json()
+    for prefix in ("cdo", "cdc", "cdr", "cdg", "cds"):
+        assert offered[prefix].startswith("https://w3id.org/citydiplomacy/")
+    assert offered["schema"] == "https://schema.org/"
+    page = get(seed_server, "", **HTML).text
+    declared = json.loads(re.search(r'<script type="application/json" id="prefixes">(.*?)</script>', page).group(1))
+    assert declared == offered
+
+
+def test_an_undeclared_prefix_is_named_with_its_declaration(seed_server):
+    response = requests.post(seed_server + "sparql", data={"query": "SELECT * WHERE { ?s a cdo:City }"}, timeout=30)
+    assert response.status_code == 400
+    assert response.text.strip() == ("unknown prefix cdo: (declare it with "
+                                     "PREFIX cdo: <https://w3id.org/citydiplomacy/ontology#>)")
+
+
+def test_void_and_the_service_description_read_as_pages_for_people(seed_server):
+    void = get(seed_server, ".well-known/void", **HTML)
+    assert void.status_code == 200 and void.headers["Content-Type"].startswith("text/html")
+    assert "void:triples" in void.text and 'href="?format=turtle"' in void.text
+    description = get(seed_server, "sparql?format=html", **HTML)
+    assert "sd:endpoint" in description.text and description.headers["Content-Type"].startswith("text/html")
+    assert get(seed_server, ".well-known/void", Accept="text/turtle").headers["Content-Type"].startswith("text/turtle")
+
+
+def test_the_concept_scheme_iri_resolves_and_unknown_ontology_paths_are_404(seed_server):
+    assert get(seed_server, "concepts", **HTML).status_code == 200
+    assert get(seed_server, "concepts", Accept="text/turtle").status_code == 200
+    assert get(seed_server, "ontology/garbage", **HTML).status_code == 404
+    assert get(seed_server, "ontology/0.1.0", Accept="text/turtle").status_code == 200
