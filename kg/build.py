@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from kg.dump import (canonical_blank_nodes, has_blank_nodes, named_node, parse_own, to_quads, to_triples,
                      write_difference, write_distinct_triples, write_in_graph, write_merge, write_trig, write_turtle)
+from kg.identity import IdentityRules, StatusHistory, resolve
 from kg.inference import Entailment, Materializer
 from kg.quarantine import Quarantine
 from kg.readers import Rejection, count_lines, read_source
@@ -123,8 +124,11 @@ class StatementStream:
     """Turn source records into the quads of published statement graphs, quarantining and merging on the way."""
 
     def __init__(self, context, quarantine, report, materializer, reference_subjects):
-        """Prepare the per-build state: seen content hashes, the pending gate batch, the entities used."""
+        """Prepare the per-build state: seen content hashes, the pending gate batch, the entities used, the status
+        claims about shared agreements."""
         self.context = context
+        self.identity = IdentityRules(context.ontology)
+        self.history = StatusHistory(self.identity)
         self.quarantine = quarantine
         self.report = report
         self.time = partial(timed, report.seconds)
@@ -160,6 +164,7 @@ class StatementStream:
         with self.time("extract"):
             try:
                 result = self.context.pipeline.extract(record)
+                result.triples = resolve(result.triples, self.identity)
                 if has_blank_nodes(result.triples):
                     result.triples = canonical_blank_nodes(result.triples, result.graph)
                 return result, list(to_quads(result.triples, result.graph))  # an invalid term fails here, not in the store
@@ -196,6 +201,7 @@ class StatementStream:
         messages += [_result_message(warning) for warning in (verdict.warnings if verdict is not None else ())]
         if messages:
             self.quarantine.warn(record.source_file, record.line, messages, result.graph)
+        self.history.observe(result.triples)
         yield from self._observe(result.triples)
         yield from quads
         for duplicate, duplicate_result in self.waiting.pop(result.content_hash, ()):
@@ -361,7 +367,8 @@ def build_graphs(files, store, context, quarantine, report, progress, workdir):
     with open(loaded, "wb") as copy, open(entailed, "wb") as entailed_copy:
         _load_statements(store, stream.quads(read_items(files, report.seconds, progress)), report, copy,
                          entailed_copy)
-        _load_fixed_graphs(store, context, materializer, stream.used_entities, report, copy, entailed_copy)
+        _load_fixed_graphs(store, context, materializer, stream.used_entities, report, copy, entailed_copy,
+                           list(stream.history.graphs()))
     with time_stage("inference"):
         write_distinct_triples(loaded, asserted, workdir)
         write_difference(entailed, asserted, inferred, workdir)
@@ -375,13 +382,14 @@ def build_graphs(files, store, context, quarantine, report, progress, workdir):
     return [loaded, inferred_quads], union
 
 
-def _load_fixed_graphs(store, context, materializer, used_entities, report, copy, entailed):
-    """Load the ontology and reference graphs (see bulk_load); write what is left to entail to entailed."""
+def _load_fixed_graphs(store, context, materializer, used_entities, report, copy, entailed, current=()):
+    """Load the ontology, reference and current-status graphs (see bulk_load); write what is left to entail to
+    entailed."""
     time_stage = partial(timed, report.seconds)
     with time_stage("reference"):
         reference = select_reference(context.reference, used_entities)
         reference += activity_description(context.pipeline)
-    fixed = [(ONTOLOGY_GRAPH, list(context.ontology)), (REFERENCE_GRAPH, reference)]
+    fixed = [(ONTOLOGY_GRAPH, list(context.ontology)), (REFERENCE_GRAPH, reference), *current]
     fixed = [(graph, canonical_blank_nodes(triples, graph) if has_blank_nodes(triples) else triples)
              for graph, triples in fixed]
     with time_stage("inference"):
