@@ -24,7 +24,8 @@ from rdflib import URIRef
 from tqdm import tqdm
 
 from kg.dump import (canonical_blank_nodes, has_blank_nodes, named_node, parse_own, to_quads, to_triples,
-                     write_difference, write_distinct_triples, write_in_graph, write_merge, write_trig, write_turtle)
+                     write_by_graph, write_difference, write_distinct_triples, write_in_graph, write_merge, write_trig,
+                     write_turtle)
 from kg.identity import IdentityRules, StatusHistory, resolve
 from kg.inference import Entailment, Materializer
 from kg.quarantine import Quarantine
@@ -39,6 +40,9 @@ DEFAULT_SOURCES = REPO_ROOT / "kg" / "sources"
 TRIG_FILE = "citydiplomacy.trig"
 TURTLE_FILE = "citydiplomacy.ttl"
 QUARANTINE_DIR = "quarantine"
+# The sorted files the dumps are made from, kept so that `cdkg build --add` updates the dumps with one merge pass.
+DUMP_CACHE = "dump-cache"
+NAMED_QUADS = "named.nq"  # the named graphs' distinct quads in TriG order (see write_by_graph)
 # Scratch files in the staging directory, removed once used.
 LOADED_QUADS = "loaded.nq"  # every quad loaded into the store (repeats included), for the TriG dump
 ENTAILED_TRIPLES = "entailed.nt"  # every triple the materializer returned (repeats included)
@@ -52,6 +56,7 @@ STORE_CHUNK = 100_000  # quads per bulk-load call: bounds the loader's memory (m
 COUNTS = ("read", "published", "quarantined", "duplicates", "warnings", "triples", "inferred_triples", "graphs")
 # A duplicate contributes its provenance only; its verbatim text is the first occurrence's.
 NOT_MERGED = frozenset({CDO.originalText, CDO.normalizedText, CDO.contentHash})
+UNSEEN = object()  # what StatementStream's earlier() answers for a statement no earlier build read
 
 
 def software_version():
@@ -123,10 +128,12 @@ def source_name(path):
 class StatementStream:
     """Turn source records into the quads of published statement graphs, quarantining and merging on the way."""
 
-    def __init__(self, context, quarantine, report, materializer, reference_subjects):
+    def __init__(self, context, quarantine, report, materializer, reference_subjects, earlier=None):
         """Prepare the per-build state: seen content hashes, the pending gate batch, the entities used, the status
-        claims about shared agreements."""
+        claims about shared agreements. earlier(content hash) tells the verdict of a statement an earlier build
+        read (None: published; (record, details): quarantined; UNSEEN), for an incremental build."""
         self.context = context
+        self.earlier = earlier
         self.identity = IdentityRules(context.ontology)
         self.history = StatusHistory(self.identity)
         self.quarantine = quarantine
@@ -150,6 +157,7 @@ class StatementStream:
             result, quads = self._extract(item)
             if result is None:
                 continue
+            self._recall(result.content_hash)
             if result.content_hash in self.first_seen or result.content_hash in self.verdict:
                 yield from self._duplicate(item, result)
                 continue
@@ -158,6 +166,14 @@ class StatementStream:
             if self.context.gate is None or len(self.batch) >= GATE_BATCH:
                 yield from self._flush()
         yield from self._flush()
+
+    def _recall(self, content_hash):
+        """Take over an earlier build's verdict on a statement this build has not seen yet."""
+        if self.earlier is None or content_hash in self.first_seen or content_hash in self.verdict:
+            return
+        verdict = self.earlier(content_hash)
+        if verdict is not UNSEEN:
+            self.verdict[content_hash] = verdict
 
     def _extract(self, record):
         """Return the pipeline's result and its quads, or (None, None) after quarantining what it cannot map."""
@@ -470,7 +486,7 @@ def build(files, out_dir, context, strict=False, console=sys.stderr):
             }
             (staging.path / BUILD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n",
                                                    encoding="utf-8")
-            staging.publish([TRIG_FILE, TURTLE_FILE, QUARANTINE_DIR, BUILD_INFO])
+            staging.publish([TRIG_FILE, TURTLE_FILE, QUARANTINE_DIR, DUMP_CACHE, BUILD_INFO])
         except BaseException:
             staging.discard()
             raise
@@ -491,14 +507,17 @@ def _build_into(staging, files, context, report, console):
     counts["triples"] = len(store)
     counts["graphs"] = sum(1 for _ in store.named_graphs())
     with timed(report.seconds, "serialize"):
-        write_trig(quad_files, staging.path / TRIG_FILE, staging.path)  # the named graphs only
+        cache = staging.path / DUMP_CACHE
+        cache.mkdir()
+        write_by_graph(quad_files, cache / NAMED_QUADS, staging.path)
         for scratch in quad_files:
             scratch.unlink()
+        write_trig(cache / NAMED_QUADS, staging.path / TRIG_FILE)  # the named graphs only
         write_turtle(union, staging.path / TURTLE_FILE)
         report.kg_hash = file_digest(staging.path / TRIG_FILE)
     with timed(report.seconds, "default_graph"):
         merge_into_default_graph(store, union)
-        union.unlink()
+        union.rename(cache / UNION_TRIPLES)
     counts["quarantined"] = quarantine.quarantined
     counts["warnings"] = quarantine.warnings
     report.quarantined_by_reason.update(quarantine.reasons)

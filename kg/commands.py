@@ -21,6 +21,9 @@ def register(subparsers):
                         help="do nothing when the published KG was built from the same inputs")
     parser.add_argument("--strict", action="store_true", help="fail (exit 1) on any SHACL violation")
     parser.add_argument("--no-shacl", action="store_true", help="skip SHACL validation (for benchmarks)")
+    parser.add_argument("--add", nargs="+", type=Path, metavar="FILE",
+                        help="merge the statements of new source files into the KG built in DIR, without a full "
+                             "build (same KG as a full build of all the sources, these last)")
     parser.set_defaults(func=run_build)
 
     parser = subparsers.add_parser(
@@ -51,6 +54,8 @@ def load_context(shacl):
 
 def run_build(args):
     """Run `cdkg build`; return 0 on success, 1 on a failed strict build or a held lock, 2 on bad sources."""
+    if args.add:
+        return run_add(args)
     files = source_files(args.sources or [DEFAULT_SOURCES])
     missing = [str(path) for path in files if not path.is_file()]
     if missing or not files:
@@ -70,6 +75,29 @@ def run_build(args):
         print(f"cdkg build: {report.violations} statements violate the shapes (--strict); "
               f"{args.out} left unchanged", file=sys.stderr)
         return 1
+    return 0
+
+
+def run_add(args):
+    """Run `cdkg build --add FILE...`; return 0 on success, 1 on a held lock, 2 on bad sources or no KG to add to."""
+    from kg.incremental import NotIncremental, add
+
+    files = source_files(args.add)
+    missing = [str(path) for path in files if not path.is_file()]
+    if args.sources or args.if_stale or args.strict or missing or not files:
+        print("cdkg build --add: " + (f"no such source file: {', '.join(missing)}" if missing else
+              "takes only the new files (and --out, --no-shacl)" if files else "no source files (.txt, .jsonl) given"),
+              file=sys.stderr)
+        return 2
+    try:
+        report = add(files, args.out, load_context(shacl=not args.no_shacl))
+    except BuildLocked as error:
+        print(f"cdkg build: {error}", file=sys.stderr)
+        return 1
+    except NotIncremental as error:
+        print(f"cdkg build --add: {error}", file=sys.stderr)
+        return 2
+    print(report.summary(), file=sys.stderr)
     return 0
 
 
