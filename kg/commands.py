@@ -1,8 +1,9 @@
 """Register `cdkg build` and `cdkg corpus`."""
+import argparse
 import sys
 from pathlib import Path
 
-from kg.build import DEFAULT_OUT, DEFAULT_SOURCES, BuildContext, activity_description, build, is_stale
+from kg.build import DEFAULT_OUT, DEFAULT_SOURCES, BuildContext, activity_description, build, is_stale, usable_cpus
 from kg.readers import source_files
 from kg.store import BuildLocked
 
@@ -21,6 +22,9 @@ def register(subparsers):
                         help="do nothing when the published KG was built from the same inputs")
     parser.add_argument("--strict", action="store_true", help="fail (exit 1) on any SHACL violation")
     parser.add_argument("--no-shacl", action="store_true", help="skip SHACL validation (for benchmarks)")
+    parser.add_argument("--workers", type=_positive, default=usable_cpus(), metavar="N",
+                        help="processes that extract and validate statements (default: the usable CPUs, "
+                             f"{usable_cpus()} here); the KG is the same for any N")
     parser.add_argument("--add", nargs="+", type=Path, metavar="FILE",
                         help="merge the statements of new source files into the KG built in DIR, without a full "
                              "build (same KG as a full build of all the sources, these last)")
@@ -35,6 +39,17 @@ def register(subparsers):
     parser.add_argument("--out", type=Path, required=True, metavar="FILE")
     parser.add_argument("--seed", type=int, default=0, metavar="S")
     parser.set_defaults(func=run_corpus)
+
+
+def _positive(text):
+    """Parse a positive integer argument, or fail with a message naming it."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, not {text!r}")
+    return value
 
 
 def load_context(shacl):
@@ -66,7 +81,8 @@ def run_build(args):
         print(f"cdkg build: {args.out} is up to date", file=sys.stderr)
         return 0
     try:
-        report = build(files, args.out, load_context(shacl=not args.no_shacl), strict=args.strict)
+        report = build(files, args.out, load_context(shacl=not args.no_shacl), strict=args.strict,
+                       workers=args.workers)
     except BuildLocked as error:
         print(f"cdkg build: {error}", file=sys.stderr)
         return 1
@@ -90,7 +106,7 @@ def run_add(args):
               file=sys.stderr)
         return 2
     try:
-        report = add(files, args.out, load_context(shacl=not args.no_shacl))
+        report = add(files, args.out, load_context(shacl=not args.no_shacl), workers=args.workers)
     except BuildLocked as error:
         print(f"cdkg build: {error}", file=sys.stderr)
         return 1

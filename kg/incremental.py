@@ -42,7 +42,7 @@ class NotIncremental(RuntimeError):
     """The published KG cannot take these files incrementally; the message says why (a full build can)."""
 
 
-def add(files, out_dir, context, console=sys.stderr):
+def add(files, out_dir, context, console=sys.stderr, workers=1):
     """Merge the statements of new source files into the KG published in out_dir; return the BuildReport."""
     out_dir = Path(out_dir)
     report = BuildReport()
@@ -53,7 +53,7 @@ def add(files, out_dir, context, console=sys.stderr):
         remove_leftovers(out_dir)
         staging = Staging(out_dir)
         try:
-            _merge_into(staging, published, out_dir, files, context, report, console, info)
+            _merge_into(staging, published, out_dir, files, context, report, console, info, workers)
             report.seconds["total"] = time.perf_counter() - started
             info = {
                 **info,
@@ -113,7 +113,7 @@ def _earlier_verdicts(store, quarantine_dir):
     return earlier
 
 
-def _merge_into(staging, published, out_dir, files, context, report, console, info):
+def _merge_into(staging, published, out_dir, files, context, report, console, info, workers):
     """Fill the staging area with the updated store, quarantine and dumps; set the report's counts."""
     ox.Store.read_only(str(published)).backup(str(staging.store_path))
     store = ox.Store(str(staging.store_path))
@@ -121,7 +121,7 @@ def _merge_into(staging, published, out_dir, files, context, report, console, in
     quarantine = Quarantine(staging.path / QUARANTINE_DIR, console, append=True)
     rules = Entailment(context.ontology)
     stream = StatementStream(context, quarantine, report, Materializer(rules), reference_subjects(context.reference),
-                             earlier=_earlier_verdicts(store, out_dir / QUARANTINE_DIR))
+                             earlier=_earlier_verdicts(store, out_dir / QUARANTINE_DIR), workers=workers)
     total = count_lines(files)
     added = set()
     with tqdm(total=total, disable=not (console.isatty() or total > PROGRESS_MIN_LINES), file=console,
