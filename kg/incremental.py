@@ -137,11 +137,12 @@ def _merge_into(staging, published, out_dir, files, context, report, console, in
         added = {quad for quad in added if quad not in store}
         graphs_before = {quad.graph_name for quad in added if _graph_is_empty(store, quad.graph_name)}
         delta = InferredDelta(store, rules)
+        fresh = [quad for quad in added if delta.changes_standing(quad)]
         store.bulk_extend(added)
         for quad in removed:
             store.remove(quad)
     with time_stage("inference"):
-        inferred_added, inferred_removed = delta.changes(added, removed)
+        inferred_added, inferred_removed = delta.changes(fresh, removed)
         store.bulk_extend(inferred_added)
         for quad in inferred_removed:
             store.remove(quad)
@@ -214,8 +215,15 @@ class InferredDelta:
             p for p in rules.predicates if any(t[1] in rules.transitive for t in rules.local((a, p, b)))}
         self.chains_before = self._chains()
 
+    def changes_standing(self, quad):
+        """Tell, before it is added, whether an asserted quad can change the inferred graph: its triple is not yet
+        asserted by another graph (it is new to the merge, or only inferred so far)."""
+        triple = (quad.subject, quad.predicate, quad.object)
+        return ox.Quad(*triple, DEFAULT) not in self.store or ox.Quad(*triple, self.inferred) in self.store
+
     def changes(self, added, removed):
-        """Return the quads to add to and remove from the inferred graph, the store holding the change already."""
+        """Return the quads to add to and remove from the inferred graph, the store holding the change already;
+        added need only hold the quads changes_standing kept."""
         chains = self._chains()
         gained = [self._triple(q) for q in added if q.graph_name != self.inferred]
         lost = [t for t in (self._triple(q) for q in removed) if not self._asserted(t)]
