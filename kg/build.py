@@ -8,9 +8,11 @@ statement's graph: its provenance (line, source, date, publisher) is added to th
 """
 import hashlib
 import json
+import multiprocessing
+import os
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter, deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,7 +26,9 @@ from rdflib import URIRef
 from tqdm import tqdm
 
 from kg.dump import (canonical_blank_nodes, has_blank_nodes, named_node, parse_own, to_quads, to_triples,
-                     write_difference, write_distinct_triples, write_in_graph, write_merge, write_trig, write_turtle)
+                     write_by_graph, write_difference, write_distinct_triples, write_in_graph, write_merge, write_trig,
+                     write_turtle)
+from kg.identity import IdentityRules, StatusHistory, resolve
 from kg.inference import Entailment, Materializer
 from kg.labels import label_quads
 from kg.quarantine import Quarantine
@@ -41,6 +45,9 @@ DEFAULT_SOURCES = REPO_ROOT / "kg" / "sources"
 TRIG_FILE = "citydiplomacy.trig"
 TURTLE_FILE = "citydiplomacy.ttl"
 QUARANTINE_DIR = "quarantine"
+# The sorted files the dumps are made from, kept so that `cdkg build --add` updates the dumps with one merge pass.
+DUMP_CACHE = "dump-cache"
+NAMED_QUADS = "named.nq"  # the named graphs' distinct quads in TriG order (see write_by_graph)
 # Scratch files in the staging directory, removed once used.
 LOADED_QUADS = "loaded.nq"  # every quad loaded into the store (repeats included), for the TriG dump
 ENTAILED_TRIPLES = "entailed.nt"  # every triple the materializer returned (repeats included)
@@ -54,6 +61,7 @@ STORE_CHUNK = 100_000  # quads per bulk-load call: bounds the loader's memory (m
 COUNTS = ("read", "published", "quarantined", "duplicates", "warnings", "triples", "inferred_triples", "graphs")
 # A duplicate contributes its provenance only; its verbatim text is the first occurrence's.
 NOT_MERGED = frozenset({CDO.originalText, CDO.normalizedText, CDO.contentHash})
+UNSEEN = object()  # what StatementStream's earlier() answers for a statement no earlier build read
 
 
 def software_version():
@@ -123,86 +131,83 @@ def source_name(path):
 
 
 class StatementStream:
-    """Turn source records into the quads of published statement graphs, quarantining and merging on the way."""
+    """Turn source records into the quads of published statement graphs, quarantining and merging on the way.
 
-    def __init__(self, context, quarantine, report, materializer, reference_subjects):
-        """Prepare the per-build state: seen content hashes, the pending gate batch, the entities used."""
+    Records are analysed (extracted, renamed to shared nodes, gated, their local entailments found) in batches,
+    in worker processes when workers > 1: statement graphs are independent. Everything that depends on
+    other statements (duplicates, status claims, the transitive chains, the store) is decided here, in input
+    order, so the output does not depend on the number of workers.
+    """
+
+    def __init__(self, context, quarantine, report, materializer, reference_subjects, earlier=None, workers=1):
+        """Prepare the per-build state: seen content hashes, the entities used, the status claims about shared
+        agreements. earlier(content hash) tells the verdict of a statement an earlier build read (None:
+        published; (record, details): quarantined; UNSEEN), for an incremental build."""
         self.context = context
+        self.earlier = earlier
+        self.workers = workers
+        self.identity = IdentityRules(context.ontology)
+        self.history = StatusHistory(self.identity)
         self.quarantine = quarantine
         self.report = report
         self.time = partial(timed, report.seconds)
         self.materializer = materializer
         self.reference_subjects = reference_subjects
         self.used_entities = set()
-        self.first_seen = {}  # content hash -> record of a first occurrence waiting in the gate batch
         self.verdict = {}  # content hash -> None (published) or the quarantine details of its first occurrence
-        self.batch = []
-        self.waiting = defaultdict(list)  # content hash -> duplicates waiting for their first occurrence's verdict
 
     def quads(self, items):
         """Yield the quads of every published statement graph and the triples they entail, item by item."""
-        for item in items:
+        for item, analysis in self._analysed(items):
             self.report.counts["read"] += 1
             if isinstance(item, Rejection):
                 self.quarantine.reject(item.source_file, item.line, item.reason, item.message, item.text)
-                continue
-            result, quads = self._extract(item)
-            if result is None:
-                continue
-            if result.content_hash in self.first_seen or result.content_hash in self.verdict:
-                yield from self._duplicate(item, result)
-                continue
-            self.first_seen[result.content_hash] = item
-            self.batch.append((item, result, quads))
-            if self.context.gate is None or len(self.batch) >= GATE_BATCH:
-                yield from self._flush()
-        yield from self._flush()
-
-    def _extract(self, record):
-        """Return the pipeline's result and its quads, or (None, None) after quarantining what it cannot map."""
-        with self.time("extract"):
-            try:
-                result = self.context.pipeline.extract(record)
-                if has_blank_nodes(result.triples):
-                    result.triples = canonical_blank_nodes(result.triples, result.graph)
-                return result, list(to_quads(result.triples, result.graph))  # an invalid term fails here, not in the store
-            except Exception as error:  # one bad statement must not stop the corpus; its line is kept
-                self.quarantine.reject(record.source_file, record.line, "extraction-error",
-                                       f"{type(error).__name__}: {error}", record.text)
-                return None, None
-
-    def _flush(self):
-        """Gate the pending batch and yield the quads of the statements that pass."""
-        batch, self.batch = self.batch, []
-        if not batch:
-            return
-        verdicts = self._check(batch)
-        for (record, result, quads), verdict in zip(batch, verdicts):
-            del self.first_seen[result.content_hash]
-            if verdict is not None and not verdict.conforms:
-                yield from self._reject_violation(record, result, verdict)
+            elif isinstance(analysis, str):  # one bad statement must not stop the corpus; its line is kept
+                self.quarantine.reject(item.source_file, item.line, "extraction-error", analysis, item.text)
             else:
-                yield from self._publish(record, result, quads, verdict)
+                result, quads, verdict, entailed, transitive = analysis
+                self._recall(result.content_hash)
+                if result.content_hash in self.verdict:
+                    yield from self._duplicate(item, result)
+                elif verdict is not None and not verdict.conforms:
+                    self._reject_violation(item, result, verdict)
+                else:
+                    self.materializer.keep(transitive)
+                    yield from entailed
+                    yield from self._publish(item, result, quads, verdict)
 
-    def _check(self, batch):
-        """Return one gate verdict per statement, or Nones when no gate is configured."""
-        if self.context.gate is None:
-            return [None] * len(batch)
-        with self.time("shacl"):
-            return self.context.gate.check([(result.graph, result.triples) for _, result, _ in batch])
+    def _analysed(self, items):
+        """Yield (item, analysis) in input order, analysing a batch at a time here or in the worker processes."""
+        batches = _batched(items, GATE_BATCH)
+        if self.workers <= 1:
+            analyser = Analyser(self.context, self.identity, self.materializer.entailment, self.report.seconds)
+            for batch in batches:
+                yield from zip(batch, analyser.analyse(batch))
+            return
+        global _WORKER_ANALYSER
+        _WORKER_ANALYSER = Analyser(self.context, self.identity, self.materializer.entailment, Counter())
+        for batch, packed in _in_workers(_analyse_in_worker, batches, self.workers, self.time):
+            yield from zip(batch, (unpack(analysis) for analysis in packed))
+
+    def _recall(self, content_hash):
+        """Take over an earlier build's verdict on a statement this build has not seen yet."""
+        if self.earlier is None or content_hash in self.verdict:
+            return
+        verdict = self.earlier(content_hash)
+        if verdict is not UNSEEN:
+            self.verdict[content_hash] = verdict
 
     def _publish(self, record, result, quads, verdict):
-        """Yield a statement's quads, note its warnings, feed inference, and release its waiting duplicates."""
+        """Yield a statement's quads, note its warnings, its status claims and the gazetteer entities it uses."""
         self.verdict[result.content_hash] = None
         self.report.counts["published"] += 1
         messages = [str(note) for note in result.notes]
         messages += [_result_message(warning) for warning in (verdict.warnings if verdict is not None else ())]
         if messages:
             self.quarantine.warn(record.source_file, record.line, messages, result.graph)
-        yield from self._observe(result.triples)
+        self.history.observe(result.triples)
+        self._note_used(result.triples)
         yield from quads
-        for duplicate, duplicate_result in self.waiting.pop(result.content_hash, ()):
-            yield from self._duplicate(duplicate, duplicate_result)
 
     def _reject_violation(self, record, result, verdict):
         """Quarantine a statement whose graph violates the shapes, with its validation report."""
@@ -212,14 +217,9 @@ class StatementStream:
         self.report.violations += 1
         self.quarantine.reject(record.source_file, record.line, "shacl-violation",
                                "the statement's graph violates the shapes (report attached)", record.text, **details)
-        for duplicate, _ in self.waiting.pop(result.content_hash, ()):
-            yield from self._duplicate(duplicate, result)
 
     def _duplicate(self, record, result):
-        """Merge a repeated statement into its first occurrence, or hold it until that one has a verdict."""
-        if result.content_hash in self.first_seen:
-            self.waiting[result.content_hash].append((record, result))
-            return
+        """Merge a repeated statement into its first occurrence (or quarantine it with a violating one)."""
         first = self.verdict[result.content_hash]
         if first is not None:  # the first occurrence was quarantined, and so is every copy of it
             first_record, details = first
@@ -231,20 +231,109 @@ class StatementStream:
         statement = _statement_node(result)
         provenance = [t for t in result.triples if t[0] == statement and t[1] not in NOT_MERGED]
         provenance += _described(result.triples, {t[2] for t in provenance})
-        yield from self._observe(provenance)
+        with self.time("inference"):
+            entailed = self.materializer.add(provenance)
+        yield from to_triples(entailed)
+        self._note_used(provenance)
         yield from to_quads(provenance, result.graph)
 
-    def _observe(self, triples):
-        """Yield the (Oxigraph) triples published triples entail, and note which gazetteer entities they use."""
-        with self.time("inference"):
-            entailed = self.materializer.add(triples)
-        yield from to_triples(entailed)
+    def _note_used(self, triples):
+        """Note which gazetteer entities published triples use."""
         used, known = self.used_entities, self.reference_subjects
         for s, _, o in triples:
             if s in known:
                 used.add(s)
             if o in known:
                 used.add(o)
+
+
+class Analyser:
+    """What a statement needs that depends on no other statement: its graph, gate verdict and local entailments."""
+
+    def __init__(self, context, identity, entailment, seconds):
+        """Keep the pipeline, gate and rules; time the stages into seconds."""
+        self.context, self.identity, self.seconds = context, identity, seconds
+        self.materializer = Materializer(entailment)
+
+    def analyse(self, batch):
+        """Return per item of a batch: None for a rejected line, an error message, or (result, quads, verdict,
+        entailed Oxigraph triples, transitive-property triples)."""
+        analyses = [None if isinstance(item, Rejection) else self._extract(item) for item in batch]
+        extracted = [a for a in analyses if isinstance(a, list)]
+        if self.context.gate is not None and extracted:
+            with timed(self.seconds, "shacl"):
+                verdicts = self.context.gate.check([(a[0].graph, a[0].triples) for a in extracted])
+            for analysis, verdict in zip(extracted, verdicts):
+                analysis[2] = verdict
+        with timed(self.seconds, "inference"):
+            for analysis in extracted:
+                entailed, analysis[4] = self.materializer.entail(analysis[0].triples)
+                analysis[3] = list(to_triples(entailed))
+        return [tuple(a) if isinstance(a, list) else a for a in analyses]
+
+    def _extract(self, record):
+        """Return [result, quads, ...] for a record, or the message of the error that stopped its mapping."""
+        with timed(self.seconds, "extract"):
+            try:
+                result = self.context.pipeline.extract(record)
+                result.triples = resolve(result.triples, self.identity)
+                if has_blank_nodes(result.triples):
+                    result.triples = canonical_blank_nodes(result.triples, result.graph)
+                return [result, list(to_quads(result.triples, result.graph)), None, None, None]  # bad terms fail here
+            except Exception as error:
+                return f"{type(error).__name__}: {error}"
+
+
+_WORKER_ANALYSER = None  # set before the workers fork: they inherit the loaded pipeline and gate, nothing is pickled
+
+
+def _analyse_in_worker(batch):
+    """Analyse one batch in a worker process; pack the Oxigraph terms as bytes (they do not pickle)."""
+    return [pack(analysis) for analysis in _WORKER_ANALYSER.analyse(batch)]
+
+
+def pack(analysis):
+    """Return an analysis with its quads and entailed triples serialised (N-Quads, N-Triples) for the parent."""
+    if not isinstance(analysis, tuple):
+        return analysis
+    result, quads, verdict, entailed, transitive = analysis
+    return (result, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), verdict,
+            ox.serialize(entailed, format=ox.RdfFormat.N_TRIPLES), transitive)
+
+
+def unpack(analysis):
+    """Undo pack (the terms were validated when made, so they are parsed leniently)."""
+    if not isinstance(analysis, tuple):
+        return analysis
+    result, quads, verdict, entailed, transitive = analysis
+    return (result, list(ox.parse(quads, format=ox.RdfFormat.N_QUADS, lenient=True)), verdict,
+            [quad.triple for quad in ox.parse(entailed, format=ox.RdfFormat.N_TRIPLES, lenient=True)], transitive)
+
+
+def _in_workers(function, batches, workers, time_stage):
+    """Yield (batch, function(batch)) in order from a pool of forked workers, with at most two batches per
+    worker in flight (results are not left to pile up in memory); the wait counts as extraction time."""
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pending = deque()
+        for batch in batches:
+            pending.append((batch, pool.apply_async(function, (batch,))))
+            if len(pending) >= 2 * workers:
+                batch, result = pending.popleft()
+                with time_stage("extract"):
+                    done = result.get()
+                yield batch, done
+        while pending:
+            batch, result = pending.popleft()
+            with time_stage("extract"):
+                done = result.get()
+            yield batch, done
+
+
+def _batched(iterable, size):
+    """Yield lists of at most size items."""
+    iterator = iter(iterable)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def _result_message(result):
@@ -346,7 +435,7 @@ def read_items(files, seconds, progress):
             yield item
 
 
-def build_graphs(files, store, context, quarantine, report, progress, workdir):
+def build_graphs(files, store, context, quarantine, report, progress, workdir, workers=1):
     """Load the statement, ontology, reference and inferred graphs into the (new, empty) store.
 
     Return scratch files in workdir: the N-Quads files of every quad loaded (repeats included), for the TriG
@@ -360,11 +449,13 @@ def build_graphs(files, store, context, quarantine, report, progress, workdir):
                                     INFERRED_QUADS, UNION_TRIPLES))
     time_stage = partial(timed, report.seconds)
     materializer = Materializer(Entailment(context.ontology))
-    stream = StatementStream(context, quarantine, report, materializer, reference_subjects(context.reference))
+    stream = StatementStream(context, quarantine, report, materializer, reference_subjects(context.reference),
+                             workers=workers)
     with open(loaded, "wb") as copy, open(entailed, "wb") as entailed_copy:
         _load_statements(store, stream.quads(read_items(files, report.seconds, progress)), report, copy,
                          entailed_copy)
-        _load_fixed_graphs(store, context, materializer, stream.used_entities, report, copy, entailed_copy)
+        _load_fixed_graphs(store, context, materializer, stream.used_entities, report, copy, entailed_copy,
+                           list(stream.history.graphs()))
         with time_stage("labels"):
             bulk_load(store, list(label_quads(store)), copy)
     with time_stage("inference"):
@@ -380,13 +471,14 @@ def build_graphs(files, store, context, quarantine, report, progress, workdir):
     return [loaded, inferred_quads], union
 
 
-def _load_fixed_graphs(store, context, materializer, used_entities, report, copy, entailed):
-    """Load the ontology and reference graphs (see bulk_load); write what is left to entail to entailed."""
+def _load_fixed_graphs(store, context, materializer, used_entities, report, copy, entailed, current=()):
+    """Load the ontology, reference and current-status graphs (see bulk_load); write what is left to entail to
+    entailed."""
     time_stage = partial(timed, report.seconds)
     with time_stage("reference"):
         reference = select_reference(context.reference, used_entities)
         reference += activity_description(context.pipeline)
-    fixed = [(ONTOLOGY_GRAPH, list(context.ontology)), (REFERENCE_GRAPH, reference)]
+    fixed = [(ONTOLOGY_GRAPH, list(context.ontology)), (REFERENCE_GRAPH, reference), *current]
     fixed = [(graph, canonical_blank_nodes(triples, graph) if has_blank_nodes(triples) else triples)
              for graph, triples in fixed]
     with time_stage("inference"):
@@ -429,11 +521,17 @@ def is_stale(files, out_dir, shacl):
     return info.get("input_hash") != input_fingerprint(files, shacl)[1]
 
 
-def build(files, out_dir, context, strict=False, allow_empty=True, name="", console=sys.stderr):
+def usable_cpus():
+    """Return how many CPUs this process may run on (the default number of build workers)."""
+    return len(os.sched_getaffinity(0))
+
+
+def build(files, out_dir, context, strict=False, allow_empty=True, name="", console=sys.stderr, workers=1):
     """Build the KG from the source files into out_dir and publish it atomically; return the BuildReport.
 
     With strict, any SHACL violation leaves the published KG untouched and report.published False; so does,
     without allow_empty, a build that publishes no statement. The name says in build-info.json what KG this is.
+    With workers > 1, statements are extracted and validated in that many processes (the same KG, byte for byte).
     """
     out_dir = Path(out_dir)
     report = BuildReport()
@@ -443,7 +541,7 @@ def build(files, out_dir, context, strict=False, allow_empty=True, name="", cons
         remove_leftovers(out_dir)
         staging = Staging(out_dir)
         try:
-            _build_into(staging, files, context, report, console)
+            _build_into(staging, files, context, report, console, workers)
             if (strict and report.violations) or not (allow_empty or report.counts["published"]):
                 staging.discard()
                 return report
@@ -461,7 +559,7 @@ def build(files, out_dir, context, strict=False, allow_empty=True, name="", cons
             }
             (staging.path / BUILD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n",
                                                    encoding="utf-8")
-            staging.publish([TRIG_FILE, TURTLE_FILE, INDEX_FILE, QUARANTINE_DIR, BUILD_INFO])
+            staging.publish([TRIG_FILE, TURTLE_FILE, INDEX_FILE, QUARANTINE_DIR, DUMP_CACHE, BUILD_INFO])
         except BaseException:
             staging.discard()
             raise
@@ -469,27 +567,30 @@ def build(files, out_dir, context, strict=False, allow_empty=True, name="", cons
     return report
 
 
-def _build_into(staging, files, context, report, console):
+def _build_into(staging, files, context, report, console, workers):
     """Fill the staging area: quarantine, store, dumps; set the report's counts and KG hash."""
     quarantine = Quarantine(staging.path / QUARANTINE_DIR, console)
     total = count_lines(files)
     show = console.isatty() or total > PROGRESS_MIN_LINES
     store = ox.Store(str(staging.store_path))
     with tqdm(total=total, disable=not show, file=console, unit=" lines") as progress:
-        quad_files, union = build_graphs(files, store, context, quarantine, report, progress, staging.path)
+        quad_files, union = build_graphs(files, store, context, quarantine, report, progress, staging.path, workers)
     quarantine.close()
     counts = report.counts
     counts["triples"] = len(store)
     counts["graphs"] = sum(1 for _ in store.named_graphs())
     with timed(report.seconds, "serialize"):
-        write_trig(quad_files, staging.path / TRIG_FILE, staging.path)  # the named graphs only
+        cache = staging.path / DUMP_CACHE
+        cache.mkdir()
+        write_by_graph(quad_files, cache / NAMED_QUADS, staging.path)
         for scratch in quad_files:
             scratch.unlink()
+        write_trig(cache / NAMED_QUADS, staging.path / TRIG_FILE)  # the named graphs only
         write_turtle(union, staging.path / TURTLE_FILE)
         report.kg_hash = file_digest(staging.path / TRIG_FILE)
     with timed(report.seconds, "default_graph"):
         merge_into_default_graph(store, union)
-        union.unlink()
+        union.rename(cache / UNION_TRIPLES)
     with timed(report.seconds, "search_index"):
         build_from_store(store, staging.path / INDEX_FILE)
     counts["quarantined"] = quarantine.quarantined

@@ -1,9 +1,10 @@
 """Register `cdkg build`, `cdkg demo` and `cdkg corpus`."""
+import argparse
 import shlex
 import sys
 from pathlib import Path
 
-from kg.build import DEFAULT_OUT, DEFAULT_SOURCES, BuildContext, activity_description, build, is_stale
+from kg.build import DEFAULT_OUT, DEFAULT_SOURCES, BuildContext, activity_description, build, is_stale, usable_cpus
 from kg.demo import (DEFAULT_CORPUS, DEFAULT_DEMO_OUT, DEMO_NAME, DEMO_SOURCE, CorpusMissing, corpus_files,
                      write_demo_source)
 from kg.readers import source_files
@@ -29,6 +30,12 @@ def register(subparsers):
                         help="publish (exit 0) even when no statement passes; by default DIR is left unchanged, exit 1")
     parser.add_argument("--name", metavar="TEXT",
                         help="what this KG is, recorded in build-info.json and shown by the UI (default: the sources)")
+    parser.add_argument("--workers", type=_positive, default=usable_cpus(), metavar="N",
+                        help="processes that extract and validate statements (default: the usable CPUs, "
+                             f"{usable_cpus()} here); the KG is the same for any N")
+    parser.add_argument("--add", nargs="+", type=Path, metavar="FILE",
+                        help="merge the statements of new source files into the KG built in DIR, without a full "
+                             "build (same KG as a full build of all the sources, these last)")
     parser.set_defaults(func=run_build)
 
     parser = subparsers.add_parser(
@@ -42,7 +49,8 @@ def register(subparsers):
                         help="output directory (default: build/demo/kg); the corpus source is written beside it")
     parser.add_argument("--if-stale", action="store_true",
                         help="do nothing when the published KG was built from the same inputs")
-    parser.set_defaults(func=run_demo, strict=False, no_shacl=False, allow_empty=False, name=DEMO_NAME)
+    parser.set_defaults(func=run_demo, strict=False, no_shacl=False, allow_empty=False, name=DEMO_NAME,
+                        workers=usable_cpus())
 
     parser = subparsers.add_parser(
         "corpus", help="generate a synthetic Persian statement corpus",
@@ -53,6 +61,17 @@ def register(subparsers):
     parser.add_argument("--out", type=Path, required=True, metavar="FILE")
     parser.add_argument("--seed", type=int, default=0, metavar="S")
     parser.set_defaults(func=run_corpus)
+
+
+def _positive(text):
+    """Parse a positive integer argument, or fail with a message naming it."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, not {text!r}")
+    return value
 
 
 def load_context(shacl):
@@ -72,6 +91,8 @@ def load_context(shacl):
 
 def run_build(args):
     """Run `cdkg build`; return 0, 1 (nothing or, with --strict, not all published; a held lock) or 2 (bad sources)."""
+    if args.add:
+        return run_add(args)
     files = source_files(args.sources or [DEFAULT_SOURCES])
     missing = [str(path) for path in files if not path.is_file()]
     if missing or not files:
@@ -105,7 +126,7 @@ def build_and_report(files, args):
     name = args.name or " + ".join(path.stem for path in files)
     try:
         report = build(files, args.out, load_context(shacl=not args.no_shacl), strict=args.strict,
-                       allow_empty=args.allow_empty, name=name)
+                       allow_empty=args.allow_empty, name=name, workers=args.workers)
     except BuildLocked as error:
         print(f"{command}: {error}", file=sys.stderr)
         return 1
@@ -120,6 +141,29 @@ def build_and_report(files, args):
         return 1
     print(f"output:            {args.out}/\nserve it with:     cdkg serve --kg {shlex.quote(str(args.out))}",
           file=sys.stderr)
+    return 0
+
+
+def run_add(args):
+    """Run `cdkg build --add FILE...`; return 0 on success, 1 on a held lock, 2 on bad sources or no KG to add to."""
+    from kg.incremental import NotIncremental, add
+
+    files = source_files(args.add)
+    missing = [str(path) for path in files if not path.is_file()]
+    if args.sources or args.if_stale or args.strict or missing or not files:
+        print("cdkg build --add: " + (f"no such source file: {', '.join(missing)}" if missing else
+              "takes only the new files (and --out, --no-shacl)" if files else "no source files (.txt, .jsonl) given"),
+              file=sys.stderr)
+        return 2
+    try:
+        report = add(files, args.out, load_context(shacl=not args.no_shacl), workers=args.workers)
+    except BuildLocked as error:
+        print(f"cdkg build: {error}", file=sys.stderr)
+        return 1
+    except NotIncremental as error:
+        print(f"cdkg build --add: {error}", file=sys.stderr)
+        return 2
+    print(report.summary(), file=sys.stderr)
     return 0
 
 

@@ -138,18 +138,38 @@ def write_in_graph(triples, graph, out, workdir):
            workdir, triples, out, graph)
 
 
-def write_trig(quad_files, path, workdir):
-    """Write the distinct quads of N-Quads files as TriG, sorted by graph, subject, predicate and object.
+GRAPH_FIRST = "{ print $(NF - 1) \"\\t\" $0 }"  # awk: prefix an N-Quads line with its graph IRI and a tab
+
+
+def write_by_graph(quad_files, out, workdir):
+    """Write the distinct quads of N-Quads files sorted by graph, subject, predicate and object (the TriG order).
 
     Each line is prefixed with its graph IRI and a tab (the serializer escapes tabs in literals) for sorting, then
-    the prefix is cut. The serializer groups consecutive quads of a graph, and of a subject, into one block.
+    the prefix is cut.
     """
-    by_graph = Path(workdir) / "by-graph.nq"
-    graph_first = "{ print $(NF - 1) \"\\t\" $0 }"
-    _shell(f"out=$1; shift; awk '{graph_first}' \"$@\" | {SORT} -u | cut -f2- > \"$out\"", workdir, by_graph,
-           *quad_files)
+    _shell(f"out=$1; shift; awk '{GRAPH_FIRST}' \"$@\" | {SORT} -u | cut -f2- > \"$out\"", workdir, out, *quad_files)
+
+
+def update_by_graph(old, added, removed, out, workdir):
+    """Write the quads of old (written by write_by_graph) plus those of the N-Quads file added, minus those of
+    removed, in the same order: a merge of sorted files, one pass over the KG."""
+    key = f"awk '{GRAPH_FIRST}'"
+    _shell(f"{key} \"$2\" | {SORT} -u > \"$2.key\"; {key} \"$3\" | {SORT} -u > \"$3.key\"; "
+           f"{key} \"$1\" | {SORT} -m -u - \"$2.key\" | comm -23 - \"$3.key\" | cut -f2- > \"$4\"; "
+           "rm \"$2.key\" \"$3.key\"", workdir, old, added, removed, out)
+
+
+def update_sorted(old, added, removed, out, workdir):
+    """Write the sorted lines of old plus those of added, minus those of removed (N-Triples, sorted by `sort`)."""
+    _shell(f"{SORT} -u \"$2\" > \"$2.s\"; {SORT} -u \"$3\" > \"$3.s\"; "
+           f"{SORT} -m -u \"$1\" \"$2.s\" | comm -23 - \"$3.s\" > \"$4\"; rm \"$2.s\" \"$3.s\"",
+           workdir, old, added, removed, out)
+
+
+def write_trig(by_graph, path):
+    """Write the quads of a file written by write_by_graph as TriG: the serializer groups consecutive quads of a
+    graph, and of a subject, into one block."""
     ox.serialize(parse_own(by_graph, ox.RdfFormat.N_QUADS), str(path), ox.RdfFormat.TRIG, prefixes=PREFIX_IRIS)
-    by_graph.unlink()
 
 
 def write_turtle(union, path):

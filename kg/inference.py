@@ -100,15 +100,25 @@ class Materializer:
 
     def add(self, triples):
         """Return the set of triples a batch of asserted triples entails locally."""
+        entailed, transitive = self.entail(triples)
+        self.keep(transitive)
+        return entailed
+
+    def entail(self, triples):
+        """Return what a batch of asserted triples entails locally, and its transitive-property triples (asserted
+        or entailed), keeping nothing: the batch may yet be dropped (a worker does not know)."""
         rules = self.entailment
         entailed = set()
         for triple in triples:
             if triple[1] in rules.entailing:
                 entailed |= rules.local(triple)
-            if triple[1] in rules.transitive:
-                self.transitive.add(triple)
-        self.transitive.update(t for t in entailed if t[1] in rules.transitive)
-        return entailed
+        transitive = {t for t in triples if t[1] in rules.transitive}
+        transitive.update(t for t in entailed if t[1] in rules.transitive)
+        return entailed, transitive
+
+    def keep(self, transitive):
+        """Keep transitive-property triples for the chains finish() computes."""
+        self.transitive.update(transitive)
 
     def finish(self):
         """Return the triples entailed by chaining the transitive properties, with their own local entailments."""

@@ -12,13 +12,15 @@ MAX_PRINTED = 20
 class Quarantine:
     """The quarantine directory of one build: rejected lines with their reasons, and warnings."""
 
-    def __init__(self, directory, console=sys.stderr):
-        """Open the two JSON Lines files in the (staging) quarantine directory."""
+    def __init__(self, directory, console=sys.stderr, append=False):
+        """Open the two JSON Lines files in the (staging) quarantine directory; append to them for an
+        incremental build (the counts are then this build's own)."""
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
         self.console = console
-        self.rejected = open(directory / REJECTED_FILE, "w", encoding="utf-8")
-        self.warned = open(directory / WARNINGS_FILE, "w", encoding="utf-8")
+        mode = "a" if append else "w"
+        self.rejected = open(directory / REJECTED_FILE, mode, encoding="utf-8")
+        self.warned = open(directory / WARNINGS_FILE, mode, encoding="utf-8")
         self.reasons = Counter()
         self.warnings = 0  # statements published with at least one warning
 

@@ -43,7 +43,8 @@ CDO = ClosedNamespace(
         "SecretaryGeneral", "Person",
         # --- cooperation instruments
         "CooperationInstrument", "CooperationAgreement", "MemorandumOfUnderstanding", "SisterCityAgreement",
-        "AgreementStatus", "Signed", "Planned", "Proposed", "Existing", "Cancelled",
+        "AgreementStatus", "Signed", "Planned", "Proposed", "Existing", "Cancelled", "Renewed", "ActiveStatus",
+        "EndingStatus", "StatusClaim",
         # --- diplomatic activities and relations
         "DiplomaticActivity", "Meeting", "Visit", "Signing", "Designation", "Membership", "Hosting", "Support",
         "Relation", "Exchange", "Comparison",
@@ -56,10 +57,11 @@ CDO = ClosedNamespace(
         "party", "partyTo", "cooperationDomain", "purpose", "status",
         "participant", "participatesIn", "about", "concerns", "designated", "designatedBy", "designatedAs",
         "member", "memberOf", "host", "supporter", "supported", "relates", "comparedIn",
-        "speaker", "mentions", "topic", "reports", "reportedBy", "activeIn", "narrowerFieldOf",
+        "speaker", "mentions", "topic", "reports", "reportedBy", "activeIn", "narrowerFieldOf", "statusHistory",
+        "claimedStatus",
         # --- datatype and annotation properties
         "originalText", "normalizedText", "contentHash", "purposeText", "designationTitle", "lexicalCue", "sharesLabelWith",
-        "sourceLine", "softwareVersion",
+        "sourceLine", "softwareVersion", "statusDate",
     ],
 )
 

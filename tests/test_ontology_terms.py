@@ -130,11 +130,12 @@ def test_disjointness(graph, first, second):
     }}""")
 
 
-def test_agreement_status_is_exactly_five_individuals(graph):
+def test_agreement_status_is_exactly_six_individuals(graph):
     rows = graph.query("""SELECT ?status WHERE {
         cdo:AgreementStatus owl:equivalentClass/owl:oneOf/rdf:rest*/rdf:first ?status }""",
         initNs={"cdo": CDO, "owl": OWL, "rdf": RDF})
-    assert {row.status for row in rows} == {CDO.Signed, CDO.Planned, CDO.Proposed, CDO.Existing, CDO.Cancelled}
+    assert {row.status for row in rows} == {CDO.Signed, CDO.Planned, CDO.Proposed, CDO.Existing, CDO.Cancelled,
+                                            CDO.Renewed}
 
 
 @pytest.mark.parametrize("term, label", [

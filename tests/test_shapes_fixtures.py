@@ -85,6 +85,13 @@ EXPECTED = {
         (ID["place/shiraz"], SHAPES["NamedEntity-wikidata"], OWL.sameAs, V),
         (ID["place/shiraz"], SHAPES["NamedEntity-geonames"], SKOS.exactMatch, V),
         (ID["place/shiraz"], SHAPES["NamedEntity-prefLabel"], SKOS.prefLabel, V)},
+    "statusclaim-ok.trig": set(),
+    "statusclaim-bad.trig": {
+        (ID["statement/d000000000000002/agreement-1"], SHAPES["StatusClaim-status"], CDO.claimedStatus, V),
+        (ID["statement/d000000000000002/agreement-1"], SHAPES["StatusClaim-date"], CDO.statusDate, V),
+        (ID["statement/d000000000000002/agreement-1"], SHAPES["StatusClaim-report"], PROV.wasDerivedFrom, V),
+        (ID["statement/d000000000000002/agreement-2"], SHAPES["StatusClaimShape"], None, V),
+        (ID["statement/d000000000000002/agreement-3"], SHAPES["StatusClaimShape"], None, V)},
     "concepts-bad.ttl": {
         (CDC["test-no-english"], SHAPES["Concept-labelEn"], SKOS.prefLabel, V),
         (CDC["test-no-english"], SHAPES["Concept-prefLabel"], SKOS.prefLabel, V),

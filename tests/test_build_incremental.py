@@ -1,0 +1,93 @@
+"""`cdkg build --add`: new reports merged into a built KG give the KG a full build of all the sources gives."""
+import json
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg import commands
+from kg.build import BUILD_INFO, TRIG_FILE, TURTLE_FILE, build
+from kg.cli import main
+from kg.incremental import NotIncremental, add
+import ontology.namespaces as ns
+from ontology.namespaces import CDO, ID
+
+FIXTURES = Path(__file__).parent / "fixtures" / "identity"
+REPORTS, MORE = FIXTURES / "reports.jsonl", FIXTURES / "more-reports.jsonl"
+TABRIZ_KONYA = "SELECT DISTINCT ?a WHERE { ?a a cdo:SisterCityAgreement ; cdo:party ?t , <%s> . ?t cdo:governs? <%s> }" % (
+    ID["place/konya"], ID["place/tabriz"])
+
+
+@pytest.fixture(scope="module")
+def context():
+    return commands.load_context(shacl=True)
+
+
+@pytest.fixture(scope="module")
+def full(context, tmp_path_factory):
+    out = tmp_path_factory.mktemp("full")
+    build([REPORTS, MORE], out, context)
+    return out
+
+
+@pytest.fixture(scope="module")
+def incremental(context, tmp_path_factory):
+    out = tmp_path_factory.mktemp("incremental")
+    build([REPORTS], out, context)
+    before = sorted_quads(out)
+    add([MORE], out, context)
+    return out, before
+
+
+def sorted_quads(out):
+    """Return every quad of the published store (named graphs and the default graph) as sorted N-Quads lines."""
+    store = ox.Store.read_only(str(out / "store"))
+    return sorted(store.dump(format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines())
+
+
+def info(out):
+    return json.loads((out / BUILD_INFO).read_text(encoding="utf-8"))
+
+
+def test_adding_gives_the_store_of_a_full_build(full, incremental):
+    out, before = incremental
+    assert sorted_quads(out) == sorted_quads(full)
+    assert sorted_quads(out) != before
+
+
+def test_adding_gives_the_dumps_and_counts_of_a_full_build(full, incremental):
+    out, _ = incremental
+    for name in (TRIG_FILE, TURTLE_FILE):
+        assert (out / name).read_bytes() == (full / name).read_bytes(), name
+    for key in ("counts", "quarantined_by_reason", "shacl_violations", "kg_hash", "input_hash", "inputs"):
+        assert info(out)[key] == info(full)[key], key
+    assert info(out)["counts"]["duplicates"] == 1 and info(out)["quarantined_by_reason"] == {"blank": 1}
+
+
+def test_a_new_signing_revives_the_denied_tie_and_drops_its_end(incremental):
+    out, _ = incremental
+    store = ox.Store.read_only(str(out / "store"))
+    prefixes = f"PREFIX cdo: <{CDO}>\n"
+    ((tie,),) = [tuple(row) for row in store.query(prefixes + TABRIZ_KONYA)]
+    assert [q.object for q in store.quads_for_pattern(tie, ox.NamedNode(str(CDO.status)), None, ox.DefaultGraph())
+            ] == [ox.NamedNode(str(CDO.Signed))]
+    assert not list(store.quads_for_pattern(tie, ox.NamedNode(str(ns.SDO.endDate)), None, None))
+
+
+def test_adding_refuses_a_file_already_in_the_kg_and_a_directory_without_a_kg(incremental, context, tmp_path):
+    out, _ = incremental
+    with pytest.raises(NotIncremental, match="already in the KG"):
+        add([MORE], out, context)
+    with pytest.raises(NotIncremental, match="no built KG"):
+        add([MORE], tmp_path, context)
+
+
+def test_the_command_line_adds_and_names_what_it_cannot(incremental, tmp_path, capsys):
+    out, _ = incremental
+    copy = tmp_path / "kg"
+    shutil.copytree(out, copy, symlinks=True)
+    assert main(["build", "--add", str(MORE), "--out", str(tmp_path / "none")]) == 2
+    assert "no built KG" in capsys.readouterr().err
+    assert main(["build", "--add", str(tmp_path / "missing.jsonl"), "--out", str(copy)]) == 2
+    assert "no such source file" in capsys.readouterr().err
