@@ -38,10 +38,11 @@ CDO = ClosedNamespace(
         # --- posts (each role a subclass of Post; W3C ORG org:Post / org:postIn / org:heldBy)
         "Post", "Mayor", "DeputyMayor", "Spokesperson", "CouncilChair", "CouncilMember", "Minister",
         "DeputyMinister", "Ambassador", "ConsulGeneral", "Governor", "BoardMember", "DirectorGeneral",
-        "SecretaryGeneral", "Person",
+        "SecretaryGeneral", "Counsellor", "CountyGovernor", "DistrictGovernor", "Person",
         # --- cooperation instruments
         "CooperationInstrument", "CooperationAgreement", "MemorandumOfUnderstanding", "SisterCityAgreement",
-        "AgreementStatus", "Signed", "Planned", "Proposed", "Existing", "Cancelled",
+        "AgreementStatus", "Signed", "Planned", "Proposed", "Existing", "Cancelled", "Renewed", "Suspended", "Denied",
+        "UnderStudy",
         # --- diplomatic activities and relations
         "DiplomaticActivity", "Meeting", "Visit", "Signing", "Designation", "Membership", "Hosting", "Support",
         "Relation", "Exchange", "Comparison",
@@ -57,7 +58,7 @@ CDO = ClosedNamespace(
         "speaker", "mentions", "topic", "reports", "reportedBy", "activeIn", "narrowerFieldOf",
         # --- datatype and annotation properties
         "originalText", "normalizedText", "contentHash", "purposeText", "designationTitle", "lexicalCue",
-        "sourceLine", "softwareVersion",
+        "sourceLine", "softwareVersion", "date", "dateStart", "dateEnd",
     ],
 )
 
