@@ -59,6 +59,7 @@ class Analysis:
     entities: list = field(default_factory=list)
     token_entity: dict = field(default_factory=dict)  # token index where an entity starts -> entity
     inner_cues: list = field(default_factory=list)  # instrument words inside a longer cue (خواهرخوانده شد)
+    starts: list = field(default_factory=list)  # character offset of each token in the normalised text
 
 
 def _slug(iri, kind):

@@ -11,7 +11,7 @@ from mappings.entities import EntityComposer
 from mappings.lexicon import LexiconBuilder, REFERENCE_PREDICATES
 from mappings.normalize import normalize
 from mappings.rdfmap import map_statement, statement_iri
-from mappings.recognize import find_spans, tokenize
+from mappings.recognize import find_spans, joined_parts, tokenize_with_offsets
 from mappings.record import StatementResult
 from mappings.relate import Relator
 from mappings.terms import CDO
@@ -97,8 +97,9 @@ class Pipeline:
 
     def analyse(self, normalized):
         """Return the analysis (tokens, spans, entities) and reading (facts) of a normalised text."""
-        tokens = tokenize(normalized, self.lexicon)
-        analysis = self.composer.compose(tokens, find_spans(tokens, self.lexicon))
+        tokens, starts = tokenize_with_offsets(normalized, self.lexicon)
+        analysis = self.composer.compose(tokens, find_spans(tokens, self.lexicon, joined_parts(normalized, starts)))
+        analysis.starts = starts
         return analysis, Relator(self.lexicon, analysis).read()
 
     def extract(self, record):
