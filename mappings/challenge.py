@@ -10,13 +10,12 @@ from pathlib import Path
 from mappings.evaluate import Score
 from mappings.normalize import normalize
 from mappings.record import SourceRecord
-from ontology.namespaces import CDO, FOAF, ORG, RDF, RDFS, SDO, XSD
+from ontology.namespaces import CDO, DCTERMS, FOAF, ORG, RDF, RDFS, SDO
 
 MAP_FILE = Path(__file__).with_name("challenge-map.csv")
 CATEGORIES = ("entities", "posts", "speaker-post", "persons", "person-post", "agreements", "status",
               "meetings", "visits", "memberships", "dates")
 FACT_CLASSES = (CDO.CooperationInstrument, CDO.Relation, CDO.Meeting, CDO.Visit, CDO.Membership)
-DATE_PROPERTIES = (CDO.date, CDO.dateStart, CDO.dateEnd)
 # Links along which an entity implies another one the text need not name (a post its body, a body its city).
 IMPLYING = (ORG.postIn, CDO.governs, CDO.ofCountry, CDO.accreditedTo, CDO.country, ORG.heldBy)
 _PARENTHESISED = re.compile(r"\([^)]*\)")
@@ -303,7 +302,7 @@ class ChallengeScorer:
         expected = [d for d in item["dates"] if d.get("iso")]
         predicted = []
         for node, pairs in got.out.items():
-            single = [str(o) for p, o in pairs if p == CDO.date]
+            single = [str(o) for p, o in pairs if p == DCTERMS.date]
             start, end = got.value(node, CDO.dateStart), got.value(node, CDO.dateEnd)
             values = single + ([f"{start}/{end}"] if start is not None and end is not None else [])
             predicted += [(value, self.event_kind(got, node)) for value in values]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import Graph, Literal
 
+from mappings.dates import DateReader
 from mappings.entities import EntityComposer
 from mappings.lexicon import LexiconBuilder, REFERENCE_PREDICATES
 from mappings.normalize import normalize
@@ -72,6 +73,7 @@ class Pipeline:
     def __init__(self, lexicon, version=None):
         self.lexicon = lexicon
         self.composer = EntityComposer(lexicon)
+        self.dates = DateReader()
         self.version = version or software_version()
         self.activity = ID[f"activity/extraction/{self.version}"]
         self._described = {}  # IRI -> its description triples, built once per pipeline
@@ -100,7 +102,7 @@ class Pipeline:
         tokens, starts = tokenize_with_offsets(normalized, self.lexicon)
         analysis = self.composer.compose(tokens, find_spans(tokens, self.lexicon, joined_parts(normalized, starts)))
         analysis.starts = starts
-        return analysis, Relator(self.lexicon, analysis).read()
+        return analysis, Relator(self.lexicon, analysis, self.dates.read(normalized)).read()
 
     def extract(self, record):
         """Return the statement's named graph: statement node, derived facts and the entities used."""

@@ -58,6 +58,8 @@ def map_statement(record, normalized, content_hash, activity, analysis, reading,
         triples.append((node, publisher, Literal(record.publisher)))
     if reading.speaker is not None:
         triples.append((node, speaker, reading.speaker.iri))
+    triples.extend((node, predicate, obj) for predicate, obj in reading.statement_links
+                   if predicate != date or record.date is None)  # the source's own date wins
     described = {}
     for entity in analysis.entities:
         for part in entity.closure():

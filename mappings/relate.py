@@ -1,4 +1,5 @@
 """Read facts from a statement's entities and cues by rules for Persian news language (not for sentences)."""
+import bisect
 from dataclasses import dataclass, field
 
 from rdflib import Literal
@@ -7,6 +8,7 @@ from mappings.entities import COORDINATORS, LIST_OPENERS, ORGANISATION, POST
 from mappings.lexicon import ACTIVITY, CONCEPT, INSTRUMENT, PLACE, PLACE_KIND, RELATION_KIND, ROLE, SPEECH, STATUS
 from mappings.recognize import PUNCTUATION
 from mappings.terms import CDO
+from ontology.namespaces import DCTERMS, XSD
 
 SENTENCE_ENDS = frozenset(".؟!")
 CLAUSE_ENDS = SENTENCE_ENDS | {":"}
@@ -49,6 +51,18 @@ class Reading:
     assertions: list = field(default_factory=list)  # (subject, predicate, object) between entities
     topics: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    statement_links: list = field(default_factory=list)  # (predicate, object) on the statement itself
+
+
+def date_links(mention):
+    """Return the (predicate, literal) pairs of a date: dcterms:date, or cdo:dateStart and cdo:dateEnd."""
+    if mention.value is not None:
+        return [(DCTERMS.date, _date_literal(mention.value))]
+    return [(CDO.dateStart, _date_literal(mention.first)), (CDO.dateEnd, _date_literal(mention.last))]
+
+
+def _date_literal(value):
+    return Literal(value, datatype=XSD.gYear) if isinstance(value, str) else Literal(value, datatype=XSD.date)
 
 
 def _party(entity):
@@ -59,8 +73,9 @@ def _party(entity):
 class Relator:
     """Apply the relation rules to one analysis."""
 
-    def __init__(self, lexicon, analysis):
+    def __init__(self, lexicon, analysis, dates=()):
         self.lexicon, self.a = lexicon, analysis
+        self.dates = dates
         self.tokens = analysis.tokens
         self.span_at = {span.start: span for span in analysis.spans}
         self.reading = Reading()
@@ -207,7 +222,27 @@ class Relator:
         self.read_active_in()
         self.read_subfields()
         self.read_topics()
+        self.read_dates()
         return self.reading
+
+    def token_at(self, offset):
+        """Return the index of the token holding a character offset of the normalised text."""
+        return max(0, bisect.bisect_right(self.a.starts, offset) - 1)
+
+    def read_dates(self):
+        """A date dates the fact whose cue follows it nearest in its sentence (۱۸ مهر در دیدار با، از سال ۱۳۹۵
+        خواهرخوانده هستند), else the nearest before it; a date with no fact in its sentence dates the statement."""
+        dated = [f for f in self.reading.facts if f.start >= 0]
+        for mention in self.dates:
+            token = self.token_at(mention.start)
+            start, end = self.sentence_of(token)
+            after = [f for f in dated if token <= f.start < end]
+            before = [f for f in dated if start <= f.start < token]
+            target = min(after, key=lambda f: f.start) if after else (max(before, key=lambda f: f.start) if before else None)
+            links = target.links if target is not None else self.reading.statement_links
+            if target is not None and any(p in (DCTERMS.date, CDO.dateStart) for p, _ in links):
+                continue  # one date per event: the first that names it
+            links.extend(date_links(mention))
 
     def read_speaker(self):
         """The first post before a verb of saying in its sentence speaks (X گفت، X ... تأکید کرد،
@@ -458,7 +493,7 @@ class Relator:
             if len(participants) < 2:
                 continue
             done.add(sentence)
-            fact = Fact("meeting", CDO.Meeting, [(CDO.participant, iri) for iri in participants])
+            fact = Fact("meeting", CDO.Meeting, [(CDO.participant, iri) for iri in participants], span.start)
             about = [r for r in relations if sentence[0] <= r.start < sentence[1]]
             fact.links += [(CDO.about, r) for r in about]
             if not about:
@@ -571,7 +606,7 @@ class Relator:
                 continue
             member = _party(member)
             self.reading.facts.append(Fact("membership", CDO.Membership,
-                                           [(CDO.member, member.iri), (CDO.participant, body.iri)]))
+                                           [(CDO.member, member.iri), (CDO.participant, body.iri)], index))
             self.reading.assertions.append((member.iri, CDO.memberOf, body.iri))
 
     def read_hosting(self):
@@ -595,7 +630,8 @@ class Relator:
                 people += self.list_at(span.end)[0]
             if len({e.iri for e in people}) < 2:
                 continue
-            fact = Fact("visit", CDO.Visit, [(CDO.participant, iri) for iri in dict.fromkeys(e.iri for e in people)])
+            fact = Fact("visit", CDO.Visit, [(CDO.participant, iri) for iri in dict.fromkeys(e.iri for e in people)],
+                        span.start)
             self.reading.facts.append(fact)
             return
 

@@ -58,7 +58,7 @@ CDO = ClosedNamespace(
         "speaker", "mentions", "topic", "reports", "reportedBy", "activeIn", "narrowerFieldOf",
         # --- datatype and annotation properties
         "originalText", "normalizedText", "contentHash", "purposeText", "designationTitle", "lexicalCue",
-        "sourceLine", "softwareVersion", "date", "dateStart", "dateEnd",
+        "sourceLine", "softwareVersion", "dateStart", "dateEnd",
     ],
 )
 
