@@ -28,7 +28,7 @@ def en_key(name):
     name = _PARENTHESISED.sub(" ", name or "").split(",")[0]
     name = unicodedata.normalize("NFKD", name)
     name = "".join(c for c in name if not unicodedata.combining(c)).casefold()
-    name = name.replace("consulate general", "consulate").replace("the ", " ")
+    name = name.replace("consulate general", "consulate").replace("the ", " ").replace("province governorate", "governorate")
     return _NOT_ALNUM.sub("", name)
 
 

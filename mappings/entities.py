@@ -13,7 +13,8 @@ POST, ORGANISATION = "post", "org"
 ROLE_ORG_KIND = {
     CDO.Mayor: CDO.Municipality, CDO.DeputyMayor: CDO.Municipality, CDO.CouncilChair: CDO.Council,
     CDO.CouncilMember: CDO.Council, CDO.Minister: CDO.Ministry, CDO.DeputyMinister: CDO.Ministry,
-    CDO.Ambassador: CDO.Embassy, CDO.ConsulGeneral: CDO.Consulate,
+    CDO.Ambassador: CDO.Embassy, CDO.ConsulGeneral: CDO.Consulate, CDO.Counsellor: CDO.Embassy,
+    CDO.Governor: CDO.Governorate, CDO.CountyGovernor: CDO.Governorate, CDO.DistrictGovernor: CDO.Governorate,
 }
 # Tokens that name the host country's capital or mark a mission's location; grammar, not lexicon.
 IN_WORDS = frozenset({"در"})
@@ -116,11 +117,14 @@ class EntityComposer:
         elif kind == CDO.Municipality:
             if not lex.entity_is_a(place.iri, CDO.City) or lex.entity_is_a(place.iri, CDO.Country):
                 return None
+        elif kind == CDO.Governorate:
+            if lex.entity_is_a(place.iri, CDO.Country):
+                return None
         else:
             return None
         slug = _slug(place.iri, "place")
         suffix = {CDO.Municipality: "municipality", CDO.CityCouncil: "city-council",
-                  CDO.ProvincialCouncil: "provincial-council"}[kind]
+                  CDO.ProvincialCouncil: "provincial-council", CDO.Governorate: "governorate"}[kind]
         kind_entry = lex.entries.get(kind)
         label_fa = f"{kind_entry.label_fa if kind_entry else ''} {place.label_fa}".strip()
         label_en = f"{place.label_en} {kind_entry.label_en.title() if kind_entry else ''}".strip()
@@ -181,7 +185,7 @@ class EntityComposer:
         role_en = role_entry.label_en if role_entry else _role_slug(role)
         org_fa = org.label_fa
         governed = next((obj for pred, obj in org.links if pred == CDO.governs), None)
-        if governed is not None and self.lexicon.is_a(org.types[0], CDO.Municipality):
+        if governed is not None and org.types[0] in (CDO.Municipality, CDO.Governorate):
             org_fa = org.parts[0].label_fa  # "شهردار شیراز", as Persian says it
         org_slug = _slug(org.iri, "org")
         return Entity(ID[f"post/{_role_slug(role)}/{org_slug}"], POST, start, end, (role,),
@@ -394,7 +398,7 @@ class _Walk:
         kind = span.of_kind(ORG_KIND)[0].iri
         return self.body_of(kind, span.start, span.end, index + 1, distribute=span.plural)
 
-    def body_of(self, kind, start, token, index, distribute=False):
+    def body_of(self, kind, start, token, index, distribute=False, want=None):
         """Read the place(s) after an organisation kind and mint the body; return (orgs, next index)."""
         lex = self.lexicon
         place_index = self.adjacent(index, token)
@@ -406,10 +410,10 @@ class _Walk:
             country = self.place_at(place_index, CDO.Country)
             org = country and self.composer.government(country, start, country.end)
             return ([org], place_index + 1) if org else ([], index)
-        want = CDO.Province if lex.is_a(kind, CDO.ProvincialCouncil) or (
+        want = want or CDO.Province if lex.is_a(kind, CDO.ProvincialCouncil) or (
             lex.is_a(kind, CDO.Council) and self.spans[place_index - 1].kinds() == {PLACE_KIND}
             and any(lex.is_a(s.iri, CDO.Province) for s in self.spans[place_index - 1].of_kind(PLACE_KIND))
-        ) else CDO.City
+        ) else want or CDO.City
         orgs, next_index = [], place_index
         for place_index in self.list_from(place_index) if distribute else [place_index]:
             place = self.place_at(place_index, want)
@@ -475,8 +479,9 @@ class _Walk:
         elif default_kind == CDO.Ministry:
             org, next_index = self.named_by_kind(default_kind, span.end, index)
             orgs = [org] if org else []
-        else:
-            orgs, next_index = self.body_of(default_kind, span.start, span.end, index)
+        else:  # استاندار کرمان: the governorate of the province the role's words hold
+            orgs, next_index = self.body_of(default_kind, span.start, span.end, index,
+                                            want=self.lexicon.role_place_kind.get(span.key))
         return (orgs[0], next_index) if orgs else (None, index)
 
     def org_after(self, token, index, max_gap):

@@ -34,7 +34,7 @@ CDO = ClosedNamespace(
         # --- organisations
         "Organization", "GovernmentOrganization", "Municipality", "Council", "CityCouncil", "ProvincialCouncil",
         "Ministry", "DiplomaticMission", "Embassy", "Consulate", "InternationalOrganization", "CityNetwork",
-        "NationalCommission", "Association", "ChamberOfCommerce", "Government",
+        "NationalCommission", "Association", "ChamberOfCommerce", "Government", "Governorate",
         # --- posts (each role a subclass of Post; W3C ORG org:Post / org:postIn / org:heldBy)
         "Post", "Mayor", "DeputyMayor", "Spokesperson", "CouncilChair", "CouncilMember", "Minister",
         "DeputyMinister", "Ambassador", "ConsulGeneral", "Governor", "BoardMember", "DirectorGeneral",
