@@ -10,7 +10,7 @@ from pathlib import Path
 from mappings.evaluate import Score
 from mappings.normalize import normalize
 from mappings.record import SourceRecord
-from ontology.namespaces import CDO, DCTERMS, FOAF, ORG, RDF, RDFS, SDO
+from ontology.namespaces import CDO, DCTERMS, FOAF, ITSRDF, NIF, ORG, RDF, RDFS, SDO
 
 MAP_FILE = Path(__file__).with_name("challenge-map.csv")
 CATEGORIES = ("entities", "posts", "speaker-post", "persons", "person-post", "agreements", "status",
@@ -70,6 +70,12 @@ class Predicted:
         self.mentions = [o for p, o in self.out[self.statement] if p == CDO.mentions]
         self.speaker = self.value(self.statement, CDO.speaker)
         self.facts = [o for p, o in self.out[self.statement] if p == CDO.reports]
+        self.anchors = defaultdict(set)  # entity -> the keys of the characters that name it (NIF evidence)
+        for phrase, pairs in self.out.items():
+            anchor = next((o for p, o in pairs if p == NIF.anchorOf), None)
+            for p, o in pairs:
+                if p == ITSRDF.taIdentRef and anchor is not None:
+                    self.anchors[o].add(fa_key(anchor))
 
     def value(self, subject, predicate):
         return next((o for p, o in self.out[subject] if p == predicate), None)
@@ -82,6 +88,10 @@ class Predicted:
 
     def is_a(self, node, cls):
         return any(t == cls or self.lexicon.is_a(t, cls) for t in self.types(node))
+
+    def named_as(self, node, key):
+        """Tell whether an entity's Persian label or the characters that name it have this key."""
+        return bool(key) and (fa_key(self.label(node, "fa")) == key or key in self.anchors[node])
 
     def label(self, node, language):
         return next((str(o) for p, o in self.out[node] if p == RDFS.label and o.language == language), "")
@@ -113,8 +123,7 @@ class Predicted:
         key = en_key(en)
         found = next((m for m in candidates if key and en_key(self.label(m, "en")) == key), None)
         if found is None and fa:
-            key = fa_key(fa)
-            found = next((m for m in candidates if key and fa_key(self.label(m, "fa")) == key), None)
+            found = next((m for m in candidates if self.named_as(m, fa_key(fa))), None)
         return found
 
     def places_of(self, node, depth=0):
@@ -175,7 +184,7 @@ class ChallengeScorer:
 
     def post_matches(self, got, post, gold):
         """A predicted post is the gold post when its body and role agree, or its Persian span is the gold's."""
-        if fa_key(gold.get("fa")) and fa_key(got.label(post, "fa")) == fa_key(gold.get("fa")):
+        if got.named_as(post, fa_key(gold.get("fa"))):
             return True
         body = got.value(post, ORG.postIn)
         same_body = body is not None and en_key(got.label(body, "en")) == en_key(gold.get("of"))
@@ -208,7 +217,7 @@ class ChallengeScorer:
 
         persons = got.of_kind("person")
         person_pairs = self.pair(item["persons"], persons,
-                                 lambda g, p: fa_key(got.label(p, "fa")) == fa_key(g["fa"]))
+                                 lambda g, p: got.named_as(p, fa_key(g["fa"])))
         self.add("persons", item_id, [p["en"] for p in item["persons"]], [got.label(p, "fa") for p in persons],
                  person_pairs)
         holders = [g for g in item["persons"] if g.get("post")]

@@ -1,13 +1,24 @@
-"""Compose recognised spans into entities: places (with ambiguity cues), organisations, posts and concepts."""
+"""Compose recognised spans into entities: places (with ambiguity cues), organisations, posts, persons and
+concepts."""
+import csv
+import hashlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from mappings.lexicon import CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE
+from mappings.lexicon import CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE, SPEECH, STATUS
 from mappings.recognize import PUNCTUATION, Span, find_longest
 from mappings.terms import CDO
-from ontology.namespaces import ID, ORG as W3C_ORG
+from ontology.namespaces import FOAF, ID, ORG as W3C_ORG, SDO
 
-POST, ORGANISATION = "post", "org"
+POST, ORGANISATION, PERSON = "post", "org", "person"
+PERSON_TYPES = (CDO.Person, FOAF.Person, SDO.Person)
+NAME_STOPS_FILE = Path(__file__).with_name("name-stops.csv")
+# A person's name as news writes it beside a post: two to four words (given name and family name, maybe a
+# middle or double name), none of them a post, body or verb word, at least one unknown to the lexicon.
+NAME_WORDS = (2, 4)
+NAME_BREAKS = frozenset({"،", ":", "«", "»", ".", "؟", "!"})
+NOT_IN_NAMES = frozenset({ROLE, ORG, ORG_KIND, SPEECH, STATUS})
 
 # The organisation a role belongs to when the text names only a place ("شهردار شیراز" -> Shiraz Municipality).
 ROLE_ORG_KIND = {
@@ -61,6 +72,8 @@ class Analysis:
     token_entity: dict = field(default_factory=dict)  # token index where an entity starts -> entity
     inner_cues: list = field(default_factory=list)  # instrument words inside a longer cue (خواهرخوانده شد)
     starts: list = field(default_factory=list)  # character offset of each token in the normalised text
+    persons: list = field(default_factory=list)  # named persons, each beside the post it holds
+    holders: list = field(default_factory=list)  # (post, person): org:heldBy
 
 
 def _slug(iri, kind):
@@ -74,8 +87,9 @@ def _role_slug(role):
 class EntityComposer:
     """Turn spans into entities by the grammar of Persian noun phrases (role + whose, kind + place)."""
 
-    def __init__(self, lexicon):
+    def __init__(self, lexicon, name_stops=None):
         self.lexicon = lexicon
+        self.name_stops = name_stops if name_stops is not None else read_name_stops()
 
     # ---- places
     def place_entity(self, span, sense_iri):
@@ -192,9 +206,16 @@ class EntityComposer:
                       f"{role_fa} {org_fa}".strip(), f"{role_en[:1].upper()}{role_en[1:]} of {org.label_en}",
                       ((W3C_ORG.postIn, org.iri),), (org,))
 
+    def person(self, name, post, start, end):
+        """Mint a named person: the same name in the same post is the same IRI (in any statement)."""
+        key = "".join(name.split()).replace("\u200c", "")
+        digest = hashlib.sha256(f"{key}|{post.iri}".encode("utf-8")).hexdigest()[:16]
+        return Entity(ID[f"person/{digest}"], PERSON, start, end, PERSON_TYPES, name, None, (), (post,))
+
     # ---- the walk over spans
-    def compose(self, tokens, spans):
-        """Return the analysis of a statement: its entities, composed left to right."""
+    def compose(self, tokens, spans, text=None, starts=None, joined=frozenset()):
+        """Return the analysis of a statement: its entities, composed left to right (and the persons named
+        beside posts, when the text and token offsets are given)."""
         analysis = Analysis(tokens, spans)
         accepted = self._accepted_places(tokens, spans)
         countries = {
@@ -208,6 +229,9 @@ class EntityComposer:
             analysis.entities.extend(found)
         analysis.entities.extend(self._inner_phrases(tokens, spans, analysis.inner_cues))
         analysis.entities.sort(key=lambda e: e.start)
+        if text is not None:
+            analysis.starts = starts
+            _Names(self, analysis, text, joined).read()
         for entity in analysis.entities:
             analysis.token_entity.setdefault(entity.start, entity)
         return analysis
@@ -315,6 +339,88 @@ class EntityComposer:
             if following.start == span.end + 1 and id(following) in sure:
                 return True
         return False
+
+
+def read_name_stops(path=NAME_STOPS_FILE):
+    """Return the words that end a person's name (prepositions, titles, date words), as text keys."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return frozenset(row["word"] for row in csv.DictReader(handle))
+
+
+class _Names:
+    """Read the persons named beside a post: `X، شهردار تبریز،`, `شهردار تبریز، X،`, `و X مدیرکل ...`."""
+
+    def __init__(self, composer, analysis, text, joined):
+        self.composer, self.a, self.text, self.joined = composer, analysis, text, joined
+        self.tokens = analysis.tokens
+        self.covered = {}  # token -> the span covering it
+        for span in analysis.spans:
+            for index in range(span.start, span.end):
+                self.covered[index] = span
+
+    def read(self):
+        taken = set()
+        for post in [e for e in self.a.entities if e.kind == POST]:
+            run = self.before(post.start) or self.after(post.end)
+            if run is None or taken & set(range(*run)):
+                continue
+            taken.update(range(*run))
+            start, end = run
+            last = self.a.starts[end - 1] + len(self.tokens[end - 1])
+            person = self.composer.person(self.text[self.a.starts[start]:last], post, start, end)
+            self.a.persons.append(person)
+            self.a.holders.append((post, person))
+            # a given name that is also a place or word (صوفیه احمدی، پیمان رحیمی) is part of the name
+            self.a.entities = [e for e in self.a.entities if not (start <= e.start < end)]
+
+    def name_token(self, index):
+        token = self.tokens[index]
+        span = self.covered.get(index)
+        return (token not in PUNCTUATION and token not in self.composer.name_stops and not any(c.isdigit() for c in token)
+                and (span is None or not span.kinds() & NOT_IN_NAMES))
+
+    def valid(self, start, end):
+        """A name has two to four words (ZWNJ-joined parts are one word), one at least unknown to the lexicon."""
+        words = sum(1 for i in range(start, end) if i not in self.joined)
+        return (NAME_WORDS[0] <= words <= NAME_WORDS[1]
+                and any(i not in self.covered for i in range(start, end)))
+
+    def skip_latin(self, index, step):
+        """Skip a parenthesised transcription beside a name (آندری کوزنتسوف (Andrei Kuznetsov)،)."""
+        close, open_ = (")", "(") if step < 0 else ("(", ")")
+        if 0 <= index < len(self.tokens) and self.tokens[index] == close:
+            while 0 <= index < len(self.tokens) and self.tokens[index] != open_:
+                index += step
+            index += step
+        return index
+
+    def before(self, post_start):
+        """`X، POST` (a comma between) or `و X POST` / a name opening its clause right before the post."""
+        comma = post_start > 0 and self.tokens[post_start - 1] == "،"
+        end = self.skip_latin(post_start - 2 if comma else post_start - 1, -1) + 1
+        start = end
+        while start > 0 and self.name_token(start - 1) and end - start < 2 * NAME_WORDS[1]:
+            start -= 1
+        opener = self.tokens[start - 1] if start > 0 else "."
+        if start == end or not self.valid(start, end):
+            return None
+        if not comma and (opener not in NAME_BREAKS | {"و"} or any(i in self.covered for i in range(start, end))):
+            return None  # without a comma only unknown words opening a clause (و امین نصرتی مدیرکل ...)
+        if comma and opener not in NAME_BREAKS and opener not in self.composer.name_stops:
+            return None
+        return start, end
+
+    def after(self, post_end):
+        """`POST، X،`: a name between two commas after the post."""
+        if post_end >= len(self.tokens) or self.tokens[post_end] != "،":
+            return None
+        start = end = post_end + 1
+        while end < len(self.tokens) and self.name_token(end) and end - start < 2 * NAME_WORDS[1]:
+            end += 1
+        closing = self.skip_latin(end, 1)
+        if closing >= len(self.tokens) or self.tokens[closing] != "،" or not self.valid(start, end):
+            return None
+        return start, end
 
 
 class _Walk:

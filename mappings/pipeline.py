@@ -100,8 +100,8 @@ class Pipeline:
     def analyse(self, normalized):
         """Return the analysis (tokens, spans, entities) and reading (facts) of a normalised text."""
         tokens, starts = tokenize_with_offsets(normalized, self.lexicon)
-        analysis = self.composer.compose(tokens, find_spans(tokens, self.lexicon, joined_parts(normalized, starts)))
-        analysis.starts = starts
+        joined = joined_parts(normalized, starts)
+        analysis = self.composer.compose(tokens, find_spans(tokens, self.lexicon, joined), normalized, starts, joined)
         return analysis, Relator(self.lexicon, analysis, self.dates.read(normalized)).read()
 
     def extract(self, record):

@@ -40,6 +40,7 @@ class Fact:
     cls: object
     links: list = field(default_factory=list)  # (predicate, object); object may be another Fact
     start: int = -1  # token where its cue starts, to find what a meeting or support is about
+    evidence: tuple = ()  # (first token, token after the last) of the sentence that states it
 
 
 @dataclass(slots=True)
@@ -223,6 +224,8 @@ class Relator:
         self.read_subfields()
         self.read_topics()
         self.read_dates()
+        for fact in self.reading.facts:
+            fact.evidence = self.sentence_of(fact.start) if fact.start >= 0 else (0, len(self.tokens))
         return self.reading
 
     def token_at(self, offset):

@@ -87,6 +87,10 @@ GN = Namespace("https://sws.geonames.org/")
 GNO = Namespace("http://www.geonames.org/ontology#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+# Evidence: NIF 2.0 offset-based strings (a mention's characters in the statement's normalised text) and ITS 2.0
+# entity identity (itsrdf:taIdentRef: the entity the characters name).
+NIF = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#")
+ITSRDF = Namespace("http://www.w3.org/2005/11/its/rdf#")
 WGS84 = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
 
 # Prefixes bound on every graph the project writes, so serialisations read the same everywhere.
@@ -113,6 +117,8 @@ PREFIXES = {
     "void": VOID,
     "sh": SH,
     "foaf": FOAF,
+    "nif": NIF,
+    "itsrdf": ITSRDF,
     "wgs84": WGS84,
 }
 
@@ -126,7 +132,8 @@ def bind_prefixes(graph):
 
 __all__ = [
     "BASE", "ONTOLOGY_IRI", "ONTOLOGY_VERSION_IRI", "CONCEPTS_IRI", "CONCEPTS_VERSION_IRI", "CDO", "CDC", "ID", "GRAPH", "SHAPES", "ONTOLOGY_GRAPH",
-    "REFERENCE_GRAPH", "INFERRED_GRAPH", "ORG", "GEO", "DBO", "WD", "WDT", "GN", "GNO", "SD", "FOAF", "WGS84",
+    "REFERENCE_GRAPH", "INFERRED_GRAPH", "ORG", "GEO", "DBO", "WD", "WDT", "GN", "GNO", "SD", "FOAF", "NIF", "ITSRDF",
+    "WGS84",
     "DCTERMS", "OWL", "PROV", "RDF", "RDFS", "SDO", "SH", "SKOS", "VANN", "VOID", "XSD", "PREFIXES",
     "bind_prefixes",
 ]
