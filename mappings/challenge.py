@@ -28,7 +28,7 @@ def en_key(name):
     name = _PARENTHESISED.sub(" ", name or "").split(",")[0]
     name = unicodedata.normalize("NFKD", name)
     name = "".join(c for c in name if not unicodedata.combining(c)).casefold()
-    name = name.replace("consulate general", "consulate").replace("the ", " ").replace("province governorate", "governorate")
+    name = name.replace("consulate general", "consulate").replace("the ", " ").replace("province governorate", "governorate").replace("county governorate", "governorate")
     return _NOT_ALNUM.sub("", name)
 
 
@@ -213,7 +213,7 @@ class ChallengeScorer:
         expected = [speaker] if speaker else []
         predicted = [got.speaker] if got.speaker is not None else []
         self.add("speaker-post", item_id, [f"{s['role']} of {s['of']}" for s in expected], [str(p) for p in predicted],
-                 self.pair(expected, predicted, lambda s, p: self.speaker_matches(got, p, s)))
+                 self.pair(expected, predicted, lambda s, p: self.speaker_matches(got, p, s, item["posts"])))
 
         persons = got.of_kind("person")
         person_pairs = self.pair(item["persons"], persons,
@@ -234,12 +234,14 @@ class ChallengeScorer:
             self.negatives += 1
             self.false_facts += sum(1 for f in got.facts if any(got.is_a(f, c) for c in FACT_CLASSES))
 
-    def speaker_matches(self, got, predicted, speaker):
-        """The speaker is the gold post; an institutional statement's speaker is the body or one of its posts."""
+    def speaker_matches(self, got, predicted, speaker, posts=()):
+        """The speaker is the gold post (its Persian span from the item's posts); an institutional statement's
+        speaker is the body or one of its posts."""
         if speaker.get("role") == "statement":
             body = got.value(predicted, ORG.postIn) or predicted
             return en_key(got.label(body, "en")) == en_key(speaker.get("of"))
-        return self.post_matches(got, predicted, speaker)
+        spans = [p for p in posts if p.get("role") == speaker.get("role") and p.get("of") == speaker.get("of")]
+        return any(self.post_matches(got, predicted, post) for post in spans or [speaker])
 
     def parties(self, got, fact):
         return [o for p, o in got.out[fact] if p in (CDO.party, CDO.relates)]

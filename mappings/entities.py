@@ -9,11 +9,13 @@ from pathlib import Path
 from mappings.lexicon import CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE, SPEECH, STATUS
 from mappings.recognize import PUNCTUATION, Span, find_longest
 from mappings.terms import CDO
-from ontology.namespaces import FOAF, ID, ORG as W3C_ORG, SDO
+from ontology.namespaces import CDO as CDO_TERMS, FOAF, ID, ORG as W3C_ORG, SDO
 
 POST, ORGANISATION, PERSON = "post", "org", "person"
 PERSON_TYPES = (CDO.Person, FOAF.Person, SDO.Person)
 NAME_STOPS_FILE = Path(__file__).with_name("name-stops.csv")
+POST_HEADS_FILE = Path(__file__).with_name("post-heads.csv")
+PORTFOLIO_REACH = 7  # words a post's head may stand before its body (معاون حمل‌ونقل و ترافیک شهرداری تهران)
 # A person's name as news writes it beside a post: two to four words (given name and family name, maybe a
 # middle or double name), none of them a post, body or verb word, at least one unknown to the lexicon.
 NAME_WORDS = (2, 4)
@@ -87,9 +89,10 @@ def _role_slug(role):
 class EntityComposer:
     """Turn spans into entities by the grammar of Persian noun phrases (role + whose, kind + place)."""
 
-    def __init__(self, lexicon, name_stops=None):
+    def __init__(self, lexicon, name_stops=None, post_heads=None):
         self.lexicon = lexicon
         self.name_stops = name_stops if name_stops is not None else read_name_stops()
+        self.post_heads = post_heads if post_heads is not None else read_post_heads()
 
     # ---- places
     def place_entity(self, span, sense_iri):
@@ -231,10 +234,44 @@ class EntityComposer:
         analysis.entities.sort(key=lambda e: e.start)
         if text is not None:
             analysis.starts = starts
+            self._composite_posts(analysis)
             _Names(self, analysis, text, joined).read()
         for entity in analysis.entities:
             analysis.token_entity.setdefault(entity.start, entity)
         return analysis
+
+    def _composite_posts(self, analysis):
+        """Read "head + portfolio + body" as a post (معاون امور بین‌الملل شهرداری X، مدیرکل روابط عمومی و امور
+        بین‌الملل استانداری X، رئیس کمیسیون فرهنگی شورای اسلامی شهر X): the head word and the body's kind
+        give the post's class (mappings/post-heads.csv)."""
+        tokens, starts_at = analysis.tokens, {e.start: e for e in analysis.entities}
+        inside = {i for e in analysis.entities if e.kind in (POST, ORGANISATION) for i in range(e.start, e.end)}
+        for index, token in enumerate(tokens):
+            head = token[:-1] if token.endswith("ی") and token[:-1] in self.post_heads else token
+            if head not in self.post_heads or index in inside:
+                continue
+            body, portfolio = None, []
+            for position in range(index + 1, min(len(tokens), index + 1 + PORTFOLIO_REACH)):
+                if tokens[position] in PUNCTUATION:
+                    break
+                found = starts_at.get(position)
+                if found is not None and found.kind == ORGANISATION:
+                    body = found
+                    break
+                if found is not None and found.kind != CONCEPT:
+                    break
+                portfolio.append(tokens[position])
+            if body is None:
+                continue
+            role = next((cls for kind, within, cls in self.post_heads[head]
+                         if any(self.lexicon.is_a(t, kind) for t in body.types)
+                         and (not within or within in portfolio)), None)
+            if role is None:
+                continue
+            post = self.post(role, body, index, body.end)
+            analysis.entities = [e for e in analysis.entities if not index <= e.start < body.end] + [post]
+            inside.update(range(index, body.end))
+        analysis.entities.sort(key=lambda e: e.start)
 
     def _inner_phrases(self, tokens, spans, inner_cues):
         """Yield concepts named inside a cue or instrument phrase, and collect the instrument words inside
@@ -339,6 +376,15 @@ class EntityComposer:
             if following.start == span.end + 1 and id(following) in sure:
                 return True
         return False
+
+
+def read_post_heads(path=POST_HEADS_FILE):
+    """Return {head word: [(body class, word the portfolio must hold or "", post class)]}, most specific first."""
+    heads = {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            heads.setdefault(row["head"], []).append((CDO_TERMS[row["body"]], row["within"], CDO_TERMS[row["post"]]))
+    return heads
 
 
 def read_name_stops(path=NAME_STOPS_FILE):

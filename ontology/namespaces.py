@@ -38,7 +38,7 @@ CDO = ClosedNamespace(
         # --- posts (each role a subclass of Post; W3C ORG org:Post / org:postIn / org:heldBy)
         "Post", "Mayor", "DeputyMayor", "Spokesperson", "CouncilChair", "CouncilMember", "Minister",
         "DeputyMinister", "Ambassador", "ConsulGeneral", "Governor", "BoardMember", "DirectorGeneral",
-        "SecretaryGeneral", "Counsellor", "CountyGovernor", "DistrictGovernor", "Person",
+        "SecretaryGeneral", "Counsellor", "ChiefExecutive", "CountyGovernor", "DistrictGovernor", "Person",
         # --- cooperation instruments
         "CooperationInstrument", "CooperationAgreement", "MemorandumOfUnderstanding", "SisterCityAgreement",
         "AgreementStatus", "Signed", "Planned", "Proposed", "Existing", "Cancelled", "Renewed", "Suspended", "Denied",
