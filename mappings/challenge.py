@@ -89,6 +89,11 @@ class Predicted:
     def is_a(self, node, cls):
         return any(t == cls or self.lexicon.is_a(t, cls) for t in self.types(node))
 
+    def seat(self, node):
+        """Return the place a governing body governs, else the node: part A names the cities where the text
+        names their municipalities, part B the bodies, so a party matches either way."""
+        return self.value(node, CDO.governs) or node
+
     def named_as(self, node, key):
         """Tell whether an entity's Persian label or the characters that name it have this key."""
         return bool(key) and (fa_key(self.label(node, "fa")) == key or key in self.anchors[node])
@@ -254,7 +259,7 @@ class ChallengeScorer:
             if not any(cls in got.types(fact) for cls in kinds):
                 return False
             wanted = [got.find(name, names.get(name)) for name in gold["parties"]]
-            return None not in wanted and set(wanted) == set(self.parties(got, fact))
+            return None not in wanted and {got.seat(w) for w in wanted} == {got.seat(p) for p in self.parties(got, fact)}
 
         pairs = self.pair(item["agreements"], facts, same)
         describe = [f"{a['kind']} {sorted(a['parties'])}" for a in item["agreements"]]

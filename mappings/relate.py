@@ -1,6 +1,8 @@
 """Read facts from a statement's entities and cues by rules for Persian news language (not for sentences)."""
 import bisect
+import csv
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rdflib import Literal
 
@@ -30,6 +32,18 @@ DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهش
 DEFAULT_INSTRUMENT = CDO.CooperationAgreement
 TWINNING_STATUSES = (CDO.Signed, CDO.Existing)  # a sister-city tie that holds, so the cities are twinned
 NEAR = 4  # tokens between an instrument or relation word and the بین/با that introduces its parties
+PARTNER_REACH = 7  # tokens between an instrument word and the با that introduces its partner (قرارداد آموزش ... با Y)
+ANAPHORA_FILE = Path(__file__).with_name("anaphora-fa.csv")
+
+
+def read_anaphora(path=ANAPHORA_FILE):
+    """Return the keys (spaces and ZWNJ removed) of the phrases that stand for both sides named before."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return frozenset(row["phrase"].replace(" ", "").replace("\u200c", "") for row in csv.DictReader(handle)
+                         if row["refers"] == "pair")
+
+
+PAIR_ANAPHORA = read_anaphora()
 
 
 @dataclass(slots=True)
@@ -311,10 +325,17 @@ class Relator:
         listed, _ = self.list_at(span.end)
         if len(listed) >= 2:
             return self.distinct(listed)
+        qualified = self.list_after_qualifiers(span.end, end)  # یادداشت تفاهم همکاری بندری بوشهر و لاذقیه
+        if len(qualified) >= 2:
+            return self.distinct(qualified)
         preceding = self.list_before(span)
         if len(preceding) >= 2:
             return self.distinct(preceding)
-        partner = self.find_word(span.end, min(end, span.end + NEAR), (WITH,))
+        if self.anaphor_near(span, start, end):  # یادداشت تفاهم همکاری دو شهر: the sides named before
+            sides = self.sides_before(span.start)
+            if len(sides) == 2:
+                return sides
+        partner = self.find_word(span.end, min(end, span.end + PARTNER_REACH), (WITH,))
         subject = self.subject(span.start)
         if partner is None:
             before = [e for e in subject if e.end <= span.start]
@@ -331,6 +352,42 @@ class Relator:
         if not own and self.reading.speaker is not None:
             own = [self.reading.speaker]
         return self.distinct(own + partners)
+
+    def list_after_qualifiers(self, token, end):
+        """Return a list of two or more sides a few words after a token, past words that qualify the
+        instrument (همکاری، بندری، آموزش ...) but hold no entity or punctuation."""
+        for index in range(token, min(end, token + NEAR + 1)):
+            if self.tokens[index] in PUNCTUATION or self.tokens[index] == WITH:
+                return []
+            entity = self.a.token_entity.get(index)
+            if entity is not None and entity.kind != CONCEPT:
+                listed = self.list_at(index)[0]
+                return listed if len(listed) >= 2 else []
+        return []
+
+    def anaphor_near(self, span, start, end):
+        """Tell whether a phrase standing for both sides (دو شهر، طرفین) is in the instrument's sentence."""
+        for index in range(start, end):
+            joined = ""
+            for token in self.tokens[index:index + 4]:
+                joined += token
+                if joined in PAIR_ANAPHORA:
+                    return True
+        return False
+
+    def sides_before(self, token):
+        """Return the last two sides named before a token: those of an earlier fact, else the last two
+        distinct places or bodies (posts stand for their bodies)."""
+        for fact in reversed(self.reading.facts):
+            sides = [o for p, o in fact.links if p in (CDO.party, CDO.relates, CDO.participant)]
+            if fact.start < token and len(sides) == 2:
+                by_iri = {e.iri: e for e in self.a.entities}
+                found = self.distinct([by_iri[iri] for iri in sides if iri in by_iri])
+                if len(found) == 2:
+                    return found
+        named = self.distinct([e for e in self.a.entities if e.end <= token and e.kind in (PLACE, ORGANISATION, POST)
+                               and not self.lexicon.entity_is_a(_party(e).iri, CDO.Country)])
+        return named[-2:] if len(named) >= 2 else []
 
     def list_before(self, span):
         """Return the coordinated entities that end just before a word in its clause (میان X و Y تفاهم‌نامه،

@@ -41,6 +41,7 @@ CDO = ClosedNamespace(
         "SecretaryGeneral", "Counsellor", "ChiefExecutive", "CountyGovernor", "DistrictGovernor", "Person",
         # --- cooperation instruments
         "CooperationInstrument", "CooperationAgreement", "MemorandumOfUnderstanding", "SisterCityAgreement",
+        "ActionPlan", "Contract",
         "AgreementStatus", "Signed", "Planned", "Proposed", "Existing", "Cancelled", "Renewed", "Suspended", "Denied",
         "UnderStudy",
         # --- diplomatic activities and relations
