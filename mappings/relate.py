@@ -44,6 +44,19 @@ def read_anaphora(path=ANAPHORA_FILE):
 
 
 PAIR_ANAPHORA = read_anaphora()
+HYPOTHETICAL_FILE = Path(__file__).with_name("hypothetical-fa.csv")
+
+
+def read_phrases(path):
+    """Return the keys (spaces and ZWNJ removed) of a phrase table's first column."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return frozenset(row["phrase"].replace(" ", "").replace("\u200c", "") for row in csv.DictReader(handle))
+
+
+HYPOTHETICAL = read_phrases(HYPOTHETICAL_FILE)
+# Kinds of place or body that act in city diplomacy; a fact needs one of them (a post stands for its body).
+LOCAL_KINDS = (CDO.City, CDO.Province, CDO.Region, CDO.Municipality, CDO.Council, CDO.Governorate)
+ABROAD_KINDS = (CDO.DiplomaticMission, CDO.InternationalOrganization, CDO.NationalCommission)
 
 
 @dataclass(slots=True)
@@ -296,7 +309,8 @@ class Relator:
         facts = []
         for span, cls in self.instrument_groups():
             parties = self.agreement_parties(span)
-            if len(parties) < 2:
+            if len(parties) < 2 or self.hypothetical(span.start) or not (
+                    self.crosses_border(parties) or self.twinning_at_home(cls, parties)):
                 continue
             fact = Fact("agreement", cls, [(CDO.party, p.iri) for p in parties], span.start)
             start, end = self.sentence_of(span.start)
@@ -353,6 +367,60 @@ class Relator:
             own = [self.reading.speaker]
         return self.distinct(own + partners)
 
+    def has_phrase(self, start, end, keys):
+        """Tell whether the tokens between two positions hold one of some phrases (keys without spaces)."""
+        for index in range(start, end):
+            joined = ""
+            for token in self.tokens[index:index + 4]:
+                joined += token
+                if joined in keys:
+                    return True
+        return False
+
+    def hypothetical(self, token):
+        """Tell whether the sentence of a token is conditional or hypothetical (اگر ... شاید ... بتوانند):
+        what it says may happen is not reported."""
+        return self.has_phrase(*self.sentence_of(token), HYPOTHETICAL)
+
+    def nation(self, entity):
+        """Return the country of a place, body or post (a post's body's; an embassy's sending state)."""
+        entity = _party(entity)
+        if self.lexicon.entity_is_a(entity.iri, CDO.Country):
+            return entity.iri
+        for predicate, obj in entity.links:
+            if predicate in (CDO.country, CDO.ofCountry):
+                return obj
+        governed = next((part for part in entity.parts if any(p == CDO.governs for p, _ in entity.links)), None)
+        if governed is not None:
+            return self.nation(governed)
+        entry = self.lexicon.entries.get(entity.iri)
+        return entry.country if entry else None
+
+    def local(self, entity):
+        """Tell whether a place or body is sub-national: a city, province or region, or a body governing one."""
+        entity = _party(entity)
+        return any(self.lexicon.entity_is_a(entity.iri, kind) or kind in entity.types or any(
+            self.lexicon.is_a(t, kind) for t in entity.types) for kind in LOCAL_KINDS)
+
+    def crosses_border(self, entities):
+        """City diplomacy: a sub-national side, and sides of two countries (unless a side's country is
+        unknown) or a body facing abroad among them (a mission, an international organisation or its national
+        commission). A domestic meeting or a state-to-state agreement is no such fact."""
+        if not any(self.local(e) for e in entities):
+            return False
+        if any(self.lexicon.is_a(t, kind) for e in entities for t in _party(e).types for kind in ABROAD_KINDS):
+            return True
+        nations = [self.nation(e) for e in entities]
+        return None in nations or len(set(nations)) > 1
+
+    def twinning_at_home(self, cls, parties):
+        """A sister-city tie between two cities (or their bodies) of one country is still a twinning."""
+        return self.lexicon.is_a(cls, CDO.SisterCityAgreement) and all(self.local(p) for p in parties)
+
+    def anaphor_near(self, span, start, end):
+        """Tell whether a phrase standing for both sides (دو شهر، طرفین) is in the instrument's sentence."""
+        return self.has_phrase(start, end, PAIR_ANAPHORA)
+
     def list_after_qualifiers(self, token, end):
         """Return a list of two or more sides a few words after a token, past words that qualify the
         instrument (همکاری، بندری، آموزش ...) but hold no entity or punctuation."""
@@ -364,16 +432,6 @@ class Relator:
                 listed = self.list_at(index)[0]
                 return listed if len(listed) >= 2 else []
         return []
-
-    def anaphor_near(self, span, start, end):
-        """Tell whether a phrase standing for both sides (دو شهر، طرفین) is in the instrument's sentence."""
-        for index in range(start, end):
-            joined = ""
-            for token in self.tokens[index:index + 4]:
-                joined += token
-                if joined in PAIR_ANAPHORA:
-                    return True
-        return False
 
     def sides_before(self, token):
         """Return the last two sides named before a token: those of an earlier fact, else the last two
@@ -521,7 +579,8 @@ class Relator:
         for span in sorted(triggers + concept_triggers, key=lambda s: s.start):
             sides = self.sides(span, fallback_subject=id(span) in word_ids)
             key = frozenset(s.iri for s in sides)
-            if len(sides) < 2 or key in seen or key in agreed:
+            if len(sides) < 2 or key in seen or key in agreed or self.hypothetical(span.start) or (
+                    not self.crosses_border(sides)):
                 continue
             seen.add(key)
             fact = Fact("relation", CDO.Relation, [(CDO.relates, s.iri) for s in sides], span.start)
@@ -550,7 +609,7 @@ class Relator:
                 if opener:
                     partners = self.list_at(opener[1])[0]
             participants = {e.iri: e for e in subject + partners}
-            if len(participants) < 2:
+            if len(participants) < 2 or not self.crosses_border(list(participants.values())):
                 continue
             done.add(sentence)
             fact = Fact("meeting", CDO.Meeting, [(CDO.participant, iri) for iri in participants], span.start)
@@ -688,7 +747,7 @@ class Relator:
             people = [e for e in self.entities_between(start, span.start) if e.kind != CONCEPT]
             if span.key.endswith(TO):
                 people += self.list_at(span.end)[0]
-            if len({e.iri for e in people}) < 2:
+            if len({e.iri for e in people}) < 2 or not self.crosses_border(people):
                 continue
             fact = Fact("visit", CDO.Visit, [(CDO.participant, iri) for iri in dict.fromkeys(e.iri for e in people)],
                         span.start)
