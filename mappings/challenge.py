@@ -21,6 +21,7 @@ IMPLYING = (ORG.postIn, CDO.governs, CDO.ofCountry, CDO.accreditedTo, CDO.countr
 _PARENTHESISED = re.compile(r"\([^)]*\)")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _FA_DROPPED = str.maketrans({" ": None, "\u200c": None})
+_KIND_WORDS = re.compile(r"\b(?:province|county|city|oblast|region|governorate|district)\b", re.IGNORECASE)
 
 
 def en_key(name):
@@ -132,10 +133,12 @@ class Predicted:
         return found
 
     def places_of(self, node, depth=0):
-        """Return the English keys of the places an entity is or belongs to (a post's body's city)."""
+        """Return the English keys of the places an entity is or belongs to (a post's body's city), also
+        without the words that name a kind of place (Bushehr Province: bushehr)."""
         if depth > 3:
             return set()
-        keys = {en_key(self.label(node, "en"))} if self.kind(node) == "place" else set()
+        label = self.label(node, "en")
+        keys = {en_key(label), en_key(_KIND_WORDS.sub(" ", label))} if self.kind(node) == "place" else set()
         for predicate in (ORG.postIn, CDO.governs, CDO.ofCountry, CDO.locatedIn):
             for obj in self.values(node, predicate):
                 keys |= self.places_of(obj, depth + 1)

@@ -54,6 +54,7 @@ def read_phrases(path):
 
 
 HYPOTHETICAL = read_phrases(HYPOTHETICAL_FILE)
+OPENERS = read_phrases(Path(__file__).with_name("openers-fa.csv"))
 # Kinds of place or body that act in city diplomacy; a fact needs one of them (a post stands for its body).
 LOCAL_KINDS = (CDO.City, CDO.Province, CDO.Region, CDO.Municipality, CDO.Council, CDO.Governorate)
 ABROAD_KINDS = (CDO.DiplomaticMission, CDO.InternationalOrganization, CDO.NationalCommission)
@@ -133,11 +134,16 @@ class Relator:
         return next(((s, e) for s, e in self.sentences if s <= token < e), (0, len(self.tokens)))
 
     def clause_start(self, token):
-        """Return the first token of the clause holding a token (after a colon or the sentence start)."""
+        """Return the first token of the clause holding a token (after a colon or the sentence start, and
+        after a news agency's opener: به گزارش ایرنا از تبریز، X ...)."""
         start, _ = self.sentence_of(token)
         for index in range(token - 1, start - 1, -1):
             if self.tokens[index] in CLAUSE_ENDS:
                 return index + 1
+        if self.has_phrase(start, start + 1, OPENERS):
+            comma = next((i for i in range(start, token) if self.tokens[i] == "،"), None)
+            if comma is not None:
+                return comma + 1
         return start
 
     def phrase_end(self, token, key):
