@@ -116,6 +116,7 @@ class Relator:
             for sense in span.senses:
                 self.by_kind.setdefault(sense.kind, []).append((span, sense.iri))
         self._groups = None
+        self.person_at = {person.start: person for person in analysis.persons}
 
     # ---- token helpers
     def _sentences(self):
@@ -188,11 +189,24 @@ class Relator:
             return span.end
         return token
 
+    def skip_name(self, token):
+        """Skip a person's name to the post it is written beside (با ماجد الوائلی، استاندار نجف)."""
+        person = self.person_at.get(token)
+        post = person.parts[0] if person is not None else None
+        return post.start if post is not None and post.start > token else token
+
+    def last_with(self, start, stop):
+        """Return the token after the last با between two tokens that has a side right after it."""
+        for index in range(stop - 1, start - 1, -1):
+            if self.tokens[index] == WITH and self.list_at(index + 1)[0]:
+                return index + 1
+        return None
+
     def list_at(self, token):
         """Return the coordinated entities starting at a token (A، B و شهر C) and the token after them."""
         found = []
         while True:
-            token = self.skip_place_words(self.skip_bare_role(token))
+            token = self.skip_place_words(self.skip_bare_role(self.skip_name(token)))
             entity = self.a.token_entity.get(token)
             if entity is None or entity.kind == CONCEPT:
                 return found, token
@@ -611,9 +625,12 @@ class Relator:
             elif self.phrase_end(span.end, WITH):  # در نشست با Y
                 partners = self.list_at(span.end + 1)[0]
             else:
-                opener = self.find_word(self.clause_start(span.start), span.start, (WITH,))
-                if opener:
-                    partners = self.list_at(opener[1])[0]
+                named, after = self.list_at(span.end)
+                if named and self.phrase_end(after, WITH):  # در دیدار X با Y
+                    subject, partners = named, self.list_at(after + 1)[0]
+                else:  # X ... با Y دیدار کرد: the nearest با before the verb
+                    opener = self.last_with(self.clause_start(span.start), span.start)
+                    partners = self.list_at(opener)[0] if opener is not None else []
             participants = {e.iri: e for e in subject + partners}
             if len(participants) < 2 or not self.crosses_border(list(participants.values())):
                 continue
