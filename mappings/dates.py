@@ -69,7 +69,8 @@ class DateReader:
                     continue
                 try:
                     mention = build(match)
-                except ValueError:  # 31 اسفند in a common year, month 13: no such day
+                except ValueError:  # 30 اسفند in a common year: no such day, and no month read from it
+                    taken.append((match.start(), match.end()))
                     continue
                 if mention is not None:
                     found.append(mention)
