@@ -10,7 +10,7 @@ from mappings.entities import COORDINATORS, LIST_OPENERS, ORGANISATION, POST
 from mappings.lexicon import ACTIVITY, CONCEPT, INSTRUMENT, PLACE, PLACE_KIND, RELATION_KIND, ROLE, SPEECH, STATUS
 from mappings.recognize import PUNCTUATION
 from mappings.terms import CDO
-from ontology.namespaces import DCTERMS, XSD
+from ontology.namespaces import CDO as CDO_TERMS, DCTERMS, XSD
 
 SENTENCE_ENDS = frozenset(".؟!")
 CLAUSE_ENDS = SENTENCE_ENDS | {":"}
@@ -55,6 +55,15 @@ def read_phrases(path):
 
 HYPOTHETICAL = read_phrases(HYPOTHETICAL_FILE)
 OPENERS = read_phrases(Path(__file__).with_name("openers-fa.csv"))
+
+
+def read_precedence(path=Path(__file__).with_name("status-precedence.csv")):
+    """Return {status: rank} of the statuses that report a later event than the others (1 first)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return {CDO_TERMS[row["status"]]: int(row["rank"]) for row in csv.DictReader(handle)}
+
+
+STATUS_RANK = read_precedence()
 # Kinds of place or body that act in city diplomacy; a fact needs one of them (a post stands for its body).
 LOCAL_KINDS = (CDO.City, CDO.Province, CDO.Region, CDO.Municipality, CDO.Council, CDO.Governorate)
 ABROAD_KINDS = (CDO.DiplomaticMission, CDO.InternationalOrganization, CDO.NationalCommission)
@@ -512,9 +521,18 @@ class Relator:
         return parties
 
     def status_near(self, span, start, end):
-        """The status cue nearest after the instrument in its sentence, else the nearest before it."""
+        """A status that reports a later event (renewed, suspended, cancelled, under study, denied: the
+        precedence table) anywhere in the sentence, else the status cue nearest after the instrument, else
+        the nearest before it. A denied cancellation (شایعه لغو ... را تکذیب کرد) is neither: the instrument
+        keeps its status."""
         cues = [(s, iri) for s in self.a.spans if start <= s.start < end for iri in
                 (x.iri for x in s.of_kind(STATUS))]
+        found = {iri for _, iri in cues}
+        if CDO.Denied in found and CDO.Cancelled in found:
+            cues = [c for c in cues if c[1] not in (CDO.Denied, CDO.Cancelled)]
+        ranked = [c for c in cues if c[1] in STATUS_RANK]
+        if ranked:
+            return min(ranked, key=lambda c: (STATUS_RANK[c[1]], abs(c[0].start - span.start)))[1]
         after = [c for c in cues if c[0].start >= span.start and c[0].end > span.end]  # or a cue holding it
         before = [c for c in cues if c[0].end <= span.start]
         if after:
