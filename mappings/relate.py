@@ -7,7 +7,8 @@ from pathlib import Path
 from rdflib import Literal
 
 from mappings.entities import COORDINATORS, LIST_OPENERS, ORGANISATION, POST
-from mappings.lexicon import ACTIVITY, CONCEPT, INSTRUMENT, PLACE, PLACE_KIND, RELATION_KIND, ROLE, SPEECH, STATUS
+from mappings.lexicon import (ACTIVITY, CONCEPT, INSTRUMENT, ORG_KIND, PLACE, PLACE_KIND, RELATION_KIND, ROLE, SPEECH,
+                              STATUS)
 from mappings.recognize import PUNCTUATION
 from mappings.terms import CDO
 from ontology.namespaces import CDO as CDO_TERMS, DCTERMS, XSD
@@ -28,6 +29,7 @@ DOMAIN_OPENERS = ("درحوزه", "درزمینه", "درحوزههای", "در�
 ACTIVITY_WORD = "فعالیت"
 SUBFIELD_WORDS = ("زیربخش", "زیرمجموعه", "زیرشاخه", "شاخه")
 MEMBER_WORD = "عضو"
+THIS = "این"  # این سازمان، این شبکه: the organisation named before
 DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهشد", "معرفیشد")
 DEFAULT_INSTRUMENT = CDO.CooperationAgreement
 TWINNING_STATUSES = (CDO.Signed, CDO.Existing)  # a sister-city tie that holds, so the cities are twinned
@@ -750,7 +752,9 @@ class Relator:
         return end
 
     def read_memberships(self):
-        """عضویت X در Y / X به‌عنوان عضو Y: X is a member of an international organisation Y."""
+        """عضویت X در Y / X به‌عنوان عضو Y / X و Z هر دو عضو Y هستند: each of X (and Z) is a member of an
+        international organisation Y; "این سازمان/این شبکه" is the organisation named before."""
+        done = set()
         for index, token in enumerate(self.tokens):
             span = self.span_at.get(index)
             is_cue = span is not None and any(
@@ -759,15 +763,29 @@ class Relator:
                 continue
             end = span.end if is_cue else index + 1
             sentence = self.sentence_of(index)
-            body = next((e for e in self.entities_between(end, sentence[1]) if e.kind == ORGANISATION and
-                         self.lexicon.entity_is_a(e.iri, CDO.InternationalOrganization)), None)
-            member = next(iter(self.subject(index)), None)
-            if body is None or member is None or _party(member).iri == body.iri:
-                continue
-            member = _party(member)
-            self.reading.facts.append(Fact("membership", CDO.Membership,
-                                           [(CDO.member, member.iri), (CDO.participant, body.iri)], index))
-            self.reading.assertions.append((member.iri, CDO.memberOf, body.iri))
+            body = next((e for e in self.entities_between(end, sentence[1]) if self.international(e)), None)
+            clause = self.clause_start(index)
+            if body is None:  # X به Y پیوست: the body before the verb
+                body = next((e for e in reversed(self.entities_between(clause, index)) if self.international(e)), None)
+            if body is None and THIS in self.tokens[clause:end + 1]:  # به این شبکه پیوسته‌اند، عضویت این سازمان
+                this = clause + self.tokens[clause:end + 1].index(THIS)
+                kind = next((s.iri for s in getattr(self.span_at.get(this + 1), "senses", ()) if s.kind == ORG_KIND), None)
+                body = next((e for e in reversed(self.entities_between(0, clause)) if self.international(e) and (
+                    kind is None or self.lexicon.entity_is_a(e.iri, kind))), None)
+            named_after = self.list_at(end)[0] if is_cue else []  # عضویت قزوین در شبکه ...
+            members = [_party(m) for m in (named_after if any(self.local(m) for m in named_after)
+                                           else self.subject(index))]
+            for member in members:
+                if body is None or member.iri == body.iri or (member.iri, body.iri) in done:
+                    continue
+                done.add((member.iri, body.iri))
+                self.reading.facts.append(Fact("membership", CDO.Membership,
+                                               [(CDO.member, member.iri), (CDO.participant, body.iri)], index))
+                self.reading.assertions.append((member.iri, CDO.memberOf, body.iri))
+
+    def international(self, entity):
+        """Tell whether an entity is an international organisation (a city network is one)."""
+        return entity.kind == ORGANISATION and self.lexicon.entity_is_a(entity.iri, CDO.InternationalOrganization)
 
     def read_hosting(self):
         """X میزبان ... است / X ... برگزار می‌کند: the clause's subject hosts."""
@@ -820,7 +838,8 @@ class Relator:
         """Diplomacy concepts are topics; cooperation domains too once the statement is diplomatic."""
         concepts = [e for e in self.a.entities if e.kind == CONCEPT]
         diplomatic = bool(self.reading.facts) or bool(self.instrument_groups()) or any(
-            self.lexicon.entity_is_a(e.iri, CDO.DiplomacyConcept) for e in concepts)
+            self.lexicon.entity_is_a(e.iri, CDO.DiplomacyConcept) for e in concepts) or any(
+            self.lexicon.is_a(t, CDO.DiplomaticMission) for e in self.a.entities for t in _party(e).types)
         for entity in concepts:
             if diplomatic or not self.lexicon.entity_is_a(entity.iri, CDO.CooperationDomain):
                 self.reading.topics.append(entity.iri)
