@@ -30,6 +30,9 @@ ACTIVITY_WORD = "فعالیت"
 SUBFIELD_WORDS = ("زیربخش", "زیرمجموعه", "زیرشاخه", "شاخه")
 MEMBER_WORD = "عضو"
 THIS = "این"  # این سازمان، این شبکه: the organisation named before
+ENTERED = "وارد"  # هیئتی از X وارد Y شد: Y is the destination
+DELEGATION_WORDS = frozenset({"هیئت", "هیئتی", "هیات", "هیاتی"})  # the visitor is the body after them
+VISIT_REACH = 10  # tokens between a nominal سفر and the به of its destination (سفر هفته گذشته هیئت X به Y)
 DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهشد", "معرفیشد")
 DEFAULT_INSTRUMENT = CDO.CooperationAgreement
 TWINNING_STATUSES = (CDO.Signed, CDO.Existing)  # a sister-city tie that holds, so the cities are twinned
@@ -800,18 +803,55 @@ class Relator:
             return
 
     def read_visits(self):
-        """X به Y سفر کرد / X در سفر به Y: a visit by the subject (or who came from) to a place."""
+        """A visit of a visitor to a destination: X به Y سفر کرد، X در سفر به Y، سفر هیئت X به Y، هیئتی از X
+        وارد Y شد. The visitor is the delegation's body (هیئت/هیئتی از X), else the first side after a nominal
+        سفر, else the clause's subject; the destination follows به (or وارد)."""
+        seen = set()
         for span, _ in self.cue_spans(ACTIVITY, CDO.Visit):
             start, end = self.sentence_of(span.start)
-            people = [e for e in self.entities_between(start, span.start) if e.kind != CONCEPT]
-            if span.key.endswith(TO):
-                people += self.list_at(span.end)[0]
-            if len({e.iri for e in people}) < 2 or not self.crosses_border(people):
+            clause = self.clause_start(span.start)
+            destination, visitor_from, visitor_to = None, clause, span.start
+            if span.key.endswith(TO) or span.key == ENTERED:
+                destination = next(iter(self.list_at(span.end)[0]), None)
+            if destination is None:
+                to = self.last_to(clause, span.start)
+                if to is not None:  # X ... به Y سفر کرد
+                    destination, visitor_to = self.a.token_entity[to], to - 1
+            if destination is None:  # سفر هیئت X به Y
+                to = next((i for i in range(span.end, min(end, span.end + VISIT_REACH)) if self.tokens[i] == TO
+                           and (i + 1) in self.a.token_entity), None)
+                if to is not None:
+                    destination, visitor_from, visitor_to = self.a.token_entity[to + 1], span.end, to
+            if destination is None or destination.kind == CONCEPT:
                 continue
-            fact = Fact("visit", CDO.Visit, [(CDO.participant, iri) for iri in dict.fromkeys(e.iri for e in people)],
-                        span.start)
-            self.reading.facts.append(fact)
-            return
+            visitor = self.delegation(visitor_from, visitor_to) or next(
+                (e for e in self.entities_between(visitor_from, visitor_to) if e.kind != CONCEPT and
+                 e.iri != destination.iri), None) if visitor_from == span.end else self.delegation(clause, span.start)
+            if visitor is None:
+                visitor = next((e for e in self.subject(span.start) if e.iri != destination.iri), None)
+            if visitor is None or (visitor.iri, destination.iri) in seen or not self.crosses_border([visitor, destination]):
+                continue
+            seen.add((visitor.iri, destination.iri))
+            self.reading.facts.append(Fact("visit", CDO.Visit, [(CDO.participant, visitor.iri),
+                                                                (CDO.participant, destination.iri)], span.start))
+
+    def last_to(self, start, stop):
+        """Return the token of the side right after the last به between two tokens, or None."""
+        for index in range(stop - 1, start - 1, -1):
+            entity = self.a.token_entity.get(index + 1)
+            if self.tokens[index] == TO and entity is not None and entity.kind != CONCEPT:
+                return index + 1
+        return None
+
+    def delegation(self, start, stop):
+        """Return the body a delegation comes from (هیئت X، هیئتی از X) between two tokens, or None."""
+        for index in range(start, min(stop, len(self.tokens))):
+            if self.tokens[index] in DELEGATION_WORDS:
+                after = index + 1 + (index + 1 < len(self.tokens) and self.tokens[index + 1] == FROM)
+                entity = self.a.token_entity.get(after)
+                if entity is not None and entity.kind != CONCEPT:
+                    return entity
+        return None
 
     def read_active_in(self):
         """An organisation followed by فعالیت and a diplomacy concept (در زمینه دیپلماسی شهری فعالیت)."""
