@@ -323,7 +323,8 @@ class ChallengeScorer:
         for node, pairs in got.out.items():
             single = [str(o) for p, o in pairs if p == DCTERMS.date]
             start, end = got.value(node, CDO.dateStart), got.value(node, CDO.dateEnd)
-            values = single + ([f"{start}/{end}"] if start is not None and end is not None else [])
+            period = [] if start is None or end is None else [str(start) if start == end else f"{start}/{end}"]
+            values = single + period
             predicted += [(value, self.event_kind(got, node)) for value in values]
 
         def same(gold, found):

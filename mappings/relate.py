@@ -98,7 +98,10 @@ class Reading:
 
 
 def date_links(mention):
-    """Return the (predicate, literal) pairs of a date: dcterms:date, or cdo:dateStart and cdo:dateEnd."""
+    """Return the (predicate, literal) pairs of a date: dcterms:date (xsd:date) for a day, else cdo:dateStart and
+    cdo:dateEnd (xsd:date, or xsd:gYear for a Gregorian year)."""
+    if isinstance(mention.value, str):  # a Gregorian year is the period from its start to its end
+        return [(CDO.dateStart, _date_literal(mention.value)), (CDO.dateEnd, _date_literal(mention.value))]
     if mention.value is not None:
         return [(DCTERMS.date, _date_literal(mention.value))]
     return [(CDO.dateStart, _date_literal(mention.first)), (CDO.dateEnd, _date_literal(mention.last))]
@@ -343,7 +346,8 @@ class Relator:
         facts = []
         for span, cls in self.instrument_groups():
             parties = self.agreement_parties(span)
-            if len(parties) < 2 or self.hypothetical(span.start) or not (
+            seats = {next((o for p, o in e.links if p == CDO.governs), e.iri) for e in parties}
+            if len(seats) < 2 or self.hypothetical(span.start) or not (
                     self.crosses_border(parties) or self.twinning_at_home(cls, parties)):
                 continue
             fact = Fact("agreement", cls, [(CDO.party, p.iri) for p in parties], span.start)

@@ -142,3 +142,28 @@ def test_every_mention_and_fact_has_nif_evidence():
     assert ("shiraz-municipality", "شهردار شیراز", "شهردار شیراز") in found
     assert not ask(graph, "?s cdo:mentions ?x . FILTER NOT EXISTS { ?p itsrdf:taIdentRef ?x }")
     assert ask(graph, "?s cdo:reports ?a . ?a prov:wasDerivedFrom ?p . ?p nif:anchorOf ?t")
+
+
+def test_the_gate_checks_persons_dates_and_evidence():
+    from rdflib import Literal
+    from shapes.gate import Gate
+    from mappings.pipeline import default_pipeline
+    from mappings.record import SourceRecord
+    from ontology.namespaces import CDO, NIF, RDF, SDO, SHAPES, XSD
+
+    pipeline = default_pipeline()
+    result = pipeline.extract(SourceRecord("رضا کاظمی‌فر، شهردار شیراز، گفت: شیراز و دوحه از سال ۱۳۹۵ خواهرخوانده "
+                                           "هستند.", 1, "test"))
+    gate = Gate.load(extra_context=pipeline.activity_triples())
+    assert gate.check([(result.graph, result.triples)])[0].conforms
+    broken = []
+    for s, p, o in result.triples:
+        if p == NIF.anchorOf:
+            o = Literal(str(o) + "x")
+        elif p == CDO.dateEnd:
+            o = Literal("1900-01-01", datatype=XSD.date)
+        elif p == RDF.type and o == SDO.Person:
+            continue
+        broken.append((s, p, o))
+    shapes = {r.key()[2] for r in gate.check([(result.graph, broken)])[0].results}
+    assert {SHAPES.EvidenceShape, SHAPES.DatedEventShape, SHAPES["Person-schema"]} <= shapes
