@@ -72,11 +72,12 @@ class Predicted:
         self.speaker = self.value(self.statement, CDO.speaker)
         self.facts = [o for p, o in self.out[self.statement] if p == CDO.reports]
         self.anchors = defaultdict(set)  # entity -> the keys of the characters that name it (NIF evidence)
+        text = str(self.value(self.statement, NIF.isString) or "")
         for phrase, pairs in self.out.items():
-            anchor = next((o for p, o in pairs if p == NIF.anchorOf), None)
+            begin, end = self.value(phrase, NIF.beginIndex), self.value(phrase, NIF.endIndex)
             for p, o in pairs:
-                if p == ITSRDF.taIdentRef and anchor is not None:
-                    self.anchors[o].add(fa_key(anchor))
+                if p == ITSRDF.taIdentRef and begin is not None and end is not None:
+                    self.anchors[o].add(fa_key(text[int(begin):int(end)]))
 
     def value(self, subject, predicate):
         return next((o for p, o in self.out[subject] if p == predicate), None)

@@ -16,7 +16,7 @@ _STATEMENT_TERMS = (CDO.Statement, CDO.originalText, CDO.normalizedText, CDO.con
 
 
 _PHRASE_TERMS = (NIF.Context, NIF.isString, NIF.Phrase, NIF.referenceContext, NIF.beginIndex, NIF.endIndex,
-                 NIF.anchorOf, ITSRDF.taIdentRef, PROV.wasDerivedFrom)
+                 ITSRDF.taIdentRef, PROV.wasDerivedFrom)
 _OFFSETS = {}  # int -> its xsd:nonNegativeInteger literal, built once (a Literal costs microseconds)
 
 
@@ -95,8 +95,10 @@ def map_statement(record, normalized, content_hash, activity, analysis, reading,
 
 def evidence_triples(node, normalized, analysis, facts):
     """Yield NIF 2.0 evidence: the statement as the nif:Context of its normalised text, each mention's characters
-    as a nif:Phrase naming its entity (itsrdf:taIdentRef), and each fact prov:wasDerivedFrom the sentence's."""
-    context, is_string, phrase_class, reference, begin, end, anchor, names, derived = _PHRASE_TERMS
+    as a nif:Phrase naming its entity (itsrdf:taIdentRef), and each fact prov:wasDerivedFrom the sentence's. The
+    offsets are the evidence; a phrase does not repeat its characters as nif:anchorOf (a literal per phrase would
+    cost more than the rest of the extraction): SUBSTR(nif:isString) gives them."""
+    context, is_string, phrase_class, reference, begin, end, names, derived = _PHRASE_TERMS
     yield node, _TYPE, context
     yield node, is_string, Literal(normalized)
     tokens, starts, made = analysis.tokens, analysis.starts, set()
@@ -107,7 +109,7 @@ def evidence_triples(node, normalized, analysis, facts):
         if iri not in made:
             made.add(iri)
             yield from ((iri, _TYPE, phrase_class), (iri, reference, node), (iri, begin, _offset(a)),
-                        (iri, end, _offset(b)), (iri, anchor, Literal(normalized[a:b])))
+                        (iri, end, _offset(b)))
         return iri
 
     mentions = [part for entity in analysis.entities if entity.kind != CONCEPT for part in entity.closure()]
