@@ -167,3 +167,28 @@ def test_the_gate_checks_persons_dates_and_evidence():
         broken.append((s, p, o))
     shapes = {r.key()[2] for r in gate.check([(result.graph, broken)])[0].results}
     assert {SHAPES.EvidenceShape, SHAPES.DatedEventShape, SHAPES["Person-schema"]} <= shapes
+
+
+@pytest.mark.parametrize("text, status", [
+    ("یادداشت تفاهم همکاری شهرداری رشت و شهرداری باتومی که سال ۱۴۰۰ امضا شد، عملاً متوقف مانده است.", "Suspended"),
+    ("سخنگوی شهرداری شیراز شایعه لغو خواهرخواندگی شیراز و کازان را تکذیب کرد و گفت: پیوند دو شهر پابرجاست.",
+     "Existing"),
+    ("تفاهم‌نامه خواهرخواندگی یزد و بخارا هنوز امضا نشده و در مرحله مطالعه قرار دارد.", "UnderStudy"),
+])
+def test_the_status_of_the_later_event_wins(text, status):
+    assert ask(graph_of(text), f"?a cdo:status cdo:{status}"), text
+
+
+def test_every_coordinated_member_and_the_network_named_before():
+    graph = graph_of("شهرداری اصفهان به شبکه شهرهای خلاق یونسکو پیوست. کرمان و رشت نیز پیش‌تر به این شبکه "
+                     "پیوسته‌اند.")
+    network = iri("org/unesco-creative-cities-network")
+    for member in ("place/kerman", "place/rasht", "org/isfahan-municipality"):
+        assert ask(graph, f"?m a cdo:Membership ; cdo:member {iri(member)} ; cdo:participant {network}"), member
+
+
+def test_a_delegation_visits_its_destination():
+    graph = graph_of("به گزارش ایسنا، هیئتی از شهرداری کازان روز شنبه وارد تبریز شد.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {iri('org/kazan-municipality')}, {place('tabriz')}")
+    graph = graph_of("در سفر هفته گذشته هیئت شهرداری باکو به تبریز درباره گردشگری گفت‌وگو شد.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {iri('org/baku-municipality')}, {place('tabriz')}")
