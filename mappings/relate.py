@@ -345,7 +345,12 @@ class Relator:
         domains and purpose from the same sentence."""
         facts = []
         for span, cls in self.instrument_groups():
-            parties = self.agreement_parties(span)
+            if facts and span.start > 0 and self.tokens[span.start - 1] == THIS:
+                continue  # بر اساس این تفاهم‌نامه: the instrument already read, not a new one
+            parties = [self.city_for_mission(p, span) for p in self.agreement_parties(span)]
+            if any({p.iri for p in parties} == {o for k, o in f.links if k == CDO.party} and f.cls == cls
+                   for f in facts):
+                continue  # the same instrument named again
             seats = {next((o for p, o in e.links if p == CDO.governs), e.iri) for e in parties}
             if len(seats) < 2 or self.hypothetical(span.start) or not (
                     self.crosses_border(parties) or self.twinning_at_home(cls, parties)):
@@ -367,6 +372,16 @@ class Relator:
             facts.append(fact)
             self.reading.facts.append(fact)
         return facts
+
+    def city_for_mission(self, party, span):
+        """A diplomatic mission stands for the one city of its country that the statement names (the ambassador
+        of Nigeria speaks for Port Harcourt), if there is one; else it stays the party."""
+        if not any(self.lexicon.is_a(t, CDO.DiplomaticMission) for t in party.types):
+            return party
+        country = next((o for p, o in party.links if p == CDO.ofCountry), None)
+        cities = {e.iri: e for e in self.a.entities if e.kind == PLACE and e.iri != country and
+                  self.lexicon.entity_is_a(e.iri, CDO.City) and self.country_of(e) == country}
+        return next(iter(cities.values())) if len(cities) == 1 else party
 
     def agreement_parties(self, span):
         """Return the parties of an instrument word, by the first pattern that finds any."""
