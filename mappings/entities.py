@@ -220,7 +220,7 @@ class EntityComposer:
         """Return the analysis of a statement: its entities, composed left to right (and the persons named
         beside posts, when the text and token offsets are given)."""
         analysis = Analysis(tokens, spans)
-        accepted = self._accepted_places(tokens, spans)
+        accepted = self._accepted_places(tokens, spans, joined)
         countries = {
             s.iri for span in spans if id(span) in accepted for s in span.of_kind(PLACE)
             if self.lexicon.entity_is_a(s.iri, CDO.Country)
@@ -291,9 +291,9 @@ class EntityComposer:
                     inner_cues.append(Span(inner.start, inner.end, inner.key, tuple(inner.of_kind(INSTRUMENT)),
                                            inner.text_key))
 
-    def _accepted_places(self, tokens, spans):
+    def _accepted_places(self, tokens, spans, joined=frozenset()):
         """Return ids of place spans to read as places; ambiguous or minor names need a context cue."""
-        sure = {id(s) for s in spans if s.of_kind(PLACE) and self._is_sure(s)}
+        sure = {id(s) for s in spans if s.of_kind(PLACE) and self._is_sure(s, joined)}
         accepted = set(sure)
         for position, span in enumerate(spans):
             if id(span) in sure or not span.of_kind(PLACE):
@@ -302,14 +302,14 @@ class EntityComposer:
                 accepted.add(id(span))
         return accepted
 
-    def _is_sure(self, span):
+    def _is_sure(self, span, joined=frozenset()):
         """A name reads as a place by itself unless listed as ambiguous or a one-word minor town."""
         if span.key in self.lexicon.ambiguous:
             return False
         if span.key in self.lexicon.multiword:
             return True  # a several-word name
-        if span.end - span.start > 1:
-            return False  # a one-word name met across words by chance (داد و ≠ دادو)
+        if sum(1 for i in range(span.start, span.end) if i not in joined) > 1:
+            return False  # a one-word name met across words by chance (داد و ≠ دادو); شی‌آن is one word
         for sense in span.of_kind(PLACE):
             entry = self.lexicon.entries[sense.iri]
             if not self.lexicon.entity_is_a(sense.iri, CDO.City):
@@ -333,6 +333,9 @@ class EntityComposer:
             return True  # وان ترکیه
         if span.end < len(tokens) and tokens[span.end] in CAPITAL_WORDS:
             return True  # دوشنبه پایتخت تاجیکستان
+        if span.end + 2 < len(tokens) and tokens[span.end] == "(" and tokens[span.end + 1].isascii() and (
+                tokens[span.end + 1][:1].isupper()):
+            return True  # پاترا (Patras): a name glossed in Latin letters is a proper name
         if span.start > 0 and tokens[span.start - 1] in IN_WORDS and position > 0:
             host_of = spans[position - 1]
             if host_of.end == span.start - 1 and (ROLE in host_of.kinds() or (id(host_of) in sure and any(
