@@ -15,6 +15,7 @@ POST, ORGANISATION, PERSON = "post", "org", "person"
 PERSON_TYPES = (CDO.Person, FOAF.Person, SDO.Person)
 NAME_STOPS_FILE = Path(__file__).with_name("name-stops.csv")
 POST_HEADS_FILE = Path(__file__).with_name("post-heads.csv")
+PLURAL_PERSONS = "ان"  # the plural of a role (شهرداران): one post per place listed after it
 PORTFOLIO_REACH = 7  # words a post's head may stand before its body (معاون حمل‌ونقل و ترافیک شهرداری تهران)
 # A person's name as news writes it beside a post: two to four words (given name and family name, maybe a
 # middle or double name), none of them a post, body or verb word, at least one unknown to the lexicon.
@@ -518,6 +519,9 @@ class _Walk:
         span = self.spans[index]
         kinds = span.kinds()
         if ROLE in kinds:
+            posts, next_index = self.plural_posts(index)
+            if posts:
+                return posts, next_index
             post, next_index = self.post_phrase(index)
             if post is not None:
                 return [post], next_index
@@ -607,6 +611,18 @@ class _Walk:
             host = Entity(HOME_COUNTRY, PLACE, country.end, country.end, entry.types, entry.label_fa, entry.label_en)
         org = host and self.composer.mission(kind, country, host, start, (host.end or country.end))
         return ([org], next_index) if org else ([], country_index)
+
+    def plural_posts(self, index):
+        """Read a plural role before a list of places as one post per place (شهرداران اردبیل و گنجه)."""
+        span = self.spans[index]
+        role = span.of_kind(ROLE)[0].iri
+        kind = ROLE_ORG_KIND.get(role)
+        if span.text_key != span.key + PLURAL_PERSONS or kind is None or self.lexicon.is_a(kind, CDO.DiplomaticMission):
+            return [], index
+        orgs, next_index = self.body_of(kind, span.start, span.end, index + 1, distribute=True)
+        if len(orgs) < 2:
+            return [], index
+        return [self.composer.post(role, org, org.start, org.end) for org in orgs], next_index
 
     def post_phrase(self, index):
         """Read "role + whose" (شهردار شیراز، سخنگوی وزارت امور خارجه، سفیر ایران در قطر)."""

@@ -192,3 +192,17 @@ def test_a_delegation_visits_its_destination():
     assert ask(graph, f"?v a cdo:Visit ; cdo:participant {iri('org/kazan-municipality')}, {place('tabriz')}")
     graph = graph_of("در سفر هفته گذشته هیئت شهرداری باکو به تبریز درباره گردشگری گفت‌وگو شد.")
     assert ask(graph, f"?v a cdo:Visit ; cdo:participant {iri('org/baku-municipality')}, {place('tabriz')}")
+
+
+def test_a_plural_role_before_a_list_is_one_post_per_place_and_they_meet():
+    graph = graph_of("شهرداران تبریز و باکو روز جمعه در یک تماس ویدئویی درباره گردشگری گفت‌وگو کردند.")
+    assert ask(graph, f"""?m a cdo:Meeting ; cdo:participant {iri('post/mayor/tabriz-municipality')},
+        {iri('post/mayor/baku-municipality')}""")
+
+
+def test_an_instrument_named_again_is_not_a_second_agreement():
+    graph = graph_of("تفاهم‌نامه همکاری شهرداری شیراز و شهرداری دوحه امضا شد. بر اساس این تفاهم‌نامه، طرفین در "
+                     "زمینه گردشگری همکاری می‌کنند.")
+    rows = graph.query("SELECT ?a WHERE { ?a a cdo:MemorandumOfUnderstanding }",
+                       initNs={"cdo": "https://w3id.org/citydiplomacy/ontology#"})
+    assert len(rows) == 1
