@@ -7,7 +7,7 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-from mappings.evaluate import Score
+from mappings.evaluate import GoldError, Score
 from mappings.normalize import normalize
 from mappings.record import SourceRecord
 from ontology.namespaces import CDO, DCTERMS, FOAF, ITSRDF, NIF, ORG, RDF, RDFS, SDO
@@ -362,8 +362,24 @@ def _key_in_words(key, described):
     return key in described or any(key == a + b for a in described for b in described)
 
 
+REQUIRED = {"places": list, "organisations": list, "persons": list, "posts": list, "agreements": list,
+            "meetings": list, "visits": list, "memberships": list, "dates": list}
+
+
+def check_item(item):
+    """Raise GoldError naming the line of a challenge item that lacks a list the scorer reads."""
+    for key, kind in REQUIRED.items():
+        if not isinstance(item.get(key), kind):
+            raise GoldError(f"line {item.get('line')} ({item.get('id')}): '{key}' must be a list")
+    for agreement in item["agreements"]:
+        if not isinstance(agreement, dict) or not isinstance(agreement.get("parties"), list):
+            raise GoldError(f"line {item.get('line')} ({item.get('id')}): an agreement needs a 'parties' list")
+
+
 def evaluate_challenge(pipeline, items):
     """Run the pipeline on every challenge item and return the scorer."""
+    for item in items:
+        check_item(item)
     scorer = ChallengeScorer(pipeline.lexicon)
     for item in items:
         record = SourceRecord(item["text"], item["line"], "challenge", id=item["id"])

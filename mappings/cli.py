@@ -53,7 +53,12 @@ def run_evaluate(args):
         return 2
     items = [item for items in sets for item in items]
     if kinds == {True}:
-        print(evaluate_challenge(default_pipeline(), items).report(verbose=args.verbose))
+        try:
+            scorer = evaluate_challenge(default_pipeline(), items)
+        except GoldError as error:
+            print(f"evaluate: {error}", file=sys.stderr)
+            return 2
+        print(scorer.report(verbose=args.verbose))
     else:
         print(report(evaluate(default_pipeline(), items), verbose=args.verbose))
     return 0

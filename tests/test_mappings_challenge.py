@@ -74,3 +74,12 @@ def test_facts_on_a_negative_item_are_counted(tmp_path, capsys):
 def test_mixed_formats_are_refused(capsys):
     assert main(["evaluate", str(PARTS[0]), str(Path(__file__).parent / "gold" / "dev.jsonl")]) == 2
     assert "mix" in capsys.readouterr().err
+
+
+def test_a_challenge_item_without_a_list_is_refused_by_line(tmp_path, capsys):
+    gold = tmp_path / "bad.jsonl"
+    broken = item()
+    broken["persons"] = None
+    gold.write_text(json.dumps(item()) + "\n" + json.dumps(broken) + "\n", encoding="utf-8")
+    assert main(["evaluate", str(gold)]) == 2
+    assert "line 2" in capsys.readouterr().err
