@@ -60,6 +60,7 @@ def read_phrases(path):
 
 HYPOTHETICAL = read_phrases(HYPOTHETICAL_FILE)
 OPENERS = read_phrases(Path(__file__).with_name("openers-fa.csv"))
+ATTRIBUTIONS = read_phrases(Path(__file__).with_name("attribution-fa.csv"))
 
 
 def read_precedence(path=Path(__file__).with_name("status-precedence.csv")):
@@ -313,13 +314,18 @@ class Relator:
 
     def read_speaker(self):
         """The first post before a verb of saying in its sentence speaks (X گفت، X ... تأکید کرد،
-        به گزارش ...، X گفت)."""
+        به گزارش ...، X گفت); else the post right after an attribution (به گفته شهردار زابل، ...)."""
         for verb, _ in self.by_kind.get(SPEECH, ()):
             start, _ = self.sentence_of(verb.start)
             posts = [e for e in self.entities_between(start, verb.start) if e.kind == POST and (
                 e.start == start or self.tokens[e.start - 1] in CLAUSE_BREAKS)]
             if posts:
                 self.reading.speaker = posts[0]
+                return
+        for entity in self.a.entities:
+            if entity.kind == POST and entity.start >= 2 and self.has_phrase(entity.start - 2, entity.start - 1,
+                                                                              ATTRIBUTIONS):
+                self.reading.speaker = entity
                 return
 
     def instrument_groups(self):

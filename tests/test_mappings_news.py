@@ -206,3 +206,12 @@ def test_an_instrument_named_again_is_not_a_second_agreement():
     rows = graph.query("SELECT ?a WHERE { ?a a cdo:MemorandumOfUnderstanding }",
                        initNs={"cdo": "https://w3id.org/citydiplomacy/ontology#"})
     assert len(rows) == 1
+
+
+@pytest.mark.parametrize("text, post", [
+    ("قرارداد همکاری شهرداری زابل و شهرداری زرنج امضا شد. به گفته شهردار زابل، این قرارداد دو ساله است.",
+     "post/mayor/zabol-municipality"),
+    ("سخنگوی شورای اسلامی شهر کرمان خبر امضای توافق‌نامه با ارومچی را تکذیب کرد.", "post/spokesperson/kerman-city-council"),
+])
+def test_attribution_and_more_verbs_of_saying_give_the_speaker(text, post):
+    assert ask(graph_of(text), f"?s cdo:speaker {iri(post)}"), text
