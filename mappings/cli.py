@@ -12,7 +12,8 @@ def register(subparsers):
     extract.add_argument("statement", help="the statement text (Persian)")
     extract.set_defaults(func=run_extract)
     evaluate = subparsers.add_parser("evaluate", help="print precision/recall/F1 of the mappings on a gold set")
-    evaluate.add_argument("gold", help="gold set, JSON Lines: text, entities, agreements, concepts")
+    evaluate.add_argument("gold", nargs="+", help="gold sets, JSON Lines: the dev format (text, entities, agreements, "
+                          "concepts) or the challenge corpus format (places, persons, posts, agreements...)")
     evaluate.add_argument("--verbose", action="store_true", help="also list each statement's differences")
     evaluate.set_defaults(func=run_evaluate)
 
@@ -41,13 +42,27 @@ def run_extract(args):
 
 def run_evaluate(args):
     """Print precision, recall and F1 per category on a gold file."""
+    from mappings.challenge import evaluate_challenge, is_challenge
     from mappings.evaluate import GoldError, evaluate, read_gold, report
     from mappings.pipeline import default_pipeline
 
     try:
-        items = read_gold(args.gold)
+        sets = [read_gold(path) for path in args.gold]
     except (OSError, GoldError) as error:
         print(f"evaluate: {error}", file=sys.stderr)
         return 2
-    print(report(evaluate(default_pipeline(), items), verbose=args.verbose))
+    kinds = {is_challenge(items) for items in sets}
+    if len(kinds) > 1:
+        print("evaluate: the gold files mix the dev format and the challenge corpus format", file=sys.stderr)
+        return 2
+    items = [item for items in sets for item in items]
+    if kinds == {True}:
+        try:
+            scorer = evaluate_challenge(default_pipeline(), items)
+        except GoldError as error:
+            print(f"evaluate: {error}", file=sys.stderr)
+            return 2
+        print(scorer.report(verbose=args.verbose))
+    else:
+        print(report(evaluate(default_pipeline(), items), verbose=args.verbose))
     return 0

@@ -1,13 +1,27 @@
-"""Compose recognised spans into entities: places (with ambiguity cues), organisations, posts and concepts."""
+"""Compose recognised spans into entities: places (with ambiguity cues), organisations, posts, persons and
+concepts."""
+import csv
+import hashlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from mappings.lexicon import CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE
+from mappings.lexicon import CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE, SPEECH, STATUS
 from mappings.recognize import PUNCTUATION, Span, find_longest
 from mappings.terms import CDO
-from ontology.namespaces import ID, ORG as W3C_ORG
+from ontology.namespaces import CDO as CDO_TERMS, FOAF, ID, ORG as W3C_ORG, SDO
 
-POST, ORGANISATION = "post", "org"
+POST, ORGANISATION, PERSON = "post", "org", "person"
+PERSON_TYPES = (CDO.Person, FOAF.Person, SDO.Person)
+NAME_STOPS_FILE = Path(__file__).with_name("name-stops.csv")
+POST_HEADS_FILE = Path(__file__).with_name("post-heads.csv")
+PLURAL_PERSONS = "ان"  # the plural of a role (شهرداران): one post per place listed after it
+PORTFOLIO_REACH = 7  # words a post's head may stand before its body (معاون حمل‌ونقل و ترافیک شهرداری تهران)
+# A person's name as news writes it beside a post: two to four words (given name and family name, maybe a
+# middle or double name), none of them a post, body or verb word, at least one unknown to the lexicon.
+NAME_WORDS = (2, 4)
+NAME_BREAKS = frozenset({"،", ":", "«", "»", ".", "؟", "!"})
+NOT_IN_NAMES = frozenset({ROLE, ORG, ORG_KIND, SPEECH, STATUS})
 
 # Tokens that name the host country's capital or mark a mission's location; grammar, not lexicon.
 IN_WORDS = frozenset({"در"})
@@ -53,6 +67,9 @@ class Analysis:
     entities: list = field(default_factory=list)
     token_entity: dict = field(default_factory=dict)  # token index where an entity starts -> entity
     inner_cues: list = field(default_factory=list)  # instrument words inside a longer cue (خواهرخوانده شد)
+    starts: list = field(default_factory=list)  # character offset of each token in the normalised text
+    persons: list = field(default_factory=list)  # named persons, each beside the post it holds
+    holders: list = field(default_factory=list)  # (post, person): org:heldBy
 
 
 def _slug(iri, kind):
@@ -66,8 +83,10 @@ def _role_slug(role):
 class EntityComposer:
     """Turn spans into entities by the grammar of Persian noun phrases (role + whose, kind + place)."""
 
-    def __init__(self, lexicon):
+    def __init__(self, lexicon, name_stops=None, post_heads=None):
         self.lexicon = lexicon
+        self.name_stops = name_stops if name_stops is not None else read_name_stops()
+        self.post_heads = post_heads if post_heads is not None else read_post_heads()
 
     # ---- places
     def place_entity(self, span, sense_iri):
@@ -109,11 +128,14 @@ class EntityComposer:
         elif kind == CDO.Municipality:
             if not lex.entity_is_a(place.iri, CDO.City) or lex.entity_is_a(place.iri, CDO.Country):
                 return None
+        elif kind == CDO.Governorate:
+            if lex.entity_is_a(place.iri, CDO.Country):
+                return None
         else:
             return None
         slug = _slug(place.iri, "place")
         suffix = {CDO.Municipality: "municipality", CDO.CityCouncil: "city-council",
-                  CDO.ProvincialCouncil: "provincial-council"}[kind]
+                  CDO.ProvincialCouncil: "provincial-council", CDO.Governorate: "governorate"}[kind]
         kind_entry = lex.entries.get(kind)
         label_fa = f"{kind_entry.label_fa if kind_entry else ''} {place.label_fa}".strip()
         label_en = f"{place.label_en} {kind_entry.label_en.title() if kind_entry else ''}".strip()
@@ -174,18 +196,25 @@ class EntityComposer:
         role_en = role_entry.label_en if role_entry else _role_slug(role)
         org_fa = org.label_fa
         governed = next((obj for pred, obj in org.links if pred == CDO.governs), None)
-        if governed is not None and self.lexicon.is_a(org.types[0], CDO.Municipality):
+        if governed is not None and org.types[0] in (CDO.Municipality, CDO.Governorate):
             org_fa = org.parts[0].label_fa  # "شهردار شیراز", as Persian says it
         org_slug = _slug(org.iri, "org")
         return Entity(ID[f"post/{_role_slug(role)}/{org_slug}"], POST, start, end, (role,),
                       f"{role_fa} {org_fa}".strip(), f"{role_en[:1].upper()}{role_en[1:]} of {org.label_en}",
                       ((W3C_ORG.postIn, org.iri),), (org,))
 
+    def person(self, name, post, start, end):
+        """Mint a named person: the same name in the same post is the same IRI (in any statement)."""
+        key = "".join(name.split()).replace("\u200c", "")
+        digest = hashlib.sha256(f"{key}|{post.iri}".encode("utf-8")).hexdigest()[:16]
+        return Entity(ID[f"person/{digest}"], PERSON, start, end, PERSON_TYPES, name, None, (), (post,))
+
     # ---- the walk over spans
-    def compose(self, tokens, spans):
-        """Return the analysis of a statement: its entities, composed left to right."""
+    def compose(self, tokens, spans, text=None, starts=None, joined=frozenset()):
+        """Return the analysis of a statement: its entities, composed left to right (and the persons named
+        beside posts, when the text and token offsets are given)."""
         analysis = Analysis(tokens, spans)
-        accepted = self._accepted_places(tokens, spans)
+        accepted = self._accepted_places(tokens, spans, joined)
         countries = {
             s.iri for span in spans if id(span) in accepted for s in span.of_kind(PLACE)
             if self.lexicon.entity_is_a(s.iri, CDO.Country)
@@ -197,9 +226,46 @@ class EntityComposer:
             analysis.entities.extend(found)
         analysis.entities.extend(self._inner_phrases(tokens, spans, analysis.inner_cues))
         analysis.entities.sort(key=lambda e: e.start)
+        if text is not None:
+            analysis.starts = starts
+            self._composite_posts(analysis)
+            _Names(self, analysis, text, joined).read()
         for entity in analysis.entities:
             analysis.token_entity.setdefault(entity.start, entity)
         return analysis
+
+    def _composite_posts(self, analysis):
+        """Read "head + portfolio + body" as a post (معاون امور بین‌الملل شهرداری X، مدیرکل روابط عمومی و امور
+        بین‌الملل استانداری X، رئیس کمیسیون فرهنگی شورای اسلامی شهر X): the head word and the body's kind
+        give the post's class (mappings/post-heads.csv)."""
+        tokens, starts_at = analysis.tokens, {e.start: e for e in analysis.entities}
+        inside = {i for e in analysis.entities if e.kind in (POST, ORGANISATION) for i in range(e.start, e.end)}
+        for index, token in enumerate(tokens):
+            head = token[:-1] if token.endswith("ی") and token[:-1] in self.post_heads else token
+            if head not in self.post_heads or index in inside:
+                continue
+            body, portfolio = None, []
+            for position in range(index + 1, min(len(tokens), index + 1 + PORTFOLIO_REACH)):
+                if tokens[position] in PUNCTUATION:
+                    break
+                found = starts_at.get(position)
+                if found is not None and found.kind == ORGANISATION:
+                    body = found
+                    break
+                if found is not None and found.kind != CONCEPT:
+                    break
+                portfolio.append(tokens[position])
+            if body is None:
+                continue
+            role = next((cls for kind, within, cls in self.post_heads[head]
+                         if any(self.lexicon.is_a(t, kind) for t in body.types)
+                         and (not within or within in portfolio)), None)
+            if role is None:
+                continue
+            post = self.post(role, body, index, body.end)
+            analysis.entities = [e for e in analysis.entities if not index <= e.start < body.end] + [post]
+            inside.update(range(index, body.end))
+        analysis.entities.sort(key=lambda e: e.start)
 
     def _inner_phrases(self, tokens, spans, inner_cues):
         """Yield concepts named inside a cue or instrument phrase, and collect the instrument words inside
@@ -219,9 +285,9 @@ class EntityComposer:
                     inner_cues.append(Span(inner.start, inner.end, inner.key, tuple(inner.of_kind(INSTRUMENT)),
                                            inner.text_key))
 
-    def _accepted_places(self, tokens, spans):
+    def _accepted_places(self, tokens, spans, joined=frozenset()):
         """Return ids of place spans to read as places; ambiguous or minor names need a context cue."""
-        sure = {id(s) for s in spans if s.of_kind(PLACE) and self._is_sure(s)}
+        sure = {id(s) for s in spans if s.of_kind(PLACE) and self._is_sure(s, joined)}
         accepted = set(sure)
         for position, span in enumerate(spans):
             if id(span) in sure or not span.of_kind(PLACE):
@@ -230,14 +296,14 @@ class EntityComposer:
                 accepted.add(id(span))
         return accepted
 
-    def _is_sure(self, span):
+    def _is_sure(self, span, joined=frozenset()):
         """A name reads as a place by itself unless listed as ambiguous or a one-word minor town."""
         if span.key in self.lexicon.ambiguous:
             return False
         if span.key in self.lexicon.multiword:
             return True  # a several-word name
-        if span.end - span.start > 1:
-            return False  # a one-word name met across words by chance (داد و ≠ دادو)
+        if sum(1 for i in range(span.start, span.end) if i not in joined) > 1:
+            return False  # a one-word name met across words by chance (داد و ≠ دادو); شی‌آن is one word
         for sense in span.of_kind(PLACE):
             entry = self.lexicon.entries[sense.iri]
             if not self.lexicon.entity_is_a(sense.iri, CDO.City):
@@ -261,6 +327,9 @@ class EntityComposer:
             return True  # وان ترکیه
         if span.end < len(tokens) and tokens[span.end] in CAPITAL_WORDS:
             return True  # دوشنبه پایتخت تاجیکستان
+        if span.end + 2 < len(tokens) and tokens[span.end] == "(" and tokens[span.end + 1].isascii() and (
+                tokens[span.end + 1][:1].isupper()):
+            return True  # پاترا (Patras): a name glossed in Latin letters is a proper name
         if span.start > 0 and tokens[span.start - 1] in IN_WORDS and position > 0:
             host_of = spans[position - 1]
             if host_of.end == span.start - 1 and (ROLE in host_of.kinds() or (id(host_of) in sure and any(
@@ -304,6 +373,97 @@ class EntityComposer:
             if following.start == span.end + 1 and id(following) in sure:
                 return True
         return False
+
+
+def read_post_heads(path=POST_HEADS_FILE):
+    """Return {head word: [(body class, word the portfolio must hold or "", post class)]}, most specific first."""
+    heads = {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            heads.setdefault(row["head"], []).append((CDO_TERMS[row["body"]], row["within"], CDO_TERMS[row["post"]]))
+    return heads
+
+
+def read_name_stops(path=NAME_STOPS_FILE):
+    """Return the words that end a person's name (prepositions, titles, date words), as text keys."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return frozenset(row["word"] for row in csv.DictReader(handle))
+
+
+class _Names:
+    """Read the persons named beside a post: `X، شهردار تبریز،`, `شهردار تبریز، X،`, `و X مدیرکل ...`."""
+
+    def __init__(self, composer, analysis, text, joined):
+        self.composer, self.a, self.text, self.joined = composer, analysis, text, joined
+        self.tokens = analysis.tokens
+        self.covered = {}  # token -> the span covering it
+        for span in analysis.spans:
+            for index in range(span.start, span.end):
+                self.covered[index] = span
+
+    def read(self):
+        taken = set()
+        for post in [e for e in self.a.entities if e.kind == POST]:
+            run = self.before(post.start) or self.after(post.end)
+            if run is None or taken & set(range(*run)):
+                continue
+            taken.update(range(*run))
+            start, end = run
+            last = self.a.starts[end - 1] + len(self.tokens[end - 1])
+            person = self.composer.person(self.text[self.a.starts[start]:last], post, start, end)
+            self.a.persons.append(person)
+            self.a.holders.append((post, person))
+            # a given name that is also a place or word (صوفیه احمدی، پیمان رحیمی) is part of the name
+            self.a.entities = [e for e in self.a.entities if not (start <= e.start < end)]
+
+    def name_token(self, index):
+        token = self.tokens[index]
+        span = self.covered.get(index)
+        return (token not in PUNCTUATION and token not in self.composer.name_stops and not any(c.isdigit() for c in token)
+                and (span is None or not span.kinds() & NOT_IN_NAMES))
+
+    def valid(self, start, end):
+        """A name has two to four words (ZWNJ-joined parts are one word), one at least unknown to the lexicon."""
+        words = sum(1 for i in range(start, end) if i not in self.joined)
+        return (NAME_WORDS[0] <= words <= NAME_WORDS[1]
+                and any(i not in self.covered for i in range(start, end)))
+
+    def skip_latin(self, index, step):
+        """Skip a parenthesised transcription beside a name (آندری کوزنتسوف (Andrei Kuznetsov)،)."""
+        close, open_ = (")", "(") if step < 0 else ("(", ")")
+        if 0 <= index < len(self.tokens) and self.tokens[index] == close:
+            while 0 <= index < len(self.tokens) and self.tokens[index] != open_:
+                index += step
+            index += step
+        return index
+
+    def before(self, post_start):
+        """`X، POST` (a comma between) or `و X POST` / a name opening its clause right before the post."""
+        comma = post_start > 0 and self.tokens[post_start - 1] == "،"
+        end = self.skip_latin(post_start - 2 if comma else post_start - 1, -1) + 1
+        start = end
+        while start > 0 and self.name_token(start - 1) and end - start < 2 * NAME_WORDS[1]:
+            start -= 1
+        opener = self.tokens[start - 1] if start > 0 else "."
+        if start == end or not self.valid(start, end):
+            return None
+        if not comma and (opener not in NAME_BREAKS | {"و"} or any(i in self.covered for i in range(start, end))):
+            return None  # without a comma only unknown words opening a clause (و امین نصرتی مدیرکل ...)
+        if comma and opener not in NAME_BREAKS and opener not in self.composer.name_stops:
+            return None
+        return start, end
+
+    def after(self, post_end):
+        """`POST، X،`: a name between two commas after the post."""
+        if post_end >= len(self.tokens) or self.tokens[post_end] != "،":
+            return None
+        start = end = post_end + 1
+        while end < len(self.tokens) and self.name_token(end) and end - start < 2 * NAME_WORDS[1]:
+            end += 1
+        closing = self.skip_latin(end, 1)
+        if closing >= len(self.tokens) or self.tokens[closing] != "،" or not self.valid(start, end):
+            return None
+        return start, end
 
 
 class _Walk:
@@ -352,6 +512,9 @@ class _Walk:
         span = self.spans[index]
         kinds = span.kinds()
         if ROLE in kinds:
+            posts, next_index = self.plural_posts(index)
+            if posts:
+                return posts, next_index
             post, next_index = self.post_phrase(index)
             if post is not None:
                 return [post], next_index
@@ -387,7 +550,7 @@ class _Walk:
         kind = span.of_kind(ORG_KIND)[0].iri
         return self.body_of(kind, span.start, span.end, index + 1, distribute=span.plural)
 
-    def body_of(self, kind, start, token, index, distribute=False):
+    def body_of(self, kind, start, token, index, distribute=False, want=None):
         """Read the place(s) after an organisation kind and mint the body; return (orgs, next index)."""
         lex = self.lexicon
         place_index = self.adjacent(index, token)
@@ -399,10 +562,10 @@ class _Walk:
             country = self.place_at(place_index, CDO.Country)
             org = country and self.composer.government(country, start, country.end)
             return ([org], place_index + 1) if org else ([], index)
-        want = CDO.Province if lex.is_a(kind, CDO.ProvincialCouncil) or (
+        want = want or CDO.Province if lex.is_a(kind, CDO.ProvincialCouncil) or (
             lex.is_a(kind, CDO.Council) and self.spans[place_index - 1].kinds() == {PLACE_KIND}
             and any(lex.is_a(s.iri, CDO.Province) for s in self.spans[place_index - 1].of_kind(PLACE_KIND))
-        ) else CDO.City
+        ) else want or CDO.City
         orgs, next_index = [], place_index
         for place_index in self.list_from(place_index) if distribute else [place_index]:
             place = self.place_at(place_index, want)
@@ -442,6 +605,18 @@ class _Walk:
         org = host and self.composer.mission(kind, country, host, start, (host.end or country.end))
         return ([org], next_index) if org else ([], country_index)
 
+    def plural_posts(self, index):
+        """Read a plural role before a list of places as one post per place (شهرداران اردبیل و گنجه)."""
+        span = self.spans[index]
+        role = span.of_kind(ROLE)[0].iri
+        kind = self.lexicon.role_org_kind.get(role)
+        if span.text_key != span.key + PLURAL_PERSONS or kind is None or self.lexicon.is_a(kind, CDO.DiplomaticMission):
+            return [], index
+        orgs, next_index = self.body_of(kind, span.start, span.end, index + 1, distribute=True)
+        if len(orgs) < 2:
+            return [], index
+        return [self.composer.post(role, org, org.start, org.end) for org in orgs], next_index
+
     def post_phrase(self, index):
         """Read "role + whose" (شهردار شیراز، سخنگوی وزارت امور خارجه، سفیر ایران در قطر)."""
         span = self.spans[index]
@@ -470,8 +645,9 @@ class _Walk:
         elif default_kind == CDO.Ministry:
             org, next_index = self.named_by_kind(default_kind, span.end, index)
             orgs = [org] if org else []
-        else:
-            orgs, next_index = self.body_of(default_kind, span.start, span.end, index)
+        else:  # استاندار کرمان: the governorate of the province the role's words hold
+            orgs, next_index = self.body_of(default_kind, span.start, span.end, index,
+                                            want=self.lexicon.role_place_kind.get(span.key))
         return (orgs[0], next_index) if orgs else (None, index)
 
     def org_after(self, token, index, max_gap):

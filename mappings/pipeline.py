@@ -7,11 +7,12 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import Literal
 
+from mappings.dates import DateReader
 from mappings.entities import EntityComposer
 from mappings.lexicon import LexiconBuilder, REFERENCE_PREDICATES
 from mappings.normalize import normalize
 from mappings.rdfmap import map_statement, statement_iri
-from mappings.recognize import find_spans, tokenize
+from mappings.recognize import find_spans, joined_parts, tokenize_with_offsets
 from mappings.record import StatementResult
 from mappings.relate import Relator
 from mappings.terms import CDO
@@ -70,6 +71,7 @@ class Pipeline:
     def __init__(self, lexicon, version=None):
         self.lexicon = lexicon
         self.composer = EntityComposer(lexicon)
+        self.dates = DateReader()
         self.version = version or software_version()
         self.activity = ID[f"activity/extraction/{self.version}"]
         self._described = {}  # IRI -> its description triples, built once per pipeline
@@ -95,9 +97,10 @@ class Pipeline:
 
     def analyse(self, normalized):
         """Return the analysis (tokens, spans, entities) and reading (facts) of a normalised text."""
-        tokens = tokenize(normalized, self.lexicon)
-        analysis = self.composer.compose(tokens, find_spans(tokens, self.lexicon))
-        return analysis, Relator(self.lexicon, analysis).read()
+        tokens, starts = tokenize_with_offsets(normalized, self.lexicon)
+        joined = joined_parts(normalized, starts)
+        analysis = self.composer.compose(tokens, find_spans(tokens, self.lexicon, joined), normalized, starts, joined)
+        return analysis, Relator(self.lexicon, analysis, self.dates.read(normalized)).read()
 
     def extract(self, record):
         """Return the statement's named graph: statement node, derived facts and the entities used."""

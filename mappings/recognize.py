@@ -46,14 +46,28 @@ class Span:
 
 def tokenize(normalized, lexicon):
     """Split normalised text into tokens, separating a glued verb of saying from a known word."""
-    tokens = []
-    for token in _TOKEN.findall(normalized):
+    return tokenize_with_offsets(normalized, lexicon)[0]
+
+
+def tokenize_with_offsets(normalized, lexicon):
+    """Return the tokens and the character offset of each in the normalised text (for evidence and to tell
+    the parts of a ZWNJ-joined word)."""
+    tokens, starts = [], []
+    for match in _TOKEN.finditer(normalized):
+        token, start = match.group(), match.start()
         head = token[: -len(_GLUED_VERB)]
         if token.endswith(_GLUED_VERB) and len(head) > 1 and head in lexicon.senses:
             tokens.extend((head, _GLUED_VERB))
+            starts.extend((start, start + len(head)))
         else:
             tokens.append(token)
-    return tokens
+            starts.append(start)
+    return tokens, starts
+
+
+def joined_parts(normalized, starts):
+    """Return the indices of tokens that continue a word across a ZWNJ (وگو in گفت‌وگو)."""
+    return frozenset(i for i, start in enumerate(starts) if start > 0 and normalized[start - 1] == "\u200c")
 
 
 def find_longest(tokens, start, lexicon):
@@ -97,11 +111,15 @@ def _tail_within(tokens, start, tail):
     return False
 
 
-def find_spans(tokens, lexicon):
-    """Return non-overlapping spans, longest first; a role overlapping a later phrase keeps its head."""
+def find_spans(tokens, lexicon, joined=frozenset()):
+    """Return non-overlapping spans, longest first; a role overlapping a later phrase keeps its head. A phrase
+    neither starts inside a ZWNJ-joined word nor stops inside one unless it reads the rest as a suffix
+    (گفت‌وگو is neither گفت nor Vigo)."""
     candidates = []
     for start in range(len(tokens)):
-        span = find_longest(tokens, start, lexicon)
+        span = None if start in joined else find_longest(tokens, start, lexicon)
+        if span and span.end in joined and span.text_key == span.key:
+            span = None
         if span:
             candidates.append(span)
         if tokens[start] in lexicon.gapped_starts:

@@ -1,12 +1,17 @@
 """Read facts from a statement's entities and cues by rules for Persian news language (not for sentences)."""
+import bisect
+import csv
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rdflib import Literal
 
 from mappings.entities import COORDINATORS, LIST_OPENERS, ORGANISATION, POST
-from mappings.lexicon import ACTIVITY, CONCEPT, INSTRUMENT, PLACE, PLACE_KIND, RELATION_KIND, ROLE, SPEECH, STATUS
+from mappings.lexicon import (ACTIVITY, CONCEPT, INSTRUMENT, ORG_KIND, PLACE, PLACE_KIND, RELATION_KIND, ROLE, SPEECH,
+                              STATUS)
 from mappings.recognize import PUNCTUATION
 from mappings.terms import CDO
+from ontology.namespaces import CDO as CDO_TERMS, DCTERMS, XSD
 
 SENTENCE_ENDS = frozenset(".؟!")
 CLAUSE_ENDS = SENTENCE_ENDS | {":"}
@@ -24,10 +29,50 @@ DOMAIN_OPENERS = ("درحوزه", "درزمینه", "درحوزههای", "در�
 ACTIVITY_WORD = "فعالیت"
 SUBFIELD_WORDS = ("زیربخش", "زیرمجموعه", "زیرشاخه", "شاخه")
 MEMBER_WORD = "عضو"
+THIS = "این"  # این سازمان، این شبکه: the organisation named before
+ENTERED = "وارد"  # هیئتی از X وارد Y شد: Y is the destination
+DELEGATION_WORDS = frozenset({"هیئت", "هیئتی", "هیات", "هیاتی"})  # the visitor is the body after them
+VISIT_REACH = 10  # tokens between a nominal سفر and the به of its destination (سفر هفته گذشته هیئت X به Y)
 DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهشد", "معرفیشد")
 DEFAULT_INSTRUMENT = CDO.CooperationAgreement
 TWINNING_STATUSES = (CDO.Signed, CDO.Existing)  # a sister-city tie that holds, so the cities are twinned
 NEAR = 4  # tokens between an instrument or relation word and the بین/با that introduces its parties
+PARTNER_REACH = 7  # tokens between an instrument word and the با that introduces its partner (قرارداد آموزش ... با Y)
+ANAPHORA_FILE = Path(__file__).with_name("anaphora-fa.csv")
+
+
+def read_anaphora(path=ANAPHORA_FILE):
+    """Return the keys (spaces and ZWNJ removed) of the phrases that stand for both sides named before."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return frozenset(row["phrase"].replace(" ", "").replace("\u200c", "") for row in csv.DictReader(handle)
+                         if row["refers"] == "pair")
+
+
+PAIR_ANAPHORA = read_anaphora()
+HYPOTHETICAL_FILE = Path(__file__).with_name("hypothetical-fa.csv")
+
+
+def read_phrases(path):
+    """Return the keys (spaces and ZWNJ removed) of a phrase table's first column."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return frozenset(row["phrase"].replace(" ", "").replace("\u200c", "") for row in csv.DictReader(handle))
+
+
+HYPOTHETICAL = read_phrases(HYPOTHETICAL_FILE)
+OPENERS = read_phrases(Path(__file__).with_name("openers-fa.csv"))
+ATTRIBUTIONS = read_phrases(Path(__file__).with_name("attribution-fa.csv"))
+
+
+def read_precedence(path=Path(__file__).with_name("status-precedence.csv")):
+    """Return {status: rank} of the statuses that report a later event than the others (1 first)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return {CDO_TERMS[row["status"]]: int(row["rank"]) for row in csv.DictReader(handle)}
+
+
+STATUS_RANK = read_precedence()
+# Kinds of place or body that act in city diplomacy; a fact needs one of them (a post stands for its body).
+LOCAL_KINDS = (CDO.City, CDO.Province, CDO.Region, CDO.Municipality, CDO.Council, CDO.Governorate)
+ABROAD_KINDS = (CDO.DiplomaticMission, CDO.InternationalOrganization, CDO.NationalCommission)
 
 
 @dataclass(slots=True)
@@ -38,6 +83,7 @@ class Fact:
     cls: object
     links: list = field(default_factory=list)  # (predicate, object); object may be another Fact
     start: int = -1  # token where its cue starts, to find what a meeting or support is about
+    evidence: tuple = ()  # (first token, token after the last) of the sentence that states it
 
 
 @dataclass(slots=True)
@@ -49,6 +95,21 @@ class Reading:
     assertions: list = field(default_factory=list)  # (subject, predicate, object) between entities
     topics: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    statement_links: list = field(default_factory=list)  # (predicate, object) on the statement itself
+
+
+def date_links(mention):
+    """Return the (predicate, literal) pairs of a date: dcterms:date (xsd:date) for a day, else cdo:dateStart and
+    cdo:dateEnd (xsd:date, or xsd:gYear for a Gregorian year)."""
+    if isinstance(mention.value, str):  # a Gregorian year is the period from its start to its end
+        return [(CDO.dateStart, _date_literal(mention.value)), (CDO.dateEnd, _date_literal(mention.value))]
+    if mention.value is not None:
+        return [(DCTERMS.date, _date_literal(mention.value))]
+    return [(CDO.dateStart, _date_literal(mention.first)), (CDO.dateEnd, _date_literal(mention.last))]
+
+
+def _date_literal(value):
+    return Literal(value, datatype=XSD.gYear) if isinstance(value, str) else Literal(value, datatype=XSD.date)
 
 
 def _party(entity):
@@ -59,8 +120,9 @@ def _party(entity):
 class Relator:
     """Apply the relation rules to one analysis."""
 
-    def __init__(self, lexicon, analysis):
+    def __init__(self, lexicon, analysis, dates=()):
         self.lexicon, self.a = lexicon, analysis
+        self.dates = dates
         self.tokens = analysis.tokens
         self.span_at = {span.start: span for span in analysis.spans}
         self.reading = Reading()
@@ -72,6 +134,7 @@ class Relator:
             for sense in span.senses:
                 self.by_kind.setdefault(sense.kind, []).append((span, sense.iri))
         self._groups = None
+        self.person_at = {person.start: person for person in analysis.persons}
 
     # ---- token helpers
     def _sentences(self):
@@ -90,11 +153,16 @@ class Relator:
         return next(((s, e) for s, e in self.sentences if s <= token < e), (0, len(self.tokens)))
 
     def clause_start(self, token):
-        """Return the first token of the clause holding a token (after a colon or the sentence start)."""
+        """Return the first token of the clause holding a token (after a colon or the sentence start, and
+        after a news agency's opener: به گزارش ایرنا از تبریز، X ...)."""
         start, _ = self.sentence_of(token)
         for index in range(token - 1, start - 1, -1):
             if self.tokens[index] in CLAUSE_ENDS:
                 return index + 1
+        if self.has_phrase(start, start + 1, OPENERS):
+            comma = next((i for i in range(start, token) if self.tokens[i] == "،"), None)
+            if comma is not None:
+                return comma + 1
         return start
 
     def phrase_end(self, token, key):
@@ -139,11 +207,24 @@ class Relator:
             return span.end
         return token
 
+    def skip_name(self, token):
+        """Skip a person's name to the post it is written beside (با ماجد الوائلی، استاندار نجف)."""
+        person = self.person_at.get(token)
+        post = person.parts[0] if person is not None else None
+        return post.start if post is not None and post.start > token else token
+
+    def last_with(self, start, stop):
+        """Return the token after the last با between two tokens that has a side right after it."""
+        for index in range(stop - 1, start - 1, -1):
+            if self.tokens[index] == WITH and self.list_at(index + 1)[0]:
+                return index + 1
+        return None
+
     def list_at(self, token):
         """Return the coordinated entities starting at a token (A، B و شهر C) and the token after them."""
         found = []
         while True:
-            token = self.skip_place_words(self.skip_bare_role(token))
+            token = self.skip_place_words(self.skip_bare_role(self.skip_name(token)))
             entity = self.a.token_entity.get(token)
             if entity is None or entity.kind == CONCEPT:
                 return found, token
@@ -207,17 +288,44 @@ class Relator:
         self.read_active_in()
         self.read_subfields()
         self.read_topics()
+        self.read_dates()
+        for fact in self.reading.facts:
+            fact.evidence = self.sentence_of(fact.start) if fact.start >= 0 else (0, len(self.tokens))
         return self.reading
+
+    def token_at(self, offset):
+        """Return the index of the token holding a character offset of the normalised text."""
+        return max(0, bisect.bisect_right(self.a.starts, offset) - 1)
+
+    def read_dates(self):
+        """A date dates the fact whose cue follows it nearest in its sentence (۱۸ مهر در دیدار با، از سال ۱۳۹۵
+        خواهرخوانده هستند), else the nearest before it; a date with no fact in its sentence dates the statement."""
+        dated = [f for f in self.reading.facts if f.start >= 0]
+        for mention in self.dates:
+            token = self.token_at(mention.start)
+            start, end = self.sentence_of(token)
+            after = [f for f in dated if token <= f.start < end]
+            before = [f for f in dated if start <= f.start < token]
+            target = min(after, key=lambda f: f.start) if after else (max(before, key=lambda f: f.start) if before else None)
+            links = target.links if target is not None else self.reading.statement_links
+            if target is not None and any(p in (DCTERMS.date, CDO.dateStart) for p, _ in links):
+                continue  # one date per event: the first that names it
+            links.extend(date_links(mention))
 
     def read_speaker(self):
         """The first post before a verb of saying in its sentence speaks (X گفت، X ... تأکید کرد،
-        به گزارش ...، X گفت)."""
+        به گزارش ...، X گفت); else the post right after an attribution (به گفته شهردار زابل، ...)."""
         for verb, _ in self.by_kind.get(SPEECH, ()):
             start, _ = self.sentence_of(verb.start)
             posts = [e for e in self.entities_between(start, verb.start) if e.kind == POST and (
                 e.start == start or self.tokens[e.start - 1] in CLAUSE_BREAKS)]
             if posts:
                 self.reading.speaker = posts[0]
+                return
+        for entity in self.a.entities:
+            if entity.kind == POST and entity.start >= 2 and self.has_phrase(entity.start - 2, entity.start - 1,
+                                                                              ATTRIBUTIONS):
+                self.reading.speaker = entity
                 return
 
     def instrument_groups(self):
@@ -243,8 +351,15 @@ class Relator:
         domains and purpose from the same sentence."""
         facts = []
         for span, cls in self.instrument_groups():
-            parties = self.agreement_parties(span)
-            if len(parties) < 2:
+            if facts and span.start > 0 and self.tokens[span.start - 1] == THIS:
+                continue  # بر اساس این تفاهم‌نامه: the instrument already read, not a new one
+            parties = [self.city_for_mission(p, span) for p in self.agreement_parties(span)]
+            if any({p.iri for p in parties} == {o for k, o in f.links if k == CDO.party} and f.cls == cls
+                   for f in facts):
+                continue  # the same instrument named again
+            seats = {next((o for p, o in e.links if p == CDO.governs), e.iri) for e in parties}
+            if len(seats) < 2 or self.hypothetical(span.start) or not (
+                    self.crosses_border(parties) or self.twinning_at_home(cls, parties)):
                 continue
             fact = Fact("agreement", cls, [(CDO.party, p.iri) for p in parties], span.start)
             start, end = self.sentence_of(span.start)
@@ -264,6 +379,16 @@ class Relator:
             self.reading.facts.append(fact)
         return facts
 
+    def city_for_mission(self, party, span):
+        """A diplomatic mission stands for the one city of its country that the statement names (the ambassador
+        of Nigeria speaks for Port Harcourt), if there is one; else it stays the party."""
+        if not any(self.lexicon.is_a(t, CDO.DiplomaticMission) for t in party.types):
+            return party
+        country = next((o for p, o in party.links if p == CDO.ofCountry), None)
+        cities = {e.iri: e for e in self.a.entities if e.kind == PLACE and e.iri != country and
+                  self.lexicon.entity_is_a(e.iri, CDO.City) and self.country_of(e) == country}
+        return next(iter(cities.values())) if len(cities) == 1 else party
+
     def agreement_parties(self, span):
         """Return the parties of an instrument word, by the first pattern that finds any."""
         start, end = self.sentence_of(span.start)
@@ -273,10 +398,17 @@ class Relator:
         listed, _ = self.list_at(span.end)
         if len(listed) >= 2:
             return self.distinct(listed)
+        qualified = self.list_after_qualifiers(span.end, end)  # یادداشت تفاهم همکاری بندری بوشهر و لاذقیه
+        if len(qualified) >= 2:
+            return self.distinct(qualified)
         preceding = self.list_before(span)
         if len(preceding) >= 2:
             return self.distinct(preceding)
-        partner = self.find_word(span.end, min(end, span.end + NEAR), (WITH,))
+        if self.anaphor_near(span, start, end):  # یادداشت تفاهم همکاری دو شهر: the sides named before
+            sides = self.sides_before(span.start)
+            if len(sides) == 2:
+                return sides
+        partner = self.find_word(span.end, min(end, span.end + PARTNER_REACH), (WITH,))
         subject = self.subject(span.start)
         if partner is None:
             before = [e for e in subject if e.end <= span.start]
@@ -293,6 +425,86 @@ class Relator:
         if not own and self.reading.speaker is not None:
             own = [self.reading.speaker]
         return self.distinct(own + partners)
+
+    def has_phrase(self, start, end, keys):
+        """Tell whether the tokens between two positions hold one of some phrases (keys without spaces)."""
+        for index in range(start, end):
+            joined = ""
+            for token in self.tokens[index:index + 4]:
+                joined += token
+                if joined in keys:
+                    return True
+        return False
+
+    def hypothetical(self, token):
+        """Tell whether the sentence of a token is conditional or hypothetical (اگر ... شاید ... بتوانند):
+        what it says may happen is not reported."""
+        return self.has_phrase(*self.sentence_of(token), HYPOTHETICAL)
+
+    def nation(self, entity):
+        """Return the country of a place, body or post (a post's body's; an embassy's sending state)."""
+        entity = _party(entity)
+        if self.lexicon.entity_is_a(entity.iri, CDO.Country):
+            return entity.iri
+        for predicate, obj in entity.links:
+            if predicate in (CDO.country, CDO.ofCountry):
+                return obj
+        governed = next((part for part in entity.parts if any(p == CDO.governs for p, _ in entity.links)), None)
+        if governed is not None:
+            return self.nation(governed)
+        entry = self.lexicon.entries.get(entity.iri)
+        return entry.country if entry else None
+
+    def local(self, entity):
+        """Tell whether a place or body is sub-national: a city, province or region, or a body governing one."""
+        entity = _party(entity)
+        return any(self.lexicon.entity_is_a(entity.iri, kind) or kind in entity.types or any(
+            self.lexicon.is_a(t, kind) for t in entity.types) for kind in LOCAL_KINDS)
+
+    def crosses_border(self, entities):
+        """City diplomacy: a sub-national side, and sides of two countries (unless a side's country is
+        unknown) or a body facing abroad among them (a mission, an international organisation or its national
+        commission). A domestic meeting or a state-to-state agreement is no such fact."""
+        if not any(self.local(e) for e in entities):
+            return False
+        if any(self.lexicon.is_a(t, kind) for e in entities for t in _party(e).types for kind in ABROAD_KINDS):
+            return True
+        nations = [self.nation(e) for e in entities]
+        return None in nations or len(set(nations)) > 1
+
+    def twinning_at_home(self, cls, parties):
+        """A sister-city tie between two cities (or their bodies) of one country is still a twinning."""
+        return self.lexicon.is_a(cls, CDO.SisterCityAgreement) and all(self.local(p) for p in parties)
+
+    def anaphor_near(self, span, start, end):
+        """Tell whether a phrase standing for both sides (دو شهر، طرفین) is in the instrument's sentence."""
+        return self.has_phrase(start, end, PAIR_ANAPHORA)
+
+    def list_after_qualifiers(self, token, end):
+        """Return a list of two or more sides a few words after a token, past words that qualify the
+        instrument (همکاری، بندری، آموزش ...) but hold no entity or punctuation."""
+        for index in range(token, min(end, token + NEAR + 1)):
+            if self.tokens[index] in PUNCTUATION or self.tokens[index] == WITH:
+                return []
+            entity = self.a.token_entity.get(index)
+            if entity is not None and entity.kind != CONCEPT:
+                listed = self.list_at(index)[0]
+                return listed if len(listed) >= 2 else []
+        return []
+
+    def sides_before(self, token):
+        """Return the last two sides named before a token: those of an earlier fact, else the last two
+        distinct places or bodies (posts stand for their bodies)."""
+        for fact in reversed(self.reading.facts):
+            sides = [o for p, o in fact.links if p in (CDO.party, CDO.relates, CDO.participant)]
+            if fact.start < token and len(sides) == 2:
+                by_iri = {e.iri: e for e in self.a.entities}
+                found = self.distinct([by_iri[iri] for iri in sides if iri in by_iri])
+                if len(found) == 2:
+                    return found
+        named = self.distinct([e for e in self.a.entities if e.end <= token and e.kind in (PLACE, ORGANISATION, POST)
+                               and not self.lexicon.entity_is_a(_party(e).iri, CDO.Country)])
+        return named[-2:] if len(named) >= 2 else []
 
     def list_before(self, span):
         """Return the coordinated entities that end just before a word in its clause (میان X و Y تفاهم‌نامه،
@@ -339,9 +551,18 @@ class Relator:
         return parties
 
     def status_near(self, span, start, end):
-        """The status cue nearest after the instrument in its sentence, else the nearest before it."""
+        """A status that reports a later event (renewed, suspended, cancelled, under study, denied: the
+        precedence table) anywhere in the sentence, else the status cue nearest after the instrument, else
+        the nearest before it. A denied cancellation (شایعه لغو ... را تکذیب کرد) is neither: the instrument
+        keeps its status."""
         cues = [(s, iri) for s in self.a.spans if start <= s.start < end for iri in
                 (x.iri for x in s.of_kind(STATUS))]
+        found = {iri for _, iri in cues}
+        if CDO.Denied in found and CDO.Cancelled in found:
+            cues = [c for c in cues if c[1] not in (CDO.Denied, CDO.Cancelled)]
+        ranked = [c for c in cues if c[1] in STATUS_RANK]
+        if ranked:
+            return min(ranked, key=lambda c: (STATUS_RANK[c[1]], abs(c[0].start - span.start)))[1]
         after = [c for c in cues if c[0].start >= span.start and c[0].end > span.end]  # or a cue holding it
         before = [c for c in cues if c[0].end <= span.start]
         if after:
@@ -418,15 +639,20 @@ class Relator:
     def read_relations(self, agreements):
         """A relation word (روابط، همکاری‌های دوجانبه، توسعه ارتباط X با Y) with two or more sides."""
         facts, seen = [], set()
-        agreed = [frozenset(o for p, o in f.links if p == CDO.party) for f in agreements]
+        # sides of an agreement read from the same sentence: its cooperation word is the agreement's, not a relation
+        agreed = {(frozenset(o for p, o in f.links if p == CDO.party), self.sentence_of(f.start)) for f in agreements}
         triggers = [span for span, cls in self.cue_spans(RELATION_KIND, CDO.Relation) if cls == CDO.Relation]
         # A diplomacy concept naming a relation (همکاری‌های دوجانبه بین X و Y) counts when its sides follow.
         concept_triggers = [s for s, _ in self.cue_spans(CONCEPT, CDO.DiplomacyConcept)]
         word_ids = {id(span) for span in triggers}
         for span in sorted(triggers + concept_triggers, key=lambda s: s.start):
             sides = self.sides(span, fallback_subject=id(span) in word_ids)
+            start, end = self.sentence_of(span.start)
+            if len(sides) < 2 and self.has_phrase(start, end, PAIR_ANAPHORA):  # طرفین ... بر گسترش همکاری‌ها
+                sides = self.sides_before(span.start)
             key = frozenset(s.iri for s in sides)
-            if len(sides) < 2 or key in seen or key in agreed:
+            if len(sides) < 2 or key in seen or (key, (start, end)) in agreed or self.hypothetical(span.start) or (
+                    not self.crosses_border(sides)):
                 continue
             seen.add(key)
             fact = Fact("relation", CDO.Relation, [(CDO.relates, s.iri) for s in sides], span.start)
@@ -451,14 +677,17 @@ class Relator:
             elif self.phrase_end(span.end, WITH):  # در نشست با Y
                 partners = self.list_at(span.end + 1)[0]
             else:
-                opener = self.find_word(self.clause_start(span.start), span.start, (WITH,))
-                if opener:
-                    partners = self.list_at(opener[1])[0]
+                named, after = self.list_at(span.end)
+                if named and self.phrase_end(after, WITH):  # در دیدار X با Y
+                    subject, partners = named, self.list_at(after + 1)[0]
+                else:  # X ... با Y دیدار کرد: the nearest با before the verb
+                    opener = self.last_with(self.clause_start(span.start), span.start)
+                    partners = self.list_at(opener)[0] if opener is not None else []
             participants = {e.iri: e for e in subject + partners}
-            if len(participants) < 2:
+            if len(participants) < 2 or not self.crosses_border(list(participants.values())):
                 continue
             done.add(sentence)
-            fact = Fact("meeting", CDO.Meeting, [(CDO.participant, iri) for iri in participants])
+            fact = Fact("meeting", CDO.Meeting, [(CDO.participant, iri) for iri in participants], span.start)
             about = [r for r in relations if sentence[0] <= r.start < sentence[1]]
             fact.links += [(CDO.about, r) for r in about]
             if not about:
@@ -555,7 +784,9 @@ class Relator:
         return end
 
     def read_memberships(self):
-        """عضویت X در Y / X به‌عنوان عضو Y: X is a member of an international organisation Y."""
+        """عضویت X در Y / X به‌عنوان عضو Y / X و Z هر دو عضو Y هستند: each of X (and Z) is a member of an
+        international organisation Y; "این سازمان/این شبکه" is the organisation named before."""
+        done = set()
         for index, token in enumerate(self.tokens):
             span = self.span_at.get(index)
             is_cue = span is not None and any(
@@ -564,15 +795,29 @@ class Relator:
                 continue
             end = span.end if is_cue else index + 1
             sentence = self.sentence_of(index)
-            body = next((e for e in self.entities_between(end, sentence[1]) if e.kind == ORGANISATION and
-                         self.lexicon.entity_is_a(e.iri, CDO.InternationalOrganization)), None)
-            member = next(iter(self.subject(index)), None)
-            if body is None or member is None or _party(member).iri == body.iri:
-                continue
-            member = _party(member)
-            self.reading.facts.append(Fact("membership", CDO.Membership,
-                                           [(CDO.member, member.iri), (CDO.participant, body.iri)]))
-            self.reading.assertions.append((member.iri, CDO.memberOf, body.iri))
+            body = next((e for e in self.entities_between(end, sentence[1]) if self.international(e)), None)
+            clause = self.clause_start(index)
+            if body is None:  # X به Y پیوست: the body before the verb
+                body = next((e for e in reversed(self.entities_between(clause, index)) if self.international(e)), None)
+            if body is None and THIS in self.tokens[clause:end + 1]:  # به این شبکه پیوسته‌اند، عضویت این سازمان
+                this = clause + self.tokens[clause:end + 1].index(THIS)
+                kind = next((s.iri for s in getattr(self.span_at.get(this + 1), "senses", ()) if s.kind == ORG_KIND), None)
+                body = next((e for e in reversed(self.entities_between(0, clause)) if self.international(e) and (
+                    kind is None or self.lexicon.entity_is_a(e.iri, kind))), None)
+            named_after = self.list_at(end)[0] if is_cue else []  # عضویت قزوین در شبکه ...
+            members = [_party(m) for m in (named_after if any(self.local(m) for m in named_after)
+                                           else self.subject(index))]
+            for member in members:
+                if body is None or member.iri == body.iri or (member.iri, body.iri) in done:
+                    continue
+                done.add((member.iri, body.iri))
+                self.reading.facts.append(Fact("membership", CDO.Membership,
+                                               [(CDO.member, member.iri), (CDO.participant, body.iri)], index))
+                self.reading.assertions.append((member.iri, CDO.memberOf, body.iri))
+
+    def international(self, entity):
+        """Tell whether an entity is an international organisation (a city network is one)."""
+        return entity.kind == ORGANISATION and self.lexicon.entity_is_a(entity.iri, CDO.InternationalOrganization)
 
     def read_hosting(self):
         """X میزبان ... است / X ... برگزار می‌کند: the clause's subject hosts."""
@@ -587,17 +832,55 @@ class Relator:
             return
 
     def read_visits(self):
-        """X به Y سفر کرد / X در سفر به Y: a visit by the subject (or who came from) to a place."""
+        """A visit of a visitor to a destination: X به Y سفر کرد، X در سفر به Y، سفر هیئت X به Y، هیئتی از X
+        وارد Y شد. The visitor is the delegation's body (هیئت/هیئتی از X), else the first side after a nominal
+        سفر, else the clause's subject; the destination follows به (or وارد)."""
+        seen = set()
         for span, _ in self.cue_spans(ACTIVITY, CDO.Visit):
             start, end = self.sentence_of(span.start)
-            people = [e for e in self.entities_between(start, span.start) if e.kind != CONCEPT]
-            if span.key.endswith(TO):
-                people += self.list_at(span.end)[0]
-            if len({e.iri for e in people}) < 2:
+            clause = self.clause_start(span.start)
+            destination, visitor_from, visitor_to = None, clause, span.start
+            if span.key.endswith(TO) or span.key == ENTERED:
+                destination = next(iter(self.list_at(span.end)[0]), None)
+            if destination is None:
+                to = self.last_to(clause, span.start)
+                if to is not None:  # X ... به Y سفر کرد
+                    destination, visitor_to = self.a.token_entity[to], to - 1
+            if destination is None:  # سفر هیئت X به Y
+                to = next((i for i in range(span.end, min(end, span.end + VISIT_REACH)) if self.tokens[i] == TO
+                           and (i + 1) in self.a.token_entity), None)
+                if to is not None:
+                    destination, visitor_from, visitor_to = self.a.token_entity[to + 1], span.end, to
+            if destination is None or destination.kind == CONCEPT:
                 continue
-            fact = Fact("visit", CDO.Visit, [(CDO.participant, iri) for iri in dict.fromkeys(e.iri for e in people)])
-            self.reading.facts.append(fact)
-            return
+            visitor = self.delegation(visitor_from, visitor_to) or next(
+                (e for e in self.entities_between(visitor_from, visitor_to) if e.kind != CONCEPT and
+                 e.iri != destination.iri), None) if visitor_from == span.end else self.delegation(clause, span.start)
+            if visitor is None:
+                visitor = next((e for e in self.subject(span.start) if e.iri != destination.iri), None)
+            if visitor is None or (visitor.iri, destination.iri) in seen or not self.crosses_border([visitor, destination]):
+                continue
+            seen.add((visitor.iri, destination.iri))
+            self.reading.facts.append(Fact("visit", CDO.Visit, [(CDO.participant, visitor.iri),
+                                                                (CDO.participant, destination.iri)], span.start))
+
+    def last_to(self, start, stop):
+        """Return the token of the side right after the last به between two tokens, or None."""
+        for index in range(stop - 1, start - 1, -1):
+            entity = self.a.token_entity.get(index + 1)
+            if self.tokens[index] == TO and entity is not None and entity.kind != CONCEPT:
+                return index + 1
+        return None
+
+    def delegation(self, start, stop):
+        """Return the body a delegation comes from (هیئت X، هیئتی از X) between two tokens, or None."""
+        for index in range(start, min(stop, len(self.tokens))):
+            if self.tokens[index] in DELEGATION_WORDS:
+                after = index + 1 + (index + 1 < len(self.tokens) and self.tokens[index + 1] == FROM)
+                entity = self.a.token_entity.get(after)
+                if entity is not None and entity.kind != CONCEPT:
+                    return entity
+        return None
 
     def read_active_in(self):
         """An organisation followed by فعالیت and a diplomacy concept (در زمینه دیپلماسی شهری فعالیت)."""
@@ -624,7 +907,8 @@ class Relator:
         """Diplomacy concepts are topics; cooperation domains too once the statement is diplomatic."""
         concepts = [e for e in self.a.entities if e.kind == CONCEPT]
         diplomatic = bool(self.reading.facts) or bool(self.instrument_groups()) or any(
-            self.lexicon.entity_is_a(e.iri, CDO.DiplomacyConcept) for e in concepts)
+            self.lexicon.entity_is_a(e.iri, CDO.DiplomacyConcept) for e in concepts) or any(
+            self.lexicon.is_a(t, CDO.DiplomaticMission) for e in self.a.entities for t in _party(e).types)
         for entity in concepts:
             if diplomatic or not self.lexicon.entity_is_a(entity.iri, CDO.CooperationDomain):
                 self.reading.topics.append(entity.iri)

@@ -36,15 +36,16 @@ CDO = ClosedNamespace(
         # --- organisations
         "Organization", "GovernmentOrganization", "Municipality", "Council", "CityCouncil", "ProvincialCouncil",
         "Ministry", "DiplomaticMission", "Embassy", "Consulate", "InternationalOrganization", "CityNetwork",
-        "NationalCommission", "Association", "ChamberOfCommerce", "Government",
+        "NationalCommission", "Association", "ChamberOfCommerce", "Government", "Governorate",
         # --- posts (each role a subclass of Post; W3C ORG org:Post / org:postIn / org:heldBy)
         "Post", "Mayor", "DeputyMayor", "Spokesperson", "CouncilChair", "CouncilMember", "Minister",
-        "DeputyMinister", "Ambassador", "ConsulGeneral", "Governor", "CountyGovernor", "BoardMember", "DirectorGeneral",
-        "SecretaryGeneral", "Person",
+        "DeputyMinister", "Ambassador", "ConsulGeneral", "Governor", "BoardMember", "DirectorGeneral",
+        "SecretaryGeneral", "Counsellor", "ChiefExecutive", "CountyGovernor", "DistrictGovernor", "Person",
         # --- cooperation instruments
         "CooperationInstrument", "CooperationAgreement", "MemorandumOfUnderstanding", "SisterCityAgreement",
-        "AgreementStatus", "Signed", "Planned", "Proposed", "Existing", "Cancelled", "Renewed", "ActiveStatus",
-        "EndingStatus", "StatusClaim",
+        "ActionPlan", "Contract",
+        "AgreementStatus", "Signed", "Planned", "Proposed", "Existing", "Cancelled", "Renewed", "Suspended", "Denied",
+        "UnderStudy", "ActiveStatus", "EndingStatus", "StatusClaim",
         # --- diplomatic activities and relations
         "DiplomaticActivity", "Meeting", "Visit", "Signing", "Designation", "Membership", "Hosting", "Support",
         "Relation", "Exchange", "Comparison",
@@ -60,8 +61,8 @@ CDO = ClosedNamespace(
         "speaker", "mentions", "topic", "reports", "reportedBy", "activeIn", "narrowerFieldOf", "statusHistory",
         "claimedStatus",
         # --- datatype and annotation properties
-        "originalText", "normalizedText", "contentHash", "purposeText", "designationTitle", "lexicalCue", "sharesLabelWith",
-        "sourceLine", "softwareVersion", "statusDate",
+        "originalText", "normalizedText", "contentHash", "purposeText", "designationTitle", "lexicalCue",
+        "sharesLabelWith", "sourceLine", "softwareVersion", "statusDate", "dateStart", "dateEnd",
     ],
 )
 
@@ -97,6 +98,10 @@ GNO = Namespace("http://www.geonames.org/ontology#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")  # the W3C registry of format IRIs
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+# Evidence: NIF 2.0 offset-based strings (a mention's characters in the statement's normalised text) and ITS 2.0
+# entity identity (itsrdf:taIdentRef: the entity the characters name).
+NIF = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#")
+ITSRDF = Namespace("http://www.w3.org/2005/11/its/rdf#")
 WGS84 = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
 
 # Prefixes bound on every graph the project writes, so serialisations read the same everywhere.
@@ -123,6 +128,8 @@ PREFIXES = {
     "void": VOID,
     "sh": SH,
     "foaf": FOAF,
+    "nif": NIF,
+    "itsrdf": ITSRDF,
     "wgs84": WGS84,
 }
 
@@ -135,8 +142,9 @@ def bind_prefixes(graph):
 
 
 __all__ = [
-    "BASE", "ONTOLOGY_IRI", "ONTOLOGY_VERSION_IRI", "CONCEPTS_IRI", "CONCEPTS_VERSION_IRI", "CDO", "CDC", "ID", "GRAPH", "SHAPES", "SEARCH_SERVICE", "CDS", "ONTOLOGY_GRAPH",
-    "REFERENCE_GRAPH", "INFERRED_GRAPH", "LABELS_GRAPH", "ORG", "GEO", "DBO", "WD", "WDT", "GN", "GNO", "SD", "FOAF", "WGS84",
+    "BASE", "ONTOLOGY_IRI", "ONTOLOGY_VERSION_IRI", "CONCEPTS_IRI", "CONCEPTS_VERSION_IRI", "CDO", "CDC", "ID", "GRAPH",
+    "SHAPES", "SEARCH_SERVICE", "CDS", "ONTOLOGY_GRAPH", "REFERENCE_GRAPH", "INFERRED_GRAPH", "LABELS_GRAPH", "ORG",
+    "GEO", "DBO", "WD", "WDT", "GN", "GNO", "SD", "FOAF", "NIF", "ITSRDF", "WGS84",
     "DCTERMS", "OWL", "PROV", "RDF", "RDFS", "SDO", "SH", "SKOS", "VANN", "VOID", "XSD", "PREFIXES",
     "bind_prefixes",
 ]

@@ -130,12 +130,12 @@ def test_disjointness(graph, first, second):
     }}""")
 
 
-def test_agreement_status_is_exactly_six_individuals(graph):
+def test_agreement_status_is_exactly_nine_individuals(graph):
     rows = graph.query("""SELECT ?status WHERE {
         cdo:AgreementStatus owl:equivalentClass/owl:oneOf/rdf:rest*/rdf:first ?status }""",
         initNs={"cdo": CDO, "owl": OWL, "rdf": RDF})
     assert {row.status for row in rows} == {CDO.Signed, CDO.Planned, CDO.Proposed, CDO.Existing, CDO.Cancelled,
-                                            CDO.Renewed}
+                                            CDO.Renewed, CDO.Suspended, CDO.Denied, CDO.UnderStudy}
 
 
 @pytest.mark.parametrize("term, label", [
@@ -152,7 +152,7 @@ def test_persian_lexicon_labels(graph, term, label):
 
 @pytest.mark.parametrize("term, cue", [
     (CDO.Signed, "منعقد شد"), (CDO.Signed, "امضا شد"), (CDO.Planned, "قرار است"), (CDO.Proposed, "می\u200cتوانند"),
-    (CDO.Cancelled, "تکذیب"), (CDO.Meeting, "در دیدار با"), (CDO.Support, "حمایت می\u200cکند"),
+    (CDO.Denied, "تکذیب"), (CDO.Meeting, "در دیدار با"), (CDO.Support, "حمایت می\u200cکند"),
     (CDO.Comparison, "تشابهات"), (CDO.NationalCommission, "کمسیون ملی"),
 ])
 def test_lexical_cues(graph, term, cue):

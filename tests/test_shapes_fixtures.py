@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, URIRef
 
-from ontology.namespaces import CDC, CDO, DCTERMS, ID, ORG, OWL, PROV, RDF, RDFS, SH, SHAPES, SKOS
+from ontology.namespaces import CDC, CDO, DCTERMS, ID, NIF, ORG, OWL, PROV, RDF, RDFS, SH, SHAPES, SKOS
 from shapes import shapes_graph
 from shapes.gate import Gate
 
@@ -26,6 +26,19 @@ EXPECTED = {
     "statement-ok.trig": set(),
     "agreement-ok-multilateral.trig": set(),
     "post-ok-holder.trig": set(),
+    "evidence-ok-dated.trig": set(),
+    "evidence-bad-dated.trig": {
+        (ID["statement/e000000000000002#char=8,12"], SHAPES["Evidence-context"], NIF.referenceContext, V),
+        (ID["statement/e000000000000002#char=8,12"], SHAPES["Evidence-anchor"], NIF.anchorOf, V),
+        (ID["statement/e000000000000002#char=0,5"], SHAPES["EvidenceShape"], None, V),
+        (ID["statement/e000000000000002"], SHAPES["DatedEventShape"], None, V),
+        (ID["person/unnamed"], SHAPES["Person-name"], RDFS.label, V),
+        (ID["person/unnamed"], SHAPES["Person-foaf"], RDF.type, V),
+        (ID["person/unnamed"], SHAPES["Person-schema"], RDF.type, V),
+        (ID["statement/e000000000000002#char=1,2"], SHAPES["Evidence-begin"], NIF.beginIndex, V),
+        (ID["statement/e000000000000002#char=1,2"], SHAPES["Evidence-end"], NIF.endIndex, V),
+        (ID["statement/e000000000000002/meeting-1"], SHAPES["DatedEvent-start"], CDO.dateStart, V),
+        (ID["statement/e000000000000002/meeting-1"], SHAPES["DatedEvent-end"], CDO.dateEnd, V)},
     "entity-ok-organisation.trig": set(),
     "concepts-ok.ttl": set(),
     "statement-warning-no-mentions.trig": {

@@ -1,0 +1,217 @@
+"""Constructions of agency news (openers, persons beside posts, composite posts, statuses, anaphora, dates,
+meetings, evidence, tokenisation), each on sentences written for the test, not taken from a gold set."""
+import pytest
+
+from mappings.dates import DateReader
+from mappings.normalize import normalize
+from ontology.namespaces import ID
+from tests.test_mappings_cues import ask, graph_of, place
+
+
+def iri(path):
+    return f"<{ID[path]}>"
+
+
+def test_a_person_before_the_post_holds_it_and_the_post_speaks():
+    graph = graph_of("به گزارش ایرنا از شیراز، رضا کاظمی‌فر، شهردار شیراز، گفت: همکاری با دوحه ادامه دارد.")
+    assert ask(graph, f"""?s cdo:speaker {iri('post/mayor/shiraz-municipality')} .
+        {iri('post/mayor/shiraz-municipality')} org:heldBy ?p .
+        ?p a foaf:Person, schema:Person, cdo:Person ; rdfs:label "رضا کاظمی‌فر"@fa""")
+
+
+def test_a_person_after_the_post_holds_it():
+    graph = graph_of("شهردار مشهد، علی نوروزی‌پور، در دیدار با سفیر ترکیه گفت: روابط دو کشور گسترش می‌یابد.")
+    assert ask(graph, f"""{iri('post/mayor/mashhad-municipality')} org:heldBy ?p . ?p rdfs:label "علی نوروزی‌پور"@fa""")
+
+
+def test_the_same_person_in_the_same_post_has_one_iri_across_statements():
+    first = graph_of("مهدی صادقی، شهردار یزد، گفت: یزد آماده همکاری است.")
+    second = graph_of("شهردار یزد، مهدی صادقی، از تبادل تجربه با بخارا خبر داد.")
+    query = f"SELECT ?p WHERE {{ {iri('post/mayor/yazd-municipality')} org:heldBy ?p }}"
+    assert {row.p for row in first.query(query, initNs={"org": "http://www.w3.org/ns/org#"})} == {
+        row.p for row in second.query(query, initNs={"org": "http://www.w3.org/ns/org#"})} != set()
+
+
+def test_a_given_name_that_is_a_city_is_part_of_the_name():
+    graph = graph_of("صوفیه کریمی، شهردار کرمان، گفت: کرمان آماده میزبانی است.")
+    assert not ask(graph, f"?s cdo:mentions {place('sofia')}")
+    assert ask(graph, f"""{iri('post/mayor/kerman-municipality')} org:heldBy ?p . ?p rdfs:label "صوفیه کریمی"@fa""")
+
+
+@pytest.mark.parametrize("text, role, body", [
+    ("معاون امور بین‌الملل شهرداری شیراز گفت: سلام.", "DeputyMayor", "org/shiraz-municipality"),
+    ("مدیرکل روابط عمومی و امور بین‌الملل استانداری فارس گفت: سلام.", "DirectorGeneral",
+     "org/fars-province-governorate"),
+    ("رئیس کمیسیون فرهنگی شورای اسلامی شهر رشت گفت: سلام.", "CouncilMember", "org/rasht-city-council"),
+    ("استاندار گیلان گفت: سلام.", "Governor", "org/gilan-province-governorate"),
+    ("فرماندار آستارا گفت: سلام.", "CountyGovernor", "org/astara-governorate"),
+])
+def test_a_composite_post_speaks(text, role, body):
+    graph = graph_of(text)
+    assert ask(graph, f"?s cdo:speaker ?post . ?post a cdo:{role} ; org:postIn {iri(body)}"), text
+
+
+@pytest.mark.parametrize("text, status", [
+    ("تفاهم‌نامه همکاری شهرداری اصفهان و شهرداری کراکوف برای دو سال دیگر تمدید شد.", "Renewed"),
+    ("اجرای تفاهم‌نامه همکاری شهرداری تبریز و شهرداری باکو به حالت تعلیق درآمد.", "Suspended"),
+    ("شهرداری مشهد امضای تفاهم‌نامه خواهرخواندگی مشهد و کازان را تکذیب کرد.", "Denied"),
+    ("پیش‌نویس تفاهم‌نامه همکاری شهرداری کرمان و شهرداری کراچی در دست بررسی است.", "UnderStudy"),
+])
+def test_renewed_suspended_denied_and_under_study(text, status):
+    assert ask(graph_of(text), f"?a cdo:status cdo:{status}"), text
+
+
+@pytest.mark.parametrize("text", [
+    "اگر روابط دو کشور بهبود یابد، شاید روزی شیراز و دوحه تفاهم‌نامه همکاری امضا کنند.",
+    "چنانچه شرایط فراهم شود، تبریز و باکو می‌توانند همکاری کنند.",
+])
+def test_a_conditional_or_hypothetical_cooperation_is_not_reported(text):
+    assert not ask(graph_of(text), "?s cdo:reports ?f"), text
+
+
+def test_a_domestic_meeting_and_a_state_to_state_agreement_are_not_city_diplomacy():
+    assert not ask(graph_of("شهردار شیراز در دیدار با استاندار فارس از پروژه‌های عمرانی گزارش داد."),
+                   "?m a cdo:Meeting")
+    assert not ask(graph_of("وزرای دو کشور ایران و ترکیه توافق‌نامه همکاری در زمینه کشاورزی امضا کردند."),
+                   "?a a cdo:CooperationAgreement")
+
+
+def test_both_cities_by_anaphora():
+    graph = graph_of("شهردار قزوین با شهردار قونیه دیدار کرد. قرار است تفاهم‌نامه همکاری دو شهر در زمینه گردشگری امضا شود.")
+    assert ask(graph, f"""?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:Planned ;
+        cdo:party {iri('org/qazvin-municipality')}, {iri('org/konya-municipality')}""")
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("برنامه اجرایی همکاری‌های شهرداری تهران و شهرداری کابل امضا شد.", "ActionPlan"),
+    ("قرارداد آموزش آتش‌نشانان میان شهرداری بوشهر و شهرداری دبی امضا شد.", "Contract"),
+    ("یادداشت تفاهم همکاری بندری بوشهر و دوحه امضا شد.", "MemorandumOfUnderstanding"),
+])
+def test_instrument_kinds_and_qualifiers_before_the_parties(text, kind):
+    assert ask(graph_of(text), f"?a a cdo:{kind} ; cdo:party ?x, ?y . FILTER (?x != ?y)"), text
+
+
+def test_a_meeting_after_the_opener_with_a_named_partner():
+    graph = graph_of("به گزارش ایسنا از همدان، شهردار همدان روز شنبه در دیدار با کریم احمدوف، شهردار بخارا، "
+                     "بر گسترش همکاری‌ها تأکید کرد.")
+    assert ask(graph, f"""?m a cdo:Meeting ; cdo:participant {iri('post/mayor/hamadan-municipality')},
+        {iri('post/mayor/bukhara-municipality')}""")
+
+
+def test_vo_go_after_a_zwnj_is_not_vigo():
+    graph = graph_of("شهردار اصفهان در گفت‌وگو با خبرنگاران از همکاری با فلورانس خبر داد.")
+    assert not ask(graph, f"?s cdo:mentions {place('vigo')}")
+
+
+@pytest.mark.parametrize("text, value", [
+    ("۱۸ مهر ۱۴۰۲", "2023-10-10"),
+    ("سال ۱۳۹۵", "2016-03-20/2017-03-20"),
+    ("اسفند ماه ۱۴۰۲", "2024-02-20/2024-03-19"),
+    ("سال 2017 میلادی", "2017"),
+    ("۴ تا ۸ نوامبر ۲۰۲۴", "2024-11-04/2024-11-08"),
+    ("نوروز ۱۴۰۳", "2024-03-20"),
+])
+def test_dates_in_the_text(text, value):
+    mention = DateReader().read(normalize(f"این رویداد در {text} رخ داد."))[0]
+    assert (str(mention.value) if mention.value is not None else f"{mention.first}/{mention.last}") == value
+
+
+def test_relative_and_impossible_dates_are_not_read():
+    assert DateReader().read(normalize("روز دوشنبه و سال گذشته و ۳۲ مهر ۱۴۰۲")) == []
+
+
+def test_a_date_dates_the_event_it_precedes():
+    graph = graph_of("شهردار تبریز روز ۱۸ مهر ۱۴۰۲ در دیدار با سرکنسول ترکیه گفت: تبریز و قونیه از سال ۱۳۹۵ "
+                     "خواهرخوانده هستند.")
+    assert ask(graph, '?m a cdo:Meeting ; dcterms:date "2023-10-10"^^xsd:date')
+    assert ask(graph, '''?a a cdo:SisterCityAgreement ; cdo:dateStart "2016-03-20"^^xsd:date ;
+        cdo:dateEnd "2017-03-20"^^xsd:date''')
+
+
+def test_every_mention_and_fact_has_nif_evidence():
+    text = "شهردار شیراز گفت: تفاهم‌نامه همکاری بین شیراز و دوحه امضا شد."
+    graph = graph_of(text)
+    normalized = normalize(text)
+    rows = graph.query("""SELECT ?entity ?b ?e WHERE { ?s cdo:mentions ?entity .
+        ?phrase itsrdf:taIdentRef ?entity ; nif:referenceContext ?s ; nif:beginIndex ?b ; nif:endIndex ?e .
+        ?s nif:isString ?text }""", initNs={
+        "cdo": "https://w3id.org/citydiplomacy/ontology#", "itsrdf": "http://www.w3.org/2005/11/its/rdf#",
+        "nif": "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#"})
+    found = {(str(r.entity).rsplit("/", 1)[-1], normalized[int(r.b):int(r.e)]) for r in rows}
+    assert ("doha", "دوحه") in found
+    assert ("shiraz-municipality", "شهردار شیراز") in found
+    assert not ask(graph, "?s cdo:mentions ?x . FILTER NOT EXISTS { ?p itsrdf:taIdentRef ?x }")
+    assert ask(graph, "?s cdo:reports ?a . ?a prov:wasDerivedFrom ?p . ?p nif:beginIndex ?b ; nif:endIndex ?e")
+
+
+def test_the_gate_checks_persons_dates_and_evidence():
+    from rdflib import Literal
+    from shapes.gate import Gate
+    from mappings.pipeline import default_pipeline
+    from mappings.record import SourceRecord
+    from ontology.namespaces import CDO, NIF, RDF, SDO, SHAPES, XSD
+
+    pipeline = default_pipeline()
+    result = pipeline.extract(SourceRecord("رضا کاظمی‌فر، شهردار شیراز، گفت: شیراز و دوحه از سال ۱۳۹۵ خواهرخوانده "
+                                           "هستند.", 1, "test"))
+    gate = Gate.load(extra_context=pipeline.activity_triples())
+    assert gate.check([(result.graph, result.triples)])[0].conforms
+    broken = []
+    for s, p, o in result.triples:
+        if p == NIF.endIndex:
+            o = Literal(100000, datatype=XSD.nonNegativeInteger)
+        elif p == CDO.dateEnd:
+            o = Literal("1900-01-01", datatype=XSD.date)
+        elif p == RDF.type and o == SDO.Person:
+            continue
+        broken.append((s, p, o))
+    shapes = {r.key()[2] for r in gate.check([(result.graph, broken)])[0].results}
+    assert {SHAPES.EvidenceShape, SHAPES.DatedEventShape, SHAPES["Person-schema"]} <= shapes
+
+
+@pytest.mark.parametrize("text, status", [
+    ("یادداشت تفاهم همکاری شهرداری رشت و شهرداری باتومی که سال ۱۴۰۰ امضا شد، عملاً متوقف مانده است.", "Suspended"),
+    ("سخنگوی شهرداری شیراز شایعه لغو خواهرخواندگی شیراز و کازان را تکذیب کرد و گفت: پیوند دو شهر پابرجاست.",
+     "Existing"),
+    ("تفاهم‌نامه خواهرخواندگی یزد و بخارا هنوز امضا نشده و در مرحله مطالعه قرار دارد.", "UnderStudy"),
+])
+def test_the_status_of_the_later_event_wins(text, status):
+    assert ask(graph_of(text), f"?a cdo:status cdo:{status}"), text
+
+
+def test_every_coordinated_member_and_the_network_named_before():
+    graph = graph_of("شهرداری اصفهان به شبکه شهرهای خلاق یونسکو پیوست. کرمان و رشت نیز پیش‌تر به این شبکه "
+                     "پیوسته‌اند.")
+    network = iri("org/unesco-creative-cities-network")
+    for member in ("place/kerman", "place/rasht", "org/isfahan-municipality"):
+        assert ask(graph, f"?m a cdo:Membership ; cdo:member {iri(member)} ; cdo:participant {network}"), member
+
+
+def test_a_delegation_visits_its_destination():
+    graph = graph_of("به گزارش ایسنا، هیئتی از شهرداری کازان روز شنبه وارد تبریز شد.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {iri('org/kazan-municipality')}, {place('tabriz')}")
+    graph = graph_of("در سفر هفته گذشته هیئت شهرداری باکو به تبریز درباره گردشگری گفت‌وگو شد.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {iri('org/baku-municipality')}, {place('tabriz')}")
+
+
+def test_a_plural_role_before_a_list_is_one_post_per_place_and_they_meet():
+    graph = graph_of("شهرداران تبریز و باکو روز جمعه در یک تماس ویدئویی درباره گردشگری گفت‌وگو کردند.")
+    assert ask(graph, f"""?m a cdo:Meeting ; cdo:participant {iri('post/mayor/tabriz-municipality')},
+        {iri('post/mayor/baku-municipality')}""")
+
+
+def test_an_instrument_named_again_is_not_a_second_agreement():
+    graph = graph_of("تفاهم‌نامه همکاری شهرداری شیراز و شهرداری دوحه امضا شد. بر اساس این تفاهم‌نامه، طرفین در "
+                     "زمینه گردشگری همکاری می‌کنند.")
+    rows = graph.query("SELECT ?a WHERE { ?a a cdo:MemorandumOfUnderstanding }",
+                       initNs={"cdo": "https://w3id.org/citydiplomacy/ontology#"})
+    assert len(rows) == 1
+
+
+@pytest.mark.parametrize("text, post", [
+    ("قرارداد همکاری شهرداری زابل و شهرداری زرنج امضا شد. به گفته شهردار زابل، این قرارداد دو ساله است.",
+     "post/mayor/zabol-municipality"),
+    ("سخنگوی شورای اسلامی شهر کرمان خبر امضای توافق‌نامه با ارومچی را تکذیب کرد.", "post/spokesperson/kerman-city-council"),
+])
+def test_attribution_and_more_verbs_of_saying_give_the_speaker(text, post):
+    assert ask(graph_of(text), f"?s cdo:speaker {iri(post)}"), text
