@@ -26,13 +26,15 @@ from kg.build import (BUILD_INFO, DUMP_CACHE, NAMED_QUADS, PROGRESS_MIN_LINES, Q
 from kg.dump import named_node, to_ox, to_quads, update_by_graph, update_sorted, write_trig, write_turtle
 from kg.identity import current_graph
 from kg.inference import TYPE, Entailment, Materializer
+from kg.labels import label_quads
 from kg.quarantine import REJECTED_FILE, Quarantine
 from kg.readers import count_lines
 from kg.store import Staging, build_lock, current_store, remove_leftovers
+from kg.textindex import INDEX_FILE, build_from_store
 from mappings.pipeline import content_hash, normalize
 from mappings.rdfmap import statement_iri
 from mappings.record import SourceRecord
-from ontology.namespaces import CDO, INFERRED_GRAPH, RDF, REFERENCE_GRAPH
+from ontology.namespaces import CDO, INFERRED_GRAPH, LABELS_GRAPH, RDF, REFERENCE_GRAPH
 from shapes.terms import rdflib_term
 
 DEFAULT = ox.DefaultGraph()
@@ -67,7 +69,7 @@ def add(files, out_dir, context, console=sys.stderr, workers=1):
             }
             (staging.path / BUILD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n",
                                                    encoding="utf-8")
-            staging.publish([TRIG_FILE, TURTLE_FILE, QUARANTINE_DIR, DUMP_CACHE, BUILD_INFO])
+            staging.publish([TRIG_FILE, TURTLE_FILE, INDEX_FILE, QUARANTINE_DIR, DUMP_CACHE, BUILD_INFO])
         except BaseException:
             staging.discard()
             raise
@@ -141,6 +143,11 @@ def _merge_into(staging, published, out_dir, files, context, report, console, in
         store.bulk_extend(added)
         for quad in removed:
             store.remove(quad)
+    with time_stage("labels"):
+        labels_added, labels_removed = _relabel(store)
+        fresh += [quad for quad in labels_added if delta.changes_standing(quad)]
+        added |= labels_added
+        removed |= labels_removed
     with time_stage("inference"):
         inferred_added, inferred_removed = delta.changes(fresh, removed)
         store.bulk_extend(inferred_added)
@@ -152,6 +159,8 @@ def _merge_into(staging, published, out_dir, files, context, report, console, in
         _update_dumps(staging.path, out_dir / DUMP_CACHE, added | inferred_added, removed | inferred_removed,
                       union_added, union_removed)
         report.kg_hash = file_digest(staging.path / TRIG_FILE)
+    with time_stage("search_index"):
+        build_from_store(store, staging.path / INDEX_FILE)
     earlier = info["counts"]
     counts = report.counts
     for name in ("read", "published", "duplicates"):
@@ -167,6 +176,19 @@ def _merge_into(staging, published, out_dir, files, context, report, console, in
     report.violations += info["shacl_violations"]
     store.flush()
     del store
+
+
+def _relabel(store):
+    """Regenerate the cdg:labels graph as a full build does, from the asserted named graphs alone (a full build
+    names things before it infers and merges); change it in the store and return the quads it gained and lost."""
+    graph, derived = named_node(str(LABELS_GRAPH)), {named_node(str(LABELS_GRAPH)), named_node(str(INFERRED_GRAPH))}
+    asserted = ox.Store()  # in memory: the published store's default graph holds the merge, labels included
+    asserted.bulk_extend(quad for quad in store if quad.graph_name != DEFAULT and quad.graph_name not in derived)
+    before, after = set(store.quads_for_pattern(None, None, None, graph)), set(label_quads(asserted))
+    for quad in before - after:
+        store.remove(quad)
+    store.bulk_extend(after - before)
+    return after - before, before - after
 
 
 def _graph_is_empty(store, graph):

@@ -94,9 +94,9 @@ def test_a_denial_after_the_signing_ends_the_tie_and_shows_as_a_conflict(store):
     ((agreement, kind),) = agreements_between(store, TABRIZ, KONYA)
     assert kind == str(CDO.SisterCityAgreement)
     assert select(store, f"SELECT ?s ?end WHERE {{ <{agreement}> cdo:status ?s ; schema:endDate ?end }}") == [
-        (str(CDO.Cancelled), "2020-03-01")]
+        (str(CDO.Denied), "2020-03-01")]
     conflicts = {(row[0], row[2], row[5]) for row in select(store, QUERIES["19-conflicting-reports"])}
-    assert conflicts == {(agreement, str(CDO.Signed), str(CDO.Cancelled))}
+    assert conflicts == {(agreement, str(CDO.Signed), str(CDO.Denied))}
     active = {row[0] for row in select(store, QUERIES["17-ties-still-active"])}
     assert agreement not in active
 
@@ -112,7 +112,7 @@ def test_two_agreements_between_the_same_two_cities_stay_two(store):
 def test_agreements_per_year_and_status_count_agreements_not_reports(store):
     rows = {(int(year), status): int(count) for year, status, _, count in
             select(store, QUERIES["16-agreements-per-year-and-status"])}
-    assert rows == {(2020, str(CDO.Signed)): 1, (2020, str(CDO.Cancelled)): 1, (2021, str(CDO.Planned)): 1,
+    assert rows == {(2020, str(CDO.Signed)): 1, (2020, str(CDO.Denied)): 1, (2021, str(CDO.Planned)): 1,
                     (2021, str(CDO.Signed)): 1, (2022, str(CDO.Signed)): 2, (2024, str(CDO.Renewed)): 1}
 
 

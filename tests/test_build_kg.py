@@ -112,13 +112,14 @@ def test_a_repeated_statement_is_merged_with_its_provenance(built, store):
 def test_each_statement_has_its_own_named_graph_and_the_fixed_graphs_exist(built, store):
     _, report = built
     graphs = {graph.value for graph in store.named_graphs()}
-    for name in ("ontology", "reference", "inferred"):
+    fixed = ("ontology", "reference", "inferred", "labels")
+    for name in fixed:
         assert str(PREFIXES["cdg"][name]) in graphs
     statements = select(store, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s a cdo:Statement } }")
     assert len(statements) == report.counts["published"]
     assert all(g.startswith(str(PREFIXES["cdg"]["statement/"])) for (g,) in statements)
     current = {g for g in graphs if g.startswith(str(PREFIXES["cdg"]["agreement/"]))}  # shared agreements' status
-    assert current and len(graphs) == report.counts["graphs"] == report.counts["published"] + 3 + len(current)
+    assert current and len(graphs) == report.counts["graphs"] == report.counts["published"] + len(fixed) + len(current)
 
 
 def test_the_default_graph_is_the_merge_of_the_named_graphs(store):

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from kg.demo import DEFAULT_CORPUS, DEMO_NAME, SYNTHETIC_PUBLISHER, CorpusMissing, corpus_files
-from ontology.namespaces import CDO, DCTERMS
+from ontology.namespaces import CDO, DCTERMS, PROV
 from ontology.queries import load_queries
 from tests.endpoint_support import CDKG, running_server
 
@@ -48,8 +48,20 @@ def select(base, query):
     return answer.json()["results"]["bindings"]
 
 
+# "Reports that disagree" compares two reports on one agreement; each corpus item reports a different tie, so on
+# the demo KG its right answer is none, which the test checks instead (tests/test_build_identity.py has answers).
+NEEDS_TWO_REPORTS = {"19-conflicting-reports"}
+TWO_REPORTS_ON_ONE_AGREEMENT = f"""SELECT ?agreement WHERE {{
+    ?agreement <{CDO.statusHistory}> ?one , ?other .
+    ?one <{PROV.wasDerivedFrom}> ?report . ?other <{PROV.wasDerivedFrom}> ?otherReport FILTER(?report != ?otherReport)
+}} LIMIT 1"""
+
+
 @pytest.mark.parametrize("query", load_queries(), ids=lambda query: query.name)
 def test_every_example_question_has_answers_on_the_demo_kg(base, query):
+    if query.name in NEEDS_TWO_REPORTS and not select(base, TWO_REPORTS_ON_ONE_AGREEMENT):
+        assert not select(base, query.sparql), f"{query.name} finds disagreeing reports where no two report alike"
+        return
     assert select(base, query.sparql), f"{query.name} ({query.title}) returns no row on the demo KG"
 
 

@@ -55,20 +55,24 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert all(command.startswith(("set ", "cd ")) for command in commands[:-1])
 
 
+def make_plan(*arguments):
+    """Return what `make -n` would run, as a top-level make does it (also when the tests run under `make test`)."""
+    outer = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+    plan = subprocess.run(["make", "-n", *arguments], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
+                          env={name: value for name, value in os.environ.items() if name not in outer})
+    assert plan.returncode == 0, plan.stderr
+    return plan.stdout
+
+
 @pytest.mark.parametrize("target", ["run", "test"])
 def test_each_readme_command_first_sets_up_the_system(target):
-    plan = subprocess.run(["make", "-n", target], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
-    assert plan.returncode == 0, plan.stderr
-    lines = plan.stdout.splitlines()
+    lines = make_plan(target).splitlines()
     assert lines[0] == f"bash .ci/setup-system {target}"
 
 
 def test_make_run_serves_the_demo_kg_with_the_corpus_and_the_seed_kg_without(tmp_path):
     def served(*variables):
-        plan = subprocess.run(["make", "-n", "run", *variables], cwd=REPO_ROOT, capture_output=True, text=True,
-                              timeout=60)
-        assert plan.returncode == 0, plan.stderr
-        return plan.stdout
+        return make_plan("run", *variables)
 
     without = served(f"CORPUS={tmp_path}")
     assert "cdkg serve --kg kg " in without and "no challenge-*.jsonl in " + str(tmp_path) in without

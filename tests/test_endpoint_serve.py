@@ -98,7 +98,10 @@ def test_graph_store_put_and_delete_with_token(writable):
     auth = {"Authorization": "Bearer s3cret"}
     put = requests.put(base + "rdf-graph-store", params=target, data=b"<http://e/a> <http://e/b> \"c\" .",
                        headers={**auth, "Content-Type": "application/n-triples"})
-    assert put.status_code == 204
+    assert put.status_code == 201  # a new graph: Created (Graph Store Protocol 5.3)
+    again = requests.put(base + "rdf-graph-store", params=target, data=b"<http://e/a> <http://e/b> \"c\" .",
+                         headers={**auth, "Content-Type": "application/n-triples"})
+    assert again.status_code == 204  # the graph existed: replaced, no content
     read = requests.get(base + "rdf-graph-store", params=target, headers={"Accept": "application/n-triples"})
     assert read.text.strip() == '<http://e/a> <http://e/b> "c" .'
     assert requests.delete(base + "rdf-graph-store", params=target, headers=auth).status_code == 204
