@@ -1,9 +1,11 @@
 """The SPARQL 1.1 endpoint: a Flask app over a pluggable store backend."""
+from pathlib import Path
+
 from flask import Flask
 
-from endpoint.config import DEFAULTS, load_config
-from endpoint.kgstate import KGState
-from ontology.namespaces import PREFIXES, RDF
+from cdkg.endpoint.config import DEFAULTS, load_config
+from cdkg.endpoint.kgstate import KGState
+from cdkg.ontology.namespaces import PREFIXES, RDF
 
 # Data may hold any IRI: only these become links (a javascript: IRI must not be clickable).
 LINKABLE_SCHEMES = ("http://", "https://")
@@ -11,13 +13,15 @@ LINKABLE_SCHEMES = ("http://", "https://")
 
 def create_app(config=None):
     """Create the app over the configured KG; raise StoreError when the store cannot be served."""
-    app = Flask(__name__)
+    # Flask cannot locate the instance folder of a package in a namespace (cdkg) installed in editable mode: name
+    # it (the app keeps no instance files; its configuration is endpoint/config.py's).
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent / "instance"))
     app.config.update(load_config() if config is None else {**DEFAULTS, **config})
     if app.config["UPDATE_ENABLED"] and not app.config["UPDATE_TOKEN"]:
         raise ValueError("UPDATE_ENABLED needs UPDATE_TOKEN: writes are only accepted with a bearer token")
     kg_state = app.extensions["cdkg"] = KGState(app.config)
 
-    from endpoint import fastpath, limits, memory, metrics, pages, sparql, web
+    from cdkg.endpoint import fastpath, limits, memory, metrics, pages, sparql, web
 
     metrics.init_app(app)
     web.init_app(app)

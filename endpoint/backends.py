@@ -17,8 +17,8 @@ from rdflib.plugins.sparql import prepareQuery
 from pyparsing import ParseException
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from endpoint.sparqltext import has_dataset_clause
-from kg.store import has_default_graph, merge_into_default_graph
+from cdkg.endpoint.sparqltext import has_dataset_clause
+from cdkg.kg.store import has_default_graph, merge_into_default_graph
 
 # Never fetch a FROM graph from the web: FROM only selects graphs already in the store.
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
@@ -268,7 +268,7 @@ STORE_NAMES = (*BACKENDS, REMOTE)
 def open_backend(config):
     """Open the configured backend over the KG directory (or the remote store), or raise StoreError."""
     if config["STORE"] == REMOTE:
-        from endpoint.remote import RemoteBackend
+        from cdkg.endpoint.remote import RemoteBackend
 
         return RemoteBackend.from_config(config)
     backend_class = BACKENDS.get(config["STORE"])

@@ -3,7 +3,7 @@ import sys
 import threading
 from collections import OrderedDict
 
-from endpoint import metrics
+from cdkg.endpoint import metrics
 
 
 def footprint(value):

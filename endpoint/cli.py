@@ -4,11 +4,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from endpoint.backends import PARSE_FORMATS, REMOTE, STORE_NAMES, StoreError, open_oxigraph_store
-from endpoint.config import ENV_PREFIX, load_config
-from endpoint.limits import LIMIT_FLAGS
+from cdkg.endpoint.backends import PARSE_FORMATS, REMOTE, STORE_NAMES, StoreError, open_oxigraph_store
+from cdkg.endpoint.config import ENV_PREFIX, load_config
+from cdkg.endpoint.limits import LIMIT_FLAGS
 
-PACKAGES_ROOT = Path(__file__).resolve().parent.parent  # holds endpoint/, kg/, ...: the project's own packages
+PACKAGES_ROOT = Path(__file__).resolve().parent.parent  # holds endpoint/, kg/, ...: the cdkg namespace's folders
 
 
 def register(subparsers):
@@ -39,7 +39,7 @@ def overrides_from(args):
 def check_servable(config):
     """Return an error message when the store or a data file cannot be served, else None."""
     if config["STORE"] == REMOTE:
-        from endpoint.remote import remote_problem
+        from cdkg.endpoint.remote import remote_problem
 
         return remote_problem(config)
     try:
@@ -90,10 +90,10 @@ def serve(args):
         return 2
     env = server_environment(config, args.config)
     conf = Path(__file__).with_name("gunicorn_conf.py")
-    command = [sys.executable, "-m", "gunicorn", "--config", str(conf), "endpoint.wsgi:app"]
+    command = [sys.executable, "-m", "gunicorn", "--config", str(conf), "cdkg.endpoint.wsgi:app"]
     print(f"cdkg serve: http://{config['HOST']}:{config['PORT']}/ ({config['STORE']}, {config['KG_DIR']})",
           file=sys.stderr, flush=True)
-    # gunicorn puts its working directory first on sys.path: run it from where the project's packages are
-    # imported from, so that a ./kg (a built KG), ./shapes or ./endpoint folder cannot shadow them.
+    # The packages are cdkg.kg, cdkg.endpoint, ... so a ./kg (a built KG) or ./shapes cannot shadow them; gunicorn
+    # puts its working directory first on sys.path, so run it from the folder that holds them, where no ./cdkg is.
     os.chdir(PACKAGES_ROOT)
     os.execve(sys.executable, command, env)

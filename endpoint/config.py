@@ -5,8 +5,8 @@ import runpy
 import tomllib
 from pathlib import Path
 
-from endpoint.limits import LIMIT_DEFAULTS
-from ontology.namespaces import BASE
+from cdkg.endpoint.limits import LIMIT_DEFAULTS
+from cdkg.ontology.namespaces import BASE
 
 # Every key is documented in docs/endpoint.md; environment variables are `CDKG_` + the key.
 DEFAULTS = {

@@ -9,11 +9,11 @@ import pyoxigraph as ox
 from flask import current_app, render_template, request, url_for
 from rdflib import BNode, Graph, Literal, URIRef
 
-from endpoint.conneg import NotAcceptable, negotiate
-from endpoint.limits import bounded
-from endpoint.protocol import Problem
-from endpoint.web import problem_response, serve_representation, state
-from ontology.namespaces import (
+from cdkg.endpoint.conneg import NotAcceptable, negotiate
+from cdkg.endpoint.limits import bounded
+from cdkg.endpoint.protocol import Problem
+from cdkg.endpoint.web import problem_response, serve_representation, state
+from cdkg.ontology.namespaces import (
     CDS, DCTERMS, FORMATS, GN, GRAPH, ID, OWL, PREFIXES, RDF, SD, SKOS, VOID, WD, XSD, bind_prefixes,
 )
 
@@ -230,7 +230,7 @@ def describe_response(kind_table, build, format_param, title):
 
 def readable_page(graph, title):
     """Render a description graph as a page: one table per subject, blank nodes nested where they are used."""
-    from endpoint import curie
+    from cdkg.endpoint import curie
 
     def short(iri):
         return f"sd:{iri[len(str(SD)):]}" if iri.startswith(str(SD)) else curie(iri)
@@ -276,7 +276,7 @@ def ui_prefixes():
 def ui_examples():
     """Return the competency questions as UI example tabs (name, titles in fa and en, query)."""
     try:
-        from ontology.queries import load_queries
+        from cdkg.ontology.queries import load_queries
     except ImportError:  # the ontology package ships the questions; a checkout without them still serves a UI
         return []
     return [

@@ -7,7 +7,7 @@ answers 304 from the validators without running anything either.
 """
 import time
 
-from endpoint import metrics
+from cdkg.endpoint import metrics
 
 CACHEABLE = "cdkg.cacheable"
 ROUTE = "cdkg.route"

@@ -4,7 +4,7 @@ import shutil
 
 from prometheus_client import multiprocess
 
-from endpoint.config import load_config
+from cdkg.endpoint.config import load_config
 
 _config = load_config()
 _host = _config["HOST"]
@@ -13,7 +13,7 @@ bind = f"[{_host}]:{_config['PORT']}" if ":" in _host else f"{_host}:{_config['P
 workers = _config["WORKERS"]
 threads = _config["THREADS"]
 # waitress in each worker: a request reaches a thread only once read whole; its wait for a thread is measured
-worker_class = "endpoint.queueing.Worker"
+worker_class = "cdkg.endpoint.queueing.Worker"
 worker_connections = _config["WORKER_CONNECTIONS"]  # bounds the connections one worker holds, slow ones included
 backlog = _config["LISTEN_BACKLOG"]  # bounds the connections queued by the kernel
 timeout = _config["WORKER_TIMEOUT"]

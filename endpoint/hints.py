@@ -1,6 +1,6 @@
 """Say what is wrong with a query in the words of its author: which prefix is undeclared, and how to declare it."""
-from endpoint import federation
-from ontology.namespaces import PREFIXES
+from cdkg.endpoint import federation
+from cdkg.ontology.namespaces import PREFIXES
 
 
 def undeclared_prefixes(text):

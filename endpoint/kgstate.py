@@ -4,9 +4,9 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-from endpoint.backends import open_backend
-from endpoint.cache import ResponseCache
-from kg.store import read_build_info
+from cdkg.endpoint.backends import open_backend
+from cdkg.endpoint.cache import ResponseCache
+from cdkg.kg.store import read_build_info
 
 BUILD_TIME_KEYS = ("built_at", "build_time", "generated_at", "created")
 

@@ -26,10 +26,10 @@ import pyoxigraph as ox
 from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from endpoint import metrics, queueing
-from endpoint.backends import GRAPH_FORMATS, SOLUTION_FORMATS
-from endpoint.protocol import Problem
-from endpoint.web import problem_response
+from cdkg.endpoint import metrics, queueing
+from cdkg.endpoint.backends import GRAPH_FORMATS, SOLUTION_FORMATS
+from cdkg.endpoint.protocol import Problem
+from cdkg.endpoint.web import problem_response
 
 # Every key is documented in docs/security.md; `cdkg serve` flags are listed in LIMIT_FLAGS.
 LIMIT_DEFAULTS = {

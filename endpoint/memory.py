@@ -16,7 +16,7 @@ import time
 
 from flask import current_app
 
-from endpoint import limits
+from cdkg.endpoint import limits
 
 KEY = "MAX_WORKER_MEMORY"
 SAMPLE_SECONDS = 0.02

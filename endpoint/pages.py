@@ -9,14 +9,14 @@ from rdflib import Graph, Literal, URIRef
 from markupsafe import Markup, escape
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
 
-import ontology
-from endpoint import curie, describe, search, views
-from endpoint.conneg import NotAcceptable, negotiate
-from endpoint.limits import bounded, cut_header
-from endpoint.protocol import Problem
-from endpoint.web import problem_response, serve_representation, state
-from kg.textindex import SearchError
-from ontology.namespaces import (
+from cdkg import ontology
+from cdkg.endpoint import curie, describe, search, views
+from cdkg.endpoint.conneg import NotAcceptable, negotiate
+from cdkg.endpoint.limits import bounded, cut_header
+from cdkg.endpoint.protocol import Problem
+from cdkg.endpoint.web import problem_response, serve_representation, state
+from cdkg.kg.textindex import SearchError
+from cdkg.ontology.namespaces import (
     CDO, CONCEPTS_IRI, DCTERMS, INFERRED_GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI, ONTOLOGY_VERSION_IRI, PREFIXES, RDF,
     RDFS, SKOS, bind_prefixes,
 )

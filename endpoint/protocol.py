@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import CombinedMultiDict
 
-from endpoint.backends import Dataset
+from cdkg.endpoint.backends import Dataset
 
 QUERY_CONTENT_TYPE = "application/sparql-query"
 UPDATE_CONTENT_TYPE = "application/sparql-update"

@@ -147,7 +147,7 @@ class Worker(BaseWorker):
 
     def run(self):
         """Serve until gunicorn stops this worker, then let the requests in progress finish."""
-        from endpoint.config import load_config  # not at import: the configuration imports the limits, which import this
+        from cdkg.endpoint.config import load_config  # not at import: the configuration imports the limits, which import this
 
         config = load_config()
         LimitParser.max_request_line = config["MAX_REQUEST_LINE"]

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 import requests
 
-from endpoint.backends import QueryResult, QuerySyntaxError, ReadOnlyError, StoreError
-from endpoint.sparqltext import first_keyword, tokens
+from cdkg.endpoint.backends import QueryResult, QuerySyntaxError, ReadOnlyError, StoreError
+from cdkg.endpoint.sparqltext import first_keyword, tokens
 
 GRAPH_FORMS = {"CONSTRUCT", "DESCRIBE"}
 ACCEPT_SOLUTIONS = "application/sparql-results+json, application/sparql-results+xml;q=0.8"

@@ -23,10 +23,10 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import current_app
 
-from endpoint import federation
-from endpoint.web import state
-from kg.textindex import INDEX_FILE, SearchError, TextIndex, build_from_store, rows_of, write_index
-from ontology.namespaces import CDS, RDFS, SEARCH_SERVICE, XSD
+from cdkg.endpoint import federation
+from cdkg.endpoint.web import state
+from cdkg.kg.textindex import INDEX_FILE, SearchError, TextIndex, build_from_store, rows_of, write_index
+from cdkg.ontology.namespaces import CDS, RDFS, SEARCH_SERVICE, XSD
 
 PATTERN_TOKEN = re.compile(
     r'''\s*(?:(?P<comment>\#[^\n]*)|(?P<var>[?$][\w\u00B7\u00C0-\uFFFD]+)'''

@@ -6,16 +6,16 @@ import time
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
-from endpoint import describe, federation, hints, limits, metrics, search
-from endpoint.backends import PARSE_FORMATS, QuerySyntaxError, ReadOnlyError
-from endpoint.conneg import NotAcceptable, negotiate
-from endpoint.remote import RemoteStoreError
-from endpoint.protocol import (
+from cdkg.endpoint import describe, federation, hints, limits, metrics, search
+from cdkg.endpoint.backends import PARSE_FORMATS, QuerySyntaxError, ReadOnlyError
+from cdkg.endpoint.conneg import NotAcceptable, negotiate
+from cdkg.endpoint.remote import RemoteStoreError
+from cdkg.endpoint.protocol import (
     DescriptionRequest, Problem, UpdateRequest, body_text, checked_update, read_query_request,
     update_from, FORM_CONTENT_TYPE, UPDATE_CONTENT_TYPE,
 )
-from endpoint.sparqltext import first_keyword, is_update, service_targets
-from endpoint.web import SAFE_METHODS, problem_response, serve_representation, state
+from cdkg.endpoint.sparqltext import first_keyword, is_update, service_targets
+from cdkg.endpoint.web import SAFE_METHODS, problem_response, serve_representation, state
 
 blueprint = Blueprint("sparql", __name__)
 

@@ -6,9 +6,9 @@ import re
 
 import pyoxigraph as ox
 
-from endpoint.web import state
-from mappings.normalize import ZWNJ, fold
-from ontology.namespaces import CDO, DCTERMS, GRAPH, ID, INFERRED_GRAPH, RDFS, SKOS
+from cdkg.endpoint.web import state
+from cdkg.mappings.normalize import ZWNJ, fold
+from cdkg.ontology.namespaces import CDO, DCTERMS, GRAPH, ID, INFERRED_GRAPH, RDFS, SKOS
 
 MAX_TERMS = 24  # bound values of one row that are looked at (pairs grow with the square)
 MAX_SENTENCE = 2000  # characters the playground accepts
@@ -178,9 +178,9 @@ def sentence_graph(statement):
 @functools.lru_cache(maxsize=1)
 def extraction_tools():
     """Load the mapping pipeline and the SHACL gate once per process (seconds: the lexicon and the shapes)."""
-    from kg.build import activity_description
-    from mappings.pipeline import default_pipeline
-    from shapes.gate import Gate
+    from cdkg.kg.build import activity_description
+    from cdkg.mappings.pipeline import default_pipeline
+    from cdkg.shapes.gate import Gate
 
     pipeline = default_pipeline()
     return pipeline, Gate.load(extra_context=activity_description(pipeline))
@@ -188,8 +188,8 @@ def extraction_tools():
 
 def extract(sentence):
     """Run the pipeline and the gate on one sentence: its triples, the verdict, the spans and cues; nothing stored."""
-    from mappings.normalize import normalize
-    from mappings.record import SourceRecord
+    from cdkg.mappings.normalize import normalize
+    from cdkg.mappings.record import SourceRecord
 
     sentence = sentence.strip()
     if not sentence:

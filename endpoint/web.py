@@ -9,8 +9,8 @@ from urllib.parse import unquote_to_bytes
 from flask import Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from endpoint import fastpath, metrics
-from endpoint.protocol import Problem
+from cdkg.endpoint import fastpath, metrics
+from cdkg.endpoint.protocol import Problem
 
 SAFE_METHODS = {"GET", "HEAD"}
 # Cross-origin clients may read these, the limit headers included (a cut result must not look whole to them).

@@ -1,4 +1,4 @@
 """The WSGI entry point gunicorn loads: the app configured from CDKG_* variables (and CDKG_CONFIG)."""
-from endpoint import create_app
+from cdkg.endpoint import create_app
 
 app = create_app()

@@ -25,19 +25,19 @@ import pyoxigraph as ox
 from rdflib import URIRef
 from tqdm import tqdm
 
-from kg.dump import (canonical_blank_nodes, has_blank_nodes, named_node, parse_own, to_quads, to_triples,
+from cdkg.kg.dump import (canonical_blank_nodes, has_blank_nodes, named_node, parse_own, to_quads, to_triples,
                      write_by_graph, write_difference, write_distinct_triples, write_in_graph, write_merge, write_trig,
                      write_turtle)
-from kg.identity import IdentityRules, StatusHistory, resolve
-from kg.inference import Entailment, Materializer
-from kg.labels import label_quads
-from kg.quarantine import Quarantine
-from kg.readers import Rejection, count_lines, read_source
-from kg.store import (BUILD_INFO, Staging, build_lock, current_store, merge_into_default_graph, read_build_info,
+from cdkg.kg.identity import IdentityRules, StatusHistory, resolve
+from cdkg.kg.inference import Entailment, Materializer
+from cdkg.kg.labels import label_quads
+from cdkg.kg.quarantine import Quarantine
+from cdkg.kg.readers import Rejection, count_lines, read_source
+from cdkg.kg.store import (BUILD_INFO, Staging, build_lock, current_store, merge_into_default_graph, read_build_info,
                       remove_leftovers)
-from kg.textindex import INDEX_FILE, build_from_store
-from ontology.namespaces import CDO, ONTOLOGY_GRAPH, PROV, RDF, REFERENCE_GRAPH, INFERRED_GRAPH
-from shapes.terms import rdflib_term
+from cdkg.kg.textindex import INDEX_FILE, build_from_store
+from cdkg.ontology.namespaces import CDO, ONTOLOGY_GRAPH, PROV, RDF, REFERENCE_GRAPH, INFERRED_GRAPH
+from cdkg.shapes.terms import rdflib_term
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "kg"

@@ -5,8 +5,8 @@ import sys
 
 # Modules that contribute subcommands, each exposing `register(subparsers)`.
 COMMAND_MODULES = (
-    "ontology.cli", "mappings.cli", "kg.commands", "kg.gazetteer", "shapes.cli", "endpoint.cli",
-    "kg.publish",
+    "cdkg.ontology.cli", "cdkg.mappings.cli", "cdkg.kg.commands", "cdkg.kg.gazetteer", "cdkg.shapes.cli",
+    "cdkg.endpoint.cli", "cdkg.kg.publish",
 )
 
 

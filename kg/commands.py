@@ -4,12 +4,12 @@ import shlex
 import sys
 from pathlib import Path
 
-from kg.build import DEFAULT_OUT, DEFAULT_SOURCES, BuildContext, activity_description, build, is_stale, usable_cpus
-from kg.demo import (DEFAULT_CORPUS, DEFAULT_DEMO_OUT, DEMO_NAME, DEMO_SOURCE, CorpusMissing, corpus_files,
+from cdkg.kg.build import DEFAULT_OUT, DEFAULT_SOURCES, BuildContext, activity_description, build, is_stale, usable_cpus
+from cdkg.kg.demo import (DEFAULT_CORPUS, DEFAULT_DEMO_OUT, DEMO_NAME, DEMO_SOURCE, CorpusMissing, corpus_files,
                      write_demo_source)
-from kg.readers import source_files
-from kg.store import BuildLocked
-from ontology.catalog import DocumentError
+from cdkg.kg.readers import source_files
+from cdkg.kg.store import BuildLocked
+from cdkg.ontology.catalog import DocumentError
 
 
 def register(subparsers):
@@ -76,14 +76,14 @@ def _positive(text):
 
 def load_context(shacl):
     """Load the mapping pipeline, ontology, gazetteer and, unless skipped, the SHACL gate."""
-    from kg.gazetteer import load_reference_store
-    from mappings.pipeline import Pipeline
-    from ontology import ontology_graph
+    from cdkg.kg.gazetteer import load_reference_store
+    from cdkg.mappings.pipeline import Pipeline
+    from cdkg.ontology import ontology_graph
 
     pipeline = Pipeline.load()
     gate = None
     if shacl:
-        from shapes.gate import Gate
+        from cdkg.shapes.gate import Gate
 
         gate = Gate.load(extra_context=activity_description(pipeline))
     return BuildContext(pipeline=pipeline, ontology=ontology_graph(), reference=load_reference_store(), gate=gate)
@@ -146,7 +146,7 @@ def build_and_report(files, args):
 
 def run_add(args):
     """Run `cdkg build --add FILE...`; return 0 on success, 1 on a held lock, 2 on bad sources or no KG to add to."""
-    from kg.incremental import NotIncremental, add
+    from cdkg.kg.incremental import NotIncremental, add
 
     files = source_files(args.add)
     missing = [str(path) for path in files if not path.is_file()]
@@ -169,7 +169,7 @@ def run_add(args):
 
 def run_corpus(args):
     """Run `cdkg corpus`; return 0, or 2 for a bad count."""
-    from kg.corpus import write_corpus
+    from cdkg.kg.corpus import write_corpus
 
     if args.count < 0:
         print("cdkg corpus: --count must be >= 0", file=sys.stderr)

@@ -4,8 +4,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.dump import named_node
-from ontology.namespaces import CDC, CDO, ID, RDF, SKOS
+from cdkg.kg.dump import named_node
+from cdkg.ontology.namespaces import CDC, CDO, ID, RDF, SKOS
 
 IRAN = ID["place/iran"]
 COOPERATION_DOMAINS = CDC["cooperation-domains"]
@@ -104,8 +104,8 @@ def json_lines(texts, seed):
 def write_corpus(path, count, seed, reference=None, ontology=None):
     """Write a synthetic corpus to path: plain text, or JSON Lines when the name ends in .jsonl."""
     if reference is None or ontology is None:
-        from kg.gazetteer import load_reference_store
-        from ontology import ontology_graph
+        from cdkg.kg.gazetteer import load_reference_store
+        from cdkg.ontology import ontology_graph
 
         reference, ontology = load_reference_store(), ontology_graph()
     texts = statements(Vocabulary.from_graphs(reference, ontology), count, seed)

@@ -2,7 +2,7 @@
 import json
 from pathlib import Path
 
-from kg.build import REPO_ROOT
+from cdkg.kg.build import REPO_ROOT
 
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus"  # beside the clone, as CI has it
 DEFAULT_DEMO_OUT = REPO_ROOT / "build" / "demo" / "kg"

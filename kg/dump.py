@@ -9,7 +9,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 
-from ontology.namespaces import PREFIXES, XSD
+from cdkg.ontology.namespaces import PREFIXES, XSD
 
 PREFIX_IRIS = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 XSD_STRING = XSD.string  # looked up once: attribute access on an rdflib namespace costs microseconds

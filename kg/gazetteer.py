@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from rdflib import Literal, URIRef
 
-from ontology.namespaces import (
+from cdkg.ontology.namespaces import (
     CDO, DBO, DCTERMS, GN, ID, OWL, PREFIXES, RDF, RDFS, SKOS, WD, WGS84, XSD,
 )
 

@@ -12,8 +12,8 @@ from collections import defaultdict
 
 import pyoxigraph as ox
 
-from ontology.namespaces import CDO, DCTERMS, GRAPH, ID, PROV, RDF, RDFS, SDO
-from shapes.terms import rdflib_term
+from cdkg.ontology.namespaces import CDO, DCTERMS, GRAPH, ID, PROV, RDF, RDFS, SDO
+from cdkg.shapes.terms import rdflib_term
 
 _TYPE, _REPORTS, _PARTY, _STATUS, _DATE = RDF.type, CDO.reports, CDO.party, CDO.status, DCTERMS.date
 _HISTORY, _CLAIMED, _STATUS_DATE = CDO.statusHistory, CDO.claimedStatus, CDO.statusDate

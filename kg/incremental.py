@@ -19,23 +19,23 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from tqdm import tqdm
 
-from kg.build import (BUILD_INFO, DUMP_CACHE, NAMED_QUADS, PROGRESS_MIN_LINES, QUARANTINE_DIR, TRIG_FILE,
+from cdkg.kg.build import (BUILD_INFO, DUMP_CACHE, NAMED_QUADS, PROGRESS_MIN_LINES, QUARANTINE_DIR, TRIG_FILE,
                       TURTLE_FILE, UNION_TRIPLES, UNSEEN, BuildReport, StatementStream, file_digest,
                       input_fingerprint, read_build_info, read_items, reference_subjects, select_reference,
                       software_version, timed)
-from kg.dump import named_node, to_ox, to_quads, update_by_graph, update_sorted, write_trig, write_turtle
-from kg.identity import current_graph
-from kg.inference import TYPE, Entailment, Materializer
-from kg.labels import label_quads
-from kg.quarantine import REJECTED_FILE, Quarantine
-from kg.readers import count_lines
-from kg.store import Staging, build_lock, current_store, remove_leftovers
-from kg.textindex import INDEX_FILE, build_from_store
-from mappings.pipeline import content_hash, normalize
-from mappings.rdfmap import statement_iri
-from mappings.record import SourceRecord
-from ontology.namespaces import CDO, INFERRED_GRAPH, LABELS_GRAPH, RDF, REFERENCE_GRAPH
-from shapes.terms import rdflib_term
+from cdkg.kg.dump import named_node, to_ox, to_quads, update_by_graph, update_sorted, write_trig, write_turtle
+from cdkg.kg.identity import current_graph
+from cdkg.kg.inference import TYPE, Entailment, Materializer
+from cdkg.kg.labels import label_quads
+from cdkg.kg.quarantine import REJECTED_FILE, Quarantine
+from cdkg.kg.readers import count_lines
+from cdkg.kg.store import Staging, build_lock, current_store, remove_leftovers
+from cdkg.kg.textindex import INDEX_FILE, build_from_store
+from cdkg.mappings.pipeline import content_hash, normalize
+from cdkg.mappings.rdfmap import statement_iri
+from cdkg.mappings.record import SourceRecord
+from cdkg.ontology.namespaces import CDO, INFERRED_GRAPH, LABELS_GRAPH, RDF, REFERENCE_GRAPH
+from cdkg.shapes.terms import rdflib_term
 
 DEFAULT = ox.DefaultGraph()
 

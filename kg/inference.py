@@ -3,7 +3,7 @@ from collections import defaultdict
 
 from rdflib import Literal, URIRef
 
-from ontology.namespaces import OWL, RDF, RDFS
+from cdkg.ontology.namespaces import OWL, RDF, RDFS
 
 TYPE = RDF.type  # looked up once: attribute access on an rdflib namespace costs microseconds
 

@@ -9,7 +9,7 @@ The labels go into their own named graph (cdg:labels), so they stay apart from w
 """
 import pyoxigraph as ox
 
-from ontology.namespaces import CDO, GRAPH, ID, LABELS_GRAPH, OWL, RDF, RDFS, SKOS
+from cdkg.ontology.namespaces import CDO, GRAPH, ID, LABELS_GRAPH, OWL, RDF, RDFS, SKOS
 
 LANGUAGES = ("en", "fa")
 STATEMENT_WORDS = 10  # words of a statement's text in its label

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 import requests
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
-from kg.build import DEFAULT_OUT, TRIG_FILE
+from cdkg.kg.build import DEFAULT_OUT, TRIG_FILE
 
 USER_VARIABLE = "CDKG_PUBLISH_USER"
 PASSWORD_VARIABLE = "CDKG_PUBLISH_PASSWORD"

@@ -9,7 +9,7 @@ from pathlib import Path
 import jdatetime
 from pyoxigraph import NamedNode
 
-from mappings.record import SourceRecord
+from cdkg.mappings.record import SourceRecord
 
 MAX_LINE_CHARS = 10_000
 SOURCE_SUFFIXES = (".txt", ".jsonl")

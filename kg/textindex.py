@@ -14,8 +14,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from mappings.normalize import ZWNJ, fold
-from ontology.namespaces import CDO, DCTERMS, RDF, RDFS, SKOS
+from cdkg.mappings.normalize import ZWNJ, fold
+from cdkg.ontology.namespaces import CDO, DCTERMS, RDF, RDFS, SKOS
 
 INDEX_FILE = "search.sqlite"
 # The literals searched, label-like ones ranked above statement texts (rank: lower is better).

@@ -7,10 +7,10 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-from mappings.evaluate import GoldError, Score
-from mappings.normalize import normalize
-from mappings.record import SourceRecord
-from ontology.namespaces import CDO, DCTERMS, FOAF, ITSRDF, NIF, ORG, RDF, RDFS, SDO
+from cdkg.mappings.evaluate import GoldError, Score
+from cdkg.mappings.normalize import normalize
+from cdkg.mappings.record import SourceRecord
+from cdkg.ontology.namespaces import CDO, DCTERMS, FOAF, ITSRDF, NIF, ORG, RDF, RDFS, SDO
 
 MAP_FILE = Path(__file__).with_name("challenge-map.csv")
 CATEGORIES = ("entities", "posts", "speaker-post", "persons", "person-post", "agreements", "status",

@@ -3,7 +3,7 @@ import sys
 
 from rdflib import Graph
 
-from ontology.namespaces import bind_prefixes
+from cdkg.ontology.namespaces import bind_prefixes
 
 
 def register(subparsers):
@@ -20,10 +20,10 @@ def register(subparsers):
 
 def run_extract(args):
     """Print the statement's named-graph content as Turtle."""
-    from mappings.pipeline import default_pipeline
-    from mappings.record import SourceRecord
+    from cdkg.mappings.pipeline import default_pipeline
+    from cdkg.mappings.record import SourceRecord
 
-    from kg.readers import text_problem
+    from cdkg.kg.readers import text_problem
 
     problem = text_problem(args.statement)  # the build's own rule: what it would quarantine is refused here
     if problem:
@@ -42,9 +42,9 @@ def run_extract(args):
 
 def run_evaluate(args):
     """Print precision, recall and F1 per category on a gold file."""
-    from mappings.challenge import evaluate_challenge, is_challenge
-    from mappings.evaluate import GoldError, evaluate, read_gold, report
-    from mappings.pipeline import default_pipeline
+    from cdkg.mappings.challenge import evaluate_challenge, is_challenge
+    from cdkg.mappings.evaluate import GoldError, evaluate, read_gold, report
+    from cdkg.mappings.pipeline import default_pipeline
 
     try:
         sets = [read_gold(path) for path in args.gold]

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mappings.lexicon import CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE, SPEECH, STATUS
-from mappings.recognize import PUNCTUATION, Span, find_longest
-from mappings.terms import CDO
-from ontology.namespaces import CDO as CDO_TERMS, FOAF, ID, ORG as W3C_ORG, SDO
+from cdkg.mappings.lexicon import CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE, SPEECH, STATUS
+from cdkg.mappings.recognize import PUNCTUATION, Span, find_longest
+from cdkg.mappings.terms import CDO
+from cdkg.ontology.namespaces import CDO as CDO_TERMS, FOAF, ID, ORG as W3C_ORG, SDO
 
 POST, ORGANISATION, PERSON = "post", "org", "person"
 PERSON_TYPES = (CDO.Person, FOAF.Person, SDO.Person)

@@ -3,8 +3,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mappings.record import SourceRecord
-from ontology.namespaces import CDC, CDO, ID, RDF
+from cdkg.mappings.record import SourceRecord
+from cdkg.ontology.namespaces import CDC, CDO, ID, RDF
 
 INSTRUMENT_TYPES = (CDO.CooperationAgreement, CDO.MemorandumOfUnderstanding, CDO.SisterCityAgreement)
 CONCEPT_PROPERTIES = (CDO.topic, CDO.cooperationDomain, CDO.purpose, CDO.comparedIn)

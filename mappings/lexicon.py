@@ -4,10 +4,10 @@ from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
 
-from mappings.normalize import ZWNJ, fold
-from mappings.terms import CDO
-from ontology.namespaces import DBO, OWL, RDF, RDFS, SKOS
-from ontology.posts import post_organisation_kinds
+from cdkg.mappings.normalize import ZWNJ, fold
+from cdkg.mappings.terms import CDO
+from cdkg.ontology.namespaces import DBO, OWL, RDF, RDFS, SKOS
+from cdkg.ontology.posts import post_organisation_kinds
 
 # What a lexicon key can denote. Class kinds come from the class tree under these roots.
 PLACE, ORG, ROLE, ORG_KIND, PLACE_KIND, INSTRUMENT, ACTIVITY, RELATION_KIND, STATUS, CONCEPT, SPEECH = (

@@ -7,17 +7,17 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import Literal
 
-from mappings.dates import DateReader
-from mappings.entities import EntityComposer
-from mappings.lexicon import LexiconBuilder, REFERENCE_PREDICATES
-from mappings.normalize import normalize
-from mappings.rdfmap import map_statement, statement_iri
-from mappings.recognize import find_spans, joined_parts, tokenize_with_offsets
-from mappings.record import StatementResult
-from mappings.relate import Relator
-from mappings.terms import CDO
-from ontology import load_sources
-from ontology.namespaces import GRAPH, ID, RDF, RDFS
+from cdkg.mappings.dates import DateReader
+from cdkg.mappings.entities import EntityComposer
+from cdkg.mappings.lexicon import LexiconBuilder, REFERENCE_PREDICATES
+from cdkg.mappings.normalize import normalize
+from cdkg.mappings.rdfmap import map_statement, statement_iri
+from cdkg.mappings.recognize import find_spans, joined_parts, tokenize_with_offsets
+from cdkg.mappings.record import StatementResult
+from cdkg.mappings.relate import Relator
+from cdkg.mappings.terms import CDO
+from cdkg.ontology import load_sources
+from cdkg.ontology.namespaces import GRAPH, ID, RDF, RDFS
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY_FILES = (ROOT / "ontology" / "cdo.ttl", ROOT / "ontology" / "concepts.ttl")

@@ -1,10 +1,10 @@
 """Map a statement's reading to RDF triples with the ontology's terms (tuples of rdflib terms, no Graph)."""
 from rdflib import Literal, URIRef
 
-from mappings.lexicon import CONCEPT
-from mappings.relate import Fact
-from mappings.terms import CDO
-from ontology.namespaces import DCTERMS, ID, ITSRDF, NIF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
+from cdkg.mappings.lexicon import CONCEPT
+from cdkg.mappings.relate import Fact
+from cdkg.mappings.terms import CDO
+from cdkg.ontology.namespaces import DCTERMS, ID, ITSRDF, NIF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 # Types that say nothing about what an entity is (every concept is an owl:NamedIndividual in the ontology).
 _UNINFORMATIVE_TYPES = frozenset({OWL.NamedIndividual, OWL.Class, SKOS.Concept})

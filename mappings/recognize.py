@@ -2,7 +2,7 @@
 import re
 from dataclasses import dataclass
 
-from mappings.lexicon import ROLE, SPEECH
+from cdkg.mappings.lexicon import ROLE, SPEECH
 
 # Words and punctuation; a ZWNJ splits tokens so that any joining of a phrase meets the same keys.
 _TOKEN = re.compile(r"[^\s\u200c:،؛؟!.«»()\"\[\]…/\-–—]+|[:،؛؟!.«»()\"…]")

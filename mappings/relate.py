@@ -6,12 +6,12 @@ from pathlib import Path
 
 from rdflib import Literal
 
-from mappings.entities import COORDINATORS, LIST_OPENERS, ORGANISATION, POST
-from mappings.lexicon import (ACTIVITY, CONCEPT, INSTRUMENT, ORG_KIND, PLACE, PLACE_KIND, RELATION_KIND, ROLE, SPEECH,
+from cdkg.mappings.entities import COORDINATORS, LIST_OPENERS, ORGANISATION, POST
+from cdkg.mappings.lexicon import (ACTIVITY, CONCEPT, INSTRUMENT, ORG_KIND, PLACE, PLACE_KIND, RELATION_KIND, ROLE, SPEECH,
                               STATUS)
-from mappings.recognize import PUNCTUATION
-from mappings.terms import CDO
-from ontology.namespaces import CDO as CDO_TERMS, DCTERMS, XSD
+from cdkg.mappings.recognize import PUNCTUATION
+from cdkg.mappings.terms import CDO
+from cdkg.ontology.namespaces import CDO as CDO_TERMS, DCTERMS, XSD
 
 SENTENCE_ENDS = frozenset(".؟!")
 CLAUSE_ENDS = SENTENCE_ENDS | {":"}

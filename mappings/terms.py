@@ -1,7 +1,7 @@
 """The ontology's terms as plain attributes: ontology.namespaces.CDO checks each access (µs), too slow per token."""
 from types import SimpleNamespace
 
-from ontology import namespaces
+from cdkg.ontology import namespaces
 
 
 def _plain(closed):

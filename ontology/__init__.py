@@ -4,7 +4,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from ontology.namespaces import bind_prefixes
+from cdkg.ontology.namespaces import bind_prefixes
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent
 CDO_TTL = ONTOLOGY_DIR / "cdo.ttl"  # the edited OWL source (Turtle, or RDF/XML if Protégé saved it so)
@@ -22,7 +22,7 @@ def load_sources(paths=SOURCES):
     """Parse ontology documents (Turtle or RDF/XML, detected from the content) into one rdflib Graph.
 
     Raise ontology.catalog.DocumentError, naming the file and line, for an unreadable document."""
-    from ontology.catalog import parse_document  # imported here: the catalog module imports this package
+    from cdkg.ontology.catalog import parse_document  # imported here: the catalog module imports this package
 
     graph = bind_prefixes(Graph())
     for path in paths:

@@ -6,8 +6,8 @@ from xml.etree import ElementTree
 
 from rdflib import Graph, URIRef
 
-from ontology import CATALOG
-from ontology.namespaces import OWL, RDF
+from cdkg.ontology import CATALOG
+from cdkg.ontology.namespaces import OWL, RDF
 
 CATALOG_NS = "{urn:oasis:names:tc:entity:xmlns:xml:catalog}"
 

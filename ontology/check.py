@@ -12,9 +12,9 @@ from pathlib import Path
 import owlready2
 from rdflib import Graph, Literal, URIRef
 
-from ontology.owlapi import TOOLS_DIR, ToolUnavailable, compiled_tool
-from ontology.catalog import DocumentError, import_closure, ontology_iris
-from ontology.namespaces import BASE, CDC, CDO, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS, bind_prefixes
+from cdkg.ontology.owlapi import TOOLS_DIR, ToolUnavailable, compiled_tool
+from cdkg.ontology.catalog import DocumentError, import_closure, ontology_iris
+from cdkg.ontology.namespaces import BASE, CDC, CDO, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS, bind_prefixes
 
 HERMIT_JAR = Path(owlready2.__file__).parent / "hermit" / "HermiT.jar"
 PROFILE_CHECKER = TOOLS_DIR / "DLProfileCheck.java"
@@ -101,7 +101,7 @@ def label_problems(graph, own):
 def shared_label_problems(graph, own):
     """List Persian labels (labels, alternative labels, cues) that two own terms share, as the recogniser reads
     them, unless cdo:sharesLabelWith declares the shared sense; a label must resolve to one term."""
-    from mappings.lexicon import LABEL_PROPERTIES, lexicon_key  # the recogniser's own notion of "the same words"
+    from cdkg.mappings.lexicon import LABEL_PROPERTIES, lexicon_key  # the recogniser's own notion of "the same words"
 
     terms_of = defaultdict(set)
     shown = {}

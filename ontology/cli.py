@@ -2,7 +2,7 @@
 import sys
 from pathlib import Path
 
-from ontology import DOCS_DIR, SOURCES
+from cdkg.ontology import DOCS_DIR, SOURCES
 
 
 def register(subparsers):
@@ -27,7 +27,7 @@ def register(subparsers):
 
 def run_check(args):
     """Check the ontology files and print the problems or a summary; return the exit status."""
-    from ontology.check import check
+    from cdkg.ontology.check import check
 
     files = args.files or list(SOURCES)
     missing = [str(path) for path in files if not Path(path).is_file()]
@@ -48,7 +48,7 @@ def run_check(args):
 
 def run_generate(args):
     """Write the generated serialisations and print their paths."""
-    from ontology.generate import generate_serialisations
+    from cdkg.ontology.generate import generate_serialisations
 
     for path in generate_serialisations():
         print(f"wrote {path}")
@@ -57,7 +57,7 @@ def run_generate(args):
 
 def run_docs(args):
     """Write the HTML documentation and print its path."""
-    from ontology.generate import generate_docs
+    from cdkg.ontology.generate import generate_docs
 
     print(f"wrote {generate_docs(args.out)}")
     return 0

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from rdflib import Literal, URIRef
 
-from ontology import CDO_OWL, CDO_TTL, CONCEPTS_OWL, CONCEPTS_TTL, DOCS_DIR, DOCS_INDEX, load_sources
-from ontology.namespaces import CDO, DCTERMS, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS
+from cdkg.ontology import CDO_OWL, CDO_TTL, CONCEPTS_OWL, CONCEPTS_TTL, DOCS_DIR, DOCS_INDEX, load_sources
+from cdkg.ontology.namespaces import CDO, DCTERMS, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS
 
 GENERATED_NOTE = "generated from {source} by `cdkg ontology generate`; do not edit"
 # Said again as an annotation of the ontology: Protégé shows it, and it survives a save (an XML comment does not).

@@ -7,8 +7,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ontology import ONTOLOGY_DIR
-from ontology.catalog import catalog_for
+from cdkg.ontology import ONTOLOGY_DIR
+from cdkg.ontology.catalog import catalog_for
 
 TOOLS_DIR = ONTOLOGY_DIR / "tools"
 SAVER = TOOLS_DIR / "OntologySave.java"

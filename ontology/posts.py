@@ -3,7 +3,7 @@ from collections import defaultdict
 
 from rdflib import URIRef
 
-from ontology.namespaces import CDO, ORG, OWL, RDFS
+from cdkg.ontology.namespaces import CDO, ORG, OWL, RDFS
 
 
 def post_organisation_kinds(graph):

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from shapes.report import Verdict, report_graph
-from shapes.terms import rdflib_term
+from cdkg.shapes.report import Verdict, report_graph
+from cdkg.shapes.terms import rdflib_term
 
 # Exit statuses: 0 conforms (warnings allowed), 1 a violation, 2 a file that cannot be read.
 CONFORMS, VIOLATES, UNREADABLE = 0, 1, 2
@@ -46,7 +46,7 @@ def read_file(path):
 
 def run_validate(args):
     """Validate each file; print the results; return the exit status."""
-    from shapes.gate import Gate
+    from cdkg.shapes.gate import Gate
 
     readable, status = [], CONFORMS
     for path in args.files:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from rdflib import Literal, URIRef
 from rdflib.collection import Collection
 
-from ontology.namespaces import OWL, RDF, RDFS, SH, XSD
+from cdkg.ontology.namespaces import OWL, RDF, RDFS, SH, XSD
 
 # Variables the compiled queries use; unusual names so that a SPARQL constraint's own variables never clash.
 GRAPH_VAR, FOCUS_VAR, VALUE_VAR, LANG_VAR = "shapesGraph", "this", "value", "shapesLang"

@@ -14,8 +14,8 @@ from collections import defaultdict
 
 from rdflib import URIRef
 
-from kg.inference import reachable
-from ontology.namespaces import OWL, RDF, RDFS
+from cdkg.kg.inference import reachable
+from cdkg.ontology.namespaces import OWL, RDF, RDFS
 
 
 _TYPE = RDF.type

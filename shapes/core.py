@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from rdflib import BNode, Literal, URIRef
 from rdflib.collection import Collection
 
-from ontology.namespaces import RDF, SH, XSD
-from shapes.compiler import Compiler, UnsupportedShape
+from cdkg.ontology.namespaces import RDF, SH, XSD
+from cdkg.shapes.compiler import Compiler, UnsupportedShape
 
 # The index is keyed by predicates as plain strings: hashing and comparing them is C-fast, unlike rdflib terms.
 TYPE = str(RDF.type)

@@ -19,13 +19,13 @@ import pyoxigraph as ox
 from pyshacl import validate
 from rdflib import Graph
 
-from ontology.namespaces import RDF, RDFS, SH, SHAPES
-from shapes import shapes_graph
-from shapes.compiler import FOCUS_VAR, GRAPH_VAR, VALUE_VAR, Compiler
-from shapes.context import Context, subclass_closure
-from shapes.core import CoreEvaluator, index_triples
-from shapes.report import Result, Verdict
-from shapes.terms import oxigraph_term, rdflib_term, read_triples
+from cdkg.ontology.namespaces import RDF, RDFS, SH, SHAPES
+from cdkg.shapes import shapes_graph
+from cdkg.shapes.compiler import FOCUS_VAR, GRAPH_VAR, VALUE_VAR, Compiler
+from cdkg.shapes.context import Context, subclass_closure
+from cdkg.shapes.core import CoreEvaluator, index_triples
+from cdkg.shapes.report import Result, Verdict
+from cdkg.shapes.terms import oxigraph_term, rdflib_term, read_triples
 
 ENGINES = ("core", "sparql", "pyshacl")
 # Statement graphs per Oxigraph batch: large enough that per-query overhead vanishes, small enough to stay in cache.
@@ -70,8 +70,8 @@ class Gate:
         extra_context: further triples the graphs may rely on without repeating them, such as the build's
         description of its extraction activity, which each statement refers to.
         """
-        from kg.gazetteer import reference_files  # imported here: kg imports the gate for the build
-        from ontology import ontology_graph
+        from cdkg.kg.gazetteer import reference_files  # imported here: kg imports the gate for the build
+        from cdkg.ontology import ontology_graph
 
         shapes = shapes_graph()
         predicates = Compiler(shapes).subject_predicates()

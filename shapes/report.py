@@ -4,7 +4,7 @@ from functools import cached_property
 
 from rdflib import BNode, Graph, Literal
 
-from ontology.namespaces import RDF, SH, SHAPES, bind_prefixes
+from cdkg.ontology.namespaces import RDF, SH, SHAPES, bind_prefixes
 
 
 @dataclass(frozen=True, slots=True)

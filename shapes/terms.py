@@ -2,7 +2,7 @@
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 
-from ontology.namespaces import XSD
+from cdkg.ontology.namespaces import XSD
 
 
 def rdflib_term(term):

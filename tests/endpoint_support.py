@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import rdflib
 import requests
 
-from endpoint.backends import merge_into_default_graph
+from cdkg.endpoint.backends import merge_into_default_graph
 
 FIXTURES = Path(__file__).parent / "fixtures" / "endpoint"
 FIXTURE_TRIG = FIXTURES / "kg.trig"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.build import TRIG_FILE
-from kg.corpus import write_corpus
-from kg.store import STAGING_PREFIX, STORE_PREFIX
+from cdkg.kg.build import TRIG_FILE
+from cdkg.kg.corpus import write_corpus
+from cdkg.kg.store import STAGING_PREFIX, STORE_PREFIX
 
 FIXTURE = Path(__file__).parent / "fixtures" / "build" / "bad-input.txt"
 COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -19,7 +19,7 @@ COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 def cdkg_build(*args):
     """Return the command line of a `cdkg build` in a fresh interpreter (exactly what a user runs)."""
-    return [sys.executable, "-m", "kg.cli", "build", "--no-shacl", *map(str, args)]
+    return [sys.executable, "-m", "cdkg.kg.cli", "build", "--no-shacl", *map(str, args)]
 
 
 def triple_count(store_path):

@@ -4,9 +4,9 @@ import shlex
 
 import pytest
 
-from kg import commands
-from kg.build import TRIG_FILE
-from kg.cli import main
+from cdkg.kg import commands
+from cdkg.kg.build import TRIG_FILE
+from cdkg.kg.cli import main
 
 PERSIAN = "شهردار شیراز گفت: خواهرخواندگی شیراز و دوحه گسترش می‌یابد.\n"
 ENGLISH = "The mayor of Shiraz said the sister-city tie with Doha will grow.\n"

@@ -1,12 +1,12 @@
 """Check the synthetic corpus generator: deterministic by seed, readable Persian, names from the gazetteer."""
 import json
 
-from kg.cli import main
-from kg.corpus import Vocabulary
-from kg.gazetteer import load_reference_store
-from kg.readers import read_source
-from mappings.record import SourceRecord
-from ontology import ontology_graph
+from cdkg.kg.cli import main
+from cdkg.kg.corpus import Vocabulary
+from cdkg.kg.gazetteer import load_reference_store
+from cdkg.kg.readers import read_source
+from cdkg.mappings.record import SourceRecord
+from cdkg.ontology import ontology_graph
 
 
 def test_same_seed_same_corpus_other_seed_other_corpus(tmp_path):

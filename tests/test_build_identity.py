@@ -8,14 +8,14 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Literal
 
-from kg import commands
-from kg.build import build
-from kg.identity import IdentityRules, StatusHistory, resolve
-from mappings.record import SourceRecord
-from ontology import ontology_graph
-import ontology.namespaces as ns
-from ontology.namespaces import CDO, ID, PREFIXES, PROV, SH, SHAPES
-from ontology.queries import load_queries
+from cdkg.kg import commands
+from cdkg.kg.build import build
+from cdkg.kg.identity import IdentityRules, StatusHistory, resolve
+from cdkg.mappings.record import SourceRecord
+from cdkg.ontology import ontology_graph
+import cdkg.ontology.namespaces as ns
+from cdkg.ontology.namespaces import CDO, ID, PREFIXES, PROV, SH, SHAPES
+from cdkg.ontology.queries import load_queries
 
 FIXTURES = Path(__file__).parent / "fixtures" / "identity"
 REPORTS = FIXTURES / "reports.jsonl"

@@ -6,12 +6,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import commands
-from kg.build import BUILD_INFO, TRIG_FILE, TURTLE_FILE, build
-from kg.cli import main
-from kg.incremental import NotIncremental, add
-import ontology.namespaces as ns
-from ontology.namespaces import CDO, ID
+from cdkg.kg import commands
+from cdkg.kg.build import BUILD_INFO, TRIG_FILE, TURTLE_FILE, build
+from cdkg.kg.cli import main
+from cdkg.kg.incremental import NotIncremental, add
+import cdkg.ontology.namespaces as ns
+from cdkg.ontology.namespaces import CDO, ID
 
 FIXTURES = Path(__file__).parent / "fixtures" / "identity"
 REPORTS, MORE = FIXTURES / "reports.jsonl", FIXTURES / "more-reports.jsonl"

@@ -2,10 +2,10 @@
 import pytest
 from rdflib import Graph, Literal
 
-from kg.inference import Entailment, Materializer
-from ontology import ontology_graph
-from ontology import namespaces  # SDO via the module: pytest would probe a module-level SDO and warn
-from ontology.namespaces import CDO, DBO, ID, ORG, OWL, PROV, RDF, RDFS, WDT
+from cdkg.kg.inference import Entailment, Materializer
+from cdkg.ontology import ontology_graph
+from cdkg.ontology import namespaces  # SDO via the module: pytest would probe a module-level SDO and warn
+from cdkg.ontology.namespaces import CDO, DBO, ID, ORG, OWL, PROV, RDF, RDFS, WDT
 
 SHIRAZ, NOVI_SAD, FARS, IRAN = ID["place/shiraz"], ID["place/novi-sad"], ID["place/fars"], ID["place/iran"]
 MUNICIPALITY = ID["org/shiraz-municipality"]

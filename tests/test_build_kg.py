@@ -10,18 +10,18 @@ from itertools import chain
 
 from rdflib import Graph, Literal
 
-from kg import commands
-from kg.build import (DEFAULT_SOURCES, REPO_ROOT, TRIG_FILE, TURTLE_FILE, BuildContext, activity_description,
+from cdkg.kg import commands
+from cdkg.kg.build import (DEFAULT_SOURCES, REPO_ROOT, TRIG_FILE, TURTLE_FILE, BuildContext, activity_description,
                       build)
-from kg.cli import main
-from kg.gazetteer import reference_files
-from kg.readers import source_files
-from endpoint.backends import OxigraphBackend
-from kg.store import build_lock
-from ontology.namespaces import CDO, PREFIXES, RDF, SH, SHAPES
-from shapes import shapes_graph
-from shapes.gate import Gate
-from shapes.terms import read_triples
+from cdkg.kg.cli import main
+from cdkg.kg.gazetteer import reference_files
+from cdkg.kg.readers import source_files
+from cdkg.endpoint.backends import OxigraphBackend
+from cdkg.kg.store import build_lock
+from cdkg.ontology.namespaces import CDO, PREFIXES, RDF, SH, SHAPES
+from cdkg.shapes import shapes_graph
+from cdkg.shapes.gate import Gate
+from cdkg.shapes.terms import read_triples
 
 FIXTURES = Path(__file__).parent / "fixtures" / "build"
 BAD_INPUT = FIXTURES / "bad-input.txt"

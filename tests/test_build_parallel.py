@@ -5,9 +5,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import commands
-from kg.build import BUILD_INFO, QUARANTINE_DIR, TRIG_FILE, TURTLE_FILE, build
-from kg.corpus import write_corpus
+from cdkg.kg import commands
+from cdkg.kg.build import BUILD_INFO, QUARANTINE_DIR, TRIG_FILE, TURTLE_FILE, build
+from cdkg.kg.corpus import write_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SOURCES = [FIXTURES / "build" / "bad-input.txt", FIXTURES / "build" / "news.jsonl",

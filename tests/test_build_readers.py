@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from kg.readers import Rejection, parse_date, read_source, source_files
-from mappings.record import SourceRecord
+from cdkg.kg.readers import Rejection, parse_date, read_source, source_files
+from cdkg.mappings.record import SourceRecord
 
 GOOD = "شهردار شیراز گفت: همکاری با شهرهای جهان ادامه دارد."
 

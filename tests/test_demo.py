@@ -6,9 +6,9 @@ import subprocess
 import pytest
 import requests
 
-from kg.demo import DEFAULT_CORPUS, DEMO_NAME, SYNTHETIC_PUBLISHER, CorpusMissing, corpus_files
-from ontology.namespaces import CDO, DCTERMS, PROV
-from ontology.queries import load_queries
+from cdkg.kg.demo import DEFAULT_CORPUS, DEMO_NAME, SYNTHETIC_PUBLISHER, CorpusMissing, corpus_files
+from cdkg.ontology.namespaces import CDO, DCTERMS, PROV
+from cdkg.ontology.queries import load_queries
 from tests.endpoint_support import CDKG, running_server
 
 RESULTS_JSON = {"Accept": "application/sparql-results+json"}

@@ -8,8 +8,8 @@ import pytest
 from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 
-from kg.build import REPO_ROOT
-from kg.demo import DEFAULT_CORPUS, DEFAULT_DEMO_OUT
+from cdkg.kg.build import REPO_ROOT
+from cdkg.kg.demo import DEFAULT_CORPUS, DEFAULT_DEMO_OUT
 
 README = REPO_ROOT / "README.md"
 PAGES = [README, *sorted((REPO_ROOT / "docs").glob("*.md"))]

@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.endpoint_support import build_kg_dir, running_server
-from ontology.namespaces import ID, RDFS
-from ontology.queries import load_queries
+from cdkg.ontology.namespaces import ID, RDFS
+from cdkg.ontology.queries import load_queries
 
 CHROMIUM = "/usr/bin/chromium"
 # Closed network, running as root: no sandbox, no background traffic, no first-run work.

@@ -1,5 +1,5 @@
 """The response cache stays within its byte bound counting what its entries really hold, keys included."""
-from endpoint.cache import ResponseCache, footprint
+from cdkg.endpoint.cache import ResponseCache, footprint
 
 BOUND = 200_000
 

@@ -5,7 +5,7 @@ import requests
 from rdflib.compare import isomorphic
 
 from tests.endpoint_support import build_kg_dir, normalise_bnodes, running_server
-from ontology.namespaces import CDO, GRAPH, INFERRED_GRAPH, REFERENCE_GRAPH, ID, OWL, RDFS, SKOS
+from cdkg.ontology.namespaces import CDO, GRAPH, INFERRED_GRAPH, REFERENCE_GRAPH, ID, OWL, RDFS, SKOS
 
 # Full IRIs for entities: rdflib's parser does not read the `\/` escape in prefixed names (cdr:place\/shiraz).
 P = f"PREFIX cdo: <{CDO}> PREFIX rdfs: <{RDFS}> PREFIX skos: <{SKOS}> PREFIX owl: <{OWL}> "

@@ -6,7 +6,7 @@ import rdflib
 import requests
 
 from tests.endpoint_support import build_kg_dir, running_server
-from ontology.namespaces import CDO, GRAPH, ID, ONTOLOGY_IRI, OWL, RDF, RDFS
+from cdkg.ontology.namespaces import CDO, GRAPH, ID, ONTOLOGY_IRI, OWL, RDF, RDFS
 
 HTML_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 

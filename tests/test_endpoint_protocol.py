@@ -11,7 +11,7 @@ from rdflib.compare import isomorphic
 from SPARQLWrapper import JSON, N3, TURTLE, XML, SPARQLWrapper, POST, URLENCODED
 
 from tests.endpoint_support import build_kg_dir, running_server
-from ontology.namespaces import CDO, GRAPH, ID, INFERRED_GRAPH, REFERENCE_GRAPH, SD, VOID, RDF
+from cdkg.ontology.namespaces import CDO, GRAPH, ID, INFERRED_GRAPH, REFERENCE_GRAPH, SD, VOID, RDF
 
 CITIES = f"SELECT ?city WHERE {{ ?city a <{CDO.City}> }} ORDER BY ?city"
 ALL_CITIES = {str(ID["place/shiraz"]), str(ID["place/doha"]), str(ID["place/mashhad"])}

@@ -5,7 +5,7 @@ import pytest
 import requests
 
 from tests.endpoint_support import CDKG, build_kg_dir, free_port, running_server
-from ontology.namespaces import CDO, ID
+from cdkg.ontology.namespaces import CDO, ID
 
 EXTRA_TTL = """@prefix ex: <http://example.org/> .
 ex:tehran ex:twinnedWith <https://w3id.org/citydiplomacy/id/place/shiraz> .

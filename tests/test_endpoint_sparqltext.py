@@ -1,7 +1,7 @@
 """The lexical reading of SPARQL text the protocol relies on: query form, FROM, SERVICE targets, updates."""
 import pytest
 
-from endpoint.sparqltext import first_keyword, has_dataset_clause, is_update, service_targets
+from cdkg.endpoint.sparqltext import first_keyword, has_dataset_clause, is_update, service_targets
 
 
 @pytest.mark.parametrize("text, expected", [

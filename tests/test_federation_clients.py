@@ -14,7 +14,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, URLENCODED, XML
 from SPARQLWrapper import SPARQLWrapper
 
-from ontology.namespaces import CDO, ID, OWL, SKOS, WDT
+from cdkg.ontology.namespaces import CDO, ID, OWL, SKOS, WDT
 from tests.federation import comunica
 from tests.federation.data import KG_FIXTURE, WIKIDATA_FIXTURE, expected_rows, fixture_dataset, json_rows
 from tests.federation.endpoint import Endpoint, make_kg_dir

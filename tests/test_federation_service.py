@@ -12,8 +12,8 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from endpoint.federation import bind_join_values, is_public, names_host_literally, refusal, service_clauses
-from ontology.namespaces import ID, OWL, WD, WDT
+from cdkg.endpoint.federation import bind_join_values, is_public, names_host_literally, refusal, service_clauses
+from cdkg.ontology.namespaces import ID, OWL, WD, WDT
 from tests.federation.data import KG_FIXTURE, WIKIDATA_FIXTURE, expected_rows, json_rows
 from tests.federation.endpoint import Endpoint, make_kg_dir
 from tests.federation.processes import free_port

@@ -19,7 +19,7 @@ import requests
 from rdflib.compare import isomorphic
 from requests.auth import HTTPDigestAuth
 
-from ontology.namespaces import BASE, ID, REFERENCE_GRAPH, SD, SKOS, VOID, XSD
+from cdkg.ontology.namespaces import BASE, ID, REFERENCE_GRAPH, SD, SKOS, VOID, XSD
 from tests.federation.endpoint import TRIG_FILE, Endpoint
 from tests.federation.processes import LOOPBACK, free_port
 from tests.federation.virtuoso import Virtuoso

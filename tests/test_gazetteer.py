@@ -3,8 +3,8 @@ import re
 
 import pytest
 
-from kg import gazetteer
-from ontology.namespaces import CDO, GN, ID, OWL, RDF, SKOS, WD
+from cdkg.kg import gazetteer
+from cdkg.ontology.namespaces import CDO, GN, ID, OWL, RDF, SKOS, WD
 
 PREFIXES = f"""
 PREFIX cdo: <{CDO}>

@@ -9,7 +9,7 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import to_isomorphic
 
-from kg import gazetteer
+from cdkg.kg import gazetteer
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from ontology.namespaces import CDO, GRAPH, ID, RDF, RDFS
+from cdkg.ontology.namespaces import CDO, GRAPH, ID, RDF, RDFS
 from tests.federation.trap import SilentListener
 from tests.hardening_support import kg_with_extra_quads, raw_request, redirecting_endpoint, serving
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from endpoint.limits import slots_per_worker, syntax_depth
+from cdkg.endpoint.limits import slots_per_worker, syntax_depth
 from tests.endpoint_support import CDKG, build_kg_dir, free_port
 from tests.hardening_support import cpu_seconds, idle, serving, slow_endpoint, wait_for
 

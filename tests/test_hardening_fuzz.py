@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kg.build import BuildContext, BuildReport, StatementStream
-from kg.dump import to_quads
-from kg.inference import Entailment, Materializer
-from kg.quarantine import Quarantine
-from kg.readers import read_source
-from mappings.pipeline import default_pipeline
-from mappings.record import SourceRecord
-from ontology import ontology_graph
+from cdkg.kg.build import BuildContext, BuildReport, StatementStream
+from cdkg.kg.dump import to_quads
+from cdkg.kg.inference import Entailment, Materializer
+from cdkg.kg.quarantine import Quarantine
+from cdkg.kg.readers import read_source
+from cdkg.mappings.pipeline import default_pipeline
+from cdkg.mappings.record import SourceRecord
+from cdkg.ontology import ontology_graph
 
 SEED = Path(__file__).parent.parent / "kg" / "sources" / "seed-statements-fa.txt"
 SEED_LINES = [line for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -8,7 +8,7 @@ import pytest
 import rdflib
 import requests
 
-from ontology.namespaces import BASE, CDO, GRAPH, ID, RDF
+from cdkg.ontology.namespaces import BASE, CDO, GRAPH, ID, RDF
 from tests.hardening_support import kg_with_extra_quads, serving
 
 PAGE_ROW_LIMIT = 10

@@ -6,8 +6,8 @@ import sys
 import pytest
 import requests
 
-from kg.build import REPO_ROOT
-from ontology.namespaces import CDO
+from cdkg.kg.build import REPO_ROOT
+from cdkg.ontology.namespaces import CDO
 from tests.endpoint_support import build_kg_dir, running_server
 
 # What a copy of the working tree leaves out: environments, installed npm packages, built KGs, caches.

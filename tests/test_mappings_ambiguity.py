@@ -1,9 +1,9 @@
 """Place names that are also words read as places only with a context cue; both readings are tested."""
 import pytest
 
-from mappings.pipeline import default_pipeline
-from mappings.record import SourceRecord
-from ontology.namespaces import CDO, ID, RDF
+from cdkg.mappings.pipeline import default_pipeline
+from cdkg.mappings.record import SourceRecord
+from cdkg.ontology.namespaces import CDO, ID, RDF
 
 
 def mentions(text):

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from kg.cli import main
-from mappings.challenge import CATEGORIES, evaluate_challenge, is_challenge
-from mappings.evaluate import read_gold
-from mappings.pipeline import default_pipeline
+from cdkg.kg.cli import main
+from cdkg.mappings.challenge import CATEGORIES, evaluate_challenge, is_challenge
+from cdkg.mappings.evaluate import read_gold
+from cdkg.mappings.pipeline import default_pipeline
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 PARTS = [CORPUS / "challenge-a.jsonl", CORPUS / "challenge-b.jsonl"]

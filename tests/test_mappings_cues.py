@@ -3,9 +3,9 @@ cooperation as a relation, province roles and countries after their cities."""
 import pytest
 from rdflib import Graph, Literal
 
-from mappings.pipeline import Pipeline, default_pipeline, load_ontology_graph, reference_triples, REFERENCE_DIR
-from mappings.record import SourceRecord
-from ontology.namespaces import CDC, CDO, ID, PREFIXES
+from cdkg.mappings.pipeline import Pipeline, default_pipeline, load_ontology_graph, reference_triples, REFERENCE_DIR
+from cdkg.mappings.record import SourceRecord
+from cdkg.ontology.namespaces import CDC, CDO, ID, PREFIXES
 
 
 def graph_of(text, pipeline=None):

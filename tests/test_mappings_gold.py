@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from kg.cli import main
-from mappings.evaluate import GoldError, evaluate, read_gold
-from mappings.pipeline import default_pipeline
-from ontology.namespaces import CDO, ID, RDF
+from cdkg.kg.cli import main
+from cdkg.mappings.evaluate import GoldError, evaluate, read_gold
+from cdkg.mappings.pipeline import default_pipeline
+from cdkg.ontology.namespaces import CDO, ID, RDF
 
 GOLD = Path(__file__).resolve().parent / "gold" / "dev.jsonl"
 # A second development set, written after the first had been tuned on, before rules were tuned on it.

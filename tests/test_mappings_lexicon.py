@@ -2,12 +2,12 @@
 import pytest
 from rdflib import Graph, Literal
 
-from mappings.lexicon import LexiconBuilder, light_triples
-from mappings.normalize import normalize
-from mappings.pipeline import Pipeline, default_pipeline, load_ontology_graph, reference_triples, REFERENCE_DIR
-from mappings.record import SourceRecord
-from mappings.recognize import find_spans, tokenize
-from ontology.namespaces import CDC, CDO, ID, ORG, RDF, SKOS
+from cdkg.mappings.lexicon import LexiconBuilder, light_triples
+from cdkg.mappings.normalize import normalize
+from cdkg.mappings.pipeline import Pipeline, default_pipeline, load_ontology_graph, reference_triples, REFERENCE_DIR
+from cdkg.mappings.record import SourceRecord
+from cdkg.mappings.recognize import find_spans, tokenize
+from cdkg.ontology.namespaces import CDC, CDO, ID, ORG, RDF, SKOS
 
 
 @pytest.fixture(scope="module")

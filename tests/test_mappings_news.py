@@ -2,9 +2,9 @@
 meetings, evidence, tokenisation), each on sentences written for the test, not taken from a gold set."""
 import pytest
 
-from mappings.dates import DateReader
-from mappings.normalize import normalize
-from ontology.namespaces import ID
+from cdkg.mappings.dates import DateReader
+from cdkg.mappings.normalize import normalize
+from cdkg.ontology.namespaces import ID
 from tests.test_mappings_cues import ask, graph_of, place
 
 
@@ -146,10 +146,10 @@ def test_every_mention_and_fact_has_nif_evidence():
 
 def test_the_gate_checks_persons_dates_and_evidence():
     from rdflib import Literal
-    from shapes.gate import Gate
-    from mappings.pipeline import default_pipeline
-    from mappings.record import SourceRecord
-    from ontology.namespaces import CDO, NIF, RDF, SDO, SHAPES, XSD
+    from cdkg.shapes.gate import Gate
+    from cdkg.mappings.pipeline import default_pipeline
+    from cdkg.mappings.record import SourceRecord
+    from cdkg.ontology.namespaces import CDO, NIF, RDF, SDO, SHAPES, XSD
 
     pipeline = default_pipeline()
     result = pipeline.extract(SourceRecord("رضا کاظمی‌فر، شهردار شیراز، گفت: شیراز و دوحه از سال ۱۳۹۵ خواهرخوانده "

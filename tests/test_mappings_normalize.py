@@ -2,7 +2,7 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from mappings.normalize import ZWNJ, normalize
+from cdkg.mappings.normalize import ZWNJ, normalize
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from rdflib import Graph, Literal, URIRef
 
-from mappings.normalize import normalize
-from mappings.pipeline import default_pipeline
-from mappings.record import SourceRecord, StatementResult
-from ontology.namespaces import CDO, DCTERMS, GRAPH, ID, ORG, PREFIXES, PROV, RDF
+from cdkg.mappings.normalize import normalize
+from cdkg.mappings.pipeline import default_pipeline
+from cdkg.mappings.record import SourceRecord, StatementResult
+from cdkg.ontology.namespaces import CDO, DCTERMS, GRAPH, ID, ORG, PREFIXES, PROV, RDF
 
 TEXT = "شهردار تبريز گفت:تفاهم نامه همكاري بين تبريز و كازان در زمينه گردشگري امضا شد."
 

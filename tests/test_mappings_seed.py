@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from mappings.pipeline import default_pipeline
-from mappings.record import SourceRecord
-from ontology.namespaces import ID, PREFIXES
+from cdkg.mappings.pipeline import default_pipeline
+from cdkg.mappings.record import SourceRecord
+from cdkg.ontology.namespaces import ID, PREFIXES
 
 SEED = Path(__file__).resolve().parent.parent / "kg" / "sources" / "seed-statements-fa.txt"
 

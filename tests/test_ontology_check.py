@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ontology import CATALOG, CDO_TTL, CONCEPTS_TTL
-from ontology.catalog import DocumentError, document_format
+from cdkg.ontology import CATALOG, CDO_TTL, CONCEPTS_TTL
+from cdkg.ontology.catalog import DocumentError, document_format
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ontology"
 
@@ -16,7 +16,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "ontology"
 def run_check(*files):
     """Run `cdkg ontology check FILE...` in a subprocess and return the completed process."""
     return subprocess.run(
-        [sys.executable, "-m", "kg.cli", "ontology", "check", *map(str, files)],
+        [sys.executable, "-m", "cdkg.kg.cli", "ontology", "check", *map(str, files)],
         capture_output=True, text=True, timeout=300, check=False,
     )
 

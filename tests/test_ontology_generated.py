@@ -6,9 +6,9 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic
 
-from ontology import DOCS_DIR, load_sources, ontology_graph
-from ontology.generate import generate_docs, generated_annotation, serialisation_targets
-from ontology.namespaces import CDO, OWL, RDF, SKOS
+from cdkg.ontology import DOCS_DIR, load_sources, ontology_graph
+from cdkg.ontology.generate import generate_docs, generated_annotation, serialisation_targets
+from cdkg.ontology.namespaces import CDO, OWL, RDF, SKOS
 
 
 @pytest.mark.parametrize("source, generated", sorted(serialisation_targets().items()))

@@ -5,14 +5,14 @@ import sys
 import pytest
 from rdflib import Graph
 
-from ontology import ontology_graph
-from ontology.check import profile_problems, reasoner_problems
-from ontology.namespaces import CDO, DCTERMS, RDF
+from cdkg.ontology import ontology_graph
+from cdkg.ontology.check import profile_problems, reasoner_problems
+from cdkg.ontology.namespaces import CDO, DCTERMS, RDF
 
 
 def build(tmp_path, *sources):
     """Run `cdkg build` on the sources into tmp_path/kg and return the published graph with the ontology."""
-    subprocess.run([sys.executable, "-m", "kg.cli", "build", *map(str, sources), "--out", str(tmp_path / "kg")],
+    subprocess.run([sys.executable, "-m", "cdkg.kg.cli", "build", *map(str, sources), "--out", str(tmp_path / "kg")],
                    check=True, capture_output=True, timeout=300)
     data = Graph().parse(tmp_path / "kg" / "citydiplomacy.ttl")
     assert (None, RDF.type, CDO.Statement) in data  # the build produced statements to reason over
@@ -31,7 +31,7 @@ def kg_with_publishers(tmp_path_factory):
     """A KG built from .jsonl records that carry a publisher, a date and a URL."""
     tmp_path = tmp_path_factory.mktemp("jsonl")
     corpus = tmp_path / "corpus.jsonl"
-    subprocess.run([sys.executable, "-m", "kg.cli", "corpus", "--count", "30", "--out", str(corpus)],
+    subprocess.run([sys.executable, "-m", "cdkg.kg.cli", "corpus", "--count", "30", "--out", str(corpus)],
                    check=True, capture_output=True, timeout=300)
     everything = build(tmp_path, corpus)
     assert any(True for _ in everything.subject_objects(DCTERMS.publisher))

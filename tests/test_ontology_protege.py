@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from endpoint_support import running_server
-from ontology import CONCEPTS_OWL, CDO_OWL, ONTOLOGY_DIR
-from ontology.owlapi import save
+from cdkg.ontology import CONCEPTS_OWL, CDO_OWL, ONTOLOGY_DIR
+from cdkg.ontology.owlapi import save
 
 REPO = Path(__file__).resolve().parent.parent
 PREFIXES = """PREFIX cdo: <https://w3id.org/citydiplomacy/ontology#>
@@ -42,7 +42,7 @@ def fresh_clone(target):
 
 def cdkg(clone, *args, expect=0):
     """Run the clone's own `cdkg` (its code, ontology and data) and return the completed process."""
-    done = subprocess.run([sys.executable, "-m", "kg.cli", *map(str, args)], cwd=clone,
+    done = subprocess.run([sys.executable, "-m", "cdkg.kg.cli", *map(str, args)], cwd=clone,
                           capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == expect, f"cdkg {' '.join(map(str, args))}: {done.stdout}\n{done.stderr}"
     return done

@@ -6,9 +6,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 
-from ontology import ontology_graph
-from ontology.namespaces import CDC, CDO, ID, RDF, RDFS
-from ontology.queries import QueryFileError, load_queries, parse_query_file
+from cdkg.ontology import ontology_graph
+from cdkg.ontology.namespaces import CDC, CDO, ID, RDF, RDFS
+from cdkg.ontology.queries import QueryFileError, load_queries, parse_query_file
 
 QUERIES = {query.name: query for query in load_queries()}
 MINI_KG = Path(__file__).parent / "fixtures" / "ontology" / "mini-kg.ttl"

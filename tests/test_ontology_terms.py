@@ -2,12 +2,12 @@
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from ontology import namespaces
+from cdkg.ontology import namespaces
 
-from ontology import CATALOG, CDO_TTL, CONCEPTS_TTL, load_sources, ontology_graph
-from ontology.catalog import read_catalog
-from ontology.check import label_problems, namespace_module_problems, own_namespaces
-from ontology.namespaces import (
+from cdkg.ontology import CATALOG, CDO_TTL, CONCEPTS_TTL, load_sources, ontology_graph
+from cdkg.ontology.catalog import read_catalog
+from cdkg.ontology.check import label_problems, namespace_module_problems, own_namespaces
+from cdkg.ontology.namespaces import (
     BASE, CDC, CDO, CONCEPTS_IRI, DBO, DCTERMS, GEO, ONTOLOGY_IRI, ONTOLOGY_VERSION_IRI, ORG, OWL, RDF, RDFS, SKOS,
     WDT,
 )

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from ontology.namespaces import ID, SH, SHAPES
+from cdkg.ontology.namespaces import ID, SH, SHAPES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
 REPO = Path(__file__).resolve().parents[1]
@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def validate(*args):
     """Run `cdkg validate` with the arguments; return the completed process."""
-    return subprocess.run([sys.executable, "-m", "kg.cli", "validate", *map(str, args)], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "cdkg.kg.cli", "validate", *map(str, args)], cwd=REPO,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, URIRef
 
-from ontology.namespaces import CDC, CDO, DCTERMS, ID, NIF, ORG, OWL, PROV, RDF, RDFS, SH, SHAPES, SKOS
-from shapes import shapes_graph
-from shapes.gate import Gate
+from cdkg.ontology.namespaces import CDC, CDO, DCTERMS, ID, NIF, ORG, OWL, PROV, RDF, RDFS, SH, SHAPES, SKOS
+from cdkg.shapes import shapes_graph
+from cdkg.shapes.gate import Gate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
 
@@ -162,7 +162,7 @@ def test_every_shape_has_a_violating_and_a_conforming_fixture():
 
 def closure_of(classes):
     """Return the classes and all their superclasses in the ontology."""
-    from ontology import ontology_graph
+    from cdkg.ontology import ontology_graph
 
     graph = ontology_graph()
     return set(classes) | {sup for cls in classes for sup in graph.transitive_objects(cls, RDFS.subClassOf)}

@@ -2,10 +2,10 @@
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from ontology.namespaces import CDO, GRAPH, ID, PROV, RDF, RDFS, SH, SHAPES, SKOS
-from shapes import shapes_graph
-from shapes.compiler import Compiler, UnsupportedShape
-from shapes.gate import Gate
+from cdkg.ontology.namespaces import CDO, GRAPH, ID, PROV, RDF, RDFS, SH, SHAPES, SKOS
+from cdkg.shapes import shapes_graph
+from cdkg.shapes.compiler import Compiler, UnsupportedShape
+from cdkg.shapes.gate import Gate
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.gazetteer import reference_files
-from mappings.pipeline import Pipeline
-from mappings.record import SourceRecord
-from ontology import ontology_graph
-from ontology.namespaces import GRAPH, REFERENCE_GRAPH
-from shapes.gate import Gate
-from shapes.terms import read_triples, rdflib_term
+from cdkg.kg.gazetteer import reference_files
+from cdkg.mappings.pipeline import Pipeline
+from cdkg.mappings.record import SourceRecord
+from cdkg.ontology import ontology_graph
+from cdkg.ontology.namespaces import GRAPH, REFERENCE_GRAPH
+from cdkg.shapes.gate import Gate
+from cdkg.shapes.terms import read_triples, rdflib_term
 
 REPO = Path(__file__).resolve().parents[1]
 PUBLISHED = REPO / "kg" / "citydiplomacy.trig"

@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import sync_playwright
 
-from ontology.namespaces import ID, RDFS
+from cdkg.ontology.namespaces import ID, RDFS
 from tests.web_support import seed_kg, seed_server  # noqa: F401 (fixtures)
 
 CHROMIUM = "/usr/bin/chromium"

@@ -5,7 +5,7 @@ import re
 import pytest
 import requests
 
-from ontology.namespaces import BASE, CDO, ID, ONTOLOGY_VERSION_IRI, SKOS
+from cdkg.ontology.namespaces import BASE, CDO, ID, ONTOLOGY_VERSION_IRI, SKOS
 from tests.web_support import news_server, seed_kg, seed_server  # noqa: F401 (fixtures)
 
 HTML = {"Accept": "text/html"}

@@ -3,8 +3,8 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from kg.textindex import TextIndex, build_from_store
-from ontology.namespaces import CDO, CDS, ID, RDF, RDFS, SEARCH_SERVICE, SKOS
+from cdkg.kg.textindex import TextIndex, build_from_store
+from cdkg.ontology.namespaces import CDO, CDS, ID, RDF, RDFS, SEARCH_SERVICE, SKOS
 from tests.bench.bench_endpoint import synthesise
 from tests.endpoint_support import running_server
 from tests.web_support import seed_kg, seed_server  # noqa: F401 (fixtures)

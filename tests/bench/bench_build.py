@@ -24,7 +24,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
-from kg.corpus import write_corpus  # noqa: E402  (after the path set-up, so the script runs from anywhere)
+from cdkg.kg.corpus import write_corpus  # noqa: E402  (after the path set-up, so the script runs from anywhere)
 
 TARGET_WALL_100K = 180
 TARGET_RSS_MB = 1024
@@ -113,7 +113,7 @@ def main():
     args = parser.parse_args()
     cpus = len(os.sched_getaffinity(0))
     flags = [] if args.shacl else ["--no-shacl"]
-    build = [sys.executable, "-m", "kg.cli", "build", *flags]
+    build = [sys.executable, "-m", "cdkg.kg.cli", "build", *flags]
     with tempfile.TemporaryDirectory(prefix="bench-build-") as temporary:
         workdir = args.workdir or Path(temporary)
         workdir.mkdir(parents=True, exist_ok=True)

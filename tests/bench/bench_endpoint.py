@@ -23,7 +23,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 import requests
 
-from ontology.namespaces import CDC, CDO, GN, GRAPH, ID, RDF, RDFS, SKOS, OWL, WD
+from cdkg.ontology.namespaces import CDC, CDO, GN, GRAPH, ID, RDF, RDFS, SKOS, OWL, WD
 
 VENV_BIN = Path(sys.executable).parent
 CONCURRENCY = 8

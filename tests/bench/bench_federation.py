@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from requests.auth import HTTPDigestAuth
 
-from kg.publish import publish
+from cdkg.kg.publish import publish
 from tests.bench.bench_endpoint import CONCURRENCY, queries, run_python_load, run_wrk, synthesise
 from tests.federation.endpoint import TRIG_FILE, Endpoint
 from tests.federation.virtuoso import Virtuoso

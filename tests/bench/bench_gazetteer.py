@@ -6,7 +6,7 @@ import argparse
 import tempfile
 import time
 
-from kg import gazetteer
+from cdkg.kg import gazetteer
 
 
 def cpu_seconds(function):

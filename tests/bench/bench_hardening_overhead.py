@@ -11,10 +11,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from endpoint.backends import OxigraphBackend
-from endpoint.config import DEFAULTS
-from endpoint.limits import QueryRunner, serialize_within
-from ontology.namespaces import CDO, RDFS
+from cdkg.endpoint.backends import OxigraphBackend
+from cdkg.endpoint.config import DEFAULTS
+from cdkg.endpoint.limits import QueryRunner, serialize_within
+from cdkg.ontology.namespaces import CDO, RDFS
 from tests.endpoint_support import build_kg_dir
 
 

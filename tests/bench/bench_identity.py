@@ -22,9 +22,9 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import pyoxigraph as ox  # noqa: E402
 
-from kg import commands  # noqa: E402
-from kg.build import build  # noqa: E402
-from ontology.namespaces import CDO, PREFIXES  # noqa: E402
+from cdkg.kg import commands  # noqa: E402
+from cdkg.kg.build import build  # noqa: E402
+from cdkg.ontology.namespaces import CDO, PREFIXES  # noqa: E402
 
 CORPUS = REPO_ROOT.parent / "shared" / "corpus"
 KINDS = {"memorandum": CDO.MemorandumOfUnderstanding, "cooperation-agreement": CDO.MemorandumOfUnderstanding,

@@ -15,9 +15,9 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from mappings.normalize import normalize
-from mappings.pipeline import Pipeline
-from mappings.record import SourceRecord
+from cdkg.mappings.normalize import normalize
+from cdkg.mappings.pipeline import Pipeline
+from cdkg.mappings.record import SourceRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,8 +46,8 @@ def timed(function, records, repeat):
 _BASELINE_SCRIPT = """
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
-from mappings.pipeline import Pipeline
-from mappings.record import SourceRecord
+from cdkg.mappings.pipeline import Pipeline
+from cdkg.mappings.record import SourceRecord
 texts, repeat = json.load(sys.stdin)
 pipeline = Pipeline.load()
 records = [SourceRecord(text, number, "bench") for number, text in enumerate(texts, 1)]

@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from endpoint import create_app
-from kg.textindex import INDEX_FILE, TextIndex, build_from_store, joined_pairs, words_of
-from ontology.namespaces import CDO, CDS, SEARCH_SERVICE
+from cdkg.endpoint import create_app
+from cdkg.kg.textindex import INDEX_FILE, TextIndex, build_from_store, joined_pairs, words_of
+from cdkg.ontology.namespaces import CDO, CDS, SEARCH_SERVICE
 from tests.bench.bench_endpoint import synthesise
 
 PREFIXES = f"PREFIX cdo: <{CDO}> PREFIX cds: <{CDS}> "
@@ -40,7 +40,7 @@ def timed(function, *args):
 def tantivy_index(store, directory):
     """Build a Tantivy index of the same normalised words and joined pairs as the FTS5 index; return it."""
     import tantivy
-    from kg.textindex import rows_of
+    from cdkg.kg.textindex import rows_of
 
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("iri", stored=True, tokenizer_name="raw")

@@ -28,12 +28,12 @@ sys.path.insert(0, str(REPO_ROOT))
 from pyshacl import validate  # noqa: E402  (after the path set-up, so the script runs from anywhere)
 from rdflib import Graph  # noqa: E402
 
-from kg.corpus import PUBLISHERS, Vocabulary, statements  # noqa: E402
-from kg.gazetteer import load_reference_store  # noqa: E402
-from mappings.pipeline import Pipeline  # noqa: E402
-from mappings.record import SourceRecord  # noqa: E402
-from ontology import ontology_graph  # noqa: E402
-from shapes.gate import Gate, pyshacl_results  # noqa: E402
+from cdkg.kg.corpus import PUBLISHERS, Vocabulary, statements  # noqa: E402
+from cdkg.kg.gazetteer import load_reference_store  # noqa: E402
+from cdkg.mappings.pipeline import Pipeline  # noqa: E402
+from cdkg.mappings.record import SourceRecord  # noqa: E402
+from cdkg.ontology import ontology_graph  # noqa: E402
+from cdkg.shapes.gate import Gate, pyshacl_results  # noqa: E402
 
 CHUNK = 10_000  # statements mapped then validated at a time, as the build streams them
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import requests
 
-from ontology.namespaces import BASE
+from cdkg.ontology.namespaces import BASE
 from tests.hardening_support import serving
 
 QUERIES_DIR = Path(__file__).resolve().parents[2] / "ontology" / "queries"
