@@ -3,6 +3,7 @@
 Protégé's open + save is played by the OWL API it is built on (Debian's libowlapi-java, the same writers), in a
 fresh copy of the repository (the files git tracks or would track), as an editor's checkout would be.
 """
+import os
 import shutil
 import socket
 import subprocess
@@ -28,8 +29,14 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
 
 
+PACKAGES = ("kg", "endpoint", "shapes", "mappings", "ontology")
+
+
 def fresh_clone(target):
-    """Copy what a clone of the working tree holds (tracked and not-ignored files) to target; return it."""
+    """Copy what a clone of the working tree holds (tracked and not-ignored files) to target; return it.
+
+    Beside it, clone_imports(target) holds the clone's folders as the cdkg namespace, as an install of the clone
+    would: put first on PYTHONPATH, the clone's code runs instead of the installed one."""
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
                             capture_output=True, check=True).stdout.decode().split("\0")
     for name in filter(None, listed):
@@ -37,12 +44,27 @@ def fresh_clone(target):
         if source.is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
+    namespace = clone_imports(target) / "cdkg"
+    namespace.mkdir(parents=True)
+    for package in PACKAGES:
+        (namespace / package).symlink_to(target.resolve() / package, target_is_directory=True)
     return target
+
+
+def clone_imports(clone):
+    """Return the folder that makes the clone's packages importable (outside the clone's own tree)."""
+    return clone.parent / f"{clone.name}-imports"
+
+
+def clone_env(clone):
+    """Return the environment in which `cdkg` runs the clone's code."""
+    return {"PYTHONPATH": str(clone_imports(clone))}
 
 
 def cdkg(clone, *args, expect=0):
     """Run the clone's own `cdkg` (its code, ontology and data) and return the completed process."""
     done = subprocess.run([sys.executable, "-m", "cdkg.kg.cli", *map(str, args)], cwd=clone,
+                          env={**os.environ, **clone_env(clone)},
                           capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == expect, f"cdkg {' '.join(map(str, args))}: {done.stdout}\n{done.stderr}"
     return done
@@ -81,7 +103,7 @@ def build_and_serve_query(clone, tmp_path, text, query):
     cdkg(clone, "ontology", "generate")
     build = cdkg(clone, "build", source, "--out", tmp_path / "kg")
     assert "quarantined:       0" in build.stderr, build.stderr
-    with running_server(tmp_path / "kg") as base:
+    with running_server(tmp_path / "kg", env=clone_env(clone)) as base:
         return select(base, query)
 
 
@@ -109,7 +131,7 @@ def test_protege_save_changes_nothing_the_project_reads(tmp_path, original_kg, s
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_ontology_terms.py",
          "tests/test_ontology_generated.py", "tests/test_mappings_lexicon.py", "tests/test_mappings_cues.py",
          "tests/test_shapes_fixtures.py"],
-        cwd=clone, capture_output=True, text=True, timeout=900, check=False)
+        cwd=clone, env={**os.environ, **clone_env(clone)}, capture_output=True, text=True, timeout=900, check=False)
     assert tests.returncode == 0, tests.stdout[-3000:]
     cdkg(clone, "build", "--out", clone / "built")
     assert sorted_nquads(clone / "built") == original_kg
