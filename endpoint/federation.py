@@ -374,57 +374,62 @@ def bind_join_values(text, clause, select_local):
     return inline_data(clause.target, variables, rows)
 
 
-def cut_off(connection):
-    """Shut a connection's socket, waking a thread blocked reading it (the call's deadline has passed)."""
+def cut_off(sock):
+    """Shut a socket, waking a thread blocked reading it (the call's deadline has passed)."""
     try:
-        connection.sock.shutdown(socket.SHUT_RDWR)
-    except (AttributeError, OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed
         pass
 
 
-def exchange(url, method, body, headers, deadline, limit):
+def exchange(what, url, method, body, headers, deadline, limit):
     """Send one request to an allowed URL and return (content type, body), all before the monotonic deadline.
 
     Our own client, on an outbound thread: no redirects, no proxies from the environment, a cap on the body,
     and one deadline for the whole call (connect, headers and body: a watchdog shuts the socket when it
-    passes, so an endpoint sending a byte now and then cannot stretch it). `limit` names the deadline's origin.
+    passes, so an endpoint sending a byte now and then cannot stretch it). `what` names the operation in
+    messages (SERVICE, LOAD), `limit` the deadline's origin.
     """
     check_resolution(url)
     parts = urlsplit(url)
     remaining = deadline - time.monotonic()
     if remaining <= 0:
-        raise FederationError(f"<{url}> was not called: no time was left ({limit})", status=504)
+        raise FederationError(f"{what} <{url}> was not called: no time was left ({limit})", status=504)
     if parts.scheme == "https":
         connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=remaining,
                                                  context=ssl.create_default_context())
     else:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=remaining)
-    watchdog = threading.Timer(remaining, cut_off, (connection,))
-    watchdog.daemon = True
-    watchdog.start()
+    watchdog = None
     try:
+        connection.connect()  # within the socket timeout; the watchdog covers everything after
+        # the socket itself: http.client drops its own reference when the answer closes the connection
+        watchdog = threading.Timer(deadline - time.monotonic(), cut_off, (connection.sock,))
+        watchdog.daemon = True
+        watchdog.start()
         connection.request(method, (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body, headers)
         response = connection.getresponse()
         if 300 <= response.status < 400:
-            raise FederationError(f"<{url}> redirected to {response.getheader('Location')}; redirects are not "
+            raise FederationError(f"{what} <{url}> redirected to {response.getheader('Location')}; redirects are not "
                                   "followed")
         if response.status >= 400:
-            raise FederationError(f"<{url}> answered HTTP {response.status}")
+            raise FederationError(f"{what} <{url}> answered HTTP {response.status}")
         chunks, size = [], 0
         while chunk := response.read1(READ_BYTES):
             size += len(chunk)
             if size > MAX_RESPONSE_BYTES:
-                raise FederationError(f"<{url}> sent more than {MAX_RESPONSE_BYTES} bytes")
+                raise FederationError(f"{what} <{url}> sent more than {MAX_RESPONSE_BYTES} bytes")
             chunks.append(chunk)
         if time.monotonic() >= deadline:
             raise OSError("cut off at the deadline")
         return response.getheader("Content-Type", ""), b"".join(chunks)
     except (OSError, http.client.HTTPException) as error:
         if time.monotonic() >= deadline:
-            raise FederationError(f"<{url}> did not answer within {limit}", status=504) from error
-        raise FederationError(f"<{url}> cannot be reached or read: {error}") from error
+            raise FederationError(f"{what} <{url}> did not answer within {limit}", status=504) from error
+        raise FederationError(f"{what} <{url}> cannot be reached or read: {error}") from error
     finally:
-        watchdog.cancel()
+        if watchdog is not None:
+            watchdog.cancel()
         connection.close()
 
 
@@ -440,7 +445,7 @@ def fetch(url, query, deadline, max_rows):
     """Send a query to an allowed endpoint (form POST) and return its parsed solutions."""
     body = urlencode({"query": query}).encode("ascii")
     headers = {"Accept": ACCEPT, "Content-Type": "application/x-www-form-urlencoded"}
-    content_type, payload = isolation.outbound(lambda: exchange(url, "POST", body, headers, *deadline))
+    content_type, payload = isolation.outbound(lambda: exchange("SERVICE", url, "POST", body, headers, *deadline))
     return parse_solutions(url, payload, content_type, max_rows)
 
 
@@ -468,7 +473,7 @@ def parse_solutions(url, body, content_type, max_rows):
 def load_data(load, url, deadline):
     """Fetch the RDF document of an allowed LOAD ourselves and return the INSERT DATA that adds its triples."""
     content_type, payload = isolation.outbound(
-        lambda: exchange(url, "GET", None, {"Accept": ACCEPT_RDF}, *deadline))
+        lambda: exchange("LOAD", url, "GET", None, {"Accept": ACCEPT_RDF}, *deadline))
     rdf_format = ox.RdfFormat.from_media_type(content_type)
     if rdf_format is None:
         raise FederationError(f"LOAD <{load.source}> sent {content_type or 'no content type'}, not RDF")

@@ -11,6 +11,7 @@ In a gunicorn worker the whole process is filtered at start (its main thread, be
 so every later thread inherits the filter), except that pool; elsewhere (tests, an app made in-process) only
 the query threads are.
 """
+import ctypes
 import errno
 import logging
 import os
@@ -25,6 +26,9 @@ import pyseccomp as seccomp
 log = logging.getLogger(__name__)
 DENIED = errno.EACCES
 DEFAULT_OUTBOUND_THREADS = 4
+OUTBOUND_NAME = b"cdkg-outbound"
+PR_SET_NAME = 15
+LIBC = ctypes.CDLL(None, use_errno=True)
 
 _pool = None  # the process's OutboundPool
 _pool_lock = threading.Lock()
@@ -71,6 +75,7 @@ def start_outbound(threads):
 
         def arrive():
             thread_ids.add(threading.get_native_id())
+            LIBC.prctl(PR_SET_NAME, OUTBOUND_NAME, 0, 0, 0)  # the kernel's name: /proc/PID/task/TID/comm
             started.wait()
 
         for _ in range(threads):  # each job waits at the barrier, so the executor has to start every thread now

@@ -187,3 +187,44 @@ def service_targets(text):
             target = following[0]
             targets.append(iri_value(target) if target.kind == "iri" else target.text)
     return targets
+
+
+def operations(found):
+    """Split an update's tokens into its operations (at the `;` outside any group), each without its prologue."""
+    parts, start, depth = [], 0, 0
+    for index, token in enumerate(found + (None,)):
+        if token is None or token.kind == "punct" and token.text == ";" and depth == 0:
+            part = found[start:index]
+            parts.append(part[prologue_end(part):])
+            start = index + 1
+        elif token.kind == "punct" and token.text in "{}":
+            depth += 1 if token.text == "{" else -1
+    return [part for part in parts if part]
+
+
+def with_using(text, graphs):
+    """Return an update whose DELETE/INSERT ... WHERE operations read the union of `graphs` as their default graph.
+
+    Each gets USING and USING NAMED for every graph (USING alone would leave GRAPH ?g nothing to match).
+    Operations naming their own dataset (WITH or USING) and the DATA and DELETE WHERE forms are left as written.
+    """
+    clause = "".join(f"USING <{graph}> USING NAMED <{graph}> " for graph in graphs)
+    pieces, position = [], 0
+    for operation in operations(tokens(text)):
+        first = operation[0]
+        second = operation[1] if len(operation) > 1 else None
+        if not first.is_word("INSERT", "DELETE") or second is not None and second.is_word("DATA", "WHERE"):
+            continue
+        depth, where = 0, None
+        for token in operation:
+            if token.kind == "punct" and token.text in "{}":
+                depth += 1 if token.text == "{" else -1
+            elif depth == 0 and token.is_word("USING"):
+                break
+            elif depth == 0 and token.is_word("WHERE"):
+                where = token
+                break
+        if where is not None and clause:
+            pieces += [text[position:where.start], clause]
+            position = where.start
+    return "".join(pieces + [text[position:]])
