@@ -17,7 +17,7 @@ from rdflib.plugins.sparql import prepareQuery
 from pyparsing import ParseException
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from cdkg.endpoint.sparqltext import has_dataset_clause
+from cdkg.endpoint.sparqltext import has_dataset_clause, with_using
 from cdkg.kg.store import has_default_graph, merge_into_default_graph
 
 # Never fetch a FROM graph from the web: FROM only selects graphs already in the store.
@@ -179,6 +179,8 @@ class OxigraphBackend:
         """Apply a SPARQL Update to the in-memory copy, or refuse on the read-only store."""
         if not self.writable:
             raise ReadOnlyError("the store is opened read-only")
+        if not self.merged_default:  # a WHERE reads the union of the named graphs, as queries do
+            text = with_using(text, self.named_graphs())
         try:
             self.store.update(text)
         except SyntaxError as error:

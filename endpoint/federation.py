@@ -14,35 +14,31 @@ as VALUES. Joining with a superset of the partner values leaves the join's solut
 remote side only sends what can join (e.g. a few Wikidata items instead of every item with a population).
 Without shared variables, with more than BIND_JOIN_MAX values or unbound ones, the pattern is sent alone.
 """
+import http.client
 import ipaddress
-import re
 import socket
+import ssl
+import threading
+import time
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import pyoxigraph as ox
-import requests
+
+from cdkg.endpoint import isolation
+from cdkg.endpoint.sparqltext import (
+    decode_codepoints, has_codepoint_escapes, iri_value, local_name, prologue, prologue_end, tokens,
+)
 
 SPARQL_JSON = "application/sparql-results+json"
 ACCEPT = f"{SPARQL_JSON}, application/sparql-results+xml;q=0.9"
+ACCEPT_RDF = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8, application/ld+json;q=0.7"
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+READ_BYTES = 64 * 1024
 BIND_JOIN_MAX = 1000  # distinct local values sent along with a service pattern; beyond, it is sent alone
 HTTP_SCHEMES = ("http", "https")
 LOCAL_NAMES = ("localhost",)
-
-# Strings and comments are skipped so keywords and braces inside them do not count; IRIs are single tokens.
-TOKEN = re.compile(
-    r'''(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|'\'\'(?:[^'\\]|\\.|'(?!''))*'\'\''''
-    r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')'''
-    r'''|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'''
-    r'''|(?P<comment>\#[^\n]*)'''
-    r'''|(?P<var>[?$][\w\u00B7\u00C0-\uFFFD]+)'''
-    # a keyword, or a prefixed name (only a prefixed name's local part may hold dots, as in SPARQL)
-    r'''|(?P<word>[A-Za-z_\u00C0-\uFFFD][\w\-\u00B7\u00C0-\uFFFD]*(?::[\w\-.%:\\\u00B7\u00C0-\uFFFD]*)?'''
-    r'''|:[\w\-.%:\\\u00B7\u00C0-\uFFFD]*)'''
-    r'''|(?P<open>\{)|(?P<close>\})|(?P<other>\S)''',
-)
-CODEPOINT_ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
+OUTBOUND_KEYWORDS = ("SERVICE", "LOAD")  # the operations that name a place to connect to
 
 
 @dataclass(frozen=True)
@@ -72,52 +68,38 @@ class FederationError(Exception):
         self.status = status
 
 
-def tokens(text):
-    """Return the (kind, text, start, end) tokens of a SPARQL text, without strings and comments."""
-    return [(match.lastgroup, match.group(), match.start(), match.end()) for match in TOKEN.finditer(text)
-            if match.lastgroup not in ("string", "comment")]
-
-
-def prologue(found):
-    """Return the BASE IRI and the PREFIX map declared before the query form."""
-    base, prefixes = None, {}
-    index = 0
-    while index < len(found):
-        kind, value = found[index][0], found[index][1]
-        if kind == "word" and value.upper() == "BASE" and index + 1 < len(found):
-            base, index = found[index + 1][1][1:-1], index + 2
-        elif kind == "word" and value.upper() == "PREFIX" and index + 2 < len(found):
-            prefixes[found[index + 1][1].rstrip(":")] = found[index + 2][1][1:-1]
-            index += 3
-        else:
-            break
-    return base, prefixes
-
-
-def resolve_target(kind, value, base, prefixes):
-    """Return the endpoint IRI a SERVICE target denotes, or a Refusal."""
-    if kind == "var":
-        return Refusal(f"SERVICE {value}: a variable endpoint cannot be checked against the allowlist before "
+def resolve_target(token, base, prefixes):
+    """Return the IRI a SERVICE or LOAD target denotes, or a Refusal."""
+    if token.kind == "var":
+        return Refusal(f"SERVICE {token.text}: a variable endpoint cannot be checked against the allowlist before "
                        "the query runs; name the endpoint with its IRI")
-    if kind == "iri":
-        return urljoin(base, value[1:-1]) if base else value[1:-1]
-    prefix, _, local = value.partition(":")
-    if kind == "word" and prefix in prefixes:
-        return prefixes[prefix] + local
-    return Refusal(f"SERVICE {value}: not an IRI this endpoint can read")
+    if token.kind == "iri":
+        value = iri_value(token)
+        return urljoin(base, value) if base else value
+    if token.kind == "pname":
+        prefix, local = local_name(token)
+        if prefix in prefixes:
+            return prefixes[prefix] + local
+        return Refusal(f"{token.text}: the prefix {prefix}: is not declared")
+    return Refusal(f"{token.text!r} at offset {token.start}: not an IRI this endpoint can read")
 
 
 def matching_brace(found, open_index):
     """Return the index of the token closing the group opened at `open_index`, or None."""
     depth = 0
     for index in range(open_index, len(found)):
-        if found[index][0] == "open":
+        if found[index].kind == "punct" and found[index].text == "{":
             depth += 1
-        elif found[index][0] == "close":
+        elif found[index].kind == "punct" and found[index].text == "}":
             depth -= 1
             if depth == 0:
                 return index
     return None
+
+
+def is_open(token):
+    """Tell whether a token opens a group."""
+    return token.kind == "punct" and token.text == "{"
 
 
 def service_clauses(text):
@@ -125,63 +107,104 @@ def service_clauses(text):
     found = tokens(text)
     base, prefixes = prologue(found)
     clauses = []
-    for index, (kind, value, start, _) in enumerate(found):
-        if kind != "word" or value.upper() != "SERVICE":
+    for index, token in enumerate(found):
+        if not token.is_word("SERVICE"):
             continue
         cursor = index + 1
-        silent = cursor < len(found) and found[cursor][0] == "word" and found[cursor][1].upper() == "SILENT"
+        silent = cursor < len(found) and found[cursor].is_word("SILENT")
         cursor += silent
-        if cursor + 1 >= len(found) or found[cursor + 1][0] != "open":
-            return Refusal(f"cannot read the SERVICE clause at offset {start}")
-        target = resolve_target(found[cursor][0], found[cursor][1], base, prefixes)
+        if cursor + 1 >= len(found) or not is_open(found[cursor + 1]):
+            return Refusal(f"cannot read the SERVICE clause at offset {token.start}")
+        target = resolve_target(found[cursor], base, prefixes)
         if isinstance(target, Refusal):
             return target
         close = matching_brace(found, cursor + 1)
         if close is None:
-            return Refusal(f"the SERVICE clause at offset {start} is not closed")
-        pattern = text[found[cursor + 1][3]:found[close][2]]
-        clauses.append(ServiceClause(start, found[close][3], target, pattern, silent))
+            return Refusal(f"the SERVICE clause at offset {token.start} is not closed")
+        pattern = text[found[cursor + 1].end:found[close].start]
+        clauses.append(ServiceClause(token.start, found[close].end, target, pattern, silent))
     return clauses
 
 
-def hidden_service_keyword(text):
-    """Refuse a keyword-like token that contains SERVICE without being it: a reading a store might not share."""
-    for kind, value, start, _ in tokens(text):
-        if kind == "word" and ":" not in value and "SERVICE" in value.upper() and value.upper() != "SERVICE":
-            return Refusal(f"cannot read {value!r} at offset {start}")
+@dataclass(frozen=True)
+class LoadOperation:
+    """A LOAD operation as written: where it is, the document IRI, the target graph (None: default) and SILENT."""
+
+    start: int
+    end: int
+    source: str
+    graph: str
+    silent: bool
+
+
+def load_operations(text):
+    """Return every LOAD operation of an update (LOAD SILENT? iri (INTO GRAPH iri)?), or a Refusal."""
+    found = tokens(text)
+    base, prefixes = prologue(found)
+    operations = []
+    for index, token in enumerate(found):
+        if not token.is_word("LOAD"):
+            continue
+        cursor = index + 1
+        silent = cursor < len(found) and found[cursor].is_word("SILENT")
+        cursor += silent
+        if cursor >= len(found):
+            return Refusal(f"cannot read the LOAD operation at offset {token.start}")
+        source = resolve_target(found[cursor], base, prefixes)
+        if isinstance(source, Refusal):
+            return source
+        graph, end = None, found[cursor].end
+        if cursor + 3 < len(found) and found[cursor + 1].is_word("INTO") and found[cursor + 2].is_word("GRAPH"):
+            graph = resolve_target(found[cursor + 3], base, prefixes)
+            if isinstance(graph, Refusal):
+                return graph
+            end = found[cursor + 3].end
+        operations.append(LoadOperation(token.start, end, source, graph, silent))
+    return operations
+
+
+def unreadable(text):
+    """Return a Refusal when SERVICE or LOAD cannot be read with certainty in the text, else None.
+
+    Engines decode \\u escapes in different places (everywhere, or only in IRIs and strings), and a character
+    no terminal accepts may be read otherwise by a store: text naming SERVICE or LOAD must have neither.
+    """
+    found = tokens(text)
+    if not any(token.is_word(*OUTBOUND_KEYWORDS) for token in found) and not (
+            has_codepoint_escapes(text) and any(token.is_word(*OUTBOUND_KEYWORDS)
+                                                for token in tokens(decode_codepoints(text)))):
+        return None
+    if has_codepoint_escapes(text):
+        return Refusal("a request with SERVICE or LOAD may not use \\u codepoint escapes: write the characters "
+                       "themselves")
+    bad = next((token for token in found if token.kind == "invalid"), None)
+    if bad is not None:
+        return Refusal(f"cannot read {bad.text!r} at offset {bad.start}")
     return None
 
 
-def decode_codepoints(text):
-    """Return the text with \\u/\\U escapes replaced, as some parsers (rdflib's) do before parsing."""
-    return CODEPOINT_ESCAPE.sub(lambda match: chr(min(int(match.group()[2:], 16), 0x10FFFF)), text)
-
-
-def mentions_service(text):
-    """Tell whether the text could hold a SERVICE keyword, also once codepoint escapes are decoded."""
-    return re.search("service", decode_codepoints(text), re.IGNORECASE) is not None
+def target_refusal(kind, target, allowed):
+    """Return a Refusal when a SERVICE or LOAD target is not an allowlisted HTTP(S) IRI, else None."""
+    if target not in allowed:
+        return Refusal(f"{kind} <{target}> is not allowed: this endpoint federates only to the endpoints in its "
+                       "SERVICE_ALLOWLIST" + ("" if allowed else " (empty)"))
+    if urlsplit(target).scheme not in HTTP_SCHEMES:
+        return Refusal(f"{kind} <{target}>: only http and https endpoints can be queried")
+    return None
 
 
 def refusal(text, allowlist):
-    """Return a Refusal when the query has a SERVICE clause this endpoint must not run, else None (pure)."""
-    if not mentions_service(text):
-        return None
-    if CODEPOINT_ESCAPE.search(text):
-        return Refusal("a query with SERVICE may not use \\u codepoint escapes: write the characters themselves")
-    hidden = hidden_service_keyword(text)
-    if hidden:
-        return hidden
-    clauses = service_clauses(text)
-    if isinstance(clauses, Refusal):
-        return clauses
+    """Return a Refusal when the text has a SERVICE clause or LOAD this endpoint must not run, else None (pure)."""
+    problem = unreadable(text)
+    if problem:
+        return problem
+    clauses, loads = service_clauses(text), load_operations(text)
+    for found in (clauses, loads):
+        if isinstance(found, Refusal):
+            return found
     allowed = set(allowlist)
-    for clause in clauses:
-        if clause.target not in allowed:
-            return Refusal(f"SERVICE <{clause.target}> is not allowed: this endpoint federates only to the "
-                           "endpoints in its SERVICE_ALLOWLIST" + ("" if allowed else " (empty)"))
-        if urlsplit(clause.target).scheme not in HTTP_SCHEMES:
-            return Refusal(f"SERVICE <{clause.target}>: only http and https endpoints can be queried")
-    return None
+    targets = [("SERVICE", clause.target) for clause in clauses] + [("LOAD", load.source) for load in loads]
+    return next(filter(None, (target_refusal(kind, target, allowed) for kind, target in targets)), None)
 
 
 def outermost(clauses):
@@ -224,9 +247,8 @@ def check_resolution(url):
 
 def prologue_text(text, found):
     """Return the query's BASE/PREFIX declarations as written."""
-    first = next((token for token in found if token[0] == "word" and token[1].upper() not in ("BASE", "PREFIX")
-                  and not token[1].endswith(":")), None)
-    return text[:first[2]] if first else ""
+    end = prologue_end(found)
+    return text[:found[end].start] if end < len(found) else text
 
 
 def service_query(text, clause, restriction=""):
@@ -236,14 +258,21 @@ def service_query(text, clause, restriction=""):
 
 def variables_in(found):
     """Return the variable names among tokens (without ? or $)."""
-    return {value[1:] for kind, value, _, _ in found if kind == "var"}
+    return {token.text[1:] for token in found if token.kind == "var"}
+
+
+def brace(token):
+    """Return "open" or "close" for a group's brace, else None."""
+    if token.kind == "punct" and token.text in "{}":
+        return "open" if token.text == "{" else "close"
+    return None
 
 
 def enclosing_open(found, index):
     """Return the index of the `{` of the innermost group holding token `index`, or None."""
     depth = 0
     for position in range(index - 1, -1, -1):
-        kind = found[position][0]
+        kind = brace(found[position])
         if kind == "close":
             depth += 1
         elif kind == "open":
@@ -256,18 +285,18 @@ def enclosing_open(found, index):
 def constraint_end(found, index):
     """Return the index just past the constraint of the FILTER token at `index` (brackets or EXISTS group)."""
     position = index + 1
-    while position < len(found) and found[position][1].upper() in ("NOT", "EXISTS"):
+    while position < len(found) and found[position].is_word("NOT", "EXISTS"):
         position += 1
-    if position < len(found) and found[position][0] == "word":
+    if position < len(found) and found[position].kind in ("word", "pname", "iri"):
         position += 1  # a function name: regex(...), bound(...), a prefixed function
-    opening = found[position][1] if position < len(found) else ""
+    opening = found[position].text if position < len(found) and found[position].kind == "punct" else ""
     closing = {"(": ")", "{": "}"}.get(opening)
     if closing is None:
         return None
     depth = 0
     for end in range(position, len(found)):
-        depth += found[end][1] == opening
-        depth -= found[end][1] == closing
+        depth += found[end].kind == "punct" and found[end].text == opening
+        depth -= found[end].kind == "punct" and found[end].text == closing
         if depth == 0:
             return end + 1
     return None
@@ -281,25 +310,25 @@ def group_parts(found, open_index, service_index):
     """
     filters, bound, index, depth = [], set(), open_index + 1, 0
     while index < service_index:
-        kind, value = found[index][0], found[index][1].upper()
-        if depth == 0 and kind == "word" and value in ("FILTER", "BIND", "VALUES"):
-            end = constraint_end(found, index) if value != "VALUES" else values_end(found, index)
+        token = found[index]
+        if depth == 0 and token.is_word("FILTER", "BIND", "VALUES"):
+            end = constraint_end(found, index) if not token.is_word("VALUES") else values_end(found, index)
             if end is None or end > service_index:
                 return None, None
-            if value == "FILTER":
+            if token.is_word("FILTER"):
                 filters.append((index, end))
             index = end
             continue
-        depth += (kind == "open") - (kind == "close")
-        if depth == 0 and kind == "var":
-            bound.add(found[index][1][1:])
+        depth += (brace(token) == "open") - (brace(token) == "close")
+        if depth == 0 and token.kind == "var":
+            bound.add(token.text[1:])
         index += 1
     return filters, bound
 
 
 def values_end(found, index):
     """Return the index just past the data block of the VALUES token at `index`."""
-    block = next((position for position in range(index, len(found)) if found[position][0] == "open"), None)
+    block = next((position for position in range(index, len(found)) if is_open(found[position])), None)
     close = None if block is None else matching_brace(found, block)
     return None if close is None else close + 1
 
@@ -311,24 +340,24 @@ def elements_before(text, found, open_index, service_index):
     before the clause (then the clause cannot change its verdict), otherwise dropped (the text then selects a
     superset, which is safe). A SERVICE before the clause disqualifies it: the local store must not call out.
     """
-    if any(kind == "word" and value.upper() == "SERVICE" for kind, value, _, _ in found[open_index:service_index]):
+    if any(token.is_word("SERVICE") for token in found[open_index:service_index]):
         return None
     filters, bound = group_parts(found, open_index, service_index)
     if filters is None:
         return None
-    pieces, position = [], found[open_index][3]
+    pieces, position = [], found[open_index].end
     for start, end in filters:
         if not variables_in(found[start:end]) <= bound:
-            pieces.append(text[position:found[start][2]])
-            position = found[end - 1][3]
-    pieces.append(text[position:found[service_index][2]])
+            pieces.append(text[position:found[start].start])
+            position = found[end - 1].end
+    pieces.append(text[position:found[service_index].start])
     return "".join(pieces)
 
 
 def bind_join_values(text, clause, select_local):
     """Return a VALUES block of the local values the clause joins on, or "" to send the pattern alone."""
     found = tokens(text)
-    service_index = next(index for index, token in enumerate(found) if token[2] == clause.start)
+    service_index = next(index for index, token in enumerate(found) if token.start == clause.start)
     open_index = enclosing_open(found, service_index)
     if open_index is None:
         return ""
@@ -345,35 +374,79 @@ def bind_join_values(text, clause, select_local):
     return inline_data(clause.target, variables, rows)
 
 
-def fetch(url, query, timeout, max_rows):
-    """Send a query to an allowed endpoint (form POST, no redirects) and return its parsed solutions."""
-    check_resolution(url)
+def cut_off(sock):
+    """Shut a socket, waking a thread blocked reading it (the call's deadline has passed)."""
     try:
-        with requests.post(url, data={"query": query}, headers={"Accept": ACCEPT}, timeout=timeout,
-                           allow_redirects=False, stream=True) as response:
-            if response.is_redirect:
-                raise FederationError(f"SERVICE <{url}> redirected to {response.headers.get('Location')}; "
-                                      "redirects are not followed")
-            if not response.ok:
-                raise FederationError(f"SERVICE <{url}> answered HTTP {response.status_code}")
-            body = read_capped(response, url)
-            content_type = response.headers.get("Content-Type", "")
-    except requests.Timeout as error:
-        raise FederationError(f"SERVICE <{url}> did not answer within {timeout} s", status=504) from error
-    except requests.RequestException as error:
-        raise FederationError(f"SERVICE <{url}> cannot be reached: {error}") from error
-    return parse_solutions(url, body, content_type, max_rows)
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed
+        pass
 
 
-def read_capped(response, url):
-    """Read a response body, refusing one larger than MAX_RESPONSE_BYTES."""
-    chunks, size = [], 0
-    for chunk in response.iter_content(64 * 1024):
-        size += len(chunk)
-        if size > MAX_RESPONSE_BYTES:
-            raise FederationError(f"SERVICE <{url}> sent more than {MAX_RESPONSE_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+def exchange(what, url, method, body, headers, deadline, limit):
+    """Send one request to an allowed URL and return (content type, body), all before the monotonic deadline.
+
+    Our own client, on an outbound thread: no redirects, no proxies from the environment, a cap on the body,
+    and one deadline for the whole call (connect, headers and body: a watchdog shuts the socket when it
+    passes, so an endpoint sending a byte now and then cannot stretch it). `what` names the operation in
+    messages (SERVICE, LOAD), `limit` the deadline's origin.
+    """
+    check_resolution(url)
+    parts = urlsplit(url)
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise FederationError(f"{what} <{url}> was not called: no time was left ({limit})", status=504)
+    if parts.scheme == "https":
+        connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=remaining,
+                                                 context=ssl.create_default_context())
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=remaining)
+    watchdog = None
+    try:
+        connection.connect()  # within the socket timeout; the watchdog covers everything after
+        # the socket itself: http.client drops its own reference when the answer closes the connection
+        watchdog = threading.Timer(deadline - time.monotonic(), cut_off, (connection.sock,))
+        watchdog.daemon = True
+        watchdog.start()
+        connection.request(method, (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body, headers)
+        response = connection.getresponse()
+        if 300 <= response.status < 400:
+            raise FederationError(f"{what} <{url}> redirected to {response.getheader('Location')}; redirects are not "
+                                  "followed")
+        if response.status >= 400:
+            raise FederationError(f"{what} <{url}> answered HTTP {response.status}")
+        chunks, size = [], 0
+        while chunk := response.read1(READ_BYTES):
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise FederationError(f"{what} <{url}> sent more than {MAX_RESPONSE_BYTES} bytes")
+            chunks.append(chunk)
+        if time.monotonic() >= deadline:
+            raise OSError("cut off at the deadline")
+        return response.getheader("Content-Type", ""), b"".join(chunks)
+    except (OSError, http.client.HTTPException) as error:
+        if time.monotonic() >= deadline:
+            raise FederationError(f"{what} <{url}> did not answer within {limit}", status=504) from error
+        raise FederationError(f"{what} <{url}> cannot be reached or read: {error}") from error
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+        connection.close()
+
+
+def call_deadline(deadline, timeout):
+    """Return (deadline, its name) of one outbound call: SERVICE_TIMEOUT from now, or the request's if sooner."""
+    own = time.monotonic() + timeout
+    if deadline is not None and deadline < own:
+        return deadline, f"the request's time limit (QUERY_TIMEOUT), {max(deadline - time.monotonic(), 0):.3g} s left"
+    return own, f"{timeout:g} s (SERVICE_TIMEOUT)"
+
+
+def fetch(url, query, deadline, max_rows):
+    """Send a query to an allowed endpoint (form POST) and return its parsed solutions."""
+    body = urlencode({"query": query}).encode("ascii")
+    headers = {"Accept": ACCEPT, "Content-Type": "application/x-www-form-urlencoded"}
+    content_type, payload = isolation.outbound(lambda: exchange("SERVICE", url, "POST", body, headers, *deadline))
+    return parse_solutions(url, payload, content_type, max_rows)
 
 
 def parse_solutions(url, body, content_type, max_rows):
@@ -381,20 +454,35 @@ def parse_solutions(url, body, content_type, max_rows):
     results_format = ox.QueryResultsFormat.from_media_type(content_type)
     if results_format is None:
         raise FederationError(f"SERVICE <{url}> sent {content_type or 'no content type'}, not SPARQL results")
-    try:
-        results = ox.parse_query_results(body, format=results_format)
-    except SyntaxError as error:
-        raise FederationError(f"SERVICE <{url}> sent unreadable results: {error}") from error
-    if isinstance(results, ox.QueryBoolean):
-        raise FederationError(f"SERVICE <{url}> answered a boolean to a SELECT")
-    variables = [variable.value for variable in results.variables]
     rows = []
-    for solution in results:
-        if len(rows) == max_rows:
-            raise FederationError(f"SERVICE <{url}> returned more than {max_rows} solutions (SERVICE_MAX_ROWS); "
-                                  "make the service pattern more selective")
-        rows.append([solution[name] for name in variables])
+    try:  # the results are parsed while they are read: an error may come at any solution
+        results = ox.parse_query_results(body, format=results_format)
+        if isinstance(results, ox.QueryBoolean):
+            raise FederationError(f"SERVICE <{url}> answered a boolean to a SELECT")
+        variables = [variable.value for variable in results.variables]
+        for solution in results:
+            if len(rows) == max_rows:
+                raise FederationError(f"SERVICE <{url}> returned more than {max_rows} solutions (SERVICE_MAX_ROWS); "
+                                      "make the service pattern more selective")
+            rows.append([solution[name] for name in variables])
+    except (SyntaxError, ValueError, OSError) as error:
+        raise FederationError(f"SERVICE <{url}> sent unreadable results ({content_type}): {error}") from error
     return variables, rows
+
+
+def load_data(load, url, deadline):
+    """Fetch the RDF document of an allowed LOAD ourselves and return the INSERT DATA that adds its triples."""
+    content_type, payload = isolation.outbound(
+        lambda: exchange("LOAD", url, "GET", None, {"Accept": ACCEPT_RDF}, *deadline))
+    rdf_format = ox.RdfFormat.from_media_type(content_type)
+    if rdf_format is None:
+        raise FederationError(f"LOAD <{load.source}> sent {content_type or 'no content type'}, not RDF")
+    try:
+        triples = [quad.triple for quad in ox.parse(payload, format=rdf_format, base_iri=load.source)]
+    except (SyntaxError, ValueError, OSError) as error:
+        raise FederationError(f"LOAD <{load.source}> sent unreadable RDF ({content_type}): {error}") from error
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    return f"INSERT DATA {{ GRAPH <{load.graph}> {{ {data} }} }}" if load.graph else f"INSERT DATA {{ {data} }}"
 
 
 def inline_data(url, variables, rows):
@@ -411,39 +499,45 @@ def inline_data(url, variables, rows):
     return f"VALUES ({head}) {{ {body} }}"
 
 
-def evaluate_services(text, allowlist, timeout, max_rows, mirrors=None, select_local=None):
-    """Return the query with each allowed SERVICE clause replaced by its solutions, or raise FederationError.
+def evaluate_services(text, allowlist, timeout, max_rows, mirrors=None, select_local=None, deadline=None):
+    """Return the text with each allowed SERVICE clause replaced by its solutions and each LOAD by its data.
 
     Call `refusal` first: this assumes every target is allowlisted. `mirrors` maps an endpoint IRI to the URL
     actually queried (a mirror or a local copy of it). `select_local(query) -> (variables, rows)` runs a SELECT
-    on the local store for bind joins (without it, patterns are sent alone). A SILENT clause that fails becomes
-    the one empty solution, as the standard says.
+    on the local store for bind joins (without it, patterns are sent alone). Each call ends by SERVICE_TIMEOUT
+    (`timeout`) and by the request's monotonic `deadline`. A SILENT clause that fails becomes the one empty
+    solution, a SILENT LOAD that fails loads nothing, as the standard says.
     """
-    if not mentions_service(text):
-        return text
-    clauses = service_clauses(text)
-    if isinstance(clauses, Refusal) or any(clause.target not in set(allowlist) for clause in clauses):
-        raise FederationError("the query's SERVICE clauses were not checked against the allowlist", status=400)
+    clauses, loads = service_clauses(text), load_operations(text)
+    if isinstance(clauses, Refusal) or isinstance(loads, Refusal) or any(
+            target not in set(allowlist) for target in [c.target for c in clauses] + [l.source for l in loads]):
+        raise FederationError("the request's SERVICE and LOAD targets were not checked against the allowlist",
+                              status=400)
     pieces, position = [], 0
-    for clause in outermost(clauses):
+    for part in sorted(outermost(clauses) + loads, key=lambda part: part.start):
         try:
-            url = (mirrors or {}).get(clause.target, clause.target)
-            restriction = bind_join_values(text, clause, select_local) if select_local else ""
-            replacement = inline_data(url, *fetch(url, service_query(text, clause, restriction), timeout, max_rows))
+            if isinstance(part, LoadOperation):
+                replacement = load_data(part, (mirrors or {}).get(part.source, part.source),
+                                        call_deadline(deadline, timeout))
+            else:
+                url = (mirrors or {}).get(part.target, part.target)
+                restriction = bind_join_values(text, part, select_local) if select_local else ""
+                query = service_query(text, part, restriction)
+                replacement = inline_data(url, *fetch(url, query, call_deadline(deadline, timeout), max_rows))
         except FederationError:
-            if not clause.silent:
+            if not part.silent:
                 raise
-            replacement = "VALUES () { () }"
-        pieces += [text[position:clause.start], replacement]
-        position = clause.end
+            replacement = "INSERT DATA {}" if isinstance(part, LoadOperation) else "VALUES () { () }"
+        pieces += [text[position:part.start], replacement]
+        position = part.end
     return "".join(pieces + [text[position:]])
 
 
-def evaluate_configured(text, config, backend=None):
-    """Return the text with its SERVICE clauses evaluated under the endpoint's SERVICE_* configuration."""
+def evaluate_configured(text, config, backend=None, deadline=None):
+    """Return the text with its SERVICE clauses and LOADs evaluated under the endpoint's SERVICE_* configuration."""
     select_local = (lambda query: solutions_of(backend.query(query).native)) if backend is not None else None
     return evaluate_services(text, config["SERVICE_ALLOWLIST"], config["SERVICE_TIMEOUT"], config["SERVICE_MAX_ROWS"],
-                             config["SERVICE_MIRRORS"], select_local)
+                             config["SERVICE_MIRRORS"], select_local, deadline)
 
 
 def solutions_of(results):

@@ -16,7 +16,6 @@ import io
 import logging
 import os
 import queue
-import re
 import signal
 import threading
 import time
@@ -26,9 +25,10 @@ import pyoxigraph as ox
 from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from cdkg.endpoint import metrics, queueing
+from cdkg.endpoint import isolation, metrics, queueing
 from cdkg.endpoint.backends import GRAPH_FORMATS, SOLUTION_FORMATS
 from cdkg.endpoint.protocol import Problem
+from cdkg.endpoint.sparqltext import tokens
 from cdkg.endpoint.web import problem_response
 
 # Every key is documented in docs/security.md; `cdkg serve` flags are listed in LIMIT_FLAGS.
@@ -69,12 +69,8 @@ QUERY_ROUTES = {"sparql.sparql", "sparql.update"}
 # The store parses and evaluates recursively: a deep syntax tree overflows a thread's stack and kills the
 # process. Query threads get a large stack, and MAX_QUERY_DEPTH keeps trees far below what it holds.
 QUERY_STACK_BYTES = 64 * 1024 * 1024
+OUTBOUND_SPARE_THREADS = 2
 
-# Strings, IRIs and comments are skipped whole; names and numbers are single tokens; what remains is structure.
-SKIPPED = (r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-           r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>|\#[^\n]*')
-NAME = r"[?$]?[\w\u00B7\u00C0-\uFFFF](?:[\w\-.:%\u00B7\u00C0-\uFFFF]*[\w\-:%\u00B7\u00C0-\uFFFF])?|:[\w\-.%]*"
-STRUCTURE = re.compile(rf"(?P<skip>{SKIPPED})|(?P<name>{NAME})|(?P<open>[({{\[])|(?P<close>[)}}\]])|(?P<op>&&|\|\||[^\s])")
 # Keywords that add a level to the syntax tree where they stand (each joins, filters or extends a pattern).
 TREE_KEYWORDS = {"UNION", "MINUS", "OPTIONAL", "FILTER", "BIND", "VALUES", "GRAPH", "SERVICE", "IN", "NOT"}
 
@@ -91,8 +87,12 @@ class LimitExceeded(Exception):
         self.headers = {LIMIT_HEADER: f"{key}={limit}", **(headers or {})}
 
 
-def timed_out(limit):
-    """Return the error for a query stopped at the time limit."""
+def timed_out(limit, what="query"):
+    """Return the error for a query (or an update, which may still complete) stopped at the time limit."""
+    if what == "update":
+        return LimitExceeded(503, "QUERY_TIMEOUT", limit,
+                             f"the update did not finish within the time limit of {limit:g} s (QUERY_TIMEOUT); "
+                             "it is not confirmed: check the data before sending it again, or split it")
     return LimitExceeded(503, "QUERY_TIMEOUT", limit,
                          f"the query was stopped at the time limit of {limit:g} s (QUERY_TIMEOUT): "
                          "make it more selective (bound variables, LIMIT, fewer joins)")
@@ -106,18 +106,25 @@ def too_large(key, limit, unit):
 
 
 def syntax_depth(text):
-    """Estimate the depth of a query's syntax tree: open brackets plus the operators chained at each level."""
+    """Estimate the depth of a query's syntax tree on its tokens: open brackets plus the operators chained at each level.
+
+    An IRIREF holding brackets is also measured as if it were operators and brackets: where a parser may read
+    `<(((…)))>` either way, the deeper reading counts.
+    """
     openers = [("", 0)]  # (bracket, operators and pattern separators counted at this level)
     chained = deepest = 0
-    for match in STRUCTURE.finditer(text):
-        kind, value = match.lastgroup, match.group()
-        if kind == "open":
+    for token in tokens(text):
+        value = token.text
+        if token.kind == "iri" and "(" in value:
+            deepest = max(deepest, len(openers) + chained + syntax_depth(value[1:-1]))
+            continue
+        if value in ("(", "[", "{") and token.kind == "punct":
             openers.append((value, 0))
-        elif kind == "close":
+        elif value in (")", "]", "}") and token.kind == "punct":
             if len(openers) > 1:
                 chained -= openers.pop()[1]
             continue
-        elif kind == "name" and value.upper() not in TREE_KEYWORDS or kind == "skip":
+        elif token.kind not in ("punct", "invalid") and not token.is_word(*TREE_KEYWORDS):
             continue
         elif value == "," and openers[-1][0] != "{":  # argument lists and IN lists stay flat
             continue
@@ -231,7 +238,8 @@ class QueryRunner:
                 threading.stack_size(previous)
 
     def serve_jobs(self):
-        """Run queued work forever; a slot is freed only when its work has really ended."""
+        """Run queued work forever, off the network; a slot is freed only when its work has really ended."""
+        isolation.deny_network()
         while True:
             work, future = self.jobs.get()
             try:
@@ -245,9 +253,13 @@ class QueryRunner:
             finally:
                 self.free.release()
 
-    def run(self, work, timeout):
-        """Return work()'s value, or raise LimitExceeded when no slot frees up or the time limit passes."""
-        if not self.free.acquire(timeout=self.slot_wait):
+    def run(self, work, timeout, deadline=None, what="query"):
+        """Return work()'s value, or raise LimitExceeded when no slot frees up or the time limit passes.
+
+        The wait ends at the monotonic `deadline` (the request's, shared by all its work), else `timeout` from now.
+        """
+        deadline = time.monotonic() + timeout if deadline is None else deadline
+        if not self.free.acquire(timeout=max(min(self.slot_wait, deadline - time.monotonic()), 0)):
             raise LimitExceeded(503, "MAX_QUERIES_PER_WORKER", self.slots,
                                 f"the server is running its maximum of {self.slots} queries per worker "
                                 "(MAX_QUERIES_PER_WORKER/MAX_QUERIES_TOTAL): retry shortly",
@@ -258,11 +270,11 @@ class QueryRunner:
         self.waiting.add(future)
         self.jobs.put((work, future))
         try:
-            return future.result(timeout=timeout)
+            return future.result(timeout=max(deadline - time.monotonic(), 0))
         except FutureTimeout:
             metrics.TIMEOUTS.inc()
             self.stop_stuck_work(future, timeout)
-            raise timed_out(timeout) from None
+            raise timed_out(timeout, what) from None
         finally:
             self.waiting.discard(future)
 
@@ -301,17 +313,38 @@ def runner():
     return current_app.extensions["cdkg-limits"]
 
 
-def run_query(backend, text, dataset, format_name):
-    """Evaluate and serialise a query within every limit: return (result kind, body) or raise LimitExceeded."""
+def run_query(backend, text, dataset, format_name, prepare=None):
+    """Evaluate and serialise a query within every limit: return (result kind, body) or raise LimitExceeded.
+
+    `prepare(text, deadline) -> text` runs first on the query thread, under the same deadline (the federation
+    calls and their local pre-queries).
+    """
     settings = current_app.config
     timeout = settings["QUERY_TIMEOUT"]
     deadline = time.monotonic() + timeout
 
     def work():
-        result = backend.query(text, dataset)
+        result = backend.query(prepare(text, deadline) if prepare else text, dataset)
         return result.kind, serialize_within(result, format_name, settings, deadline)
 
-    return runner().run(work, timeout)
+    return runner().run(work, timeout, deadline)
+
+
+def run_update(backend, text, prepare=None, after=None):
+    """Apply an update on a query thread within QUERY_TIMEOUT, preparing it first (federation) under that deadline.
+
+    `after()` runs once the update is applied, even when that happens after the client got its 503 (the store
+    cannot stop an update midway), so caches never outlive the data they were made from.
+    """
+    timeout = current_app.config["QUERY_TIMEOUT"]
+    deadline = time.monotonic() + timeout
+
+    def work():
+        backend.update(prepare(text, deadline) if prepare else text)
+        if after:
+            after()
+
+    return runner().run(work, timeout, deadline, what="update")
 
 
 def bounded(render):
@@ -402,8 +435,12 @@ def init_app(app):
     """Apply the request size limits and give this worker its query runner."""
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_REQUEST_BYTES"]
     app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_REQUEST_BYTES"]
-    app.extensions["cdkg-limits"] = QueryRunner(slots_per_worker(app.config), app.config["QUERY_SLOT_WAIT"],
-                                                under_gunicorn())
+    slots = slots_per_worker(app.config)
+    app.extensions["cdkg-limits"] = QueryRunner(slots, app.config["QUERY_SLOT_WAIT"], under_gunicorn())
+    # each query thread waits on at most one outbound call; the rest serve /healthz on a remote store
+    isolation.start_outbound(slots + OUTBOUND_SPARE_THREADS)
+    if under_gunicorn():
+        isolation.deny_process_network()
     app.before_request(check_queue_wait)
     app.before_request(check_query_text)
     app.register_error_handler(RequestEntityTooLarge, body_too_large)

@@ -12,8 +12,9 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 import requests
 
+from cdkg.endpoint import isolation
 from cdkg.endpoint.backends import QueryResult, QuerySyntaxError, ReadOnlyError, StoreError
-from cdkg.endpoint.sparqltext import first_keyword, tokens
+from cdkg.endpoint.sparqltext import first_keyword, prologue_end, tokens
 
 GRAPH_FORMS = {"CONSTRUCT", "DESCRIBE"}
 ACCEPT_SOLUTIONS = "application/sparql-results+json, application/sparql-results+xml;q=0.8"
@@ -31,11 +32,10 @@ def describe_as_construct(text):
     triples and those of the blank nodes it points to.
     """
     found = tokens(text)
-    while found and found[0][1].upper() == "PREFIX":
-        found = found[3:]
-    if len(found) < 2 or found[0][1].upper() != "DESCRIBE" or any(kind != "iri" for kind, _ in found[1:]):
+    found = found[prologue_end(found):]
+    if len(found) < 2 or not found[0].is_word("DESCRIBE") or any(token.kind != "iri" for token in found[1:]):
         return None
-    resources = " ".join(iri for _, iri in found[1:])
+    resources = " ".join(token.text for token in found[1:])
     return (f"CONSTRUCT {{ ?r ?p ?o . ?b ?bp ?bo }} WHERE {{ VALUES ?r {{ {resources} }} "
             "{ ?r ?p ?o } UNION { ?r ?q ?b FILTER(isBlank(?b)) ?b ?bp ?bo } }")
 
@@ -85,11 +85,11 @@ class RemoteBackend:
             params += [("default-graph-uri", iri) for iri in dataset.default_graphs]
             params += [("named-graph-uri", iri) for iri in dataset.named_graphs]
         headers = {"Accept": accept}
-        try:
-            if len(self.url) + len(urlencode(params)) < MAX_GET_URL:
-                response = self.session().get(self.url, params=params, headers=headers, timeout=self.timeout)
-            else:
-                response = self.session().post(self.url, data=params, headers=headers, timeout=self.timeout)
+        method = "GET" if len(self.url) + len(urlencode(params)) < MAX_GET_URL else "POST"
+        arguments = {"params" if method == "GET" else "data": params}
+        try:  # query threads cannot connect (endpoint/isolation.py): the call runs on an outbound thread
+            response = isolation.outbound(lambda: self.session().request(
+                method, self.url, headers=headers, timeout=self.timeout, **arguments))
         except requests.Timeout as error:
             raise RemoteStoreError(f"the remote store {self.url} did not answer within {self.timeout} s") from error
         except requests.RequestException as error:

@@ -60,12 +60,37 @@ def run_query(operation):
     return serve_representation(key, lambda: execute(operation, chosen))
 
 
+def outbound_evaluation(backend):
+    """Return prepare(text, deadline) evaluating the allowed SERVICE clauses and LOADs of a text ourselves.
+
+    It runs on the query thread, within the request's deadline; the store then gets text without them, and
+    could not connect anywhere anyway (endpoint/isolation.py).
+    """
+    config = current_app.config
+    return lambda text, deadline: federation.evaluate_configured(text, config, backend, deadline)
+
+
+def blocked_connection(error):
+    """Tell whether an error is the store (or rdflib's urllib) refused a socket by the network filter."""
+    return isinstance(error, PermissionError) or isinstance(getattr(error, "reason", None), PermissionError)
+
+
+def store_connection_problem(name, error):
+    """Return the Problem for a request that made the store try to connect, logged: the text checks missed it."""
+    current_app.logger.warning("the store tried to open a connection for a %s the checks let through: %s", name, error)
+    return Problem(400, f"this {name} makes the store connect to another server (SERVICE or LOAD in a form this "
+                        "endpoint does not read as one), which it never does: write SERVICE <iri> { ... } with an "
+                        "allowlisted endpoint")
+
+
 def execute(operation, chosen):
     """Run the query on the backend and serialise it: (bytes, content type), or a Problem."""
+    backend = state().backend
     try:
-        # allowed SERVICE clauses are evaluated here (own timeout), so the store never connects anywhere
-        text = federation.evaluate_configured(search.evaluate(operation.text), current_app.config, state().backend)
-        kind, body = limits.run_query(state().backend, text, operation.dataset, chosen.name)
+        # a search SERVICE becomes its hits here; allowed SERVICE clauses and LOADs are evaluated on the query
+        # thread within the deadline (outbound_evaluation), so the store never connects anywhere
+        kind, body = limits.run_query(backend, search.evaluate(operation.text), operation.dataset, chosen.name,
+                                      prepare=outbound_evaluation(backend))
     except limits.LimitExceeded as error:
         return Problem(error.status, str(error), error.headers)
     except federation.FederationError as error:
@@ -77,8 +102,8 @@ def execute(operation, chosen):
     except ValueError as error:  # an invalid IRI in default-graph-uri / named-graph-uri
         return Problem(400, f"invalid dataset parameter: {error}")
     except OSError as error:
-        if service_targets(operation.text):
-            return Problem(502, f"a SERVICE endpoint failed: {error}")
+        if blocked_connection(error):
+            return store_connection_problem("query", error)
         raise
     metrics.RESULT_BYTES.labels(kind).observe(len(body))
     return body, chosen.content_type
@@ -116,15 +141,21 @@ def run_update(operation):
     refused = refused_service(operation.text)
     if refused:
         return problem_response(refused)
+    kg = state()
     try:
-        state().backend.update(federation.evaluate_configured(operation.text, current_app.config, state().backend))
+        limits.run_update(kg.backend, operation.text, outbound_evaluation(kg.backend), kg.after_write)
+    except limits.LimitExceeded as error:
+        return problem_response(Problem(error.status, str(error), error.headers))
     except federation.FederationError as error:
         return problem_response(Problem(error.status, str(error)))
     except QuerySyntaxError as error:
         return problem_response(Problem(400, f"malformed update: {error}"))
     except ReadOnlyError as error:
         return problem_response(Problem(403, str(error)))
-    state().after_write()
+    except OSError as error:
+        if blocked_connection(error):
+            return problem_response(store_connection_problem("update", error))
+        raise
     return Response(status=204)
 
 
@@ -221,11 +252,13 @@ def write_graph(target):
         data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
         insert = f"INSERT DATA {{ GRAPH <{target}> {{ {data} }} }}" if target else f"INSERT DATA {{ {data} }}"
         statements = ([f"DROP SILENT {graph_clause}"] if request.method == "PUT" else []) + [insert]
+    kg = state()
     try:
-        state().backend.update(" ;\n".join(statements))
+        limits.run_update(kg.backend, " ;\n".join(statements), after=kg.after_write)
+    except limits.LimitExceeded as error:
+        return problem_response(Problem(error.status, str(error), error.headers))
     except QuerySyntaxError as error:
         return problem_response(Problem(400, f"invalid graph IRI or data: {error}"))
-    state().after_write()
     return Response(status=201 if request.method != "DELETE" and not existed else 204)
 
 
