@@ -1,16 +1,16 @@
 """Say what is wrong with a query in the words of its author: which prefix is undeclared, and how to declare it."""
-from cdkg.endpoint import federation
+from cdkg.endpoint.sparqltext import prologue, tokens
 from cdkg.ontology.namespaces import PREFIXES
 
 
 def undeclared_prefixes(text):
     """Return the prefixes the query uses in prefixed names without declaring them, in order of first use."""
-    found = federation.tokens(text)
-    _, declared = federation.prologue(found)
+    found = tokens(text)
+    _, declared = prologue(found)
     used = []
-    for kind, value, _, _ in found:
-        prefix, colon, _ = value.partition(":")
-        if kind == "word" and colon and prefix not in declared and prefix not in used and value[-1:] != ":":
+    for token in found:
+        prefix = token.text.partition(":")[0]
+        if token.kind == "pname" and prefix not in declared and prefix not in used:
             used.append(prefix)
     return used
 

@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from flask import current_app
 
 from cdkg.endpoint import federation
+from cdkg.endpoint.sparqltext import prologue, tokens
 from cdkg.endpoint.web import state
 from cdkg.kg.textindex import INDEX_FILE, SearchError, TextIndex, build_from_store, rows_of, write_index
 from cdkg.ontology.namespaces import CDS, RDFS, SEARCH_SERVICE, XSD
@@ -203,7 +204,7 @@ def evaluate(text):
     clauses = federation.service_clauses(text)
     if isinstance(clauses, federation.Refusal):
         fail(clauses.message)
-    _, prefixes = federation.prologue(federation.tokens(text))
+    _, prefixes = prologue(tokens(text))
     config, pieces, position = current_app.config, [], 0
     for clause in sorted((c for c in clauses if c.target == SEARCH_SERVICE), key=lambda c: c.start):
         if clause.start < position:
