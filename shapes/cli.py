@@ -40,14 +40,14 @@ def register(subparsers):
     parser.set_defaults(func=run_validate)
 
 
-def read_file(path):
+def read_file(path, prefixes=None):
     """Return (triples, None) for a readable RDF file, or (None, message) naming the problem and its line."""
     rdf_format = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) if path.suffix else None
     if rdf_format is None:
         return None, f"{path}: cannot tell the RDF format from the extension (use {EXTENSIONS})"
     try:
         # Lexical forms as written: SHACL compares terms, so "01"^^xsd:integer is not "1"^^xsd:integer.
-        triples = set(read_triples(path, normalize=False, rdf_format=rdf_format))
+        triples = set(read_triples(path, normalize=False, rdf_format=rdf_format, prefixes=prefixes))
     except FileNotFoundError:
         return None, f"{path}: no such file"
     except IsADirectoryError:
@@ -65,11 +65,14 @@ def load_gate(shape_files, no_context, engine):
     if shape_files:
         shapes = Graph()
         for path in shape_files:
-            triples, problem = read_file(path)
+            prefixes = {}
+            triples, problem = read_file(path, prefixes)
             if problem is not None:
                 raise ShapesError(problem)
             for triple in triples:
                 shapes.add(triple)
+            for prefix, namespace in prefixes.items():  # pySHACL, as its own command line, reads them too
+                shapes.bind(prefix, namespace, override=True)
     if not no_context:
         return Gate.load(engine=engine, shapes=shapes)
     from shapes import shapes_graph

@@ -19,7 +19,6 @@ from itertools import chain, islice
 
 import pyoxigraph as ox
 from pyshacl import validate
-from pyshacl.errors import ReportableRuntimeError
 from rdflib import Graph
 
 from ontology.namespaces import OWL, RDF, RDFS, SH
@@ -35,6 +34,8 @@ ENGINES = ("core", "pyshacl")
 BATCH_SIZE = 1000
 # Converted terms kept between batches (entities, labels and classes recur across statements).
 TERM_CACHE_LIMIT = 500_000
+# Parameters pySHACL reads by value, not as the term true that SHACL asks for (W3C core/property/uniqueLang-002).
+BOOLEAN_PARAMETERS = (SH.uniqueLang,)
 
 
 class Gate:
@@ -117,6 +118,8 @@ class Gate:
         data = Graph()
         for triple in chain(triples, self.context.hierarchy(triples)):
             data.add(triple)
+        for prefix, namespace in self.shapes.namespaces():  # pySHACL's SPARQL reads prefixes from the data graph
+            data.bind(prefix, namespace, override=True)
         return data
 
     # ------------------------------------------------------------ SPARQL store of a batch
@@ -152,6 +155,12 @@ class Gate:
             shapes.add((s, p, o))
         for prefix, namespace in self.shapes.namespaces():
             shapes.bind(prefix, namespace, override=True)
+        for parameter in BOOLEAN_PARAMETERS:  # pySHACL reads "1"^^xsd:boolean as true; SHACL counts only true
+            for shape, flag in shapes.subject_objects(parameter):
+                if shape not in compiled and str(flag) not in ("true", "false"):
+                    raise ShapesError(f"shape {shape.n3()}: {parameter.n3(shapes.namespace_manager)} is "
+                                      f"{flag.n3()}; write true or false (pySHACL, which runs this shape, "
+                                      f"would read it differently from SHACL).")
         self._run_pyshacl(Graph(), shapes)  # pySHACL reads the shapes now, so that its refusals come at load
         return shapes
 
@@ -168,7 +177,7 @@ class Gate:
         try:
             _, report, _ = validate(data, shacl_graph=shapes, inference="none", do_owl_imports=False,
                                     advanced=False, allow_warnings=False)
-        except (ReportableRuntimeError, NotImplementedError) as error:
+        except Exception as error:  # pySHACL raises its own errors, rdflib's and plain ones: each is a refusal
             message = " ".join(str(getattr(error, "message", error)).split())
             raise ShapesError(f"pySHACL cannot run these shapes: {message}") from None
         return report

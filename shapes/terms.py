@@ -33,13 +33,17 @@ def oxigraph_term(term):
     return ox.Literal(str(term))
 
 
-def read_triples(path, predicates=None, normalize=True, rdf_format=None):
+def read_triples(path, predicates=None, normalize=True, rdf_format=None, prefixes=None):
     """Yield the triples of an RDF file (only those with the given predicates) as rdflib terms, parsed by Oxigraph.
 
     A file with named graphs gives the triples of all of them; relative IRIs are resolved against the file's.
+    prefixes, if given, is a dict filled with the file's prefix declarations once it is read.
     """
     wanted = None if predicates is None else {ox.NamedNode(str(p)) for p in predicates}
-    for quad in ox.parse(path=str(path), format=rdf_format, base_iri=Path(path).resolve().as_uri()):
+    parser = ox.parse(path=str(path), format=rdf_format, base_iri=Path(path).resolve().as_uri())
+    for quad in parser:
         if wanted is None or quad.predicate in wanted:
             yield (rdflib_term(quad.subject), rdflib_term(quad.predicate),
                    rdflib_term(quad.object, normalize=normalize))
+    if prefixes is not None:
+        prefixes.update(getattr(parser, "prefixes", None) or {})
