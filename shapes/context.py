@@ -48,15 +48,19 @@ class Context:
     """The ontology and reference knowledge a graph is validated with, indexed for fast lookup."""
 
     def __init__(self, ontology, sources, subject_predicates, value_predicates):
-        """Index the class hierarchy and the descriptions of every IRI in the ontology and the sources."""
+        """Index the class hierarchy and the descriptions of every IRI in the ontology and the sources.
+
+        subject_predicates, value_predicates: what the descriptions of a graph's subjects and of its values
+        are trimmed to (None: nothing is trimmed).
+        """
         self.superclasses = superclass_closure(ontology)
         subject, value = defaultdict(set), defaultdict(set)
         for source in (ontology, *sources):
             for s, p, o in source:
                 if isinstance(s, URIRef):
-                    if p in subject_predicates:
+                    if subject_predicates is None or p in subject_predicates:
                         subject[s].add((s, p, o))
-                    if p in value_predicates:
+                    if value_predicates is None or p in value_predicates:
                         value[s].add((s, p, o))
         self.subject_descriptions = {node: frozenset(triples) for node, triples in subject.items()}
         self.value_descriptions = {node: frozenset(triples) for node, triples in value.items()}

@@ -1,186 +1,498 @@
-"""Evaluate the SHACL Core constraints of the shapes in Python, over an index of one graph's triples.
+"""The gate's compiled engine: SHACL shapes turned once into Python functions over an index of one graph.
 
-The shapes are compiled once into small functions; a graph is then checked with dictionary lookups, which
-is much faster than a query engine for graphs of a few dozen triples. The supported subset is the one
-shapes.compiler compiles to SPARQL (the same UnsupportedShape check guards both); SPARQL-based constraints
-are left to that compiler.
+A graph of a few dozen triples is checked with dictionary lookups, much faster than a general validator.
+Each constraint component is written once, here; SPARQL-based constraints run in Oxigraph with SHACL's
+pre-binding (SEP-0007 substitution, which equals pre-binding for the queries shapes.safety lets through).
+
+A shape is compiled only when every part of it is: its targets, its paths, every parameter, every shape it
+refers to. Anything else raises UnsupportedShape, and the gate (shapes.gate) hands that shape to pySHACL:
+a shape is never skipped. What is compiled is listed in docs/shapes.md.
 """
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rdflib import BNode, Literal, URIRef
-from rdflib.collection import Collection
 
-from cdkg.ontology.namespaces import RDF, SH, XSD
-from cdkg.shapes.compiler import Compiler, UnsupportedShape
+from cdkg.endpoint.sparqltext import TOKEN
+from cdkg.ontology.namespaces import OWL, RDF, RDFS, SH, XSD
+from cdkg.shapes.report import Result
+from cdkg.shapes.safety import ShapesError, prefix_declarations, returned_variables
+from cdkg.shapes.terms import rdflib_term
 
 # The index is keyed by predicates as plain strings: hashing and comparing them is C-fast, unlike rdflib terms.
-TYPE = str(RDF.type)
+TYPE, SUBCLASS = str(RDF.type), str(RDFS.subClassOf)
 _EMPTY = {}
+_NONE = ()
+_SHAPE_TYPES = frozenset({SH.NodeShape, SH.PropertyShape})
+_CLASS_TYPES = frozenset({RDFS.Class, OWL.Class})
+TARGETS = frozenset({SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf})
+# Parameters that describe a shape rather than constrain it.
+DESCRIPTIVE = frozenset({
+    RDF.type, RDFS.label, RDFS.comment, RDFS.subClassOf, RDFS.seeAlso, RDFS.isDefinedBy, SH.name,
+    SH.description, SH.order, SH.group, SH.message, SH.severity, SH.deactivated, SH.defaultValue, OWL.imports,
+    SH.declare, *TARGETS,
+})
+# Parameters read together with another one (sh:flags with sh:pattern, the qualified counts with their shape).
+COMPANIONS = frozenset({SH.flags, SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.qualifiedValueShapesDisjoint,
+                        SH.ignoredProperties, SH.path})
 
 
-@dataclass(frozen=True, slots=True)
-class PropertyCheck:
-    """One constraint component of one property shape, as a function of a focus node's values."""
+class UnsupportedShape(ValueError):
+    """A shape uses a SHACL feature the compiled engine does not evaluate (pySHACL then validates it)."""
+
+
+class NeedsPySHACL(Exception):
+    """A graph the compiled engine cannot judge (the gate then validates that whole graph with pySHACL)."""
+
+
+@dataclass
+class View:
+    """One graph as the compiled engine reads it: the triple index, and an Oxigraph graph for SPARQL (lazy)."""
+
+    index: dict
+    triples: list = field(default_factory=list)
+    store: object = None  # (pyoxigraph.Store, graph name), loaded on the first SPARQL-based constraint
+    loader: object = None  # called as loader(view) to load the store
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Constraint:
+    """One constraint component of one shape: failing(focus, values, view) -> failing values (None: no sh:value)."""
 
     shape: object
-    path: URIRef
-    key: str  # the path as the index's key
     component: URIRef
+    path: object
     severity: URIRef
     messages: tuple
-    failures: object  # (values, index) -> list of failing values (None where SHACL reports no sh:value)
+    failing: object
+
+    def results(self, focus, values, view):
+        """Return the validation results of this constraint for a focus node and its value nodes."""
+        return [Result(focus, self.path, value, self.shape, self.component, self.severity, self.messages)
+                for value in self.failing(focus, values, view)]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SparqlConstraint:
+    """An sh:sparql constraint: a SELECT run with $this (and $currentShape) pre-bound."""
+
+    shape: object
+    path: object
+    severity: URIRef
+    messages: tuple
+    node: object  # the sh:SPARQLConstraint, reported as sh:sourceConstraint
+    query: str
+    node_shape: bool
+    returned: frozenset  # the variables the query returns
+
+    def results(self, focus, values, view):
+        """Return one result per solution: focus ?this, path ?path or the shape's, value ?value or (node shape) $this."""
+        if isinstance(focus, BNode):
+            raise NeedsPySHACL(f"{_name(self.shape)}: a blank focus node cannot be pre-bound in SPARQL text")
+        if view.store is None:
+            view.loader(view)
+        store, graph = view.store
+        query = pre_bind(self.query, {"this": sparql_term(focus), "currentShape": sparql_term(self.shape)})
+        found = []
+        for row in store.query(query, default_graph=graph):
+            value, path, this = (row[name] if name in self.returned else None for name in ("value", "path", "this"))
+            found.append(Result(
+                rdflib_term(this) if this is not None else focus,
+                rdflib_term(path) if path is not None else self.path,
+                rdflib_term(value) if value is not None else (focus if self.node_shape else None),
+                self.shape, SH.SPARQLConstraintComponent, self.severity, self.messages, self.node))
+        return found
+
+
+class CompiledShape:
+    """A node or property shape: its constraints and the property shapes its value nodes are checked against."""
+
+    __slots__ = ("node", "key", "constraints", "properties", "deactivated")
+
+    def __init__(self, node):
+        self.node = node
+        self.key = None  # the path's index key (a property shape), or None (a node shape: its value is the focus)
+        self.constraints = []
+        self.properties = []
+        self.deactivated = False
+
+    def results(self, focus, view):
+        """Return the results of validating one focus node against this shape."""
+        if self.deactivated:
+            return []
+        values = (focus,) if self.key is None else view.index.get(focus, _EMPTY).get(self.key, _NONE)
+        found = []
+        for constraint in self.constraints:
+            found += constraint.results(focus, values, view)
+        for prop in self.properties:
+            for value in values:
+                found += prop.results(value, view)
+        return found
+
+    def conforms(self, node, view):
+        """Return whether a node conforms to this shape (no result of any severity)."""
+        return not self.results(node, view)
 
 
 class CoreEvaluator:
-    """The Core constraints of the targeted shapes, compiled to Python functions."""
+    """Compile the targeted shapes of a shapes graph; validate indexed graphs against them."""
 
-    def __init__(self, shapes, subclasses):
-        """Compile every targeted node shape's property shapes; index the shapes by target class."""
+    def __init__(self, shapes, subclasses, only=None):
+        """Compile every targeted shape (only those in `only`, if given); record the ones that cannot be.
+
+        subclasses maps a class to the classes below it, from the context (the ontology); a graph's own
+        rdfs:subClassOf triples are followed too. self.refused maps each shape left to pySHACL to the reason.
+        """
         self.shapes = shapes
         self.subclasses = subclasses
-        self.sparql = Compiler(shapes)  # shares the parameter checks and messages with the SPARQL compiler
-        self.by_type = defaultdict(list)  # a class -> the checks of the shapes targeting it or a superclass
+        self.compiled = {}
+        self.refused = {}
+        self.by_class = defaultdict(list)  # a class -> the shapes targeting it (or, through subclasses, a superclass)
+        self.by_node, self.by_subject_of, self.by_object_of = defaultdict(list), defaultdict(list), defaultdict(list)
         self._combinations = {}
-        for shape in sorted(set(shapes.subjects(SH.targetClass, None)), key=str):
-            if self.sparql._deactivated(shape):
+        for shape in targeted_shapes(shapes):
+            if only is not None and shape not in only:
                 continue
-            checks = self._node_shape(shape)
-            for target in shapes.objects(shape, SH.targetClass):
-                for cls in {target} | set(subclasses.get(target, ())):
-                    self.by_type[cls].extend(checks)
+            try:
+                compiled = self._shape(shape, ())
+            except UnsupportedShape as reason:
+                self.refused[shape] = str(reason)
+                continue
+            self.compiled[shape] = compiled
+            self._index_targets(shape, compiled)
 
-    def check(self, index, focus_nodes):
-        """Return (focus, PropertyCheck, value) for every failure among the focus nodes of an indexed graph."""
-        failures = []
-        for focus in focus_nodes:
-            description = index.get(focus, _EMPTY)
-            for check in self._checks_for(tuple(description.get(TYPE, ()))):
-                values = description.get(check.key, ())
-                failures += [(focus, check, value) for value in check.failures(values, index)]
-        return failures
+    def check(self, view, judged=None):
+        """Return the results of every compiled shape on the focus nodes of a graph (only those in judged)."""
+        found = []
+        for focus, shapes in self._focus_nodes(view, judged).items():
+            for shape in shapes:
+                found += shape.results(focus, view)
+        return found
 
-    def _checks_for(self, types):
-        """Return the checks that apply to a node of these types, each once (memoised: few combinations recur)."""
-        found = self._combinations.get(types)
+    # ------------------------------------------------------------ targets
+
+    def _index_targets(self, shape, compiled):
+        """Record which nodes a compiled shape targets."""
+        graph = self.shapes
+        classes = set(graph.objects(shape, SH.targetClass))
+        if _CLASS_TYPES & set(graph.objects(shape, RDF.type)):
+            classes.add(shape)  # an implicit class target: the shape is also a class
+        for cls in classes:
+            for sub in {cls} | set(self.subclasses.get(cls, ())):
+                self.by_class[sub].append(compiled)
+        for node in graph.objects(shape, SH.targetNode):
+            self.by_node[node].append(compiled)
+        for predicate in graph.objects(shape, SH.targetSubjectsOf):
+            self.by_subject_of[str(predicate)].append(compiled)
+        for predicate in graph.objects(shape, SH.targetObjectsOf):
+            self.by_object_of[str(predicate)].append(compiled)
+
+    def _focus_nodes(self, view, judged):
+        """Return {focus node: [shapes]} for a graph, each shape once per node."""
+        index = view.index
+        targets = defaultdict(dict)  # node -> {id: shape}, keeping the order shapes were found in
+        nodes = index if judged is None else [node for node in judged if node in index]
+        for node in nodes:
+            description = index[node]
+            types = description.get(TYPE)
+            if types:
+                for shape in self._shapes_for(tuple(types), index):
+                    targets[node][id(shape)] = shape
+            for predicate in description.keys() & self.by_subject_of.keys():
+                for shape in self.by_subject_of[predicate]:
+                    targets[node][id(shape)] = shape
+            for predicate in description.keys() & self.by_object_of.keys():
+                for value in description[predicate]:
+                    if judged is None or value in judged:
+                        for shape in self.by_object_of[predicate]:
+                            targets[value][id(shape)] = shape
+        for node, shapes in self.by_node.items():
+            if judged is None or node in judged:
+                for shape in shapes:
+                    targets[node][id(shape)] = shape
+        return {node: list(shapes.values()) for node, shapes in targets.items()}
+
+    def _shapes_for(self, types, index):
+        """Return the shapes whose class targets a node of these types reaches (memoised: few combinations recur)."""
+        local = _local_superclasses(types, index)
+        key = types + tuple(local)
+        found = self._combinations.get(key)
         if found is None:
-            unique = {id(check): check for cls in types for check in self.by_type.get(cls, ())}
-            found = self._combinations[types] = tuple(unique.values())
+            unique = {id(shape): shape for cls in key for shape in self.by_class.get(cls, ())}
+            found = self._combinations[key] = tuple(unique.values())
         return found
 
     # ------------------------------------------------------------ compilation
 
-    def _node_shape(self, shape):
-        """Return the PropertyChecks of a node shape (its own value constraints are not used by the project)."""
-        if self.sparql._value_conditions(shape, "?this"):
-            raise UnsupportedShape(f"{shape}: value constraints on a node shape's focus are not supported")
-        checks = []
-        for prop in sorted(self.shapes.objects(shape, SH.property), key=str):
-            if not self.sparql._deactivated(prop):
-                checks += self._property_shape(prop)
-        return checks
-
-    def _property_shape(self, prop):
-        """Return the PropertyChecks of a property shape, one per constraint component."""
+    def _shape(self, node, stack):
+        """Compile a node or property shape (stack: the shapes being compiled around it, to refuse recursion)."""
+        if node in stack:
+            raise UnsupportedShape(f"{_name(node)} refers to itself (recursive shapes are left to pySHACL)")
+        stack = (*stack, node)
         graph = self.shapes
-        path = self.sparql._predicate(graph.value(prop, SH.path))
-        severity, messages = self.sparql._severity(prop), self.sparql._messages(prop)
-        checks = []
+        compiled = CompiledShape(node)
+        compiled.deactivated = graph.value(node, SH.deactivated) == Literal(True)
+        path = graph.value(node, SH.path)
+        if path is not None:
+            if not isinstance(path, URIRef):
+                raise UnsupportedShape(f"{_name(node)}: sh:path {_name(path)} is not a predicate path")
+            compiled.key = str(path)
+        severity = graph.value(node, SH.severity) or SH.Violation
+        messages = tuple(sorted(graph.objects(node, SH.message), key=lambda m: (m.language or "", str(m))))
 
-        def add(component, failures):
-            checks.append(PropertyCheck(prop, path, str(path), component, severity, messages, failures))
+        def add(component, failing):
+            compiled.constraints.append(Constraint(node, component, path, severity, messages, failing))
 
-        for bound in graph.objects(prop, SH.minCount):
-            add(SH.MinCountConstraintComponent, _count_below(int(bound)))
-        for bound in graph.objects(prop, SH.maxCount):
-            add(SH.MaxCountConstraintComponent, _count_above(int(bound)))
-        qualified = graph.value(prop, SH.qualifiedValueShape)
-        if qualified is not None:
-            conforms = self._conforms(qualified)
-            for bound in graph.objects(prop, SH.qualifiedMinCount):
-                add(SH.QualifiedMinCountConstraintComponent, _count_below(int(bound), conforms))
-            for bound in graph.objects(prop, SH.qualifiedMaxCount):
-                add(SH.QualifiedMaxCountConstraintComponent, _count_above(int(bound), conforms))
-        if graph.value(prop, SH.uniqueLang) == Literal(True):
-            add(SH.UniqueLangConstraintComponent, _unique_languages)
-        for required in graph.objects(prop, SH.hasValue):
-            add(SH.HasValueConstraintComponent,
-                lambda values, index, required=required: [] if required in values else [None])
-        for component, condition in self._value_conditions(prop):
-            add(component, lambda values, index, condition=condition: [v for v in values
-                                                                       if not condition(v, index)])
-        return checks
+        for parameter in set(graph.predicates(node, None)):
+            if parameter in DESCRIPTIVE or parameter in COMPANIONS:
+                continue
+            handler = _HANDLERS.get(parameter)
+            if handler is None:
+                raise UnsupportedShape(f"{_name(node)}: {_name(parameter)} is not compiled")
+            if parameter in _PROPERTY_ONLY and path is None:
+                raise UnsupportedShape(f"{_name(node)}: {_name(parameter)} on a node shape is left to pySHACL")
+            for value in sorted(graph.objects(node, parameter), key=str):
+                handler(self, node, value, add, compiled, stack, path)
+        if graph.value(node, SH.flags) is not None and graph.value(node, SH.pattern) is None:
+            raise UnsupportedShape(f"{_name(node)}: sh:flags without sh:pattern")
+        return compiled
 
-    def _value_conditions(self, shape):
-        """Return (component, condition(value, index)) for each constraint a value must meet on its own."""
-        graph, conditions = self.shapes, []
-        for cls in graph.objects(shape, SH["class"]):
-            conditions.append((SH.ClassConstraintComponent, self._instance_of(cls)))
-        for datatype in graph.objects(shape, SH.datatype):
-            conditions.append((SH.DatatypeConstraintComponent, _has_datatype(datatype)))
-        for kind in graph.objects(shape, SH.nodeKind):
-            conditions.append((SH.NodeKindConstraintComponent, _node_kind(kind)))
-        for pattern in graph.objects(shape, SH.pattern):
-            conditions.append((SH.PatternConstraintComponent, _matches(pattern, graph.value(shape, SH.flags))))
-        for languages in graph.objects(shape, SH.languageIn):
-            ranges = [str(tag).lower() for tag in Collection(graph, languages)]
-            conditions.append((SH.LanguageInConstraintComponent,
-                               lambda v, index, ranges=ranges: _language_in(v, ranges)))
-        for members in graph.objects(shape, SH["in"]):
-            allowed = frozenset(Collection(graph, members))
-            conditions.append((SH.InConstraintComponent, lambda v, index, allowed=allowed: v in allowed))
-        for nested in graph.objects(shape, SH.node):
-            conditions.append((SH.NodeConstraintComponent, self._conforms(nested)))
-        for alternatives in graph.objects(shape, SH["or"]):
-            options = [self._conforms(s) for s in Collection(graph, alternatives)]
-            conditions.append((SH.OrConstraintComponent,
-                               lambda v, index, options=options: any(o(v, index) for o in options)))
-        for conjuncts in graph.objects(shape, SH["and"]):
-            parts = [self._conforms(s) for s in Collection(graph, conjuncts)]
-            conditions.append((SH.AndConstraintComponent,
-                               lambda v, index, parts=parts: all(p(v, index) for p in parts)))
-        for negated in graph.objects(shape, SH["not"]):
-            inner = self._conforms(negated)
-            conditions.append((SH.NotConstraintComponent, lambda v, index, inner=inner: not inner(v, index)))
-        return conditions
+    def _nested(self, value, stack):
+        """Compile a shape a parameter refers to."""
+        return self._shape(value, stack)
 
-    def _conforms(self, shape):
-        """Return a function telling whether a node conforms to a nested shape."""
-        self.sparql._refuse_unknown(shape, allowed=_NESTED_PARAMETERS)
-        tests = [condition for _, condition in self._value_conditions(shape)]
-        if self.shapes.value(shape, SH.path) is None:
-            tests += [lambda v, index, x=x: v == x for x in self.shapes.objects(shape, SH.hasValue)]
-        for prop in self.shapes.objects(shape, SH.property):
-            tests.append(self._nested_property(prop))
-        return lambda v, index: all(test(v, index) for test in tests)
+    def _list(self, head):
+        """Return the members of an RDF list of the shapes graph."""
+        members, node, seen = [], head, set()
+        while node != RDF.nil:
+            first = self.shapes.value(node, RDF.first)
+            if first is None or node in seen:
+                raise ShapesError(f"the RDF list {head.n3()} of the shapes graph is malformed at {node.n3()}")
+            seen.add(node)
+            members.append(first)
+            node = self.shapes.value(node, RDF.rest)
+            if node is None:
+                raise ShapesError(f"the RDF list {head.n3()} of the shapes graph has no rdf:nil end")
+        return members
 
-    def _nested_property(self, prop):
-        """Return a test of a property shape nested in a value's shape (existence and value conditions)."""
-        self.sparql._refuse_unknown(prop, allowed=_NESTED_PARAMETERS | {SH.minCount})
-        path = str(self.sparql._predicate(self.shapes.value(prop, SH.path)))
-        required = list(self.shapes.objects(prop, SH.hasValue))
-        minimum = max([int(b) for b in self.shapes.objects(prop, SH.minCount)] or [0])
-        if minimum > 1:
-            raise UnsupportedShape(f"{prop}: a nested sh:minCount above 1 is not supported")
-        conditions = [condition for _, condition in self._value_conditions(prop)]
+    # Each handler compiles one parameter value: handler(self, shape, value, add, compiled, stack, path).
 
-        def test(v, index):
-            values = index.get(v, {}).get(path, ())
-            return (all(x in values for x in required) and len(values) >= minimum
-                    and all(c(w, index) for c in conditions for w in values))
+    def _class(self, shape, cls, add, compiled, stack, path):
+        test = self.instance_test(cls)
+        add(SH.ClassConstraintComponent, lambda focus, values, view: [v for v in values if not test(v, view.index)])
+
+    def _datatype(self, shape, datatype, add, compiled, stack, path):
+        test = _has_datatype(datatype)
+        add(SH.DatatypeConstraintComponent, lambda focus, values, view: [v for v in values if not test(v)])
+
+    def _node_kind(self, shape, kind, add, compiled, stack, path):
+        kinds = _NODE_KINDS.get(kind)
+        if kinds is None:
+            raise ShapesError(f"{_name(shape)}: sh:nodeKind {_name(kind)} is not a SHACL node kind")
+        add(SH.NodeKindConstraintComponent,
+            lambda focus, values, view: [v for v in values if not isinstance(v, kinds)])
+
+    def _pattern(self, shape, pattern, add, compiled, stack, path):
+        regex = _regex(shape, pattern, self.shapes.value(shape, SH.flags))
+        add(SH.PatternConstraintComponent, lambda focus, values, view: [
+            v for v in values if isinstance(v, BNode) or regex.search(str(v)) is None])
+
+    def _language_in(self, shape, languages, add, compiled, stack, path):
+        ranges = [str(tag).lower() for tag in self._list(languages)]
+        add(SH.LanguageInConstraintComponent,
+            lambda focus, values, view: [v for v in values if not _language_in(v, ranges)])
+
+    def _in(self, shape, members, add, compiled, stack, path):
+        allowed = frozenset(self._list(members))
+        add(SH.InConstraintComponent, lambda focus, values, view: [v for v in values if v not in allowed])
+
+    def _has_value(self, shape, required, add, compiled, stack, path):
+        add(SH.HasValueConstraintComponent, lambda focus, values, view: [] if required in values else [None])
+
+    def _length(self, shape, bound, add, compiled, stack, path, component=None):
+        limit = _integer(shape, bound)
+        if component == SH.MaxLengthConstraintComponent:
+            add(component, lambda focus, values, view: [
+                v for v in values if isinstance(v, BNode) or len(str(v)) > limit])
+        else:
+            add(SH.MinLengthConstraintComponent, lambda focus, values, view: [
+                v for v in values if isinstance(v, BNode) or len(str(v)) < limit])
+
+    def _max_length(self, shape, bound, add, compiled, stack, path):
+        self._length(shape, bound, add, compiled, stack, path, SH.MaxLengthConstraintComponent)
+
+    def _min_count(self, shape, bound, add, compiled, stack, path):
+        limit = _integer(shape, bound)
+        add(SH.MinCountConstraintComponent, lambda focus, values, view: [None] if len(values) < limit else [])
+
+    def _max_count(self, shape, bound, add, compiled, stack, path):
+        limit = _integer(shape, bound)
+        add(SH.MaxCountConstraintComponent, lambda focus, values, view: [None] if len(values) > limit else [])
+
+    def _unique_lang(self, shape, flag, add, compiled, stack, path):
+        if flag != Literal(True):
+            return
+
+        def failing(focus, values, view):
+            seen = defaultdict(int)
+            for value in values:
+                if isinstance(value, Literal) and value.language:
+                    seen[value.language.lower()] += 1
+            return [None for count in seen.values() if count > 1]
+        add(SH.UniqueLangConstraintComponent, failing)
+
+    def _qualified(self, shape, nested, add, compiled, stack, path):
+        graph = self.shapes
+        if graph.value(shape, SH.qualifiedValueShapesDisjoint) == Literal(True):
+            raise UnsupportedShape(f"{_name(shape)}: sh:qualifiedValueShapesDisjoint is left to pySHACL")
+        inner = self._nested(nested, stack)
+
+        def counted(focus, values, view):
+            return sum(1 for v in values if inner.conforms(v, view))
+        for bound in graph.objects(shape, SH.qualifiedMinCount):
+            low = _integer(shape, bound)
+            add(SH.QualifiedMinCountConstraintComponent,
+                lambda focus, values, view: [None] if counted(focus, values, view) < low else [])
+        for bound in graph.objects(shape, SH.qualifiedMaxCount):
+            high = _integer(shape, bound)
+            add(SH.QualifiedMaxCountConstraintComponent,
+                lambda focus, values, view: [None] if counted(focus, values, view) > high else [])
+
+    def _node(self, shape, nested, add, compiled, stack, path):
+        inner = self._nested(nested, stack)
+        add(SH.NodeConstraintComponent, lambda focus, values, view: [v for v in values if not inner.conforms(v, view)])
+
+    def _property(self, shape, nested, add, compiled, stack, path):
+        inner = self._nested(nested, stack)
+        if inner.key is None:
+            raise ShapesError(f"{_name(shape)}: the sh:property {_name(nested)} has no sh:path")
+        compiled.properties.append(inner)
+
+    def _not(self, shape, nested, add, compiled, stack, path):
+        inner = self._nested(nested, stack)
+        add(SH.NotConstraintComponent, lambda focus, values, view: [v for v in values if inner.conforms(v, view)])
+
+    def _or(self, shape, members, add, compiled, stack, path):
+        options = [self._nested(m, stack) for m in self._list(members)]
+        add(SH.OrConstraintComponent, lambda focus, values, view: [
+            v for v in values if not any(o.conforms(v, view) for o in options)])
+
+    def _and(self, shape, members, add, compiled, stack, path):
+        parts = [self._nested(m, stack) for m in self._list(members)]
+        add(SH.AndConstraintComponent, lambda focus, values, view: [
+            v for v in values if not all(p.conforms(v, view) for p in parts)])
+
+    def _xone(self, shape, members, add, compiled, stack, path):
+        options = [self._nested(m, stack) for m in self._list(members)]
+        add(SH.XoneConstraintComponent, lambda focus, values, view: [
+            v for v in values if sum(1 for o in options if o.conforms(v, view)) != 1])
+
+    def _equals(self, shape, predicate, add, compiled, stack, path):
+        key = _predicate_key(shape, predicate)
+
+        def failing(focus, values, view):
+            other = view.index.get(focus, _EMPTY).get(key, _NONE)
+            return [v for v in values if v not in other] + [v for v in other if v not in values]
+        add(SH.EqualsConstraintComponent, failing)
+
+    def _disjoint(self, shape, predicate, add, compiled, stack, path):
+        key = _predicate_key(shape, predicate)
+        add(SH.DisjointConstraintComponent, lambda focus, values, view: [
+            v for v in values if v in view.index.get(focus, _EMPTY).get(key, _NONE)])
+
+    def _closed(self, shape, flag, add, compiled, stack, path):
+        if flag != Literal(True):
+            return
+        if path is not None:
+            raise UnsupportedShape(f"{_name(shape)}: sh:closed on a property shape is left to pySHACL")
+        graph = self.shapes
+        allowed = {str(graph.value(p, SH.path)) for p in graph.objects(shape, SH.property)}
+        for ignored in graph.objects(shape, SH.ignoredProperties):
+            allowed |= {str(p) for p in self._list(ignored)}
+        severity = graph.value(shape, SH.severity) or SH.Violation
+        messages = tuple(sorted(graph.objects(shape, SH.message), key=lambda m: (m.language or "", str(m))))
+
+        def results(focus, values, view):
+            return [Result(focus, URIRef(p), o, shape, SH.ClosedConstraintComponent, severity, messages)
+                    for p, objects in view.index.get(focus, _EMPTY).items() if p not in allowed for o in objects]
+        compiled.constraints.append(_Closed(results))
+
+    def _sparql(self, shape, constraint, add, compiled, stack, path):
+        graph = self.shapes
+        if graph.value(constraint, SH.deactivated) == Literal(True):
+            return
+        select = graph.value(constraint, SH.select)
+        if select is None:
+            raise ShapesError(f"{_name(shape)}: the SPARQL constraint {_name(constraint)} has no sh:select")
+        text = str(select)
+        if "$shapesGraph" in text or "?shapesGraph" in text:
+            raise UnsupportedShape(f"{_name(shape)}: $shapesGraph is left to pySHACL")
+        if re.search(r"[?$]failure\b", text):
+            raise UnsupportedShape(f"{_name(shape)}: ?failure is left to pySHACL")
+        if path is not None:
+            text = text.replace("$PATH", f"<{path}>")
+        messages = tuple(sorted(graph.objects(constraint, SH.message), key=lambda m: (m.language or "", str(m))))
+        messages = messages or tuple(sorted(graph.objects(shape, SH.message), key=lambda m: (m.language or "", str(m))))
+        query = prefix_declarations(graph, constraint) + text
+        returned, mentioned = returned_variables(query)
+        if "currentShape" in mentioned and isinstance(shape, BNode):
+            raise UnsupportedShape(f"{_name(shape)}: $currentShape of a blank-node shape is left to pySHACL")
+        severity = graph.value(shape, SH.severity) or SH.Violation
+        compiled.constraints.append(SparqlConstraint(shape, path, severity, messages, constraint, query,
+                                                     path is None, frozenset(returned)))
+
+    def instance_test(self, cls):
+        """Return a test that a node is a SHACL instance of a class (rdf:type, then rdfs:subClassOf*)."""
+        accepted = frozenset({cls} | set(self.subclasses.get(cls, ())))
+
+        def test(node, index):
+            types = index.get(node, _EMPTY).get(TYPE, _NONE)
+            for t in types:
+                if t in accepted:
+                    return True
+            return any(t in accepted for t in _local_superclasses(types, index))
         return test
 
-    def _instance_of(self, cls):
-        """Return a test that a node is a SHACL instance of a class (asserted type or a subclass of it)."""
-        accepted = frozenset({cls} | set(self.subclasses.get(cls, ())))
-        return lambda v, index: any(t in accepted for t in index.get(v, {}).get(TYPE, ()))
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Closed:
+    """sh:closed: one result per triple of the focus node whose predicate no property shape names."""
+
+    results_of: object
+
+    def results(self, focus, values, view):
+        return self.results_of(focus, values, view)
 
 
-_NESTED_PARAMETERS = frozenset({
-    SH["class"], SH.datatype, SH.nodeKind, SH.pattern, SH.languageIn, SH["in"], SH.node, SH["or"], SH["and"],
-    SH["not"], SH.hasValue, SH.property,
-})
+_HANDLERS = {
+    SH["class"]: CoreEvaluator._class, SH.datatype: CoreEvaluator._datatype, SH.nodeKind: CoreEvaluator._node_kind,
+    SH.pattern: CoreEvaluator._pattern, SH.languageIn: CoreEvaluator._language_in, SH["in"]: CoreEvaluator._in,
+    SH.hasValue: CoreEvaluator._has_value, SH.minLength: CoreEvaluator._length,
+    SH.maxLength: CoreEvaluator._max_length, SH.minCount: CoreEvaluator._min_count,
+    SH.maxCount: CoreEvaluator._max_count, SH.uniqueLang: CoreEvaluator._unique_lang,
+    SH.qualifiedValueShape: CoreEvaluator._qualified, SH.node: CoreEvaluator._node,
+    SH.property: CoreEvaluator._property, SH["not"]: CoreEvaluator._not, SH["or"]: CoreEvaluator._or,
+    SH["and"]: CoreEvaluator._and, SH.xone: CoreEvaluator._xone, SH.equals: CoreEvaluator._equals,
+    SH.disjoint: CoreEvaluator._disjoint, SH.closed: CoreEvaluator._closed, SH.sparql: CoreEvaluator._sparql,
+}
+# Parameters SHACL defines for property shapes only (a node shape with one is left to pySHACL).
+_PROPERTY_ONLY = frozenset({SH.minCount, SH.maxCount, SH.uniqueLang, SH.qualifiedValueShape, SH.equals,
+                            SH.disjoint})
+_NODE_KINDS = {
+    SH.IRI: (URIRef,), SH.BlankNode: (BNode,), SH.Literal: (Literal,), SH.BlankNodeOrIRI: (BNode, URIRef),
+    SH.BlankNodeOrLiteral: (BNode, Literal), SH.IRIOrLiteral: (URIRef, Literal),
+}
+
+
+def targeted_shapes(shapes):
+    """Return the shapes of a shapes graph that have a target (explicit, or implicit: a shape that is a class)."""
+    found = {s for target in TARGETS for s in shapes.subjects(target, None)}
+    for cls in _CLASS_TYPES:
+        for node in shapes.subjects(RDF.type, cls):
+            if _SHAPE_TYPES & set(shapes.objects(node, RDF.type)):
+                found.add(node)
+    return sorted(found, key=lambda node: (isinstance(node, BNode), str(node)))
 
 
 def index_triples(triples):
@@ -199,37 +511,25 @@ def index_triples(triples):
     return index
 
 
-def _count_below(bound, conforms=None):
-    """Return a failure function for too few (conforming) values."""
-    def failures(values, index):
-        count = len(values) if conforms is None else sum(1 for v in values if conforms(v, index))
-        return [None] if count < bound else []
-    return failures
-
-
-def _count_above(bound, conforms=None):
-    """Return a failure function for too many (conforming) values."""
-    def failures(values, index):
-        count = len(values) if conforms is None else sum(1 for v in values if conforms(v, index))
-        return [None] if count > bound else []
-    return failures
-
-
-def _unique_languages(values, index):
-    """Return one failure per language tag used by more than one value."""
-    seen = defaultdict(int)
-    for value in values:
-        if isinstance(value, Literal) and value.language:
-            seen[value.language.lower()] += 1
-    return [None for count in seen.values() if count > 1]
+def _local_superclasses(types, index):
+    """Return the superclasses of these types that the graph's own rdfs:subClassOf triples add."""
+    found, pending = [], list(types)
+    seen = set(pending)
+    while pending:
+        for sup in index.get(pending.pop(), _EMPTY).get(SUBCLASS, _NONE):
+            if sup not in seen:
+                seen.add(sup)
+                found.append(sup)
+                pending.append(sup)
+    return found
 
 
 def _has_datatype(datatype):
     """Return a test of sh:datatype: the datatype and a well-formed lexical form."""
     if datatype == RDF.langString:
-        return lambda v, index: isinstance(v, Literal) and bool(v.language)
+        return lambda v: isinstance(v, Literal) and bool(v.language)
 
-    def test(v, index):
+    def test(v):
         if not isinstance(v, Literal) or v.language:
             return False
         actual = v.datatype if v.datatype is not None else XSD.string
@@ -237,22 +537,24 @@ def _has_datatype(datatype):
     return test
 
 
-def _node_kind(kind):
-    """Return a test of sh:nodeKind."""
-    kinds = {
-        SH.IRI: (URIRef,), SH.BlankNode: (BNode,), SH.Literal: (Literal,), SH.BlankNodeOrIRI: (BNode, URIRef),
-        SH.BlankNodeOrLiteral: (BNode, Literal), SH.IRIOrLiteral: (URIRef, Literal),
-    }
-    if kind not in kinds:
-        raise UnsupportedShape(f"unknown sh:nodeKind {kind}")
-    return lambda v, index: isinstance(v, kinds[kind])
+_FLAGS = {"i": re.IGNORECASE, "s": re.DOTALL, "m": re.MULTILINE, "x": re.VERBOSE}
 
 
-def _matches(pattern, flags):
-    """Return a test of sh:pattern (blank nodes never match)."""
-    options = re.IGNORECASE if flags is not None and "i" in str(flags) else 0
-    regex = re.compile(str(pattern), options)
-    return lambda v, index: not isinstance(v, BNode) and regex.search(str(v)) is not None
+def _regex(shape, pattern, flags):
+    """Compile sh:pattern with its sh:flags (SPARQL REGEX flags i, s, m, x, q)."""
+    options, text = 0, str(pattern)
+    for flag in str(flags or ""):
+        if flag == "q":
+            text = re.escape(text)
+        elif flag in _FLAGS:
+            options |= _FLAGS[flag]
+        else:
+            raise ShapesError(f"{_name(shape)}: sh:flags {str(flags)!r} has {flag!r}, not a SPARQL regex flag")
+    try:
+        return re.compile(text, options)
+    except re.error as error:
+        raise ShapesError(f"{_name(shape)}: sh:pattern {str(pattern)!r} is not a valid regular expression "
+                          f"({error})") from None
 
 
 def _language_in(value, ranges):
@@ -261,3 +563,139 @@ def _language_in(value, ranges):
         return False
     tag = value.language.lower()
     return any(tag == r or tag.startswith(r + "-") or r == "*" for r in ranges)
+
+
+def _integer(shape, bound):
+    """Return the integer value of a count or length parameter."""
+    if not isinstance(bound, Literal) or not isinstance(bound.toPython(), int):
+        raise ShapesError(f"{_name(shape)}: {bound.n3()} is not an integer")
+    return bound.toPython()
+
+
+def _predicate_key(shape, predicate):
+    """Return the index key of an IRI parameter such as sh:equals."""
+    if not isinstance(predicate, URIRef):
+        raise ShapesError(f"{_name(shape)}: {predicate.n3()} is not a property IRI")
+    return str(predicate)
+
+
+def pre_bind(query, values):
+    """Return a query with pre-bound variables replaced by the SPARQL text of their values (SHACL pre-binding).
+
+    Each $var / ?var becomes the value, except: projected by the query, it becomes (value AS ?var), so the
+    solutions still carry it (in a sub-SELECT, under a fresh name); bound($var) becomes sameTerm(value, value),
+    true. Strings, IRIs and comments are left alone (endpoint.sparqltext's tokens).
+    """
+    out, position, projecting, depth, selects = [], 0, False, 0, 0
+    last_word = None
+    for match in TOKEN.finditer(query):
+        gap = query[position:match.start()]
+        if projecting:
+            if "{" in gap:
+                projecting = False
+            depth += gap.count("(") - gap.count(")")
+        text = match.group()
+        if match.lastgroup == "word":
+            if text.upper() == "SELECT":
+                projecting, depth, selects = True, 0, selects + 1
+            elif text.upper() == "WHERE":
+                projecting = False
+            elif text[0] in "?$" and text[1:] in values:
+                value = values[text[1:]]
+                if projecting and depth == 0:
+                    name = text[1:] if selects == 1 else f"shapesPreBound{selects}"
+                    text = f"({value} AS ?{name})"
+                elif last_word is not None and out[last_word].upper() == "BOUND" and gap.strip() == "(":
+                    out[last_word] = "sameTerm"
+                    text = f"{value}, {value}"
+                else:
+                    text = value
+            last_word = len(out) + 1
+        out += (gap, text)
+        position = match.end()
+    out.append(query[position:])
+    return "".join(out)
+
+
+def sparql_term(term):
+    """Return an IRI or literal in SPARQL syntax."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    escaped = str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    if term.language:
+        return f'"{escaped}"@{term.language}'
+    return f'"{escaped}"^^<{term.datatype or XSD.string}>'
+
+
+def _name(node):
+    """Return a shapes-graph node as an error message names it."""
+    return node.n3() if isinstance(node, (URIRef, BNode, Literal)) else str(node)
+
+
+def looked_at_predicates(shapes):
+    """Return (on focus nodes, on value nodes): the predicates the shapes can look at, None where any may matter.
+
+    The context a graph is given is trimmed to these predicates (a city's country, not its population).
+    """
+    on_values = {RDF.type, RDFS.subClassOf}
+    for constraint in shapes.objects(None, SH.sparql):
+        found = _query_predicates(shapes, constraint, shapes.value(constraint, SH.select))
+        if found is None:
+            return None, None
+        on_values |= found
+    if any(shapes.subjects(SH.closed, Literal(True))) or any(
+            not isinstance(path, URIRef) for path in shapes.objects(None, SH.path)):
+        return None, None
+    targeted = set(targeted_shapes(shapes))
+    direct = targeted | {p for shape in targeted for p in shapes.objects(shape, SH.property)}
+    on_focus = set(on_values)
+    for shape, path in shapes.subject_objects(SH.path):
+        on_focus.add(path)
+        if shape not in direct:
+            on_values.add(path)
+    for parameter in (SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals, SH.targetSubjectsOf,
+                      SH.targetObjectsOf):
+        on_focus |= set(shapes.objects(None, parameter))
+    return on_focus, on_values
+
+
+def _query_predicates(shapes, owner, text):
+    """Return the IRIs a SPARQL query matches triples with, or None if it can match any predicate."""
+    from rdflib.paths import Path
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    if text is None:
+        return None
+    algebra = translateQuery(parseQuery(prefix_declarations(shapes, owner) +
+                                        str(text).replace("$PATH", "<urn:shapes:path>"))).algebra
+    found = set()
+
+    def path_iris(path):
+        if isinstance(path, URIRef):
+            return {path}
+        if not isinstance(path, Path) or type(path).__name__ == "NegatedPath":
+            return None
+        parts = getattr(path, "args", None) or [getattr(path, "arg", None) or getattr(path, "path", None)]
+        collected = set()
+        for part in parts:
+            iris = path_iris(part)
+            if iris is None:
+                return None
+            collected |= iris
+        return collected
+
+    def walk(node):
+        if isinstance(node, CompValue):
+            if node.name == "BGP":
+                for _, predicate, _ in node.triples:
+                    iris = path_iris(predicate)
+                    if iris is None:
+                        return False
+                    found.update(iris)
+            return all(walk(value) for value in node.values())
+        if isinstance(node, (list, tuple)):
+            return all(walk(item) for item in node)
+        return True
+    return found if walk(algebra) else None

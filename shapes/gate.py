@@ -1,16 +1,18 @@
-"""The SHACL gate: validate statement graphs against the shapes, with the ontology and reference data as context.
+"""The SHACL gate: validate graphs against shapes, with the ontology and reference data as context.
 
     gate = Gate.load(extra_context=pipeline.activity_triples())
     for verdict in gate.check((graph_iri, triples) for ...):
         verdict.conforms, verdict.violations, verdict.warnings, verdict.report_graph, verdict.report_text
 
-Three engines give the same results (the tests compare them on every fixture and on the seed statements):
-- "core" (default): SHACL Core constraints compiled to Python functions over an index of each graph, and
-  SPARQL-based constraints run once per batch of named graphs in an in-memory Oxigraph store;
-- "sparql": every constraint compiled to a SPARQL query run once per batch in Oxigraph;
-- "pyshacl": pyshacl on each graph, the reference implementation.
-Each graph is validated on its own triples and their context (shapes.context); only its own subjects are
-focus nodes.
+Two engines, each complete on its own:
+- "core" (default): the shapes the compiled engine (shapes.core) handles in full run as Python functions over
+  an index of each graph, SPARQL-based ones in Oxigraph per batch; every other shape is validated by pySHACL
+  on the same data (a shape is never skipped);
+- "pyshacl": pySHACL for every shape.
+With context, each graph is validated on its own triples and their context (shapes.context), and only its
+own subjects are focus nodes; without context (`cdkg validate --no-context`) the graph is validated alone.
+The shapes are checked when the gate loads (shapes.safety): SPARQL that could reach the network, or that
+SHACL leaves undefined, is refused with a ShapesError, whatever the engine.
 """
 import multiprocessing
 from itertools import chain, islice
@@ -19,53 +21,51 @@ import pyoxigraph as ox
 from pyshacl import validate
 from rdflib import Graph
 
-from cdkg.ontology.namespaces import RDF, RDFS, SH, SHAPES
+from cdkg.ontology.namespaces import OWL, RDF, RDFS, SH
 from cdkg.shapes import shapes_graph
-from cdkg.shapes.compiler import FOCUS_VAR, GRAPH_VAR, VALUE_VAR, Compiler
 from cdkg.shapes.context import Context, subclass_closure
-from cdkg.shapes.core import CoreEvaluator, index_triples
+from cdkg.shapes.core import TARGETS, CoreEvaluator, NeedsPySHACL, View, index_triples, looked_at_predicates
 from cdkg.shapes.report import Result, Verdict
-from cdkg.shapes.terms import oxigraph_term, rdflib_term, read_triples
+from cdkg.shapes.safety import ShapesError, check_shapes
+from cdkg.shapes.terms import oxigraph_term, read_triples
 
-ENGINES = ("core", "sparql", "pyshacl")
-# Statement graphs per Oxigraph batch: large enough that per-query overhead vanishes, small enough to stay in cache.
+ENGINES = ("core", "pyshacl")
+# Statement graphs per batch: one Oxigraph store serves the SPARQL-based constraints of a batch.
 BATCH_SIZE = 1000
 # Converted terms kept between batches (entities, labels and classes recur across statements).
 TERM_CACHE_LIMIT = 500_000
-# Marks a graph's own subjects in the batch store, the only nodes judged (context nodes inform, not judged).
-FOCUS_MARKER = SHAPES.focusNodeOf
-TYPE = RDF.type  # bound once: namespace attribute access builds a new term on every use
+# Parameters pySHACL reads by value, not as the term true that SHACL asks for (W3C core/property/uniqueLang-002).
+BOOLEAN_PARAMETERS = (SH.uniqueLang,)
 
 
 class Gate:
-    """Shapes, context and compiled engines, loaded once and applied to many graphs."""
+    """Shapes, context and compiled engine, loaded once and applied to many graphs."""
 
-    def __init__(self, shapes, ontology, reference, engine="core", batch_size=BATCH_SIZE):
-        """Index the context (ontology and reference triples) and compile the shapes."""
+    def __init__(self, shapes, ontology=None, reference=(), engine="core", batch_size=BATCH_SIZE,
+                 judge_context=False):
+        """Check and compile the shapes; index the context (ontology and reference triples).
+
+        judge_context=False judges only each graph's own subjects (context nodes inform, they are not
+        judged); True judges every focus node the targets reach, as a validator of a whole file does.
+        """
         if engine not in ENGINES:
             raise ValueError(f"unknown validation engine {engine!r}: choose one of {', '.join(ENGINES)}")
-        probe = Compiler(shapes)
-        self.context = Context(ontology, [reference], probe.subject_predicates(), probe.value_predicates())
+        check_shapes(shapes)
+        predicates = looked_at_predicates(shapes)
+        self.context = Context(ontology if ontology is not None else Graph(), [reference], *predicates)
         subclasses = subclass_closure(self.context.superclasses)
-        compiler = Compiler(shapes, subclasses, focus_marker=FOCUS_MARKER)
         self.shapes = shapes
-        self.checks = compiler.compile()
-        self.sparql_checks = [c for c in self.checks if c.component == SH.SPARQLConstraintComponent]
-        self.core = CoreEvaluator(shapes, subclasses)
-        self.sparql_classes = compiler.sparql_iris()
-        # What SPARQL-based constraints can match: the predicates they name, types and the class hierarchy.
-        self.sparql_predicates = {str(p) for p in self.sparql_classes | {RDF.type, RDFS.subClassOf}}
-        self.sparql_targets = set()
-        for check_shape in {c.shape for c in self.sparql_checks}:
-            for target in shapes.objects(check_shape, SH.targetClass):
-                self.sparql_targets |= {target} | set(subclasses.get(target, ()))
         self.engine = engine
         self.batch_size = batch_size
+        self.judge_context = judge_context
+        self.core = CoreEvaluator(shapes, subclasses, only=() if engine == "pyshacl" else None)
+        self.fallback = self._fallback_shapes() if engine == "pyshacl" or self.core.refused else None
         self._terms = {}
+        self._store = None
 
     @classmethod
-    def load(cls, engine="core", batch_size=BATCH_SIZE, extra_context=()):
-        """Load the project's shapes, ontology (with concept schemes) and reference gazetteer.
+    def load(cls, engine="core", batch_size=BATCH_SIZE, extra_context=(), shapes=None):
+        """Load the shapes (default: the project's), ontology (with concept schemes) and reference gazetteer.
 
         extra_context: further triples the graphs may rely on without repeating them, such as the build's
         description of its extraction activity, which each statement refers to.
@@ -73,11 +73,16 @@ class Gate:
         from cdkg.kg.gazetteer import reference_files  # imported here: kg imports the gate for the build
         from cdkg.ontology import ontology_graph
 
-        shapes = shapes_graph()
-        predicates = Compiler(shapes).subject_predicates()
-        reference = chain((triple for path in reference_files() for triple in read_triples(path, predicates)),
+        shapes = shapes_graph() if shapes is None else shapes
+        subject_predicates, _ = looked_at_predicates(shapes)
+        reference = chain((triple for path in reference_files() for triple in read_triples(path, subject_predicates)),
                           extra_context)
         return cls(shapes, ontology_graph(), reference, engine, batch_size)
+
+    @property
+    def refused(self):
+        """Return {shape: reason} for the shapes the compiled engine leaves to pySHACL (all, for that engine)."""
+        return self.core.refused
 
     def check(self, items, workers=1):
         """Return one Verdict per (graph_iri, triples) item, in input order."""
@@ -91,70 +96,45 @@ class Gate:
 
     def check_batch(self, batch):
         """Return the verdicts of one batch of (graph_iri, triples) items."""
-        if self.engine == "pyshacl":
-            return [self._check_pyshacl(graph, triples) for graph, triples in batch]
-        described = [triples + self.context.extend(triples) for _, triples in batch]
-        if self.engine == "sparql":
-            results = self._run_sparql(self.checks, batch, described, self.sparql_targets | self._all_types())
-        else:
-            results = self._run_sparql(self.sparql_checks, batch, described, self.sparql_targets,
-                                       self.sparql_predicates)
-            for found, (_, triples), graph_triples in zip(results, batch, described):
-                focus_nodes = {s for s, _, _ in triples}
-                found += [Result(focus, check.path, value, check.shape, check.component, check.severity,
-                                 check.messages)
-                          for focus, check, value in self.core.check(index_triples(graph_triples), focus_nodes)]
+        self._store = None  # the batch's SPARQL store, made when a SPARQL-based constraint first needs it
+        verdicts = []
+        for graph, triples in batch:
+            described = triples + self.context.extend(triples)
+            judged = None if self.judge_context else {s for s, _, _ in triples}
+            view = View(index_triples(described), described, loader=self._load_view)
+            try:
+                found = self.core.check(view, judged)
+                if self.fallback is not None:
+                    found += self._check_pyshacl(described, judged, self.fallback)
+            except NeedsPySHACL:
+                found = self._check_pyshacl(described, judged, self.shapes)
+            verdicts.append(Verdict(graph, sorted(set(found), key=_key), sources=(self.shapes, described) if found else ()))
         if len(self._terms) > TERM_CACHE_LIMIT:
             self._terms.clear()
-        return [Verdict(graph, sorted(set(found), key=_key)) for (graph, _), found in zip(batch, results)]
+        return verdicts
 
     def data_graph(self, triples):
-        """Return the rdflib graph pyshacl validates a graph as: its triples, their context and class hierarchy."""
+        """Return the rdflib graph pySHACL validates a graph as: its triples, their context and class hierarchy."""
         data = Graph()
-        described = triples + self.context.extend(triples)
-        for triple in described + self.context.hierarchy(described):
+        for triple in chain(triples, self.context.hierarchy(triples)):
             data.add(triple)
+        for prefix, namespace in self.shapes.namespaces():  # pySHACL's SPARQL reads prefixes from the data graph
+            data.bind(prefix, namespace, override=True)
         return data
 
-    # ------------------------------------------------------------ SPARQL over a batch of named graphs
+    # ------------------------------------------------------------ SPARQL store of a batch
 
-    def _run_sparql(self, checks, batch, described, targets, predicates=None):
-        """Run checks over the batch loaded as named graphs; return each graph's results.
-
-        Only graphs with a node typed by one of the target classes are loaded, and, when predicates is
-        given, only the triples with those predicates: a query cannot match the others.
-        """
-        results = [[] for _ in batch]
-        quads = []
-        for index, ((_, triples), graph_triples) in enumerate(zip(batch, described)):
-            subjects = {s for s, _, _ in triples}
-            focus = {s for s, p, o in graph_triples if str.__eq__(p, TYPE) and o in targets and s in subjects}
-            if not focus:
-                continue
-            if predicates is not None:
-                graph_triples = [t for t in graph_triples if str(t[1]) in predicates]  # plain str: C-fast
-            graph_triples = graph_triples + self.context.hierarchy(graph_triples, only=self.sparql_classes)
-            graph_triples += [(s, FOCUS_MARKER, s) for s in focus]
-            name = ox.NamedNode(f"urn:shapes:graph:{index}")  # not the graph IRI: a batch may repeat a graph
-            quads += [ox.Quad(self._ox(s), self._ox(p), self._ox(o), name) for s, p, o in graph_triples]
-        if not quads:
-            return results
-        store = ox.Store()
-        store.bulk_extend(quads)
-        for check in checks:
-            for row in store.query(check.query):
-                index = int(row[GRAPH_VAR].value.rsplit(":", 1)[1])
-                focus = rdflib_term(row[FOCUS_VAR])
-                value = rdflib_term(row[VALUE_VAR]) if check.has_value and row[VALUE_VAR] is not None else None
-                if value is None and check.component == SH.SPARQLConstraintComponent:
-                    value = focus  # SHACL: a SPARQL-based result without ?value reports the focus node
-                results[index].append(Result(focus, check.path, value, check.shape, check.component,
-                                             check.severity, check.messages, check.constraint))
-        return results
-
-    def _all_types(self):
-        """Return every class some shape targets, with its subclasses (the full SPARQL engine loads those graphs)."""
-        return set(self.core.by_type)
+    def _load_view(self, view):
+        """Load a graph (with its class hierarchy) into the batch's Oxigraph store as its own named graph."""
+        if self._store is None:
+            self._store = [ox.Store(), 0]
+        store, count = self._store
+        self._store[1] += 1
+        name = ox.NamedNode(f"urn:shapes:graph:{count}")
+        terms = self._ox
+        store.extend([ox.Quad(terms(s), terms(p), terms(o), name)
+                      for s, p, o in chain(view.triples, self.context.hierarchy(view.triples))])
+        view.store = (store, name)
 
     def _ox(self, term):
         """Return the Oxigraph term of an rdflib term (cached: entities, labels and classes recur)."""
@@ -163,24 +143,55 @@ class Gate:
             found = self._terms[term] = oxigraph_term(term)
         return found
 
-    # ------------------------------------------------------------ pyshacl reference
+    # ------------------------------------------------------------ pySHACL
 
-    def _check_pyshacl(self, graph, triples):
-        """Validate one graph with pyshacl on the same data the compiled engines see."""
-        _, report, _ = validate(self.data_graph(triples), shacl_graph=self.shapes, inference="none")
-        focus_nodes = {s for s, _, _ in triples}
-        return Verdict(graph, sorted({r for r in pyshacl_results(report) if r.focus in focus_nodes}, key=_key))
+    def _fallback_shapes(self):
+        """Return the shapes graph pySHACL runs: the targets of the compiled shapes taken out (they are done)."""
+        shapes = Graph()
+        compiled = set(self.core.compiled)
+        for s, p, o in self.shapes:
+            if s in compiled and (p in TARGETS or (p == RDF.type and o in (RDFS.Class, OWL.Class))):
+                continue
+            shapes.add((s, p, o))
+        for prefix, namespace in self.shapes.namespaces():
+            shapes.bind(prefix, namespace, override=True)
+        for parameter in BOOLEAN_PARAMETERS:  # pySHACL reads "1"^^xsd:boolean as true; SHACL counts only true
+            for shape, flag in shapes.subject_objects(parameter):
+                if shape not in compiled and str(flag) not in ("true", "false"):
+                    raise ShapesError(f"shape {shape.n3()}: {parameter.n3(shapes.namespace_manager)} is "
+                                      f"{flag.n3()}; write true or false (pySHACL, which runs this shape, "
+                                      f"would read it differently from SHACL).")
+        self._run_pyshacl(Graph(), shapes)  # pySHACL reads the shapes now, so that its refusals come at load
+        return shapes
+
+    def _check_pyshacl(self, triples, judged, shapes):
+        """Validate one graph with pySHACL (on the shapes the compiled engine does not handle, or on all)."""
+        report = self._run_pyshacl(self.data_graph(triples), shapes)
+        results = pyshacl_results(report)
+        if judged is not None:
+            results = [r for r in results if r.focus in judged]
+        return results
+
+    def _run_pyshacl(self, data, shapes):
+        """Run pySHACL without inference or network access; return its report graph (refusals as ShapesError)."""
+        try:
+            _, report, _ = validate(data, shacl_graph=shapes, inference="none", do_owl_imports=False,
+                                    advanced=False, allow_warnings=False)
+        except Exception as error:  # pySHACL raises its own errors, rdflib's and plain ones: each is a refusal
+            message = " ".join(str(getattr(error, "message", error)).split())
+            raise ShapesError(f"pySHACL cannot run these shapes: {message}") from None
+        return report
 
 
 def pyshacl_results(report):
-    """Read the validation results of a pyshacl report graph (predicate paths only)."""
+    """Read the validation results of a pySHACL report graph."""
     results = []
     for node in report.objects(None, SH.result):
         results.append(Result(
             report.value(node, SH.focusNode), report.value(node, SH.resultPath), report.value(node, SH.value),
             report.value(node, SH.sourceShape), report.value(node, SH.sourceConstraintComponent),
             report.value(node, SH.resultSeverity),
-            tuple(sorted(report.objects(node, SH.resultMessage), key=lambda m: m.language or "")),
+            tuple(sorted(report.objects(node, SH.resultMessage), key=lambda m: (m.language or "", str(m)))),
             report.value(node, SH.sourceConstraint)))
     return results
 
@@ -203,3 +214,4 @@ def _batched(iterable, size):
 def _key(result):
     """Order results deterministically."""
     return tuple(str(part) for part in (result.focus, result.shape, result.path, result.value, result.component))
+

@@ -31,6 +31,7 @@ class Verdict:
 
     graph: object  # the named graph's IRI (None for a file validated as a whole)
     results: list = field(default_factory=list)
+    sources: tuple = ()  # the shapes graph and the data triples, which describe the results' blank nodes
 
     @property
     def violations(self):
@@ -50,7 +51,7 @@ class Verdict:
     @cached_property
     def report_graph(self):
         """Return the SHACL validation report as an rdflib Graph."""
-        return report_graph(self.results, self.conforms)
+        return report_graph(self.results, self.sources)
 
     @cached_property
     def report_text(self):
@@ -58,13 +59,19 @@ class Verdict:
         return report_text(self.results, self.graph)
 
 
-def report_graph(results, conforms):
-    """Build an sh:ValidationReport graph from results."""
+def report_graph(results, sources=()):
+    """Build an sh:ValidationReport graph from results.
+
+    Its sh:conforms is SHACL's: true only without any result, warnings included (the gate itself publishes
+    a graph with warnings: Verdict.conforms).
+    A blank node in a result (a shape written inline, a sequence path, a blank focus node) is copied with its
+    description from sources (graphs or lists of triples), so that the report says what it is.
+    """
     graph = bind_prefixes(Graph())
     graph.bind("shapes", SHAPES)
     report = BNode()
     graph.add((report, RDF.type, SH.ValidationReport))
-    graph.add((report, SH.conforms, Literal(conforms)))
+    graph.add((report, SH.conforms, Literal(not results)))
     for result in sorted(results, key=_order):
         node = BNode()
         graph.add((report, SH.result, node))
@@ -79,7 +86,30 @@ def report_graph(results, conforms):
                 graph.add((node, predicate, term))
         for message in result.messages:
             graph.add((node, SH.resultMessage, message))
+    blanks = {term for result in results for term in (result.focus, result.path, result.value, result.shape,
+                                                      result.constraint) if isinstance(term, BNode)}
+    if blanks:
+        _describe(graph, blanks, sources)
     return graph
+
+
+def _describe(graph, blanks, sources):
+    """Add to graph the triples of each blank node (and of the blank nodes they lead to) found in sources."""
+    by_subject = {}
+    for source in sources:
+        for s, p, o in source:
+            if isinstance(s, BNode):
+                by_subject.setdefault(s, []).append((s, p, o))
+    pending, seen = list(blanks), set()
+    while pending:
+        node = pending.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for triple in by_subject.get(node, ()):
+            graph.add(triple)
+            if isinstance(triple[2], BNode):
+                pending.append(triple[2])
 
 
 def report_text(results, graph_name=None):
