@@ -8,13 +8,14 @@ A shape is compiled only when every part of it is: its targets, its paths, every
 refers to. Anything else raises UnsupportedShape, and the gate (shapes.gate) hands that shape to pySHACL:
 a shape is never skipped. What is compiled is listed in docs/shapes.md.
 """
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rdflib import BNode, Literal, URIRef
 
-from cdkg.endpoint.sparqltext import TOKEN
+from cdkg.endpoint.sparqltext import tokens
 from cdkg.ontology.namespaces import OWL, RDF, RDFS, SH, XSD
 from cdkg.shapes.report import Result
 from cdkg.shapes.safety import ShapesError, prefix_declarations, returned_variables
@@ -586,35 +587,37 @@ def pre_bind(query, values):
     solutions still carry it (in a sub-SELECT, under a fresh name); bound($var) becomes sameTerm(value, value),
     true. Strings, IRIs and comments are left alone (endpoint.sparqltext's tokens).
     """
+    return "".join(piece if isinstance(piece, str) else piece[1].format(values[piece[0]])
+                   for piece in _pre_binding_template(query, frozenset(values)))
+
+
+@functools.lru_cache(maxsize=1024)  # a shape's query is bound once per focus node: split it once
+def _pre_binding_template(query, names):
+    """Return the query as text pieces and (variable, format) holes for pre_bind, on the grammar's tokens."""
     out, position, projecting, depth, selects = [], 0, False, 0, 0
-    last_word = None
-    for match in TOKEN.finditer(query):
-        gap = query[position:match.start()]
-        if projecting:
-            if "{" in gap:
-                projecting = False
-            depth += gap.count("(") - gap.count(")")
-        text = match.group()
-        if match.lastgroup == "word":
-            if text.upper() == "SELECT":
-                projecting, depth, selects = True, 0, selects + 1
-            elif text.upper() == "WHERE":
-                projecting = False
-            elif text[0] in "?$" and text[1:] in values:
-                value = values[text[1:]]
-                if projecting and depth == 0:
-                    name = text[1:] if selects == 1 else f"shapesPreBound{selects}"
-                    text = f"({value} AS ?{name})"
-                elif last_word is not None and out[last_word].upper() == "BOUND" and gap.strip() == "(":
-                    out[last_word] = "sameTerm"
-                    text = f"{value}, {value}"
-                else:
-                    text = value
-            last_word = len(out) + 1
-        out += (gap, text)
-        position = match.end()
+    found = tokens(query)
+    for index, token in enumerate(found):
+        out.append(query[position:token.start])
+        piece = token.text
+        if token.is_word("SELECT"):
+            projecting, depth, selects = True, 0, selects + 1
+        elif token.is_word("WHERE") or (projecting and token.text == "{"):
+            projecting = False
+        elif projecting and token.text in ("(", ")"):
+            depth += 1 if token.text == "(" else -1
+        elif token.kind == "var" and token.text[1:] in names:
+            name = token.text[1:]
+            if projecting and depth == 0:
+                piece = (name, f"({{0}} AS ?{name if selects == 1 else f'shapesPreBound{selects}'})")
+            elif index >= 2 and found[index - 1].text == "(" and found[index - 2].is_word("BOUND"):
+                out[-4] = "sameTerm"  # bound($this) is true: sameTerm(value, value)
+                piece = (name, "{0}, {0}")
+            else:
+                piece = (name, "{0}")
+        out.append(piece)
+        position = token.end
     out.append(query[position:])
-    return "".join(out)
+    return tuple(out)
 
 
 def sparql_term(term):
