@@ -34,7 +34,7 @@ DEFAULTS = {
     "UPDATE_TOKEN": "",  # bearer token required for writes
     # --- outbound federation
     "SERVICE_ALLOWLIST": [],  # endpoint IRIs a query may reach with SERVICE (default: none)
-    "SERVICE_TIMEOUT": 10,  # seconds one SERVICE call may take (connect and each read)
+    "SERVICE_TIMEOUT": 10,  # seconds one SERVICE or LOAD call may take in total (connect, headers, body)
     "SERVICE_MAX_ROWS": 10000,  # solutions one SERVICE call may return before the query fails
     "SERVICE_MIRRORS": {},  # allowlisted endpoint IRI -> URL queried instead (a mirror or a local copy)
     # --- full-text search (SERVICE <https://w3id.org/citydiplomacy/search>, /search)
