@@ -27,11 +27,13 @@ system-run:
 system-test:
 	@bash .ci/setup-system test
 
+# PYTHONWARNINGS: setuptools warns on every editable install of a namespace mapped to folders (cdkg.kg -> kg/),
+# about nothing to act on.
 $(STAMP): pyproject.toml | system-run
 	@echo "setup: .venv with the project and its test extra (pip, about a minute)"
 	@$(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
 # YASGUI comes from the npm registry at build time and is served from our own origin (no CDN at run time).

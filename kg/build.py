@@ -26,15 +26,15 @@ from rdflib import URIRef
 from tqdm import tqdm
 
 from cdkg.kg.dump import (canonical_blank_nodes, has_blank_nodes, named_node, parse_own, to_quads, to_triples,
-                     write_by_graph, write_difference, write_distinct_triples, write_in_graph, write_merge, write_trig,
-                     write_turtle)
+                          write_by_graph, write_difference, write_distinct_triples, write_in_graph, write_merge,
+                          write_trig, write_turtle)
 from cdkg.kg.identity import IdentityRules, StatusHistory, resolve
 from cdkg.kg.inference import Entailment, Materializer
 from cdkg.kg.labels import label_quads
 from cdkg.kg.quarantine import Quarantine
 from cdkg.kg.readers import Rejection, count_lines, read_source
 from cdkg.kg.store import (BUILD_INFO, Staging, build_lock, current_store, merge_into_default_graph, read_build_info,
-                      remove_leftovers)
+                           remove_leftovers)
 from cdkg.kg.textindex import INDEX_FILE, build_from_store
 from cdkg.ontology.namespaces import CDO, ONTOLOGY_GRAPH, PROV, RDF, REFERENCE_GRAPH, INFERRED_GRAPH
 from cdkg.shapes.terms import rdflib_term
@@ -546,25 +546,22 @@ def build(files, out_dir, context, strict=False, allow_empty=True, name="", cons
                 staging.discard()
                 return report
             report.seconds["total"] = time.perf_counter() - started
-            info = {
-                "name": name,
-                "software_version": software_version(),
-                "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "kg_hash": report.kg_hash,
-                "input_hash": input_hash,
-                "inputs": inputs,
-                "extraction_activity": str(context.pipeline.activity),
-                "store": staging.store_path.name,
-                **report.as_dict(),
-            }
-            (staging.path / BUILD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n",
-                                                   encoding="utf-8")
-            staging.publish([TRIG_FILE, TURTLE_FILE, INDEX_FILE, QUARANTINE_DIR, DUMP_CACHE, BUILD_INFO])
+            publish(staging, report, {"name": name, "input_hash": input_hash, "inputs": inputs,
+                                      "extraction_activity": str(context.pipeline.activity)})
         except BaseException:
             staging.discard()
             raise
     report.published = True
     return report
+
+
+def publish(staging, report, info):
+    """Write build-info.json (info, the software and the report's figures) and publish the staging area."""
+    info = {**info, "software_version": software_version(),
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "kg_hash": report.kg_hash,
+            "store": staging.store_path.name, **report.as_dict()}
+    (staging.path / BUILD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    staging.publish([TRIG_FILE, TURTLE_FILE, INDEX_FILE, QUARANTINE_DIR, DUMP_CACHE, BUILD_INFO])
 
 
 def _build_into(staging, files, context, report, console, workers):

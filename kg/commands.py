@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cdkg.kg.build import DEFAULT_OUT, DEFAULT_SOURCES, BuildContext, activity_description, build, is_stale, usable_cpus
 from cdkg.kg.demo import (DEFAULT_CORPUS, DEFAULT_DEMO_OUT, DEMO_NAME, DEMO_SOURCE, CorpusMissing, corpus_files,
-                     write_demo_source)
+                          write_demo_source)
 from cdkg.kg.readers import source_files
 from cdkg.kg.store import BuildLocked
 from cdkg.ontology.catalog import DocumentError

@@ -19,10 +19,9 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from tqdm import tqdm
 
-from cdkg.kg.build import (BUILD_INFO, DUMP_CACHE, NAMED_QUADS, PROGRESS_MIN_LINES, QUARANTINE_DIR, TRIG_FILE,
-                      TURTLE_FILE, UNION_TRIPLES, UNSEEN, BuildReport, StatementStream, file_digest,
-                      input_fingerprint, read_build_info, read_items, reference_subjects, select_reference,
-                      software_version, timed)
+from cdkg.kg.build import (DUMP_CACHE, NAMED_QUADS, PROGRESS_MIN_LINES, QUARANTINE_DIR, TRIG_FILE, TURTLE_FILE,
+                           UNION_TRIPLES, UNSEEN, BuildReport, StatementStream, file_digest, input_fingerprint,
+                           publish, read_build_info, read_items, reference_subjects, select_reference, timed)
 from cdkg.kg.dump import named_node, to_ox, to_quads, update_by_graph, update_sorted, write_trig, write_turtle
 from cdkg.kg.identity import current_graph
 from cdkg.kg.inference import TYPE, Entailment, Materializer
@@ -57,19 +56,9 @@ def add(files, out_dir, context, console=sys.stderr, workers=1):
         try:
             _merge_into(staging, published, out_dir, files, context, report, console, info, workers)
             report.seconds["total"] = time.perf_counter() - started
-            info = {
-                **info,
-                "software_version": software_version(),
-                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-                "kg_hash": report.kg_hash,
-                "input_hash": hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest(),
-                "inputs": inputs,
-                "store": staging.store_path.name,
-                **report.as_dict(),
-            }
-            (staging.path / BUILD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n",
-                                                   encoding="utf-8")
-            staging.publish([TRIG_FILE, TURTLE_FILE, INDEX_FILE, QUARANTINE_DIR, DUMP_CACHE, BUILD_INFO])
+            publish(staging, report, {
+                **info, "input_hash": hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest(),
+                "inputs": inputs})
         except BaseException:
             staging.discard()
             raise

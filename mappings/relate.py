@@ -8,7 +8,7 @@ from rdflib import Literal
 
 from cdkg.mappings.entities import COORDINATORS, LIST_OPENERS, ORGANISATION, POST
 from cdkg.mappings.lexicon import (ACTIVITY, CONCEPT, INSTRUMENT, ORG_KIND, PLACE, PLACE_KIND, RELATION_KIND, ROLE, SPEECH,
-                              STATUS)
+                                   STATUS)
 from cdkg.mappings.recognize import PUNCTUATION
 from cdkg.mappings.terms import CDO
 from cdkg.ontology.namespaces import CDO as CDO_TERMS, DCTERMS, XSD

@@ -12,7 +12,7 @@ from rdflib import Graph, Literal
 
 from cdkg.kg import commands
 from cdkg.kg.build import (DEFAULT_SOURCES, REPO_ROOT, TRIG_FILE, TURTLE_FILE, BuildContext, activity_description,
-                      build)
+                           build)
 from cdkg.kg.cli import main
 from cdkg.kg.gazetteer import reference_files
 from cdkg.kg.readers import source_files
