@@ -14,7 +14,7 @@ from cdkg.endpoint.protocol import (
     DescriptionRequest, Problem, UpdateRequest, body_text, checked_update, read_query_request,
     update_from, FORM_CONTENT_TYPE, UPDATE_CONTENT_TYPE,
 )
-from cdkg.endpoint.sparqltext import first_keyword, is_update, service_targets
+from cdkg.endpoint.sparqltext import first_keyword, is_update, names_update_dataset, service_targets, with_using
 from cdkg.endpoint.web import SAFE_METHODS, problem_response, serve_representation, state
 
 blueprint = Blueprint("sparql", __name__)
@@ -135,15 +135,18 @@ def run_update(operation):
     refusal = write_refusal()
     if refusal:
         return problem_response(refusal)
-    if operation.using_graphs or operation.using_named_graphs:
-        return problem_response(Problem(400, "using-graph-uri/using-named-graph-uri are not supported: "
-                                             "write USING / USING NAMED in the update"))
-    refused = refused_service(operation.text)
+    text = operation.text
+    if operation.using_graphs or operation.using_named_graphs:  # the protocol's dataset (SPARQL 1.1 Protocol 2.2.3)
+        if names_update_dataset(text):
+            return problem_response(Problem(400, "using-graph-uri/using-named-graph-uri and a USING, USING NAMED "
+                                                 "or WITH in the update: give the dataset one way only"))
+        text = with_using(text, operation.using_graphs, operation.using_named_graphs)
+    refused = refused_service(text)
     if refused:
         return problem_response(refused)
     kg = state()
     try:
-        limits.run_update(kg.backend, operation.text, outbound_evaluation(kg.backend), kg.after_write)
+        limits.run_update(kg.backend, text, outbound_evaluation(kg.backend), kg.after_write)
     except limits.LimitExceeded as error:
         return problem_response(Problem(error.status, str(error), error.headers))
     except federation.FederationError as error:

@@ -202,13 +202,28 @@ def operations(found):
     return [part for part in parts if part]
 
 
-def with_using(text, graphs):
-    """Return an update whose DELETE/INSERT ... WHERE operations read the union of `graphs` as their default graph.
+def names_update_dataset(text):
+    """Tell whether any operation of an update names its own dataset (WITH, or USING at its top level)."""
+    for operation in operations(tokens(text)):
+        if operation[0].is_word("WITH"):
+            return True
+        depth = 0
+        for token in operation:
+            if token.kind == "punct" and token.text in "{}":
+                depth += 1 if token.text == "{" else -1
+            elif depth == 0 and token.is_word("USING"):
+                return True
+    return False
 
-    Each gets USING and USING NAMED for every graph (USING alone would leave GRAPH ?g nothing to match).
+
+def with_using(text, graphs, named_graphs=None):
+    """Return an update whose DELETE/INSERT ... WHERE operations read `graphs` (their union) as the default graph
+    and `named_graphs` (by default the same graphs: USING alone would leave GRAPH ?g nothing to match) as named.
+
     Operations naming their own dataset (WITH or USING) and the DATA and DELETE WHERE forms are left as written.
     """
-    clause = "".join(f"USING <{graph}> USING NAMED <{graph}> " for graph in graphs)
+    named = graphs if named_graphs is None else named_graphs
+    clause = "".join([f"USING <{graph}> " for graph in graphs] + [f"USING NAMED <{graph}> " for graph in named])
     pieces, position = [], 0
     for operation in operations(tokens(text)):
         first = operation[0]

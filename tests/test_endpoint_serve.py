@@ -106,3 +106,21 @@ def test_graph_store_put_and_delete_with_token(writable):
     assert read.text.strip() == '<http://e/a> <http://e/b> "c" .'
     assert requests.delete(base + "rdf-graph-store", params=target, headers=auth).status_code == 204
     assert requests.get(base + "rdf-graph-store", params=target).status_code == 404
+
+
+def test_the_protocol_dataset_of_an_update_is_read_and_never_doubles_the_updates_own(writable):
+    base, _ = writable
+    auth = {"Authorization": "Bearer s3cret"}
+    source, target = "http://example.org/using-source", "http://example.org/using-target"
+    put = requests.put(base + "rdf-graph-store", params={"graph": source}, headers={**auth,
+                       "Content-Type": "application/n-triples"}, data=b"<http://e/x> <http://e/p> \"from source\" .")
+    assert put.status_code in (201, 204)
+    copy = f"INSERT {{ GRAPH <{target}> {{ ?s ?p ?o }} }} WHERE {{ ?s <http://e/p> ?o BIND(<http://e/p> AS ?p) }}"
+    done = requests.post(base + "update", data={"update": copy, "using-graph-uri": source}, headers=auth)
+    assert done.status_code == 204, done.text
+    read = requests.get(base + "rdf-graph-store", params={"graph": target}, headers={"Accept": "application/n-triples"})
+    assert read.text.strip() == '<http://e/x> <http://e/p> "from source" .'
+    both = requests.post(base + "update", headers=auth, data={
+        "update": f"INSERT {{ GRAPH <{target}> {{ ?s ?p ?o }} }} USING <{source}> WHERE {{ ?s ?p ?o }}",
+        "using-graph-uri": source})
+    assert both.status_code == 400 and "one way only" in both.text
