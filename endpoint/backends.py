@@ -113,8 +113,10 @@ def open_oxigraph_store(store_dir):
 
 
 def data_graph_iri(path, graph_iris):
-    """Return the named graph IRI for an extra data file: the configured one, else the file's URI."""
-    return graph_iris.get(str(path)) or Path(path).resolve().as_uri()
+    """Return the named graph IRI for an extra data file: the configured one (keyed by any spelling of its path,
+    through links too), else the file's URI."""
+    resolved = Path(path).resolve()
+    return next((iri for named, iri in graph_iris.items() if Path(named).resolve() == resolved), resolved.as_uri())
 
 
 def load_data_file(store, path, graph_iris):
