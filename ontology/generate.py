@@ -6,7 +6,7 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 
 from cdkg.ontology import CDO_OWL, CDO_TTL, CONCEPTS_OWL, CONCEPTS_TTL, DOCS_DIR, DOCS_INDEX, load_sources
-from cdkg.ontology.namespaces import CDO, DCTERMS, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS
+from cdkg.ontology.namespaces import BASE, CDC, CDO, DCTERMS, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS
 
 GENERATED_NOTE = "generated from {source} by `cdkg ontology generate`; do not edit"
 # Said again as an annotation of the ontology: Protégé shows it, and it survives a save (an XML comment does not).
@@ -47,13 +47,23 @@ def generate_docs(out_dir=DOCS_DIR):
 
     logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))  # pyLODE logs at INFO
     ontology = load_sources([CDO_TTL])
-    # pyLODE runs every title into one heading: give it the English title only (the Persian one stays in cdo.ttl).
+    everything = load_sources()
+    # The page title first: OntPub reads it when constructed (the Persian one stays in cdo.ttl).
     for title in list(ontology.objects(URIRef(ONTOLOGY_IRI), DCTERMS.title)):
         if not _in(title, "en"):
             ontology.remove((URIRef(ONTOLOGY_IRI), DCTERMS.title, title))
-    html = OntPub(ontology, sort_subjects=True).make_html()
+    publication = OntPub(ontology, sort_subjects=True)
+    # pyLODE names anchors after titles, so cdo:City got dbo:City's "City": a cdo: term is anchored by its local
+    # name (the fragment of its hash IRI on this page), every other term by its prefixed name.
+    publication.fids.update({str(term): anchor(everything, term) for term in set(publication.ont.subjects())
+                             if isinstance(term, URIRef)})
+    # pyLODE runs all titles of a term into one text ("cityشهر"): it gets the English ones, the Persian are added below.
+    for term, title in list(publication.ont.subject_objects(DCTERMS.title)):
+        if not _in(title, "en"):
+            publication.ont.remove((term, DCTERMS.title, title))
+    publication.make_html()
+    html = follow_the_terms(publication, everything).render()
     # OntPub shows one label per term and no individuals: add the Persian lexicon, the statuses and the concepts.
-    everything = load_sources()
     html = html.replace('<div id="namespaces">', individuals_section(everything) + '<div id="namespaces">', 1)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -63,32 +73,86 @@ def generate_docs(out_dir=DOCS_DIR):
     return target
 
 
+def follow_the_terms(publication, graph):
+    """Return pyLODE's document with one anchor per term, labels and descriptions in their language, local links."""
+    from dominate.tags import a, div, span
+    from dominate.util import text as text_node
+    from markdown import markdown
+
+    document = publication.doc
+    document["lang"] = "en"  # the page's language; Persian labels and descriptions carry their own
+    iris = {fid: iri for iri, fid in publication.fids.items()}
+    seen = set()
+    for section in document.body.get("div", cls="section"):
+        for entity in section.get("div", cls="property entity"):
+            if entity["id"] in seen:  # pyLODE lists a functional property again, under its own heading
+                entity["id"] += "-" + section["id"]
+            seen.add(entity["id"])
+    for entity in document.body.get("div", cls="property entity"):
+        persian = labels(graph, URIRef(iris.get(entity["id"], "")), RDFS.label, "fa")
+        heading = entity.children[0]
+        if persian:
+            english = [child for child in heading.children if isinstance(child, str)]
+            heading.children[:len(english)] = [span("".join(english).strip(), lang="en"), " ",
+                                               span(persian, lang="fa", dir="rtl")]
+    # pyLODE renders a description as Markdown without its language: mark each non-English one with its own.
+    languages = {markdown(str(text)): text.language for text in publication.ont.objects(None, DCTERMS.description)
+                 if isinstance(text, Literal) and text.language not in (None, "en")}
+    for element in document.body.get():
+        for index, child in enumerate(element.children):
+            if isinstance(child, text_node) and child.text in languages:
+                element.children[index] = div(child, lang=languages[child.text], dir="auto")
+    for link in document.body.get(a):
+        link["href"] = local_href(graph, str(link["href"]))
+    return document
+
+
+def anchor(graph, term):
+    """Return the id of a term's entry in the documentation: a cdo: local name, else the prefixed name."""
+    if term in CDO:
+        return term[len(CDO):]
+    prefix, namespace, local = graph.namespace_manager.compute_qname(term)
+    return f"{prefix}:{local}"
+
+
+def local_href(graph, href):
+    """Return the link for href: in-page for what this page documents, relative for the KG's other IRIs."""
+    if href in (ONTOLOGY_IRI, str(CDO)):
+        return "#metadata"
+    if href.startswith(str(CDO)) or href.startswith(str(CDC)):
+        return "#" + anchor(graph, URIRef(href))
+    # Relative to the page's own IRI (BASE + "ontology"), so a link lands on the server that serves the page.
+    return href[len(BASE):] if href.startswith(BASE) else href
+
+
 def individuals_section(graph):
     """Return HTML sections listing the Persian labels of the classes, the agreement statuses and every concept."""
     classes = sorted(c for c in graph.subjects(RDF.type, OWL.Class) if c in CDO)
     parts = ['<div class="section" id="lexicon"><h2>Classes in Persian (the recogniser\'s lexicon)</h2>',
-             individuals_table(graph, classes), "</div>\n",
+             individuals_table(graph, classes, anchored=False), "</div>\n",
              '<div class="section" id="individuals"><h2>Named Individuals</h2>',
              "<h3>Agreement statuses</h3>", individuals_table(graph, sorted(graph.subjects(RDF.type, CDO.AgreementStatus)))]
     for scheme in sorted(graph.subjects(RDF.type, SKOS.ConceptScheme)):
-        title = " / ".join(labels(graph, scheme, SKOS.prefLabel, language) for language in ("en", "fa"))
+        title = " / ".join(f'<span lang="{language}">{escape(labels(graph, scheme, SKOS.prefLabel, language))}</span>'
+                           for language in ("en", "fa"))
         concepts = sorted(graph.subjects(SKOS.inScheme, scheme))
-        parts += [f'<h3 id="{escape(str(scheme))}">Concept scheme: {escape(title)}</h3>', individuals_table(graph, concepts)]
+        parts += [f'<h3 id="{escape(anchor(graph, scheme))}">Concept scheme: {title}</h3>', individuals_table(graph, concepts)]
     return "".join(parts) + "</div>\n"
 
 
-def individuals_table(graph, individuals):
-    """Return an HTML table of individuals: IRI, en and fa labels, Persian alternatives, definition, broader."""
-    rows = ["<table><tr><th>IRI</th><th>label</th><th>برچسب</th><th>Persian variants and cues</th>"
+def individuals_table(graph, individuals, anchored=True):
+    """Return an HTML table of individuals (each row their anchor if anchored): IRI, labels, variants, definition."""
+    rows = ["<table><tr><th>IRI</th><th>label</th><th lang='fa'>برچسب</th><th>Persian variants and cues</th>"
             "<th>definition</th><th>broader</th></tr>"]
     for individual in individuals:
         label_property = SKOS.prefLabel if (individual, SKOS.prefLabel, None) in graph else RDFS.label
         variants = "، ".join(sorted(str(v) for p in (SKOS.altLabel, CDO.lexicalCue)
                                    for v in graph.objects(individual, p) if _in(v, "fa")))
-        broader = " ".join(f'<a href="{escape(str(b))}">{escape(labels(graph, b, SKOS.prefLabel, "en"))}</a>'
+        broader = " ".join(f'<a href="#{escape(anchor(graph, b))}">{escape(labels(graph, b, SKOS.prefLabel, "en"))}</a>'
                            for b in sorted(graph.objects(individual, SKOS.broader)))
+        row_id = f' id="{escape(anchor(graph, individual))}"' if anchored else ""
         rows.append(
-            f'<tr id="{escape(str(individual))}"><td><a href="{escape(str(individual))}">{escape(str(individual))}</a></td>'
+            f'<tr{row_id}><td><a href="#{escape(anchor(graph, individual))}">{escape(str(individual))}</a></td>'
             f"<td>{escape(labels(graph, individual, label_property, 'en'))}</td>"
             f'<td lang="fa" dir="rtl">{escape(labels(graph, individual, label_property, "fa"))}</td>'
             f'<td lang="fa" dir="rtl">{escape(variants)}</td>'

@@ -1,16 +1,23 @@
 """The pages people and Linked Data clients read: labels, provenance, alternates, prefixes, descriptions (HTTP)."""
 import json
 import re
+from collections import Counter
+from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 import pytest
 import requests
 
+from cdkg.ontology import ontology_graph
 from cdkg.ontology.namespaces import BASE, CDO, ID, ONTOLOGY_VERSION_IRI, SKOS
 from tests.web_support import news_server, seed_kg, seed_server  # noqa: F401 (fixtures)
 
 HTML = {"Accept": "text/html"}
 # The seed's Shiraz - Novi Sad agreement, as its first report claims it (the shared node is keyed by its parties).
 CLAIM = ID["statement/209e252f25bc5fa0/agreement-1"]
+PERSIAN = re.compile("[\u0600-\u06ff]")
+LATIN = re.compile("[A-Za-z]")
+TERMS = {term.removeprefix(str(CDO)) for term in ontology_graph().subjects() if term in CDO}
 
 
 def get(base, path, **headers):
@@ -114,3 +121,80 @@ def test_the_concept_scheme_iri_resolves_and_unknown_ontology_paths_are_404(seed
     assert get(seed_server, "concepts", Accept="text/turtle").status_code == 200
     assert get(seed_server, "ontology/garbage", **HTML).status_code == 404
     assert get(seed_server, ONTOLOGY_VERSION_IRI.removeprefix(BASE), Accept="text/turtle").status_code == 200
+
+
+class Anchors(HTMLParser):
+    """Collect a page's links, ids, the IRI each id documents (the first written after it), headings, unmarked Persian."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+    def __init__(self):
+        super().__init__()
+        self.links, self.documents, self.ids, self.unmarked, self.headings = [], {}, [], [], {}
+        self.open, self.languages, self.waiting = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+        if attrs.get("id"):
+            self.ids.append(attrs["id"])
+            self.waiting.append(attrs["id"])
+        if tag not in self.VOID:
+            self.open.append(tag)
+            self.languages.append(attrs.get("lang", self.languages[-1] if self.languages else ""))
+
+    def handle_endtag(self, tag):
+        if tag in self.open:
+            while self.open.pop() != tag:
+                self.languages.pop()
+            self.languages.pop()
+
+    def handle_data(self, data):
+        if "h3" in self.open and data.strip():
+            self.headings.setdefault(self.ids[-1], []).append((self.languages[-1], data.strip()))
+        if data.strip().startswith("http"):
+            for waiting in self.waiting:
+                self.documents[waiting] = data.strip()
+            self.waiting = []
+        # Persian words quoted in an English sentence are English text; a Persian text must carry its language.
+        if PERSIAN.search(data) and not LATIN.search(data) and not self.languages[-1].startswith("fa") \
+                and self.open[-1] not in ("style", "script"):
+            self.unmarked.append(data.strip()[:40])
+
+
+@pytest.fixture(scope="module")
+def ontology_page(seed_server):
+    response = get(seed_server, "ontology", **HTML)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
+    parsed = Anchors()
+    parsed.feed(response.text)
+    return response.url, parsed
+
+
+def test_every_ontology_link_to_a_term_lands_on_that_terms_entry(ontology_page):
+    url, page = ontology_page
+    assert sorted(i for i, n in Counter(page.ids).items() if n > 1) == []
+    landing = {}
+    for href in page.links:
+        target = urljoin(url, href)
+        assert not target.startswith(BASE), f"{href} leaves the site"
+        if target.startswith(url + "#"):
+            fragment = target.removeprefix(url + "#")
+            assert fragment in page.ids, f"{href} has no anchor"
+            if fragment in TERMS:
+                landing[fragment] = page.documents[fragment]
+    assert landing and all(iri == str(CDO[name]) for name, iri in landing.items()), \
+        sorted((name, iri) for name, iri in landing.items() if iri != str(CDO[name]))[:5]
+    assert landing["City"] == str(CDO.City)  # not dbo:City or schema:City
+
+
+def test_every_term_has_its_entry_under_its_hash_fragment(ontology_page):
+    _, page = ontology_page
+    assert {name: page.documents.get(name) for name in TERMS if page.documents.get(name) != str(CDO[name])} == {}
+
+
+def test_ontology_labels_are_not_glued_and_persian_is_marked(ontology_page):
+    _, page = ontology_page
+    assert page.unmarked == []
+    assert page.headings["City"][:2] == [("en", "city"), ("fa", "شهر")]
