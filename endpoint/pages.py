@@ -438,7 +438,7 @@ def render_page(iri, graph_iri):
     types = [row["o"] for row in outgoing if row["p"]["value"] == str(RDF.type)]
     sentence = views.sentence_graph(iri) if any(t["value"] == str(CDO.Statement) for t in types) else None
     if sentence:
-        mentioned |= {piece["iri"] for piece in sentence["pieces"] if "iri" in piece}
+        mentioned |= {iri for phrase in sentence["phrases"] for iri in phrase["entities"] + phrase["facts"]}
         mentioned |= {*sentence["unused"], *sentence["facts"], *sentence["unseen"]}
     labels = labels_of(mentioned)
     html = render_template(

@@ -2,17 +2,14 @@
 extracts a pasted sentence without storing anything."""
 import functools
 import json
-import re
 
 import pyoxigraph as ox
 
 from cdkg.endpoint.web import state
-from cdkg.mappings.normalize import ZWNJ, fold
-from cdkg.ontology.namespaces import CDO, DCTERMS, GRAPH, ID, INFERRED_GRAPH, RDFS, SKOS
+from cdkg.ontology.namespaces import CDO, DCTERMS, GRAPH, ID, INFERRED_GRAPH, ITSRDF, NIF, PROV, RDFS
 
 MAX_TERMS = 24  # bound values of one row that are looked at (pairs grow with the square)
 MAX_SENTENCE = 2000  # characters the playground accepts
-SURFACE_PROPERTIES = (SKOS.prefLabel, RDFS.label, SKOS.altLabel, CDO.lexicalCue)
 # Links from a statement to what it recognised; what its facts link to counts as used.
 RECOGNISED = (CDO.mentions, CDO.speaker)
 
@@ -105,45 +102,25 @@ def reports(statements):
     return list(unique.values())
 
 
-def folded_with_positions(text):
-    """Return the text folded for matching (letters unified, no ZWNJ, lower case) and, for each folded
-    character, the index of the original character it came from."""
-    folded, positions = [], []
-    for index, character in enumerate(text):
-        for piece in fold(character).replace(ZWNJ, "").lower():  # ZWNJ is as often left out as written
-            folded.append(piece)
-            positions.append(index)
-    return "".join(folded), positions
-
-
-def phrase_spans(text, surfaces):
-    """Return non-overlapping (start, end, iri) spans of the text where a surface form occurs, longest first."""
-    folded, positions = folded_with_positions(text)
-    candidates = []
-    for surface, iri in surfaces:
-        needle = folded_with_positions(surface)[0].strip()
-        if len(needle) < 2:
-            continue
-        for match in re.finditer(re.escape(needle), folded):
-            candidates.append((match.end() - match.start(), match.start(), match.end(), iri))
-    taken, spans = set(), []
-    for _, start, end, iri in sorted(candidates, key=lambda c: (-c[0], c[1])):
-        if taken.isdisjoint(range(start, end)):
-            taken.update(range(start, end))
-            spans.append((positions[start], positions[end - 1] + 1, iri))
-    return sorted(spans)
-
-
 def sentence_graph(statement):
-    """Return the statement's text cut into plain and recognised pieces, and what was recognised but not used.
-
-    Pieces come from the Persian labels of what the statement mentions and what its facts link to, found in the
-    text whatever its letter forms and ZWNJ.
-    """
-    found = rows(f"SELECT ?text WHERE {{ <{statement}> <{CDO.originalText}> ?text }} LIMIT 1")
+    """Return the statement's text as a tree of its evidence phrases (NIF offsets), the facts, and what was
+    recognised but not used in a fact or has no characters in the text."""
+    found = rows(f"SELECT ?text ?b ?e ?x ?fact WHERE {{ <{statement}> <{NIF.isString}> ?text "
+                 f"OPTIONAL {{ ?phrase <{NIF.referenceContext}> <{statement}> ; <{NIF.beginIndex}> ?b ; "
+                 f"<{NIF.endIndex}> ?e OPTIONAL {{ ?phrase <{ITSRDF.taIdentRef}> ?x }} "
+                 f"OPTIONAL {{ ?fact <{PROV.wasDerivedFrom}> ?phrase }} }} }}")
     if not found:
         return None
     text = found[0]["text"]["value"]
+    phrases = {}
+    for row in found:
+        if "b" in row and 0 <= int(row["b"]["value"]) < int(row["e"]["value"]) <= len(text):
+            phrase = phrases.setdefault((int(row["b"]["value"]), int(row["e"]["value"])),
+                                        {"entities": set(), "facts": set()})
+            phrase["entities"].update([row["x"]["value"]] if "x" in row else [])
+            phrase["facts"].update([row["fact"]["value"]] if "fact" in row else [])
+    phrases = [{"begin": begin, "end": end, "text": text[begin:end], "entities": sorted(phrase["entities"]),
+                "facts": sorted(phrase["facts"])} for (begin, end), phrase in sorted(phrases.items())]
     links = " ".join(f"<{p}>" for p in RECOGNISED)
     recognised = {row["x"]["value"] for row in rows(
         f"SELECT DISTINCT ?x WHERE {{ VALUES ?link {{ {links} }} <{statement}> ?link ?x FILTER(isIRI(?x)) }}")}
@@ -151,28 +128,38 @@ def sentence_graph(statement):
                  f"OPTIONAL {{ ?fact ?p ?x FILTER(isIRI(?x) && ?p != <{RDFS.label}>) }} }}")
     used = {row["x"]["value"] for row in facts if "x" in row}
     fact_iris = sorted({row["fact"]["value"] for row in facts})
-    properties = " ".join(f"<{p}>" for p in SURFACE_PROPERTIES)
-    values = " ".join(f"<{iri}>" for iri in sorted(recognised | used))
-    surfaces = [(row["label"]["value"], row["x"]["value"]) for row in rows(
-        f"SELECT DISTINCT ?x ?label WHERE {{ VALUES ?x {{ {values} }} VALUES ?p {{ {properties} }} ?x ?p ?label "
-        f'FILTER(LANGMATCHES(LANG(?label), "fa")) }}')] if values else []
-    # a fact's class names it in the text ("تفاهم‌نامه"): the cue links to the fact
-    if fact_iris:
-        surfaces += [(row["label"]["value"], row["fact"]["value"]) for row in rows(
-            f"SELECT DISTINCT ?fact ?label WHERE {{ VALUES ?fact {{ {' '.join(f'<{f}>' for f in fact_iris)} }} "
-            f"?fact a ?kind . VALUES ?p {{ {properties} }} ?kind ?p ?label "
-            f'FILTER(LANGMATCHES(LANG(?label), "fa")) }}')]
-    pieces, position = [], 0
-    for start, end, iri in phrase_spans(text, surfaces):
-        if start > position:
-            pieces.append({"text": text[position:start]})
-        pieces.append({"text": text[start:end], "iri": iri, "used": iri in used or iri in fact_iris})
-        position = end
-    if position < len(text):
-        pieces.append({"text": text[position:]})
-    shown = {piece.get("iri") for piece in pieces}
-    return {"pieces": pieces, "facts": fact_iris, "unused": sorted(recognised - used),
-            "unseen": sorted((recognised | used) - shown - set(fact_iris))}
+    shown = {iri for phrase in phrases for iri in phrase["entities"]}
+    return {"text": text, "tree": phrase_tree(text, phrases), "phrases": phrases, "facts": fact_iris,
+            "unused": sorted(recognised - used), "unseen": sorted((recognised | used) - shown - set(fact_iris))}
+
+
+def phrase_tree(text, phrases):
+    """Return the text as nested pieces: plain strings and phrases ({begin, end, entities, facts, children}).
+
+    Phrases nest by their offsets (a municipality's name holds its city's); one that crosses the end of the phrase
+    holding it is cut there, so the pieces always spell the text once, in order."""
+    root = {"begin": 0, "end": len(text), "children": []}
+    stack = [root]
+    for phrase in sorted(phrases, key=lambda p: (p["begin"], -p["end"])):
+        while phrase["begin"] >= stack[-1]["end"]:
+            stack.pop()
+        node = {**phrase, "end": min(phrase["end"], stack[-1]["end"]), "children": []}
+        stack[-1]["children"].append(node)
+        stack.append(node)
+
+    def spell(node):
+        pieces, position = [], node["begin"]
+        for child in node["children"]:
+            if child["begin"] > position:
+                pieces.append(text[position:child["begin"]])
+            child["children"] = spell(child)
+            pieces.append(child)
+            position = child["end"]
+        if node["end"] > position:
+            pieces.append(text[position:node["end"]])
+        return pieces
+
+    return spell(root)
 
 
 @functools.lru_cache(maxsize=1)
