@@ -3,7 +3,7 @@ import json
 import re
 from collections import Counter
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 import pytest
 import requests
@@ -198,3 +198,16 @@ def test_ontology_labels_are_not_glued_and_persian_is_marked(ontology_page):
     _, page = ontology_page
     assert page.unmarked == []
     assert page.headings["City"][:2] == [("en", "city"), ("fa", "شهر")]
+
+
+def test_why_tells_which_bindings_only_inference_gives(seed_server):
+    agreement = ID["agreement/4b000bb5cea6f00b"]  # the seed's Shiraz Municipality - Novi Sad agreement
+    row = {"agreement": {"type": "uri", "value": str(agreement)},
+           "party": {"type": "uri", "value": str(ID["place/novi-sad"])},
+           "kind": {"type": "uri", "value": str(CDO.CooperationInstrument)}}  # entailed by its subclass
+    page = get(seed_server, "why?row=" + quote(json.dumps(row)), **HTML)
+    assert page.status_code == 200
+    cells = dict(re.findall(r'<th scope="row">\?(\w+)</th><td>(.*?)</td>', page.text, re.S))
+    assert sorted(cells) == ["agreement", "kind", "party"]
+    assert {name for name, cell in cells.items() if "from inference" in cell} == {"kind"}, cells
+    assert "/graph/statement/" in page.text and 'class="inferred">inferred' in page.text
