@@ -263,18 +263,23 @@ def test_persian_text_is_marked_as_persian_on_every_page(seed_server, open_page)
         if name == "ui":
             continue
         page.goto(seed_server + path)
-        unmarked = page.evaluate("""pattern => {
-            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-            const found = [];
-            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-                const owner = node.parentElement.closest('[lang]');
-                if (new RegExp(pattern).test(node.textContent) && !(owner && owner.lang.startsWith('fa'))
-                    && !node.parentElement.closest('code, textarea, input, option, pre'))
-                    found.push(node.textContent.trim().slice(0, 40));
-            }
-            return found;
-        }""", PERSIAN.pattern)
+        unmarked = unmarked_persian(page)
         assert unmarked == [], (name, unmarked[:5])
+
+
+def unmarked_persian(page):
+    """Return the Persian texts of the page that no lang="fa" element holds (but code and form fields)."""
+    return page.evaluate("""pattern => {
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        const found = [];
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const owner = node.parentElement.closest('[lang]');
+            if (new RegExp(pattern).test(node.textContent) && !(owner && owner.lang.startsWith('fa'))
+                && !node.parentElement.closest('code, textarea, input, option, pre'))
+                found.push(node.textContent.trim().slice(0, 40));
+        }
+        return found;
+    }""", PERSIAN.pattern)
 
 
 @pytest.mark.parametrize("size", sorted(WIDTHS))
@@ -304,3 +309,34 @@ def test_no_serious_accessibility_violations(seed_server, open_page):
         if serious:
             found[name] = serious
     assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
+
+
+def test_the_header_search_suggests_names_and_opens_the_one_picked(seed_server, open_page):
+    page = open_page()
+    page.goto(seed_server + "id/place/shiraz")
+    page.locator("#site-q").press_sequentially("نووی سا", delay=30)
+    option = page.locator("#site-q + datalist option[value*='Novi Sad']").first
+    option.wait_for(state="attached", timeout=10000)
+    page.fill("#site-q", option.get_attribute("value"))  # what choosing the suggestion does to the box
+    page.wait_for_url(seed_server + "id/place/novi-sad")
+
+
+def test_on_a_phone_the_editor_starts_on_the_first_screen(seed_server, open_page):
+    page = open_page("phone")
+    page.goto(seed_server)
+    editor = page.locator(".yasqe .CodeMirror")
+    editor.wait_for(timeout=20000)
+    # the examples no longer fill four rows of tabs above it: its first lines show without scrolling
+    assert editor.bounding_box()["y"] + 120 < WIDTHS["phone"]["height"]
+
+
+def test_the_ontology_page_marks_persian_and_its_links_land_on_their_terms(seed_server, open_page):
+    page = open_page()
+    page.goto(seed_server + "ontology")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    # Persian words quoted in an English definition are English text; a Persian text carries its language.
+    assert [text for text in unmarked_persian(page) if not re.search("[A-Za-z]", text)] == []
+    page.locator("a[href='#City']").first.click()
+    assert page.evaluate("location.hash") == "#City"
+    assert page.locator("#City code").first.inner_text() == "https://w3id.org/citydiplomacy/ontology#City"
+    assert page.locator("#City h3 span[lang=fa]").inner_text() == "شهر"
