@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from markupsafe import Markup, escape
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory
 
 from cdkg import ontology
 from cdkg.endpoint import curie, describe, search, views
