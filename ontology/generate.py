@@ -75,7 +75,7 @@ def generate_docs(out_dir=DOCS_DIR):
 
 def follow_the_terms(publication, graph):
     """Return pyLODE's document with one anchor per term, labels and descriptions in their language, local links."""
-    from dominate.tags import a, div, span, style
+    from dominate.tags import a, div, span, style, ul
     from dominate.util import text as text_node
     from markdown import markdown
 
@@ -106,7 +106,19 @@ def follow_the_terms(publication, graph):
                 element.children[index] = div(child, lang=languages[child.text], dir="auto")
     for link in document.body.get(a):
         link["href"] = local_href(graph, str(link["href"]))
+    # pyLODE lists a term's values (superclasses, union members...) in rdflib's hash order, which changes every
+    # run: sorted, the generated page is the same each time. Union members sit between "or" separators.
+    for values in document.body.get(ul):
+        values.children.sort(key=lambda item: item.render())
+    for union in {id(cell): cell for separator in document.body.get("span", cls="cardinality")
+                  for cell in [separator.parent]}.values():
+        members = sorted((child for child in union.children if not _is_separator(child)), key=lambda m: m.render())
+        union.children[:] = [child if _is_separator(child) else members.pop(0) for child in union.children]
     return document
+
+
+def _is_separator(element):
+    return getattr(element, "attributes", {}).get("class") == "cardinality"
 
 
 def anchor(graph, term):
