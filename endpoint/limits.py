@@ -313,34 +313,35 @@ def runner():
     return current_app.extensions["cdkg-limits"]
 
 
-def run_query(backend, text, dataset, format_name, prepare=None):
+def run_query(backend, text, dataset, format_name, prepare=None, base=None):
     """Evaluate and serialise a query within every limit: return (result kind, body) or raise LimitExceeded.
 
     `prepare(text, deadline) -> text` runs first on the query thread, under the same deadline (the federation
-    calls and their local pre-queries).
+    calls and their local pre-queries); `base` is the base IRI of the text's relative IRIs.
     """
     settings = current_app.config
     timeout = settings["QUERY_TIMEOUT"]
     deadline = time.monotonic() + timeout
 
     def work():
-        result = backend.query(prepare(text, deadline) if prepare else text, dataset)
+        result = backend.query(prepare(text, deadline) if prepare else text, dataset, base)
         return result.kind, serialize_within(result, format_name, settings, deadline)
 
     return runner().run(work, timeout, deadline)
 
 
-def run_update(backend, text, prepare=None, after=None):
+def run_update(backend, text, prepare=None, after=None, base=None):
     """Apply an update on a query thread within QUERY_TIMEOUT, preparing it first (federation) under that deadline.
 
     `after()` runs once the update is applied, even when that happens after the client got its 503 (the store
-    cannot stop an update midway), so caches never outlive the data they were made from.
+    cannot stop an update midway), so caches never outlive the data they were made from. `base` is the base IRI
+    of the update's relative IRIs.
     """
     timeout = current_app.config["QUERY_TIMEOUT"]
     deadline = time.monotonic() + timeout
 
     def work():
-        backend.update(prepare(text, deadline) if prepare else text)
+        backend.update(prepare(text, deadline) if prepare else text, base)
         if after:
             after()
 

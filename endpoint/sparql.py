@@ -14,7 +14,9 @@ from cdkg.endpoint.protocol import (
     DescriptionRequest, Problem, UpdateRequest, body_text, checked_update, read_query_request,
     update_from, FORM_CONTENT_TYPE, UPDATE_CONTENT_TYPE,
 )
-from cdkg.endpoint.sparqltext import first_keyword, is_update, names_update_dataset, service_targets, with_using
+from cdkg.endpoint.sparqltext import (
+    first_keyword, is_update, names_update_dataset, service_targets, with_using, writes_relative_iri,
+)
 from cdkg.endpoint.web import SAFE_METHODS, problem_response, serve_representation, state
 
 blueprint = Blueprint("sparql", __name__)
@@ -56,8 +58,16 @@ def run_query(operation):
     chosen = negotiate(kind, request.headers.get("Accept"), operation.format_param)
     if isinstance(chosen, NotAcceptable):
         return problem_response(Problem(406, chosen.message))
-    key = ("query", text, operation.dataset, chosen.name)
-    return serve_representation(key, lambda: execute(operation, chosen))
+    # a relative IRI resolves against this URL: the answer then depends on the Host unless PUBLIC_URL is set
+    base = base_iri() if writes_relative_iri(text) else None
+    key = ("query", text, operation.dataset, chosen.name, base)
+    return serve_representation(key, lambda: execute(operation, chosen, base),
+                                shared=base is None or bool(current_app.config["PUBLIC_URL"]))
+
+
+def base_iri():
+    """Return the base IRI of a query's or update's relative IRIs: this endpoint's URL (SPARQL 1.1 Protocol 2.1.4)."""
+    return describe.site_root() + request.path.lstrip("/")
 
 
 def outbound_evaluation(backend):
@@ -83,14 +93,14 @@ def store_connection_problem(name, error):
                         "allowlisted endpoint")
 
 
-def execute(operation, chosen):
+def execute(operation, chosen, base):
     """Run the query on the backend and serialise it: (bytes, content type), or a Problem."""
     backend = state().backend
     try:
         # a search SERVICE becomes its hits here; allowed SERVICE clauses and LOADs are evaluated on the query
         # thread within the deadline (outbound_evaluation), so the store never connects anywhere
         kind, body = limits.run_query(backend, search.evaluate(operation.text), operation.dataset, chosen.name,
-                                      prepare=outbound_evaluation(backend))
+                                      prepare=outbound_evaluation(backend), base=base)
     except limits.LimitExceeded as error:
         return Problem(error.status, str(error), error.headers)
     except federation.FederationError as error:
@@ -146,7 +156,7 @@ def run_update(operation):
         return problem_response(refused)
     kg = state()
     try:
-        limits.run_update(kg.backend, text, outbound_evaluation(kg.backend), kg.after_write)
+        limits.run_update(kg.backend, text, outbound_evaluation(kg.backend), kg.after_write, base_iri())
     except limits.LimitExceeded as error:
         return problem_response(Problem(error.status, str(error), error.headers))
     except federation.FederationError as error:

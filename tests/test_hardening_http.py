@@ -113,13 +113,32 @@ def test_a_description_built_from_host_is_not_shared_cacheable(server, path):
     assert "host" in response.headers["Vary"].lower()
 
 
+def test_relative_iris_resolve_against_the_endpoint_url_not_shared_across_hosts(server):
+    query = {"query": "SELECT ?x WHERE { BIND(<relative> AS ?x) }"}
+    answers = {}
+    for host in ("a.example", "b.example"):
+        response = requests.get(server.base + "sparql", params=query,
+                                headers={"Host": host, "Accept": "application/sparql-results+json"}, timeout=TIMEOUT)
+        assert response.status_code == 200, response.text
+        answers[host] = response.json()["results"]["bindings"][0]["x"]["value"]
+        assert "private" in response.headers["Cache-Control"] and "host" in response.headers["Vary"].lower()
+    assert answers == {"a.example": "http://a.example/relative", "b.example": "http://b.example/relative"}
+    absolute = requests.get(server.base + "sparql", params={"query": "ASK { BIND(<urn:x> AS ?x) }"}, timeout=TIMEOUT)
+    assert absolute.headers["Cache-Control"].startswith("public")
+
+
 def test_a_configured_public_url_is_named_whatever_the_host(kg_dir):
     public = "https://kg.example.org/"
     with serving(kg_dir, workers=1, env={"CDKG_PUBLIC_URL": public}) as running:
         response = requests.get(running.base + "sparql", headers={"Host": "evil.example", "Accept": "text/turtle"},
                                 timeout=TIMEOUT)
+        relative = requests.get(running.base + "sparql", params={"query": "SELECT ?x WHERE { BIND(<r> AS ?x) }"},
+                                headers={"Host": "evil.example", "Accept": "application/sparql-results+json"},
+                                timeout=TIMEOUT)
     assert response.status_code == 200 and "evil.example" not in response.text and public + "sparql" in response.text
     assert response.headers["Cache-Control"].startswith("public")
+    assert relative.json()["results"]["bindings"][0]["x"]["value"] == public + "r"
+    assert relative.headers["Cache-Control"].startswith("public")
 
 
 # --- HEAD mirrors GET; errors are never HTML

@@ -32,8 +32,6 @@ NAMED_STATUSES = {"OK": 200, "Created": 201, "NoContent": 204, "NotFound": 404}
 ROUTES = (("/sparql/", "sparql"), ("/gsp", "rdf-graph-store"))
 # Manifest entries this server does not pass yet, and why.
 KNOWN_FAILURES = {
-    "update_base_uri": "relative IRIs need a base IRI for updates",
-    "query_content_type_construct": "relative IRIs need a base IRI for queries",
     "post_get_new_graph": "POST to the store URL itself does not create a new graph (no Location)",
     "post_get_post_get_indirect": "a multipart/form-data POST of RDF files is not read",
 }
