@@ -213,11 +213,15 @@ def serialize_within(result, format_name, settings, deadline):
 class QueryRunner:
     """Run queries of one worker on a bounded pool of threads, each waited for at most the time limit."""
 
-    def __init__(self, slots, slot_wait, can_retire):
-        """Allow `slots` queries at once; wait `slot_wait` s for a slot; retire the worker on stuck work if allowed."""
+    def __init__(self, slots, slot_wait, can_retire, filtered=True):
+        """Allow `slots` queries at once; wait `slot_wait` s for a slot; retire the worker on stuck work if allowed.
+
+        `filtered=False` (the filter cannot be installed and is not required) leaves the query threads unfiltered.
+        """
         self.slots = slots
         self.slot_wait = slot_wait
         self.can_retire = can_retire
+        self.filtered = filtered
         self.free = threading.BoundedSemaphore(slots)
         self.jobs = queue.SimpleQueue()
         self.threads = []
@@ -239,7 +243,8 @@ class QueryRunner:
 
     def serve_jobs(self):
         """Run queued work forever, off the network; a slot is freed only when its work has really ended."""
-        isolation.deny_network()
+        if self.filtered:
+            isolation.deny_network()
         while True:
             work, future = self.jobs.get()
             try:
@@ -437,10 +442,11 @@ def init_app(app):
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_REQUEST_BYTES"]
     app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_REQUEST_BYTES"]
     slots = slots_per_worker(app.config)
-    app.extensions["cdkg-limits"] = QueryRunner(slots, app.config["QUERY_SLOT_WAIT"], under_gunicorn())
+    filtered = isolation.require_filter(app.config["REQUIRE_NETWORK_FILTER"])
+    app.extensions["cdkg-limits"] = QueryRunner(slots, app.config["QUERY_SLOT_WAIT"], under_gunicorn(), filtered)
     # each query thread waits on at most one outbound call; the rest serve /healthz on a remote store
     isolation.start_outbound(slots + OUTBOUND_SPARE_THREADS)
-    if under_gunicorn():
+    if under_gunicorn() and filtered:
         isolation.deny_process_network()
     app.before_request(check_queue_wait)
     app.before_request(check_query_text)
