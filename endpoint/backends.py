@@ -1,8 +1,9 @@
 """Store backends behind one small interface: run a SPARQL query over a dataset, report counts.
 
-A backend has `query(text, dataset) -> QueryResult`, `update(text)`, `named_graphs()` and `triple_count()`.
-`dataset` is None (the query's own FROM/FROM NAMED, else the union default graph) or a `Dataset` given by the
-protocol's default-graph-uri/named-graph-uri parameters, which then replaces the query's dataset clause.
+A backend has `query(text, dataset, base) -> QueryResult`, `update(text, base)`, `named_graphs()` and
+`triple_count()`. `dataset` is None (the query's own FROM/FROM NAMED, else the union default graph) or a `Dataset`
+given by the protocol's default-graph-uri/named-graph-uri parameters, which then replaces the query's dataset
+clause. `base` is the base IRI relative IRIs of the text resolve against (the text's own BASE comes after it).
 A remote SPARQL store fits the same interface: it forwards the text and the parameters.
 """
 import io
@@ -13,7 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 import rdflib.plugins.sparql
-from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql import prepareQuery, prepareUpdate
 from pyparsing import ParseException
 from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -161,7 +162,7 @@ class OxigraphBackend:
         self.merged_default = has_default_graph(self.store)
         self.writable = writable
 
-    def query(self, text, dataset=None):
+    def query(self, text, dataset=None, base=None):
         """Evaluate a query; the default graph is the union of the named graphs unless a dataset is given."""
         if dataset is not None:
             options = {
@@ -172,19 +173,19 @@ class OxigraphBackend:
             # pyoxigraph ignores FROM when asked for the union default graph, so ask only without FROM.
             options = {"use_default_graph_as_union": not (self.merged_default or has_dataset_clause(text))}
         try:
-            native = self.store.query(text, **options)
+            native = self.store.query(text, base_iri=base, **options)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         return QueryResult(result_kind(native), native)
 
-    def update(self, text):
+    def update(self, text, base=None):
         """Apply a SPARQL Update to the in-memory copy, or refuse on the read-only store."""
         if not self.writable:
             raise ReadOnlyError("the store is opened read-only")
         if not self.merged_default:  # a WHERE reads the union of the named graphs, as queries do
             text = with_using(text, self.named_graphs())
         try:
-            self.store.update(text)
+            self.store.update(text, base_iri=base)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
 
@@ -219,10 +220,10 @@ class RdflibBackend:
         self.dataset = to_rdflib_quads(dump)
         self.writable = writable
 
-    def query(self, text, dataset=None):
+    def query(self, text, dataset=None, base=None):
         """Evaluate a query with rdflib; protocol dataset parameters replace the query's FROM clauses."""
         try:
-            prepared = prepareQuery(text)
+            prepared = prepareQuery(text, base=base)
         except ParseException as error:
             raise QuerySyntaxError(f"error at {error.lineno}:{error.col}: {error.msg}") from error
         if dataset is not None:
@@ -244,12 +245,12 @@ class RdflibBackend:
         payload = result.graph.serialize(format="nt", encoding="utf-8")
         return QueryResult("graph", list(ox.parse(io.BytesIO(payload), format=ox.RdfFormat.N_TRIPLES)))
 
-    def update(self, text):
+    def update(self, text, base=None):
         """Apply a SPARQL Update to the in-memory dataset, or refuse when writes are disabled."""
         if not self.writable:
             raise ReadOnlyError("the store is read-only")
         try:
-            self.dataset.update(text)
+            self.dataset.update(prepareUpdate(text, base=base))
         except ParseException as error:
             raise QuerySyntaxError(f"error at {error.lineno}:{error.col}: {error.msg}") from error
 

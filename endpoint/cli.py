@@ -4,6 +4,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from cdkg.endpoint import isolation
 from cdkg.endpoint.backends import PARSE_FORMATS, REMOTE, STORE_NAMES, StoreError, open_oxigraph_store
 from cdkg.endpoint.config import ENV_PREFIX, load_config
 from cdkg.endpoint.limits import LIMIT_FLAGS
@@ -53,6 +54,10 @@ def check_servable(config):
             return f"{path}: unknown RDF file extension (use one of {', '.join(sorted(PARSE_FORMATS))})"
     if config["UPDATE_ENABLED"] and not config["UPDATE_TOKEN"]:
         return "UPDATE_ENABLED needs UPDATE_TOKEN"
+    try:
+        isolation.require_filter(config["REQUIRE_NETWORK_FILTER"])
+    except isolation.FilterUnavailable as error:
+        return str(error)
     return None
 
 

@@ -54,6 +54,8 @@ DEFAULTS = {
     # the worker is replaced (0: no ceiling)
     "IDLE_CONNECTION_TIMEOUT": 30,  # seconds a connection may send nothing before it is closed
     "WORKER_TIMEOUT": 60,  # gunicorn kills a worker silent for this long (seconds)
+    "REQUIRE_NETWORK_FILTER": True,  # refuse to start when the seccomp filter keeping the store off the network
+    # cannot be installed (false: serve without it, with a warning; docs/security.md)
     # --- limits: query time, sizes, simultaneous queries (documented in docs/security.md)
     **LIMIT_DEFAULTS,
 }

@@ -9,7 +9,8 @@ started beforehand, whose threads keep the network: `outbound(call)` runs a call
 
 In a gunicorn worker the whole process is filtered at start (its main thread, before any other thread exists,
 so every later thread inherits the filter), except that pool; elsewhere (tests, an app made in-process) only
-the query threads are.
+the query threads are. Where the filter cannot be installed (no libseccomp, a kernel without seccomp filters, a
+sandbox forbidding them), `filter_problem` says why, and the server refuses to start unless told otherwise.
 """
 import ctypes
 import errno
@@ -19,9 +20,6 @@ import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
-
-import pyseccomp as seccomp
 
 log = logging.getLogger(__name__)
 DENIED = errno.EACCES
@@ -34,23 +32,69 @@ _pool = None  # the process's OutboundPool
 _pool_lock = threading.Lock()
 
 
+class FilterUnavailable(RuntimeError):
+    """The network filter cannot be installed in this process."""
+
+
 def network_denied():
-    """Tell whether the calling thread runs under a seccomp filter (ours: nothing else installs one here)."""
-    for line in Path("/proc/thread-self/status").read_text().splitlines():
-        if line.startswith("Seccomp:"):
-            return line.split()[1] != "0"
+    """Tell whether the calling thread is refused network sockets (by our filter, or anything stricter)."""
+    # tried, not read from /proc: another seccomp filter (a container's, a sandbox's) may let sockets through
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close()
+    except PermissionError:
+        return True
     return False
 
 
 def deny_network():
-    """Forbid the calling thread (and the threads it starts from now on) to create network sockets."""
+    """Forbid the calling thread (and the threads it starts from now on) to create network sockets.
+
+    Raise FilterUnavailable when the filter cannot be loaded.
+    """
     if network_denied():
         return
-    rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
-    rules.add_rule(seccomp.ERRNO(DENIED), "socket", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX))
-    for call in ("io_uring_setup", "io_uring_enter", "io_uring_register"):
-        rules.add_rule(seccomp.ERRNO(DENIED), call)
-    rules.load()  # no TSYNC: only this thread; with no_new_privs set, as an unprivileged filter needs
+    try:
+        import pyseccomp as seccomp  # here: without libseccomp the import itself fails (RuntimeError)
+
+        rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+        rules.add_rule(seccomp.ERRNO(DENIED), "socket", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX))
+        for call in ("io_uring_setup", "io_uring_enter", "io_uring_register"):
+            rules.add_rule(seccomp.ERRNO(DENIED), call)
+        rules.load()  # no TSYNC: only this thread; with no_new_privs set, as an unprivileged filter needs
+    except (ImportError, RuntimeError, OSError, ValueError) as error:
+        raise FilterUnavailable(f"the network filter (seccomp-bpf through libseccomp) cannot be installed: "
+                                f"{error}") from error
+
+
+def filter_problem():
+    """Return why the network filter cannot be installed here, tried on a throwaway thread; None when it can."""
+    outcome = []
+
+    def attempt():
+        try:
+            deny_network()
+        except FilterUnavailable as error:
+            outcome.append(str(error))
+            return
+        outcome.append(None if network_denied() else "the network filter loaded but did not refuse a socket")
+
+    trial = threading.Thread(target=attempt, name="cdkg-filter-trial")  # the filter dies with this thread
+    trial.start()
+    trial.join()
+    return outcome[0]
+
+
+def require_filter(required):
+    """Return whether the network filter can be installed here; raise FilterUnavailable if it cannot and is required."""
+    problem = filter_problem()
+    if problem is None:
+        return True
+    if required:
+        raise FilterUnavailable(f"{problem}; without it the store could reach the network (set "
+                                "REQUIRE_NETWORK_FILTER = false to serve unfiltered)")
+    log.warning("%s; serving without it (REQUIRE_NETWORK_FILTER = false): only the text checks keep the store off "
+                "the network", problem)
+    return False
 
 
 @dataclass(frozen=True)

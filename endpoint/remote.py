@@ -14,7 +14,7 @@ import requests
 
 from cdkg.endpoint import isolation
 from cdkg.endpoint.backends import QueryResult, QuerySyntaxError, ReadOnlyError, StoreError
-from cdkg.endpoint.sparqltext import first_keyword, prologue_end, tokens
+from cdkg.endpoint.sparqltext import first_keyword, prologue_end, tokens, writes_relative_iri
 
 GRAPH_FORMS = {"CONSTRUCT", "DESCRIBE"}
 ACCEPT_SOLUTIONS = "application/sparql-results+json, application/sparql-results+xml;q=0.8"
@@ -101,8 +101,10 @@ class RemoteBackend:
                                    f"{error_text(response)}")
         return response
 
-    def query(self, text, dataset=None):
-        """Evaluate a query remotely and return the parsed result."""
+    def query(self, text, dataset=None, base=None):
+        """Evaluate a query remotely and return the parsed result (a base IRI goes as a BASE before the text's)."""
+        if base and writes_relative_iri(text):
+            text = f"BASE <{base}>\n{text}"
         if first_keyword(text) in GRAPH_FORMS:
             response = self.send(describe_as_construct(text) or text, dataset, ACCEPT_GRAPH)
             return QueryResult("graph", self.parse_graph(response))
@@ -132,7 +134,7 @@ class RemoteBackend:
         except SyntaxError as error:
             raise RemoteStoreError(f"unreadable RDF from the remote store: {error}") from error
 
-    def update(self, text):
+    def update(self, text, base=None):
         """Refuse: the remote store is loaded with `cdkg publish`, not through this endpoint."""
         raise ReadOnlyError("the remote store is read-only through this endpoint (load it with cdkg publish)")
 

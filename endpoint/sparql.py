@@ -2,6 +2,8 @@
 import hmac
 import io
 import time
+import uuid
+from pathlib import PurePath
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
@@ -14,12 +16,16 @@ from cdkg.endpoint.protocol import (
     DescriptionRequest, Problem, UpdateRequest, body_text, checked_update, read_query_request,
     update_from, FORM_CONTENT_TYPE, UPDATE_CONTENT_TYPE,
 )
-from cdkg.endpoint.sparqltext import first_keyword, is_update, names_update_dataset, service_targets, with_using
+from cdkg.endpoint.sparqltext import (
+    first_keyword, is_update, names_update_dataset, service_targets, with_using, writes_relative_iri,
+)
 from cdkg.endpoint.web import SAFE_METHODS, problem_response, serve_representation, state
+from cdkg.ontology.namespaces import UPLOADED_GRAPHS
 
 blueprint = Blueprint("sparql", __name__)
 
 GRAPH_FORMS = {"CONSTRUCT", "DESCRIBE"}
+MULTIPART_CONTENT_TYPE = "multipart/form-data"
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
@@ -56,8 +62,16 @@ def run_query(operation):
     chosen = negotiate(kind, request.headers.get("Accept"), operation.format_param)
     if isinstance(chosen, NotAcceptable):
         return problem_response(Problem(406, chosen.message))
-    key = ("query", text, operation.dataset, chosen.name)
-    return serve_representation(key, lambda: execute(operation, chosen))
+    # a relative IRI resolves against this URL: the answer then depends on the Host unless PUBLIC_URL is set
+    base = base_iri() if writes_relative_iri(text) else None
+    key = ("query", text, operation.dataset, chosen.name, base)
+    return serve_representation(key, lambda: execute(operation, chosen, base),
+                                shared=base is None or bool(current_app.config["PUBLIC_URL"]))
+
+
+def base_iri():
+    """Return the base IRI of a query's or update's relative IRIs: this endpoint's URL (SPARQL 1.1 Protocol 2.1.4)."""
+    return describe.site_root() + request.path.lstrip("/")
 
 
 def outbound_evaluation(backend):
@@ -83,14 +97,14 @@ def store_connection_problem(name, error):
                         "allowlisted endpoint")
 
 
-def execute(operation, chosen):
+def execute(operation, chosen, base):
     """Run the query on the backend and serialise it: (bytes, content type), or a Problem."""
     backend = state().backend
     try:
         # a search SERVICE becomes its hits here; allowed SERVICE clauses and LOADs are evaluated on the query
         # thread within the deadline (outbound_evaluation), so the store never connects anywhere
         kind, body = limits.run_query(backend, search.evaluate(operation.text), operation.dataset, chosen.name,
-                                      prepare=outbound_evaluation(backend))
+                                      prepare=outbound_evaluation(backend), base=base)
     except limits.LimitExceeded as error:
         return Problem(error.status, str(error), error.headers)
     except federation.FederationError as error:
@@ -146,7 +160,7 @@ def run_update(operation):
         return problem_response(refused)
     kg = state()
     try:
-        limits.run_update(kg.backend, text, outbound_evaluation(kg.backend), kg.after_write)
+        limits.run_update(kg.backend, text, outbound_evaluation(kg.backend), kg.after_write, base_iri())
     except limits.LimitExceeded as error:
         return problem_response(Problem(error.status, str(error), error.headers))
     except federation.FederationError as error:
@@ -197,8 +211,13 @@ def target_graph():
 
 @blueprint.route("/rdf-graph-store", methods=["GET", "PUT", "POST", "DELETE"])
 def graph_store():
-    """SPARQL 1.1 Graph Store HTTP Protocol: read a graph; writes only when enabled and authorised."""
-    target = target_graph()
+    """SPARQL 1.1 Graph Store HTTP Protocol: read a graph; writes only when enabled and authorised.
+
+    A POST to the store itself (neither ?graph nor ?default) creates a graph with a fresh IRI (Graph Store
+    Protocol 5.5): 201 with the IRI in Location.
+    """
+    creating = request.method == "POST" and "graph" not in request.args and "default" not in request.args
+    target = UPLOADED_GRAPHS[str(uuid.uuid4())] if creating else target_graph()
     if isinstance(target, Problem):
         return problem_response(target)
     if request.method in SAFE_METHODS:
@@ -206,7 +225,10 @@ def graph_store():
     refusal = write_refusal()
     if refusal:
         return problem_response(refusal)
-    return write_graph(target)
+    response = write_graph(target)
+    if creating and response.status_code == 201:
+        response.headers["Location"] = target
+    return response
 
 
 def graph_pattern(target):
@@ -265,12 +287,47 @@ def write_graph(target):
     return Response(status=201 if request.method != "DELETE" and not existed else 204)
 
 
+def graph_format(media_type, filename=None):
+    """Return the RDF graph format a media type names or, failing that, a file name's extension; None for neither."""
+    rdf_format = ox.RdfFormat.from_media_type(media_type) if media_type else None
+    if rdf_format is None and filename:
+        rdf_format = PARSE_FORMATS.get(PurePath(filename).suffix.lower())
+    return None if rdf_format is None or rdf_format.supports_datasets else rdf_format
+
+
 def parse_body_triples():
-    """Parse the request body by its Content-Type into triples, or return a Problem."""
-    rdf_format = next((fmt for fmt in PARSE_FORMATS.values() if fmt.media_type == request.mimetype), None)
-    if rdf_format is None or rdf_format.supports_datasets:
-        return Problem(415, f"send a graph as Turtle, N-Triples, RDF/XML or JSON-LD, not {request.mimetype!r}")
+    """Parse the request body into triples: one graph by its Content-Type, or every file of a multipart form."""
+    if request.mimetype == MULTIPART_CONTENT_TYPE:
+        return parse_form_files()
+    rdf_format = graph_format(request.mimetype)
+    if rdf_format is None:
+        return Problem(415, f"send a graph as Turtle, N-Triples, RDF/XML or JSON-LD, or files as "
+                            f"{MULTIPART_CONTENT_TYPE}, not {request.mimetype!r}")
     try:
         return list(ox.parse(io.BytesIO(request.get_data()), format=rdf_format))
     except SyntaxError as error:
         return Problem(400, f"the body does not parse as {request.mimetype}: {error}")
+
+
+def parse_form_files():
+    """Parse every file part of a multipart/form-data body, each by its Content-Type or file extension."""
+    # werkzeug reads the form within MAX_REQUEST_BYTES (the body) and its part limit; parts without a file name
+    # are plain fields, whose Content-Type it does not keep
+    fields, files = request.form, request.files
+    if fields:
+        return Problem(400, f"the multipart part {next(iter(fields))!r} is not a file: send each graph as a file "
+                            "part (with a filename and a Content-Type)")
+    if not files:
+        return Problem(400, f"the {MULTIPART_CONTENT_TYPE} body holds no file part")
+    triples = []
+    for name, part in files.items(multi=True):
+        rdf_format = graph_format(part.mimetype, part.filename)
+        if rdf_format is None:
+            return Problem(400, f"the multipart part {name!r} (file {part.filename!r}, {part.mimetype or 'no type'}) "
+                                "is not a graph: give it a Turtle, N-Triples, RDF/XML or JSON-LD Content-Type "
+                                "or file extension")
+        try:
+            triples += ox.parse(part.stream, format=rdf_format)
+        except SyntaxError as error:
+            return Problem(400, f"the multipart part {name!r} does not parse as {rdf_format.media_type}: {error}")
+    return triples

@@ -51,6 +51,7 @@ OPERANDS = {"var", "number", "string", "iri", "pname", "langtag", "bnode"}
 KIND = {f"{kind}{index}": kind for index, (kind, _) in enumerate(TERMINALS)}
 CODEPOINT_ESCAPE = re.compile(UCHAR)
 LOCAL_ESCAPE = re.compile(r"\\(.)")
+SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")  # an IRI starting so is absolute (RFC 3987)
 
 UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 QUERY_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
@@ -166,6 +167,11 @@ def first_keyword(text):
 def is_update(text):
     """Tell whether the text is a SPARQL Update request rather than a query."""
     return first_keyword(text) in UPDATE_KEYWORDS
+
+
+def writes_relative_iri(text):
+    """Tell whether the text writes a relative IRI (in a term or a prologue), which resolves against the base IRI."""
+    return any(token.kind == "iri" and not SCHEME.match(iri_value(token)) for token in tokens(text))
 
 
 def has_dataset_clause(text):

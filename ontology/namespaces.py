@@ -86,6 +86,8 @@ ONTOLOGY_GRAPH = GRAPH["ontology"]
 REFERENCE_GRAPH = GRAPH["reference"]
 INFERRED_GRAPH = GRAPH["inferred"]
 LABELS_GRAPH = GRAPH["labels"]  # the skos:prefLabels the build generates (kg/labels.py)
+# Graphs a Graph Store POST to the store itself creates, each named here with a fresh UUID (docs/endpoint.md).
+UPLOADED_GRAPHS = Namespace(GRAPH + "upload/")
 
 # External vocabularies used for alignment and linking.
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -143,8 +145,8 @@ def bind_prefixes(graph):
 
 __all__ = [
     "BASE", "ONTOLOGY_IRI", "ONTOLOGY_VERSION_IRI", "CONCEPTS_IRI", "CONCEPTS_VERSION_IRI", "CDO", "CDC", "ID", "GRAPH",
-    "SHAPES", "SEARCH_SERVICE", "CDS", "ONTOLOGY_GRAPH", "REFERENCE_GRAPH", "INFERRED_GRAPH", "LABELS_GRAPH", "ORG",
-    "GEO", "DBO", "WD", "WDT", "GN", "GNO", "SD", "FOAF", "NIF", "ITSRDF", "WGS84",
+    "SHAPES", "SEARCH_SERVICE", "CDS", "ONTOLOGY_GRAPH", "REFERENCE_GRAPH", "INFERRED_GRAPH", "LABELS_GRAPH",
+    "UPLOADED_GRAPHS", "ORG", "GEO", "DBO", "WD", "WDT", "GN", "GNO", "SD", "FOAF", "NIF", "ITSRDF", "WGS84",
     "DCTERMS", "OWL", "PROV", "RDF", "RDFS", "SDO", "SH", "SKOS", "VANN", "VOID", "XSD", "PREFIXES",
     "bind_prefixes",
 ]

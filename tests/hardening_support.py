@@ -6,7 +6,7 @@ import subprocess
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,10 +19,11 @@ PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 @dataclass
 class Server:
-    """A running `cdkg serve`: its base URL and the pid of the gunicorn master."""
+    """A running `cdkg serve`: its base URL, the pid of the gunicorn master and the lines it logged so far."""
 
     base: str
     master: int
+    output: list = field(default_factory=list)
 
     def workers(self):
         """Return the pids of the gunicorn workers now alive."""
@@ -43,10 +44,13 @@ class Server:
 
 
 @contextmanager
-def serving(kg_dir, *extra_args, workers=2, env=None):
-    """Run `cdkg serve` on a free loopback port; yield a Server (cdkg serve execs gunicorn: same pid)."""
+def serving(kg_dir, *extra_args, workers=2, env=None, prefix=()):
+    """Run `cdkg serve` on a free loopback port; yield a Server (cdkg serve execs gunicorn: same pid).
+
+    `prefix` is a command that runs it (and execs it, keeping the pid), such as tests/without_seccomp.py.
+    """
     port = free_port()
-    command = [str(CDKG), "serve", "--kg", str(kg_dir), "--host", "127.0.0.1", "--port", str(port),
+    command = [*prefix, str(CDKG), "serve", "--kg", str(kg_dir), "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers), *extra_args]
     process = subprocess.Popen(command, env={**os.environ, **(env or {})},
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -57,7 +61,7 @@ def serving(kg_dir, *extra_args, workers=2, env=None):
     try:
         wait_until_healthy(process, base)
         reader.start()
-        yield Server(base, process.pid)
+        yield Server(base, process.pid, output)
     finally:
         stop(process)
 

@@ -114,6 +114,19 @@ def nested(depth):
     }
 
 
+def test_a_flat_basic_graph_pattern_of_a_thousand_triples_is_served(server, sparql):
+    """A long BGP is a flat list to the store: not refused as deep, answered (patterns, `;` and `,` lists)."""
+    found = requests.post(sparql, data={"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isIRI(?o)) } LIMIT 20"},
+                          headers={"Accept": "application/sparql-results+json"}, timeout=TIMEOUT)
+    triples = [tuple(f"<{row[name]['value']}>" for name in "spo") for row in found.json()["results"]["bindings"]]
+    assert len(triples) == 20
+    patterns = [f"{s} {p} {o} ; {p} {o}" + f" , {o}" * 3 + " ." for s, p, o in triples] * 10  # 1,000 patterns
+    query = "ASK WHERE { ?x ?y ?z . " + " ".join(patterns) + " }"
+    response = requests.post(sparql, data={"query": query}, timeout=TIMEOUT)
+    assert response.status_code == 200, response.text[:300]
+    assert response.json()["boolean"] is True
+
+
 def test_deep_nesting_is_refused_without_crashing_a_worker(server, sparql):
     """Trees deep enough to overflow the store's stack (it would kill the worker) are refused with 400."""
     workers = sorted(server.workers())

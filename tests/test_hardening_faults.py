@@ -184,6 +184,9 @@ def test_syntax_depth_counts_nesting_and_chains_not_lists():
     assert syntax_depth("SELECT * WHERE { FILTER(" + "(" * 300 + "1" + ")" * 300 + ") }") > 300
     assert syntax_depth("ASK { FILTER(" + " && ".join(["true"] * 300) + ") }") > 300
     assert syntax_depth('ASK { ?s ?p "((((((((((((" } # ((((((((((((((((((((') < 5  # strings and comments are not syntax
+    flat_bgp = "SELECT * { " + " ".join(f'?s <urn:p> "{n}"^^<urn:t> ; <urn:q> ?a, ?b .' for n in range(1000)) + " }"
+    assert syntax_depth(flat_bgp) < 5
+    assert syntax_depth("SELECT * { ?s " + "/".join(["<urn:p>"] * 300) + " ?o }") > 300  # a path is a chain
 
 
 # --- stores the server must refuse to serve (CURRENT/MANIFEST garbage, a missing or empty store:

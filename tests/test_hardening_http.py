@@ -6,6 +6,7 @@ import signal
 import pytest
 import requests
 
+from cdkg.ontology.namespaces import BASE
 from tests.endpoint_support import build_kg_dir
 from tests.hardening_support import raw_request, serving, wait_for
 
@@ -113,13 +114,32 @@ def test_a_description_built_from_host_is_not_shared_cacheable(server, path):
     assert "host" in response.headers["Vary"].lower()
 
 
+def test_relative_iris_resolve_against_the_endpoint_url_not_shared_across_hosts(server):
+    query = {"query": "SELECT ?x WHERE { BIND(<relative> AS ?x) }"}
+    answers = {}
+    for host in ("a.example", "b.example"):
+        response = requests.get(server.base + "sparql", params=query,
+                                headers={"Host": host, "Accept": "application/sparql-results+json"}, timeout=TIMEOUT)
+        assert response.status_code == 200, response.text
+        answers[host] = response.json()["results"]["bindings"][0]["x"]["value"]
+        assert "private" in response.headers["Cache-Control"] and "host" in response.headers["Vary"].lower()
+    assert answers == {"a.example": "http://a.example/relative", "b.example": "http://b.example/relative"}
+    absolute = requests.get(server.base + "sparql", params={"query": "ASK { BIND(<urn:x> AS ?x) }"}, timeout=TIMEOUT)
+    assert absolute.headers["Cache-Control"].startswith("public")
+
+
 def test_a_configured_public_url_is_named_whatever_the_host(kg_dir):
     public = "https://kg.example.org/"
     with serving(kg_dir, workers=1, env={"CDKG_PUBLIC_URL": public}) as running:
         response = requests.get(running.base + "sparql", headers={"Host": "evil.example", "Accept": "text/turtle"},
                                 timeout=TIMEOUT)
+        relative = requests.get(running.base + "sparql", params={"query": "SELECT ?x WHERE { BIND(<r> AS ?x) }"},
+                                headers={"Host": "evil.example", "Accept": "application/sparql-results+json"},
+                                timeout=TIMEOUT)
     assert response.status_code == 200 and "evil.example" not in response.text and public + "sparql" in response.text
     assert response.headers["Cache-Control"].startswith("public")
+    assert relative.json()["results"]["bindings"][0]["x"]["value"] == public + "r"
+    assert relative.headers["Cache-Control"].startswith("public")
 
 
 # --- HEAD mirrors GET; errors are never HTML
@@ -229,6 +249,80 @@ def test_graph_store_statuses_follow_the_protocol(writable):
     assert requests.head(store, params=posted, timeout=TIMEOUT).status_code == 404
     assert requests.get(store, params=graph, headers={"Accept": "application/n-triples"},
                         timeout=TIMEOUT).text.strip() == '<urn:s> <urn:p> "2"^^<http://www.w3.org/2001/XMLSchema#integer> .'
+
+
+def test_a_post_to_the_store_itself_creates_a_graph_named_in_location(server, writable):
+    turtle = {"Content-Type": "text/turtle"}
+    refused = requests.post(server.base + "rdf-graph-store", data=b"<urn:s> <urn:p> 1 .",
+                            headers={**turtle, "Authorization": f"Bearer {TOKEN}"}, timeout=TIMEOUT)
+    assert refused.status_code == 403 and "Location" not in refused.headers
+    store, auth = writable.base + "rdf-graph-store", {"Authorization": f"Bearer {TOKEN}"}
+    locations = set()
+    for _ in range(2):
+        created = requests.post(store, data=b"<urn:s> <urn:p> 1 .", headers={**auth, **turtle}, timeout=TIMEOUT)
+        assert created.status_code == 201, created.text
+        locations.add(created.headers["Location"])
+    assert len(locations) == 2  # each POST a fresh graph
+    for location in locations:
+        got = requests.get(store, params={"graph": location}, headers={"Accept": "application/n-triples"},
+                           timeout=TIMEOUT)
+        assert got.status_code == 200 and got.text.startswith("<urn:s> <urn:p>")
+        page = requests.get(writable.base + location.removeprefix(BASE), headers={"Accept": "application/n-triples"},
+                            timeout=TIMEOUT)  # the IRI dereferences here
+        assert page.status_code == 200 and "<urn:s> <urn:p>" in page.text
+
+
+def multipart(*parts):
+    """Return (body, content type) of a multipart/form-data body of (name, filename, content type, bytes) parts."""
+    boundary = "cdkg-test-boundary"
+    body = b""
+    for name, filename, content_type, content in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n".encode()
+        body += (f"Content-Type: {content_type}\r\n" if content_type else "").encode() + b"\r\n" + content + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_multipart_post_reads_each_file_by_its_type_or_extension(writable):
+    store, auth = writable.base + "rdf-graph-store", {"Authorization": f"Bearer {TOKEN}"}
+    graph = {"graph": "http://example.org/gsp/multipart"}
+    body, content_type = multipart(("a", "a.ttl", "text/turtle", b"<urn:s> <urn:p> 1 ."),
+                                   ("b", "b.nt", "application/octet-stream", b'<urn:s> <urn:p> "2" .'),
+                                   ("c", "c.rdf", None, b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
+                                                        b'syntax-ns#"><rdf:Description rdf:about="urn:s"><p xmlns='
+                                                        b'"urn:">3</p></rdf:Description></rdf:RDF>'))
+    posted = requests.post(store, params=graph, data=body, headers={**auth, "Content-Type": content_type},
+                           timeout=TIMEOUT)
+    assert posted.status_code == 201, posted.text
+    got = requests.get(store, params=graph, headers={"Accept": "application/n-triples"}, timeout=TIMEOUT)
+    objects = {line.split()[2].split("^^")[0] for line in got.text.splitlines()}
+    assert objects == {'"1"', '"2"', '"3"'}, got.text
+
+
+@pytest.mark.parametrize("part, named", [
+    (("people", "people.ttl", "text/turtle", b"<urn:s> <urn:p> ."), "'people'"),  # does not parse
+    (("sheet", "sheet.xlsx", "application/vnd.ms-excel", b"PK"), "'sheet'"),  # no graph type nor extension
+    (("quads", "quads.nq", "application/n-quads", b"<urn:s> <urn:p> <urn:o> <urn:g> ."), "'quads'"),  # a dataset
+    (("note", None, None, b"<urn:s> <urn:p> 1 ."), "'note'"),  # a plain field, not a file
+])
+def test_a_bad_multipart_part_is_a_400_naming_it(writable, part, named):
+    body, content_type = multipart(("good", "good.ttl", "text/turtle", b"<urn:s> <urn:p> 1 ."), part)
+    response = requests.post(writable.base + "rdf-graph-store", params={"graph": "http://example.org/gsp/bad"},
+                             data=body, headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": content_type},
+                             timeout=TIMEOUT)
+    assert response.status_code == 400 and named in response.text, response.text
+    assert response.headers["Content-Type"].startswith("text/plain")
+    missing = requests.get(writable.base + "rdf-graph-store", params={"graph": "http://example.org/gsp/bad"},
+                           timeout=TIMEOUT)
+    assert missing.status_code == 404  # nothing of the request was written
+
+
+def test_a_multipart_body_is_bounded_like_any_body(writable):
+    body, content_type = multipart(("big", "big.nt", "application/n-triples", b"<urn:s> <urn:p> 1 .\n" * 200_000))
+    response = requests.post(writable.base + "rdf-graph-store", params={"graph": "http://example.org/gsp/big"},
+                             data=body, headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": content_type},
+                             timeout=TIMEOUT)
+    assert response.status_code == 413 and "MAX_REQUEST_BYTES" in response.text
 
 
 def test_the_service_description_names_formats_by_their_registry_iri(server):

@@ -5,6 +5,8 @@ Each server is a real `cdkg serve` on loopback; the trap is a listening socket n
 a single connection to it fails the module.
 """
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import requests
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cdkg.endpoint.limits import QueryRunner
-from tests.endpoint_support import build_kg_dir
+from tests.endpoint_support import CDKG, STARTUP_SECONDS, build_kg_dir, free_port
 from tests.federation.trap import SilentListener
 from tests.hardening_support import loopback_endpoint, serving, wait_for
 
@@ -22,6 +24,7 @@ TIMEOUT = 30  # seconds a client waits: a hang fails the test instead of blockin
 TOKEN = "query-text-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SPARQL_JSON = "application/sparql-results+json"
+WITHOUT_SECCOMP = Path(__file__).with_name("without_seccomp.py")
 DOCUMENT = b"<urn:cdkg:test:a> <urn:cdkg:test:p> \"one\" .\n<urn:cdkg:test:a> <urn:cdkg:test:p> \"two\" .\n"
 # Six unconstrained patterns: far more rows than a query thread gets through in the time limits used here.
 SLOW_LOCAL = "?a1 ?b1 ?c1 . ?a2 ?b2 ?c2 . ?a3 ?b3 ?c3 . ?a4 ?b4 ?c4 . ?a5 ?b5 ?c5 . ?s ?p ?o ."
@@ -123,6 +126,28 @@ def test_a_query_thread_cannot_connect_even_when_the_text_asks_it(trap):
             runner.run(attempt, TIMEOUT)
     time.sleep(0.1)
     assert trap.connections == []
+
+
+def test_the_server_refuses_to_start_where_the_filter_cannot_be_installed(kg_dir):
+    """Under a sandbox forbidding seccomp filters `cdkg serve` exits 2 with one line naming the opt-out key."""
+    command = [sys.executable, str(WITHOUT_SECCOMP), str(CDKG), "serve", "--kg", str(kg_dir), "--host", "127.0.0.1",
+               "--port", str(free_port())]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=STARTUP_SECONDS)
+    assert finished.returncode == 2 and finished.stdout == "", finished
+    lines = finished.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cdkg serve: refusing to start: the network filter"), lines
+    assert "REQUIRE_NETWORK_FILTER = false" in lines[0]
+
+
+def test_the_opt_out_serves_unfiltered_with_a_warning(kg_dir):
+    """With REQUIRE_NETWORK_FILTER = false the same sandbox serves queries and logs that it runs unfiltered."""
+    env = {"CDKG_REQUIRE_NETWORK_FILTER": "false"}
+    with serving(kg_dir, workers=1, env=env, prefix=(sys.executable, str(WITHOUT_SECCOMP))) as server:
+        answered = query(server, "ASK { ?s ?p ?o }")
+        assert answered.status_code == 200 and answered.json()["boolean"] is True
+        assert wait_for(lambda: any("serving without it (REQUIRE_NETWORK_FILTER = false)" in line
+                                    for line in server.output), 10), server.output
+        assert not any("Traceback" in line for line in server.output)
 
 
 def test_the_reported_escape_trick_is_refused(reader, trap):

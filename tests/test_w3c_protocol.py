@@ -3,9 +3,9 @@ manifests in ../shared/w3c/ and run request by request against a real server wit
 
 Each manifest entry becomes one test, named by the manifest's test name; every request the manifest lists is
 sent (the path prefix rewritten to this server's routes, the write token added) and its expected status class
-or code, boolean, result format, Location and body (graph isomorphism) are checked. Entries the server does not
-pass yet are marked as expected failures with the reason (strict: one that starts passing fails the run, so
-the list stays true); an entry of the manifest with no test here cannot exist, since the tests are the entries.
+or code, boolean, result format, Location and body (graph isomorphism) are checked. Every entry must pass; an
+entry of the manifest with no test here cannot exist, since the tests are the entries. The direct-identification
+manifest is not run: graphs are named by ?graph=IRI or ?default only.
 """
 import re
 from pathlib import Path
@@ -30,13 +30,6 @@ TOKEN = "w3c-token"
 TIMEOUT = 30
 NAMED_STATUSES = {"OK": 200, "Created": 201, "NoContent": 204, "NotFound": 404}
 ROUTES = (("/sparql/", "sparql"), ("/gsp", "rdf-graph-store"))
-# Manifest entries this server does not pass yet, and why.
-KNOWN_FAILURES = {
-    "update_base_uri": "relative IRIs need a base IRI for updates",
-    "query_content_type_construct": "relative IRIs need a base IRI for queries",
-    "post_get_new_graph": "POST to the store URL itself does not create a new graph (no Location)",
-    "post_get_post_get_indirect": "a multipart/form-data POST of RDF files is not read",
-}
 
 
 def entries(manifest):
@@ -150,10 +143,8 @@ def check_answer(graph, expected, response, where, templates):
 
 
 def cases(manifest):
-    """Return one pytest parameter per manifest entry, the known failures marked."""
-    return [pytest.param(test, graph, id=name, marks=[pytest.mark.xfail(reason=KNOWN_FAILURES[name], strict=True)]
-                         if name in KNOWN_FAILURES else [])
-            for name, test, graph in entries(manifest)]
+    """Return one pytest parameter per manifest entry, named by the entry."""
+    return [pytest.param(test, graph, id=name) for name, test, graph in entries(manifest)]
 
 
 @pytest.mark.parametrize("test, graph", cases(PROTOCOL))
@@ -172,5 +163,3 @@ def test_graph_store_protocol(server, test, graph):
 
 def test_every_manifest_entry_is_run():
     assert len(entries(PROTOCOL)) == 34 and len(entries(GRAPH_STORE)) == 9
-    names = {name for manifest in (PROTOCOL, GRAPH_STORE) for name, _, _ in entries(manifest)}
-    assert set(KNOWN_FAILURES) <= names
