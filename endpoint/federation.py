@@ -207,6 +207,14 @@ def refusal(text, allowlist):
     return next(filter(None, (target_refusal(kind, target, allowed) for kind, target in targets)), None)
 
 
+def reaches_out(text, answered_here=()):
+    """Tell whether the text has a LOAD, or a SERVICE clause to a target other than those answered here."""
+    if any(token.is_word("LOAD") for token in tokens(text)):
+        return True
+    clauses = service_clauses(text)
+    return isinstance(clauses, Refusal) or any(clause.target not in answered_here for clause in clauses)
+
+
 def outermost(clauses):
     """Return the clauses not nested in another one (those are evaluated by the remote endpoint)."""
     kept = []
