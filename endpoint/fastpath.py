@@ -10,6 +10,7 @@ import time
 from cdkg.endpoint import metrics
 
 CACHEABLE = "cdkg.cacheable"
+KEPT = "cdkg.kept"  # this middleware keeps the request's answer when it is cacheable
 ROUTE = "cdkg.route"
 KEY_HEADERS = ("PATH_INFO", "QUERY_STRING", "HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_ORIGIN", "HTTP_HOST")
 
@@ -43,9 +44,9 @@ class FastPath:
             route, headers, body = entry
             start_response("200 OK", headers)
             metrics.CACHE_HITS.inc()
-            metrics.REQUESTS.labels(route, "GET", "200").inc()
-            metrics.LATENCY.labels(route).observe(time.perf_counter() - started)
+            metrics.observe(route, "GET", "200", started)
             return [body]
+        environ[KEPT] = True
         captured = {}
 
         def capture(status, headers, exc_info=None):

@@ -163,17 +163,22 @@ def load_operations(text):
     return operations
 
 
+def names_outbound(text):
+    """Tell whether the text says SERVICE or LOAD, as written or with its codepoint escapes decoded."""
+    return any(token.is_word(*OUTBOUND_KEYWORDS) for token in tokens(text)) or (
+        has_codepoint_escapes(text) and any(token.is_word(*OUTBOUND_KEYWORDS)
+                                            for token in tokens(decode_codepoints(text))))
+
+
 def unreadable(text):
     """Return a Refusal when SERVICE or LOAD cannot be read with certainty in the text, else None.
 
     Engines decode \\u escapes in different places (everywhere, or only in IRIs and strings), and a character
     no terminal accepts may be read otherwise by a store: text naming SERVICE or LOAD must have neither.
     """
-    found = tokens(text)
-    if not any(token.is_word(*OUTBOUND_KEYWORDS) for token in found) and not (
-            has_codepoint_escapes(text) and any(token.is_word(*OUTBOUND_KEYWORDS)
-                                                for token in tokens(decode_codepoints(text)))):
+    if not names_outbound(text):
         return None
+    found = tokens(text)
     if has_codepoint_escapes(text):
         return Refusal("a request with SERVICE or LOAD may not use \\u codepoint escapes: write the characters "
                        "themselves")
@@ -195,6 +200,8 @@ def target_refusal(kind, target, allowed):
 
 def refusal(text, allowlist):
     """Return a Refusal when the text has a SERVICE clause or LOAD this endpoint must not run, else None (pure)."""
+    if not names_outbound(text):  # most queries: nothing to look for
+        return None
     problem = unreadable(text)
     if problem:
         return problem
@@ -205,6 +212,16 @@ def refusal(text, allowlist):
     allowed = set(allowlist)
     targets = [("SERVICE", clause.target) for clause in clauses] + [("LOAD", load.source) for load in loads]
     return next(filter(None, (target_refusal(kind, target, allowed) for kind, target in targets)), None)
+
+
+def reaches_out(text, answered_here=()):
+    """Tell whether the text has a LOAD, or a SERVICE clause to a target other than those answered here."""
+    if not names_outbound(text):
+        return False
+    if any(token.is_word("LOAD") for token in tokens(text)):
+        return True
+    clauses = service_clauses(text)
+    return isinstance(clauses, Refusal) or any(clause.target not in answered_here for clause in clauses)
 
 
 def outermost(clauses):

@@ -1,4 +1,5 @@
 """Hold what a worker serves: the backend, the build's identity (for validators) and the response cache."""
+import functools
 import hashlib
 import threading
 from datetime import datetime, timezone
@@ -9,6 +10,12 @@ from cdkg.endpoint.cache import ResponseCache
 from cdkg.kg.store import read_build_info
 
 BUILD_TIME_KEYS = ("built_at", "build_time", "generated_at", "created")
+
+
+@functools.lru_cache(maxsize=8)
+def http_date(moment):
+    """Return a UTC time as an HTTP date."""
+    return moment.strftime("%a, %d %b %Y %H:%M:%S GMT")
 
 
 def file_fingerprint(paths):
@@ -74,8 +81,8 @@ class KGState:
 
     @property
     def last_modified(self):
-        """Return the build time as an HTTP date."""
-        return self.built.strftime("%a, %d %b %Y %H:%M:%S GMT")
+        """Return the build time as an HTTP date (formatted once per build time: every response sends it)."""
+        return http_date(self.built)
 
     @property
     def version(self):

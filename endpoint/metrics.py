@@ -1,4 +1,5 @@
 """Count requests, latencies, result sizes and timeouts for Prometheus, across gunicorn workers."""
+import functools
 import glob
 import os
 import time
@@ -62,12 +63,31 @@ def method_label(method):
     return method if method in METHOD_LABELS else "other"
 
 
+@functools.lru_cache(maxsize=1024)  # bounded: routes, METHOD_LABELS and statuses are few
+def requests_counter(route, method, status):
+    """Return the request counter of a route, method label and status (looking a child up costs a lock)."""
+    return REQUESTS.labels(route, method, status)
+
+
+@functools.lru_cache(maxsize=256)
+def latency_histogram(route):
+    """Return the latency histogram of a route."""
+    return LATENCY.labels(route)
+
+
+def observe(route, method, status, started):
+    """Count an answered request and observe its latency."""
+    requests_counter(route, method_label(method), status).inc()
+    latency_histogram(route).observe(time.perf_counter() - started)
+
+
 def record(response):
     """Count the answered request by route and status and observe its latency."""
     route = request.url_rule.rule if request.url_rule else "(unmatched)"
-    REQUESTS.labels(route, method_label(request.method), str(response.status_code)).inc()
     if "started" in g:
-        LATENCY.labels(route).observe(time.perf_counter() - g.started)
+        observe(route, request.method, str(response.status_code), g.started)
+    else:
+        requests_counter(route, method_label(request.method), str(response.status_code)).inc()
     return response
 
 

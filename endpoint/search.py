@@ -16,7 +16,6 @@ for allowlisted services. The clause is a list of triple patterns about one subj
            cds:text ?text .            # binds the literal that matched
     }
 """
-import re
 import tempfile
 from pathlib import Path
 
@@ -24,19 +23,11 @@ import pyoxigraph as ox
 from flask import current_app
 
 from cdkg.endpoint import federation
-from cdkg.endpoint.sparqltext import prologue, tokens
+from cdkg.endpoint.sparqltext import iri_value, local_name, prologue, string_value, tokens
 from cdkg.endpoint.web import state
-from cdkg.kg.textindex import INDEX_FILE, SearchError, TextIndex, build_from_store, rows_of, write_index
+from cdkg.kg.textindex import INDEX_FILE, SearchError, TextIndex, rows_of, write_index
 from cdkg.ontology.namespaces import CDS, RDFS, SEARCH_SERVICE, XSD
 
-PATTERN_TOKEN = re.compile(
-    r'''\s*(?:(?P<comment>\#[^\n]*)|(?P<var>[?$][\w\u00B7\u00C0-\uFFFD]+)'''
-    r'''|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'''
-    r'''|(?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)?'''
-    r'''|(?P<number>\d+)(?![\w.])|(?P<boolean>true|false)(?![\w:])|(?P<a>a)(?=\s)'''
-    r'''|(?P<pname>(?:[A-Za-z][\w\-.]*)?:[\w\-]*(?:[\w\-.]*[\w\-])?)|(?P<punct>[;,.]))'''
-)
-ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 # Plain strings: rdflib terms compare unequal to the str IRIs read from the query.
 QUERY, LIMIT, PREFIX, TYPE, PROPERTY, LANG, SCORE, TEXT = (str(CDS[term]) for term in (
     "query", "limit", "prefix", "type", "property", "lang", "score", "text"))
@@ -60,66 +51,76 @@ def fail(message):
     raise federation.FederationError(f"SERVICE <{SEARCH_SERVICE}>: {message}", status=400)
 
 
-def unescape(quoted):
-    """Return the value of a quoted SPARQL string."""
-    return re.sub(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)",
-                  lambda m: chr(int(m.group(1)[1:], 16)) if m.group(1)[0] in "uU" else ESCAPES.get(m.group(1), ""),
-                  quoted[1:-1])
+def clause_tokens(found, clause):
+    """Return the tokens of a SERVICE clause's pattern: those between its braces, from the query's own tokens."""
+    inside = [token for token in found if clause.start <= token.start and token.end <= clause.end]
+    opening = next(index for index, token in enumerate(inside) if token.text == "{")
+    return inside[opening + 1:-1]
 
 
-def pattern_tokens(pattern):
-    """Return the (kind, value) tokens of a search pattern, or fail naming the offset that cannot be read."""
-    found, position = [], 0
-    while pattern[position:].strip():
-        match = PATTERN_TOKEN.match(pattern, position)
-        if match is None or match.end() == position:
-            fail(f"cannot read the search pattern at {pattern[position:].strip()[:30]!r}")
-        if match.lastgroup != "comment":
-            kind = "string" if match.group("string") else match.lastgroup
-            value = (unescape(match.group("string")), (match.group("lang") or "")[1:]) if kind == "string" \
-                else match.group(kind)
-            found.append((kind, value))
-        position = match.end()
+def pattern_terms(pattern):
+    """Return the (kind, value) terms of a search pattern's tokens, or fail naming the first that is not one."""
+    found, index = [], 0
+    while index < len(pattern):
+        token = pattern[index]
+        if token.kind == "string":
+            following = pattern[index + 1] if index + 1 < len(pattern) else None
+            lang = following.text[1:] if following is not None and following.kind == "langtag" else ""
+            found.append(("string", (string_value(token), lang)))
+            index += 1 + bool(lang)
+            continue
+        if token.kind in ("var", "iri", "pname", "number") or token.kind == "punct" and token.text in ";,.":
+            found.append((token.kind, token))
+        elif token.is_word("TRUE", "FALSE"):
+            found.append(("boolean", token))
+        else:
+            fail(f"cannot read the search pattern at {token.text[:30]!r} (offset {token.start})")
+        index += 1
     return found
 
 
-def resolve(kind, value, prefixes):
-    """Return the IRI an iri or prefixed-name token denotes, or fail naming an undeclared prefix."""
-    if kind == "iri":
-        return value[1:-1]
-    prefix, _, local = value.partition(":")
+def resolve(token, prefixes):
+    """Return the IRI an IRIREF or prefixed-name token denotes, or fail naming an undeclared prefix."""
+    if token.kind == "iri":
+        return iri_value(token)
+    prefix, local = local_name(token)
     if prefix not in prefixes:
         fail(f"unknown prefix {prefix}: (declare it with PREFIX {prefix}: <...>)")
     return prefixes[prefix] + local
 
 
+def shown(kind, value):
+    """Return a pattern term as its author wrote it, for messages."""
+    return f'"{value[0]}"' if kind == "string" else value.text
+
+
 def parse_pattern(pattern, prefixes):
-    """Return (subject variable, {predicate IRI: [(kind, value)]}) of a search pattern."""
-    found = pattern_tokens(pattern)
+    """Return (subject variable, {predicate IRI: [(kind, value)]}) of a search pattern's tokens."""
+    found = pattern_terms(pattern)
     if not found or found[0][0] != "var":
         fail("the pattern must start with the variable that takes the hits, e.g. ?hit cds:query \"...\"")
-    subject, arguments, index = found[0][1][1:], {}, 1
+    subject, arguments, index = found[0][1].text[1:], {}, 1
     while index < len(found):
         kind, value = found[index]
         if kind not in ("iri", "pname"):
-            fail(f"expected a search property (cds:query, cds:limit...) but found {value!r}")
-        predicate = resolve(kind, value, prefixes)
+            fail(f"expected a search property (cds:query, cds:limit...) but found {shown(kind, value)!r}")
+        predicate = resolve(value, prefixes)
         if predicate not in INPUTS and predicate not in OUTPUTS:
             fail(f"<{predicate}> is not a search property; use one of "
                  + ", ".join(sorted("cds:" + term.removeprefix(str(CDS)) for term in {*INPUTS, *OUTPUTS})))
         index += 1
         while True:
             if index >= len(found):
-                fail(f"{value} has no value")
+                fail(f"{value.text} has no value")
             arguments.setdefault(predicate, []).append(found[index])
             index += 1
-            if index < len(found) and found[index] == ("punct", ","):
+            if index < len(found) and found[index][0] == "punct" and found[index][1].text == ",":
                 index += 1
                 continue
             break
         if index < len(found):
-            if found[index][0] != "punct" or found[index][1] == ",":
-                fail(f"expected ';' or '.' after the value of {value}")
+            if found[index][0] != "punct" or found[index][1].text == ",":
+                fail(f"expected ';' or '.' after the value of {value.text}")
             index += 1
     return subject, arguments
 
@@ -132,27 +133,27 @@ def request_of(subject, arguments, prefixes, default_limit, max_limit):
             fail(f"<{predicate}> is given {len(values)} times; give it once")
         for kind, value in values:
             if kind == "var" and predicate in OUTPUTS:
-                name = value[1:]
+                name = value.text[1:]
                 if name in outputs:
                     fail(f"?{name} is bound twice in the search pattern")
                 outputs[name] = predicate
                 continue
             expected = INPUTS.get(predicate)
             if expected is None:
-                fail(f"<{predicate}> takes a variable, not {value!r}")
+                fail(f"<{predicate}> takes a variable, not {shown(kind, value)!r}")
             if expected == "iri" and kind in ("iri", "pname"):
-                search["types" if predicate == TYPE else "properties"].append(resolve(kind, value, prefixes))
-            elif expected != kind:
-                shown = f'"{value[0]}"' if kind == "string" else value
-                fail(f"<{predicate}> takes a {expected}, not {shown}")
+                search["types" if predicate == TYPE else "properties"].append(resolve(value, prefixes))
+            elif expected != kind or kind == "number" and not value.text.isdigit():
+                fail(f"<{predicate}> takes {'an integer' if expected == 'number' else 'a ' + expected}, "
+                     f"not {shown(kind, value)}")
             elif predicate == QUERY:
                 search["text"] = value[0]
             elif predicate == LANG:
                 search["lang"] = value[0]
             elif predicate == LIMIT:
-                search["limit"] = int(value)
+                search["limit"] = int(value.text)
             elif predicate == PREFIX:
-                search["prefix"] = value == "true"
+                search["prefix"] = value.is_word("TRUE")
     if "text" not in search:
         fail('the pattern needs the words to search for: ?hit cds:query "..."')
     limit = search.setdefault("limit", default_limit)
@@ -204,12 +205,13 @@ def evaluate(text):
     clauses = federation.service_clauses(text)
     if isinstance(clauses, federation.Refusal):
         fail(clauses.message)
-    _, prefixes = prologue(tokens(text))
+    found = tokens(text)
+    _, prefixes = prologue(found)
     config, pieces, position = current_app.config, [], 0
     for clause in sorted((c for c in clauses if c.target == SEARCH_SERVICE), key=lambda c: c.start):
         if clause.start < position:
             fail("a search clause cannot be nested in another search clause")
-        subject, arguments = parse_pattern(clause.pattern, prefixes)
+        subject, arguments = parse_pattern(clause_tokens(found, clause), prefixes)
         request, outputs = request_of(subject, arguments, prefixes, config["SEARCH_DEFAULT_LIMIT"],
                                       config["MAX_RESULT_ROWS"])
         try:

@@ -100,11 +100,13 @@ def store_connection_problem(name, error):
 def execute(operation, chosen, base):
     """Run the query on the backend and serialise it: (bytes, content type), or a Problem."""
     backend = state().backend
+    # allowed SERVICE clauses and LOADs are evaluated on the query thread within the deadline (outbound_evaluation),
+    # so the store never connects anywhere; a text that reaches no other server skips reading it again
+    outbound = federation.reaches_out(operation.text, (search.SEARCH_SERVICE,))
     try:
-        # a search SERVICE becomes its hits here; allowed SERVICE clauses and LOADs are evaluated on the query
-        # thread within the deadline (outbound_evaluation), so the store never connects anywhere
+        # a search SERVICE becomes its hits here
         kind, body = limits.run_query(backend, search.evaluate(operation.text), operation.dataset, chosen.name,
-                                      prepare=outbound_evaluation(backend), base=base)
+                                      prepare=outbound_evaluation(backend) if outbound else None, base=base)
     except limits.LimitExceeded as error:
         return Problem(error.status, str(error), error.headers)
     except federation.FederationError as error:

@@ -72,6 +72,9 @@ def check_percent_encoding():
     if request.mimetype == FORM_CONTENT_TYPE:
         sources.append(("form body", request.get_data(cache=True)))
     for where, raw in sources:
+        # the separators are ASCII, so the whole decodes exactly when every field does: look closer only then
+        if decodes(raw):
+            continue
         for field in raw.split(b"&"):
             name, _, value = field.partition(b"=")
             for part in (name, value):
@@ -85,8 +88,18 @@ def check_percent_encoding():
     return None
 
 
+def decodes(raw):
+    """Tell whether percent-encoded bytes decode to UTF-8."""
+    try:
+        unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def init_app(app):
     """Answer every error in plain text (or problem+json) and refuse undecodable parameters."""
+    app.extensions["cdkg-csp"] = content_security_policy(app.config)  # the same on every response
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)
     app.before_request(check_percent_encoding)
@@ -102,13 +115,12 @@ def entity_tag(key):
     return hashlib.sha256(repr((state().version, key)).encode()).hexdigest()[:40]
 
 
-def caching_headers(etag, shared=True):
-    """Return the validators and freshness headers of a cacheable representation.
+def caching_headers(kg, etag, shared=True):
+    """Return the validators and freshness headers of a cacheable representation of the served KG.
 
     A representation built from the request's Host (a description naming the service URL when PUBLIC_URL is
     not configured) must not be kept by shared caches: a forged Host would be served to everybody.
     """
-    kg = state()
     max_age = current_app.config["CACHE_MAX_AGE"]
     return {
         "ETag": f'"{etag}"',
@@ -118,14 +130,16 @@ def caching_headers(etag, shared=True):
     }
 
 
-def is_not_modified(etag):
+def is_not_modified(kg, etag):
     """Tell whether a GET's validators say the client's copy is current (If-None-Match wins over the date)."""
-    if request.method not in SAFE_METHODS:
+    environ = request.environ
+    if request.method not in SAFE_METHODS or not (
+            "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ):
         return False
     if request.if_none_match:
         return request.if_none_match.contains(etag) or request.if_none_match.contains(etag + "-gzip")
     since = request.if_modified_since
-    return since is not None and state().built <= since
+    return since is not None and kg.built <= since
 
 
 def serve_representation(key, render, shared=True):
@@ -133,21 +147,23 @@ def serve_representation(key, render, shared=True):
 
     shared=False: the representation depends on the request's Host, and shared caches must not keep it.
     """
+    kg = state()
     etag = entity_tag(key)
-    headers = caching_headers(etag, shared)
-    if is_not_modified(etag):
+    headers = caching_headers(kg, etag, shared)
+    if is_not_modified(kg, etag):
         metrics.NOT_MODIFIED.inc()
         return Response(status=304, headers=headers)
     compress = accepts_gzip()
-    cache_key = (state().version, key, compress)
-    entry = state().cache.lookup(cache_key)
+    cache_key = (kg.version, key, compress)
+    entry = kg.cache.lookup(cache_key)
     if entry is None:
         rendered = render()
         if isinstance(rendered, Problem):
             return problem_response(rendered)
         body, content_type, *extra = rendered
         entry = (*encode(body, content_type, compress), extra[0] if extra else {})
-        state().cache.put(cache_key, entry)
+        if not request.environ.get(fastpath.KEPT):  # the fast path keeps this answer itself: hold it once
+            kg.cache.put(cache_key, entry)
     else:
         metrics.CACHE_HITS.inc()
     body, content_type, encoding, own_headers = entry
@@ -192,13 +208,16 @@ def add_cors(response):
 
 def add_security_headers(response):
     """Forbid sniffing and framing and restrict where pages load code and data from."""
-    config = current_app.config
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-        f"connect-src {config['CONNECT_SRC']}; frame-ancestors {config['FRAME_ANCESTORS']}; "
-        "base-uri 'none'; form-action 'self'",
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    headers = response.headers
+    if "Content-Security-Policy" not in headers:
+        headers["Content-Security-Policy"] = current_app.extensions["cdkg-csp"]
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def content_security_policy(config):
+    """Return the Content-Security-Policy of the pages: own origin only, as configured for data and framing."""
+    return ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            f"connect-src {config['CONNECT_SRC']}; frame-ancestors {config['FRAME_ANCESTORS']}; "
+            "base-uri 'none'; form-action 'self'")

@@ -11,8 +11,8 @@ index of a 5k-statement KG in a fraction of the time and answers a phrase in wel
 """
 import sqlite3
 import threading
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cdkg.mappings.normalize import ZWNJ, fold
 from cdkg.ontology.namespaces import CDO, DCTERMS, RDF, RDFS, SKOS
@@ -38,8 +38,7 @@ class SearchError(ValueError):
     """A search request that cannot be answered as given (empty words, a bad limit)."""
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """One search result: the resource, its best-matching literal and the score (higher is better)."""
 
     iri: str
@@ -119,9 +118,13 @@ def phrase(words, prefix):
 
 
 def match_expression(words, prefix):
-    """Return the FTS5 query: the words as a phrase, or all of them written together (as one word or a pair)."""
+    """Return the FTS5 query: the words as a phrase, or all of them written together (as one word or a pair).
+
+    Two whole words stand next to each other exactly where their pair is in `joined`, which that form already
+    asks for; so the phrase is left out: it would read the whole posting list of a common word such as "شهر".
+    """
     together = "".join(words)
-    forms = [f"words : ({phrase(words, prefix)})"]
+    forms = [] if len(words) == 2 and not prefix else [f"words : ({phrase(words, prefix)})"]
     if len(words) > 1:
         forms.append(f"words : ({phrase([together], prefix)})")
     forms.append(f"joined : ({phrase([together], prefix)})")

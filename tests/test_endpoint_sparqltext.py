@@ -1,7 +1,7 @@
 """The lexical reading of SPARQL text the protocol relies on: query form, FROM, SERVICE targets, updates."""
 import pytest
 
-from cdkg.endpoint.sparqltext import first_keyword, has_dataset_clause, is_update, service_targets
+from cdkg.endpoint.sparqltext import first_keyword, has_dataset_clause, is_update, service_targets, string_value, tokens
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -37,3 +37,16 @@ def test_service_targets():
     text = ("SELECT * WHERE { SERVICE <http://a/sparql> { ?s ?p ?o } SERVICE SILENT <http://b/sparql> { } "
             "SERVICE ?endpoint { } FILTER(?o != 'SERVICE <http://c/>') }")
     assert service_targets(text) == ["http://a/sparql", "http://b/sparql", "?endpoint"]
+
+
+@pytest.mark.parametrize("written, value", [
+    ('"a\\tb"', "a\tb"),
+    ("'it\\'s'", "it's"),
+    ('"""two\nlines "quoted" """', 'two\nlines "quoted" '),
+    ("'''x'''", "x"),
+    ('"\\u0634\\U0001F600"', "\u0634\U0001F600"),
+    ('""', ""),
+])
+def test_string_value_decodes_quotes_and_escapes(written, value):
+    (token,) = tokens(written)
+    assert token.kind == "string" and string_value(token) == value

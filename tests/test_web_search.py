@@ -108,11 +108,23 @@ def test_search_service_binds_score_and_text_and_joins(bench_server):
     ('?s cds:query "x" ; cds:score ?s', "bound twice"),
     ('?s cds:query "x" ; rdfs:label ?l', "is not a search property"),
     ('?s cds:query "x" cds:limit 2', "expected ';' or '.'"),
+    ('?s cds:query "x" ; cds:limit 2.5', "takes an integer, not 2.5"),
+    ('?s cds:query "x" ; cds:limit [ ]', "cannot read the search pattern at '[' (offset"),
 ])
 def test_bad_search_patterns_are_refused_with_a_reason(bench_server, pattern, message):
     query = PREFIXES + f"SELECT * WHERE {{ SERVICE <{SEARCH_SERVICE}> {{ {pattern} }} }}"
     response = requests.post(bench_server + "sparql", data={"query": query}, timeout=60)
     assert response.status_code == 400 and message in response.text, response.text
+
+
+def test_search_pattern_is_read_by_the_sparql_grammar(bench_server):
+    # a long string with an escape (a tab between the words), a comment, an IRIREF, a second prefix for cds:
+    query = PREFIXES + ("PREFIX sch: <https://w3id.org/citydiplomacy/search#>\n"
+                        f'SELECT ?s WHERE {{ SERVICE <{SEARCH_SERVICE}> {{ ?s cds:query """شهر\\t12""" ; # words\n'
+                        f"cds:property <{RDFS.label}> ; sch:limit 1 }} }}")
+    response = requests.post(bench_server + "sparql", data={"query": query}, headers=JSON, timeout=60)
+    assert response.status_code == 200, response.text
+    assert [row["s"]["value"] for row in response.json()["results"]["bindings"]] == [str(ID["place/city-12"])]
 
 
 def test_search_api_answers_json_with_labels_and_local_links(seed_server):

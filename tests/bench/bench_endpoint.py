@@ -23,9 +23,11 @@ from urllib.parse import quote
 import pyoxigraph as ox
 import requests
 
-from cdkg.ontology.namespaces import CDC, CDO, GN, GRAPH, ID, RDF, RDFS, SKOS, OWL, WD
+from cdkg.kg.textindex import INDEX_FILE, build_from_store
+from cdkg.ontology.namespaces import CDC, CDO, CDS, GN, GRAPH, ID, RDF, RDFS, SEARCH_SERVICE, SKOS, OWL, WD
 
 VENV_BIN = Path(sys.executable).parent
+ENDPOINT_ONLY = {"text search"}  # queries only this endpoint answers (the others have no search service)
 CONCURRENCY = 8
 DOMAINS = ("culture", "economy", "tourism", "environment", "education", "sport", "health", "transport")
 DOMAIN_FA = ("فرهنگی", "اقتصادی", "گردشگری", "زیست‌محیطی", "آموزشی", "ورزشی", "بهداشتی", "حمل‌ونقل")
@@ -105,14 +107,17 @@ def statement_quads(count, cities):
         yield ox.Quad(agreement, nn(CDO.reportedBy), statement, graph)
 
 
-def synthesise(kg_dir, statements, cities):
-    """Write a KG directory as `cdkg build` does (store/, N-Quads dump, build-info.json); return the quad count."""
+def synthesise(kg_dir, statements, cities, index=False):
+    """Write a KG directory as `cdkg build` does (store/, N-Quads dump, build-info.json, with `index` the search
+    index); return the quad count."""
     kg_dir.mkdir(parents=True, exist_ok=True)
     quads = list(reference_quads(cities)) + list(statement_quads(statements, cities))
     store = ox.Store(str(kg_dir / "store"))
     store.bulk_extend(quads)
     store.flush()
     store.optimize()
+    if index:
+        build_from_store(store, kg_dir / INDEX_FILE)
     del store
     ox.serialize(quads, str(kg_dir / "citydiplomacy.nq"), format=ox.RdfFormat.N_QUADS)
     (kg_dir / "build-info.json").write_text(json.dumps({"kg_hash": f"bench-{len(quads)}", "quads": len(quads)}))
@@ -127,12 +132,15 @@ def queries(cities):
             "?agreement cdo:party ?m , ?other . ?other cdo:governs ?partner FILTER(?other != ?m) }")
     aggregate = (p + "SELECT ?domain (COUNT(?a) AS ?n) WHERE { ?a a cdo:MemorandumOfUnderstanding ; "
                  "cdo:cooperationDomain ?domain ; cdo:party <" + str(ID) + "org/city-{i}-municipality> } GROUP BY ?domain")
-    text = p + 'SELECT ?s WHERE { ?s cdo:originalText ?t FILTER(CONTAINS(?t, "شهر {i} ")) }'
+    text = p + 'SELECT ?s WHERE { ?s cdo:originalText ?t FILTER(REGEX(?t, "شهر {i} ")) }'
     path = p + "SELECT ?place WHERE { <" + str(ID) + "place/city-{i}> cdo:locatedIn+ ?place }"
+    # the text filter asked of the search service (same answers: tests/test_web_search.py, bench_search.py)
+    search = (p + f"PREFIX cds: <{CDS}> SELECT ?s WHERE {{ SERVICE <{SEARCH_SERVICE}> {{ "
+              '?s cds:query "شهر {i}" ; cds:property cdo:originalText ; cds:limit 100000 } }')
     fixed = str(cities // 2)
     return {name: (template.replace("{i}", fixed), template + " # {n}") for name, template in (
         ("point lookup", point), ("2-hop join", join), ("aggregation", aggregate), ("text filter", text),
-        ("property path", path))}
+        ("text search", search), ("property path", path))}
 
 
 def free_port():
@@ -381,6 +389,8 @@ def measure(kg_dir, workdir, duration, cities):
         processes, url = launch()
         try:
             for name, (query, template) in queries(cities).items():
+                if name in ENDPOINT_ONLY and not server.startswith("endpoint"):
+                    continue
                 for mode, cold_template in (("cold", template), ("repeated", None)):
                     # a slow server may still be working on requests the previous run abandoned
                     if not wait_drained(url):
@@ -400,6 +410,8 @@ def measure(kg_dir, workdir, duration, cities):
 
 def cell(figures, duration):
     """Format one server's figures; a run where no request finished says so."""
+    if figures is None:
+        return "n/a"
     if not figures["rps"]:
         return f"none finished in {duration} s"
     errors = f" [{figures['errors']} errors]" if figures["errors"] else ""
@@ -409,6 +421,8 @@ def cell(figures, duration):
 
 def ratio(ours, theirs, duration):
     """Format a throughput ratio; against a server that finished nothing, give the lower bound."""
+    if theirs is None:
+        return "n/a"
     if not theirs:
         return f"> {ours * duration:.0f}x"
     return f"{ours / theirs:.2f}x"
@@ -423,13 +437,17 @@ def report(results, duration):
     print("|---|---|" + "---|" * (len(server_names) + 3))
     for name in names:
         for mode in ("cold", "repeated"):
-            cells = [cell(results[server, name, mode], duration) for server in server_names]
+            cells = [cell(results.get((server, name, mode)), duration) for server in server_names]
             ours = results["endpoint", name, mode]["rps"]
-            best = max(results[s, name, mode]["rps"] for s in server_names if s.startswith("endpoint"))
-            baseline = results["rdflib baseline", name, mode]["rps"]
-            oxigraph = results["oxigraph serve", name, mode]["rps"]
+            best = max(results[s, name, mode]["rps"] for s in server_names if (s, name, mode) in results
+                       and s.startswith("endpoint"))
+            baseline = results.get(("rdflib baseline", name, mode), {}).get("rps")
+            oxigraph = results.get(("oxigraph serve", name, mode), {}).get("rps")
             print(f"| {name} | {mode} | " + " | ".join(cells) + f" | {ratio(ours, baseline, duration)} | "
                   f"{ratio(ours, oxigraph, duration)} | {ratio(best, oxigraph, duration)} |")
+    for mode in ("cold", "repeated"):
+        search, regex = (results["endpoint", name, mode]["rps"] for name in ("text search", "text filter"))
+        print(f"\ntext search / text filter (REGEX), endpoint, {mode}: {ratio(search, regex, duration)}")
 
 
 def main(argv=None):
@@ -447,7 +465,7 @@ def main(argv=None):
         kg_dir = args.kg or Path(workdir) / "kg"
         if not (kg_dir / "store").exists():
             started = time.perf_counter()
-            count = synthesise(kg_dir, args.statements, args.cities)
+            count = synthesise(kg_dir, args.statements, args.cities, index=True)
             print(f"# synthesised {count} quads in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         print(f"# load generator: {'wrk' if shutil.which('wrk') else 'python threads'}, concurrency {CONCURRENCY},"
               f" {args.duration} s per run", file=sys.stderr)
