@@ -135,6 +135,7 @@ class Relator:
                 self.by_kind.setdefault(sense.kind, []).append((span, sense.iri))
         self._groups = None
         self.person_at = {person.start: person for person in analysis.persons}
+        self.mentioned = []  # (token, fact): an agreement named again (این سند، the same kind and sides), for dates
 
     # ---- token helpers
     def _sentences(self):
@@ -299,14 +300,16 @@ class Relator:
 
     def read_dates(self):
         """A date dates the fact whose cue follows it nearest in its sentence (۱۸ مهر در دیدار با، از سال ۱۳۹۵
-        خواهرخوانده هستند), else the nearest before it; a date with no fact in its sentence dates the statement."""
-        dated = [f for f in self.reading.facts if f.start >= 0]
+        خواهرخوانده هستند), else the nearest before it; a date with no fact in its sentence dates the statement.
+        A fact named again (این سند، the same kind and sides) is dated there too."""
+        dated = [(f.start, f) for f in self.reading.facts if f.start >= 0] + self.mentioned
         for mention in self.dates:
             token = self.token_at(mention.start)
             start, end = self.sentence_of(token)
-            after = [f for f in dated if token <= f.start < end]
-            before = [f for f in dated if start <= f.start < token]
-            target = min(after, key=lambda f: f.start) if after else (max(before, key=lambda f: f.start) if before else None)
+            after = [m for m in dated if token <= m[0] < end]
+            before = [m for m in dated if start <= m[0] < token]
+            target = min(after, key=lambda m: m[0])[1] if after else (
+                max(before, key=lambda m: m[0])[1] if before else None)
             links = target.links if target is not None else self.reading.statement_links
             if target is not None and any(p in (DCTERMS.date, CDO.dateStart) for p, _ in links):
                 continue  # one date per event: the first that names it
@@ -352,11 +355,18 @@ class Relator:
         facts = []
         for span, cls in self.instrument_groups():
             if facts and span.start > 0 and self.tokens[span.start - 1] == THIS:
-                continue  # بر اساس این تفاهم‌نامه: the instrument already read, not a new one
+                self.mentioned.append((span.start, facts[-1]))  # بر اساس این تفاهم‌نامه: the one already read
+                continue
             parties = [self.city_for_mission(p, span) for p in self.agreement_parties(span)]
-            if any({p.iri for p in parties} == {o for k, o in f.links if k == CDO.party} and f.cls == cls
-                   for f in facts):
-                continue  # the same instrument named again
+            same = next((f for f in facts if f.cls == cls and {p.iri for p in parties} == {
+                o for k, o in f.links if k == CDO.party}), None)
+            if same is not None:  # the same instrument named again: it may say what the first mention did not
+                self.mentioned.append((span.start, same))
+                status = None if any(k == CDO.status for k, _ in same.links) else self.status_near(
+                    span, *self.sentence_of(span.start))
+                if status is not None:
+                    same.links.append((CDO.status, status))
+                continue
             seats = {next((o for p, o in e.links if p == CDO.governs), e.iri) for e in parties}
             if len(seats) < 2 or self.hypothetical(span.start) or not (
                     self.crosses_border(parties) or self.twinning_at_home(cls, parties)):

@@ -215,3 +215,28 @@ def test_an_instrument_named_again_is_not_a_second_agreement():
 ])
 def test_attribution_and_more_verbs_of_saying_give_the_speaker(text, post):
     assert ask(graph_of(text), f"?s cdo:speaker {iri(post)}"), text
+
+
+def test_an_instrument_named_again_gives_the_status_the_first_mention_lacks():
+    graph = graph_of("به مناسبت سالگرد خواهرخواندگی شیراز و کازان نمایشگاهی برپا شد. شیراز و کازان از سال ۱۳۸۰ "
+                     "خواهرخوانده‌اند.")
+    assert ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Existing")
+
+
+def test_a_date_beside_this_instrument_dates_the_instrument_read_before():
+    graph = graph_of("قرارداد همکاری شهرداری رشت و شهرداری باکو لغو شد. شهردار رشت گفت: این قرارداد در سال ۱۳۹۷ "
+                     "امضا شده بود.")
+    assert ask(graph, '?a cdo:status cdo:Cancelled ; cdo:dateStart "2018-03-21"^^xsd:date')
+
+
+def test_signed_by_named_signatories_between_the_cue_words():
+    graph = graph_of("تفاهم‌نامه خواهرخواندگی کرمان و سمرقند روز یکشنبه به امضای شهرداران دو شهر رسید.")
+    assert ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Signed")
+
+
+@pytest.mark.parametrize("text, body", [
+    ("یادداشت تفاهم شهرداری بندرعباس و بلدیه مسقط امضا شد.", "org/muscat-municipality"),
+    ("شهردار کربلا و رئیس بلدية نجف گفت‌وگو کردند.", "org/najaf-municipality"),
+])
+def test_the_arabic_word_for_a_municipality_names_one(text, body):
+    assert ask(graph_of(text), f"?s cdo:mentions {iri(body)}"), text
