@@ -240,3 +240,24 @@ def test_signed_by_named_signatories_between_the_cue_words():
 ])
 def test_the_arabic_word_for_a_municipality_names_one(text, body):
     assert ask(graph_of(text), f"?s cdo:mentions {iri(body)}"), text
+
+
+def test_both_sides_by_anaphora_after_a_list_opener():
+    graph = graph_of("شهرداران کرمان و هرات دیدار کردند. قرار است برنامه اجرایی گردشگری میان دو شهر امضا شود.")
+    assert ask(graph, f"""?a a cdo:ActionPlan ; cdo:status cdo:Planned ;
+        cdo:party {iri('org/kerman-municipality')}, {iri('org/herat-municipality')}""")
+
+
+def test_both_sides_by_anaphora_are_the_two_named_last():
+    graph = graph_of("رشت به عضویت شبکه شهرهای خلاق یونسکو درآمد. همزمان هیئتی از شهرداری باتومی وارد رشت شد و "
+                     "قرار است یادداشت تفاهم همکاری دو شهر امضا شود.")
+    assert ask(graph, f"?a a cdo:MemorandumOfUnderstanding ; cdo:party {iri('org/batumi-municipality')}, {place('rasht')}")
+    assert not ask(graph, "?a a cdo:MemorandumOfUnderstanding ; cdo:party ?o . ?o a cdo:InternationalOrganization")
+
+
+def test_a_document_of_no_kind_with_the_same_sides_is_the_agreement_named_before():
+    graph = graph_of("شهرداری کرج خبر امضای تفاهم‌نامه خواهرخواندگی کرج و بورسا را تکذیب کرد و گفت: هیچ سندی میان "
+                     "کرج و بورسا امضا نشده است.")
+    rows = graph.query("SELECT ?a WHERE { ?s cdo:reports ?a }",
+                       initNs={"cdo": "https://w3id.org/citydiplomacy/ontology#"})
+    assert len(rows) == 1 and ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Denied")
