@@ -135,6 +135,7 @@ class Relator:
                 self.by_kind.setdefault(sense.kind, []).append((span, sense.iri))
         self._groups = None
         self.person_at = {person.start: person for person in analysis.persons}
+        self.mentioned = []  # (token, fact): an agreement named again (این سند، the same kind and sides), for dates
 
     # ---- token helpers
     def _sentences(self):
@@ -299,14 +300,16 @@ class Relator:
 
     def read_dates(self):
         """A date dates the fact whose cue follows it nearest in its sentence (۱۸ مهر در دیدار با، از سال ۱۳۹۵
-        خواهرخوانده هستند), else the nearest before it; a date with no fact in its sentence dates the statement."""
-        dated = [f for f in self.reading.facts if f.start >= 0]
+        خواهرخوانده هستند), else the nearest before it; a date with no fact in its sentence dates the statement.
+        A fact named again (این سند، the same kind and sides) is dated there too."""
+        dated = [(f.start, f) for f in self.reading.facts if f.start >= 0] + self.mentioned
         for mention in self.dates:
             token = self.token_at(mention.start)
             start, end = self.sentence_of(token)
-            after = [f for f in dated if token <= f.start < end]
-            before = [f for f in dated if start <= f.start < token]
-            target = min(after, key=lambda f: f.start) if after else (max(before, key=lambda f: f.start) if before else None)
+            after = [m for m in dated if token <= m[0] < end]
+            before = [m for m in dated if start <= m[0] < token]
+            target = min(after, key=lambda m: m[0])[1] if after else (
+                max(before, key=lambda m: m[0])[1] if before else None)
             links = target.links if target is not None else self.reading.statement_links
             if target is not None and any(p in (DCTERMS.date, CDO.dateStart) for p, _ in links):
                 continue  # one date per event: the first that names it
@@ -343,8 +346,7 @@ class Relator:
                 groups[-1] = (type(span)(first.start, span.end, first.key, first.senses), chosen)
             else:
                 groups.append((span, cls))
-        # A document of no named kind (سند همکاری) is a cooperation agreement: every instrument has a kind.
-        return [(span, DEFAULT_INSTRUMENT if cls == CDO.CooperationInstrument else cls) for span, cls in groups]
+        return groups
 
     def read_agreements(self):
         """Instrument word + parties (بین X و Y / X و Y / با Y, the subject as the other party) + status,
@@ -352,11 +354,21 @@ class Relator:
         facts = []
         for span, cls in self.instrument_groups():
             if facts and span.start > 0 and self.tokens[span.start - 1] == THIS:
-                continue  # بر اساس این تفاهم‌نامه: the instrument already read, not a new one
+                self.mentioned.append((span.start, facts[-1]))  # بر اساس این تفاهم‌نامه: the one already read
+                continue
+            # A document of no named kind (سند همکاری) is a cooperation agreement, or the one of its sides read before.
+            generic = cls == CDO.CooperationInstrument
+            cls = DEFAULT_INSTRUMENT if generic else cls
             parties = [self.city_for_mission(p, span) for p in self.agreement_parties(span)]
-            if any({p.iri for p in parties} == {o for k, o in f.links if k == CDO.party} and f.cls == cls
-                   for f in facts):
-                continue  # the same instrument named again
+            same = next((f for f in facts if (f.cls == cls or generic) and {p.iri for p in parties} == {
+                o for k, o in f.links if k == CDO.party}), None)
+            if same is not None:  # the same instrument named again: it may say what the first mention did not
+                self.mentioned.append((span.start, same))
+                status = None if any(k == CDO.status for k, _ in same.links) else self.status_near(
+                    span, *self.sentence_of(span.start))
+                if status is not None:
+                    same.links.append((CDO.status, status))
+                continue
             seats = {next((o for p, o in e.links if p == CDO.governs), e.iri) for e in parties}
             if len(seats) < 2 or self.hypothetical(span.start) or not (
                     self.crosses_border(parties) or self.twinning_at_home(cls, parties)):
@@ -393,7 +405,7 @@ class Relator:
         """Return the parties of an instrument word, by the first pattern that finds any."""
         start, end = self.sentence_of(span.start)
         opener = self.find_word(span.end, min(end, span.end + NEAR), LIST_OPENERS)
-        if opener:
+        if opener and self.list_at(opener[1])[0]:
             return self.distinct(self.list_at(opener[1])[0])
         listed, _ = self.list_at(span.end)
         if len(listed) >= 2:
@@ -493,8 +505,8 @@ class Relator:
         return []
 
     def sides_before(self, token):
-        """Return the last two sides named before a token: those of an earlier fact, else the last two
-        distinct places or bodies (posts stand for their bodies)."""
+        """Return the last two sides named before a token: those of an earlier fact, else the two distinct
+        places or bodies named last (posts stand for their bodies)."""
         for fact in reversed(self.reading.facts):
             sides = [o for p, o in fact.links if p in (CDO.party, CDO.relates, CDO.participant)]
             if fact.start < token and len(sides) == 2:
@@ -502,9 +514,9 @@ class Relator:
                 found = self.distinct([by_iri[iri] for iri in sides if iri in by_iri])
                 if len(found) == 2:
                     return found
-        named = self.distinct([e for e in self.a.entities if e.end <= token and e.kind in (PLACE, ORGANISATION, POST)
-                               and not self.lexicon.entity_is_a(_party(e).iri, CDO.Country)])
-        return named[-2:] if len(named) >= 2 else []
+        named = self.distinct([e for e in reversed(self.a.entities) if e.end <= token and e.kind in (
+            PLACE, ORGANISATION, POST) and not self.lexicon.entity_is_a(_party(e).iri, CDO.Country)])
+        return named[1::-1] if len(named) >= 2 else []
 
     def list_before(self, span):
         """Return the coordinated entities that end just before a word in its clause (میان X و Y تفاهم‌نامه،
@@ -620,7 +632,7 @@ class Relator:
         """The sides of a relation word: بین X و Y، X با Y، X و Y after it, or the clause's subject list."""
         start, end = self.sentence_of(span.start)
         opener = self.find_word(span.end, min(end, span.end + NEAR), LIST_OPENERS)
-        if opener:
+        if opener and self.list_at(opener[1])[0]:
             return self.distinct(self.list_at(opener[1])[0])
         listed, after = self.list_at(span.end)
         if len(listed) == 1:

@@ -215,3 +215,49 @@ def test_an_instrument_named_again_is_not_a_second_agreement():
 ])
 def test_attribution_and_more_verbs_of_saying_give_the_speaker(text, post):
     assert ask(graph_of(text), f"?s cdo:speaker {iri(post)}"), text
+
+
+def test_an_instrument_named_again_gives_the_status_the_first_mention_lacks():
+    graph = graph_of("به مناسبت سالگرد خواهرخواندگی شیراز و کازان نمایشگاهی برپا شد. شیراز و کازان از سال ۱۳۸۰ "
+                     "خواهرخوانده‌اند.")
+    assert ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Existing")
+
+
+def test_a_date_beside_this_instrument_dates_the_instrument_read_before():
+    graph = graph_of("قرارداد همکاری شهرداری رشت و شهرداری باکو لغو شد. شهردار رشت گفت: این قرارداد در سال ۱۳۹۷ "
+                     "امضا شده بود.")
+    assert ask(graph, '?a cdo:status cdo:Cancelled ; cdo:dateStart "2018-03-21"^^xsd:date')
+
+
+def test_signed_by_named_signatories_between_the_cue_words():
+    graph = graph_of("تفاهم‌نامه خواهرخواندگی کرمان و سمرقند روز یکشنبه به امضای شهرداران دو شهر رسید.")
+    assert ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Signed")
+
+
+@pytest.mark.parametrize("text, body", [
+    ("یادداشت تفاهم شهرداری بندرعباس و بلدیه مسقط امضا شد.", "org/muscat-municipality"),
+    ("شهردار کربلا و رئیس بلدية نجف گفت‌وگو کردند.", "org/najaf-municipality"),
+])
+def test_the_arabic_word_for_a_municipality_names_one(text, body):
+    assert ask(graph_of(text), f"?s cdo:mentions {iri(body)}"), text
+
+
+def test_both_sides_by_anaphora_after_a_list_opener():
+    graph = graph_of("شهرداران کرمان و هرات دیدار کردند. قرار است برنامه اجرایی گردشگری میان دو شهر امضا شود.")
+    assert ask(graph, f"""?a a cdo:ActionPlan ; cdo:status cdo:Planned ;
+        cdo:party {iri('org/kerman-municipality')}, {iri('org/herat-municipality')}""")
+
+
+def test_both_sides_by_anaphora_are_the_two_named_last():
+    graph = graph_of("رشت به عضویت شبکه شهرهای خلاق یونسکو درآمد. همزمان هیئتی از شهرداری باتومی وارد رشت شد و "
+                     "قرار است یادداشت تفاهم همکاری دو شهر امضا شود.")
+    assert ask(graph, f"?a a cdo:MemorandumOfUnderstanding ; cdo:party {iri('org/batumi-municipality')}, {place('rasht')}")
+    assert not ask(graph, "?a a cdo:MemorandumOfUnderstanding ; cdo:party ?o . ?o a cdo:InternationalOrganization")
+
+
+def test_a_document_of_no_kind_with_the_same_sides_is_the_agreement_named_before():
+    graph = graph_of("شهرداری کرج خبر امضای تفاهم‌نامه خواهرخواندگی کرج و بورسا را تکذیب کرد و گفت: هیچ سندی میان "
+                     "کرج و بورسا امضا نشده است.")
+    rows = graph.query("SELECT ?a WHERE { ?s cdo:reports ?a }",
+                       initNs={"cdo": "https://w3id.org/citydiplomacy/ontology#"})
+    assert len(rows) == 1 and ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Denied")
