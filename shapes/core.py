@@ -86,24 +86,41 @@ class SparqlConstraint:
     query: str
     node_shape: bool
     returned: frozenset  # the variables the query returns
+    batch: tuple = None  # the query as pieces around VALUES ?this slots (batch_template), None: one query per node
 
     def results(self, focus, values, view):
         """Return one result per solution: focus ?this, path ?path or the shape's, value ?value or (node shape) $this."""
-        if isinstance(focus, BNode):
-            raise NeedsPySHACL(f"{_name(self.shape)}: a blank focus node cannot be pre-bound in SPARQL text")
+        _refuse_blank(self.shape, focus)
+        query = pre_bind(self.query, {"this": sparql_term(focus), "currentShape": sparql_term(self.shape)})
+        return self._solutions(query, self.returned, focus, view)
+
+    def results_for(self, foci, view):
+        """Return the results for several focus nodes of one graph with one query (only when self.batch is set)."""
+        for focus in foci:
+            _refuse_blank(self.shape, focus)
+        values = f"VALUES ?this {{ {' '.join(sparql_term(focus) for focus in foci)} }} "
+        return self._solutions(values.join(self.batch), self.returned | {"this"}, None, view)
+
+    def _solutions(self, query, returned, focus, view):
+        """Run a query on a graph's store; return one result per solution."""
         if view.store is None:
             view.loader(view)
         store, graph = view.store
-        query = pre_bind(self.query, {"this": sparql_term(focus), "currentShape": sparql_term(self.shape)})
         found = []
         for row in store.query(query, default_graph=graph):
-            value, path, this = (row[name] if name in self.returned else None for name in ("value", "path", "this"))
+            value, path, this = (row[name] if name in returned else None for name in ("value", "path", "this"))
+            this = rdflib_term(this) if this is not None else focus
             found.append(Result(
-                rdflib_term(this) if this is not None else focus,
-                rdflib_term(path) if path is not None else self.path,
-                rdflib_term(value) if value is not None else (focus if self.node_shape else None),
+                this, rdflib_term(path) if path is not None else self.path,
+                rdflib_term(value) if value is not None else (this if self.node_shape else None),
                 self.shape, SH.SPARQLConstraintComponent, self.severity, self.messages, self.node))
         return found
+
+
+def _refuse_blank(shape, focus):
+    """Raise NeedsPySHACL for a blank focus node, which no SPARQL text can name."""
+    if isinstance(focus, BNode):
+        raise NeedsPySHACL(f"{_name(shape)}: a blank focus node cannot be pre-bound in SPARQL text")
 
 
 class CompiledShape:
@@ -118,17 +135,24 @@ class CompiledShape:
         self.properties = []
         self.deactivated = False
 
-    def results(self, focus, view):
-        """Return the results of validating one focus node against this shape."""
+    def results(self, focus, view, deferred=None):
+        """Return the results of validating one focus node against this shape.
+
+        deferred, if given, collects {constraint: [focus nodes]} for the SPARQL constraints that run once for
+        all focus nodes of a graph (CoreEvaluator.check runs them); a conformance test never defers.
+        """
         if self.deactivated:
             return []
         values = (focus,) if self.key is None else view.index.get(focus, _EMPTY).get(self.key, _NONE)
         found = []
         for constraint in self.constraints:
-            found += constraint.results(focus, values, view)
+            if deferred is not None and getattr(constraint, "batch", None) is not None:
+                deferred[constraint].append(focus)
+            else:
+                found += constraint.results(focus, values, view)
         for prop in self.properties:
             for value in values:
-                found += prop.results(value, view)
+                found += prop.results(value, view, deferred)
         return found
 
     def conforms(self, node, view):
@@ -165,10 +189,12 @@ class CoreEvaluator:
 
     def check(self, view, judged=None):
         """Return the results of every compiled shape on the focus nodes of a graph (only those in judged)."""
-        found = []
+        found, deferred = [], defaultdict(list)
         for focus, shapes in self._focus_nodes(view, judged).items():
             for shape in shapes:
-                found += shape.results(focus, view)
+                found += shape.results(focus, view, deferred)
+        for constraint, foci in deferred.items():
+            found += constraint.results_for(list(dict.fromkeys(foci)), view)
         return found
 
     # ------------------------------------------------------------ targets
@@ -440,8 +466,9 @@ class CoreEvaluator:
         if "currentShape" in mentioned and isinstance(shape, BNode):
             raise UnsupportedShape(f"{_name(shape)}: $currentShape of a blank-node shape is left to pySHACL")
         severity = graph.value(shape, SH.severity) or SH.Violation
+        batch = None if isinstance(shape, BNode) else batch_template(pre_bind(query, {"currentShape": sparql_term(shape)}))
         compiled.constraints.append(SparqlConstraint(shape, path, severity, messages, constraint, query,
-                                                     path is None, frozenset(returned)))
+                                                     path is None, frozenset(returned), batch))
 
     def instance_test(self, cls):
         """Return a test that a node is a SHACL instance of a class (rdf:type, then rdfs:subClassOf*)."""
@@ -620,6 +647,41 @@ def _pre_binding_template(query, names):
     return tuple(out)
 
 
+# Words after which a query's solutions for several focus nodes are not those for each node (aggregates, slices).
+_PER_NODE_WORDS = ("SELECT", "GROUP", "HAVING", "LIMIT", "OFFSET", "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE",
+                   "GROUP_CONCAT", "VALUES", "MINUS", "SERVICE", "GRAPH")
+
+
+def batch_template(query):
+    """Return a SELECT query as text pieces to join with `VALUES ?this {...}`, or None if it must run per node.
+
+    The VALUES block opens every group of the query, so every group, OPTIONAL, UNION branch and EXISTS sees
+    $this bound, as SHACL's pre-binding has it, and ?this is projected so that each solution names its focus
+    node. That gives the per-node solutions, for all nodes at once, for a query with one SELECT and no
+    aggregate, slice, VALUES, MINUS or GRAPH (those run per node).
+    """
+    found = tokens(query)
+    if sum(1 for token in found if token.is_word(*_PER_NODE_WORDS)) != 1:
+        return None
+    select = next(i for i, token in enumerate(found) if token.is_word("SELECT"))
+    head = select + 1 if not (select + 1 < len(found) and found[select + 1].is_word("DISTINCT", "REDUCED")) else select + 2
+    projection, depth = [], 0
+    for token in found[head:]:
+        if token.is_word("WHERE") or token.text == "{":
+            break
+        depth += (token.text == "(") - (token.text == ")")
+        if depth == 0 and token.kind == "var":
+            projection.append(token.text[1:])
+    start = found[head].start
+    pieces, piece, position = [], query[:start] + ("" if found[head].text == "*" or "this" in projection else "?this "), start
+    for token in found[head:]:
+        if token.kind == "punct" and token.text == "{":
+            pieces.append(piece + query[position:token.end] + " ")
+            piece, position = "", token.end
+    pieces.append(piece + query[position:])
+    return tuple(pieces)
+
+
 def sparql_term(term):
     """Return an IRI or literal in SPARQL syntax."""
     if isinstance(term, URIRef):
@@ -640,13 +702,8 @@ def looked_at_predicates(shapes):
 
     The context a graph is given is trimmed to these predicates (a city's country, not its population).
     """
-    on_values = {RDF.type, RDFS.subClassOf}
-    for constraint in shapes.objects(None, SH.sparql):
-        found = _query_predicates(shapes, constraint, shapes.value(constraint, SH.select))
-        if found is None:
-            return None, None
-        on_values |= found
-    if any(shapes.subjects(SH.closed, Literal(True))) or any(
+    on_values = sparql_predicates(shapes)
+    if on_values is None or any(shapes.subjects(SH.closed, Literal(True))) or any(
             not isinstance(path, URIRef) for path in shapes.objects(None, SH.path)):
         return None, None
     targeted = set(targeted_shapes(shapes))
@@ -660,6 +717,20 @@ def looked_at_predicates(shapes):
                       SH.targetObjectsOf):
         on_focus |= set(shapes.objects(None, parameter))
     return on_focus, on_values
+
+
+def sparql_predicates(shapes):
+    """Return the predicates the SPARQL constraints of the shapes can match (with rdf:type, rdfs:subClassOf and
+    the path $PATH stands for), or None if one can match any predicate."""
+    found = {RDF.type, RDFS.subClassOf}
+    for shape, constraint in shapes.subject_objects(SH.sparql):
+        select = shapes.value(constraint, SH.select)
+        predicates = _query_predicates(shapes, constraint, select)
+        path = shapes.value(shape, SH.path)
+        if predicates is None or ("$PATH" in str(select) and not isinstance(path, URIRef)):
+            return None
+        found |= predicates | ({path} if "$PATH" in str(select) else set())
+    return found
 
 
 def _query_predicates(shapes, owner, text):
@@ -691,6 +762,8 @@ def _query_predicates(shapes, owner, text):
 
     def walk(node):
         if isinstance(node, CompValue):
+            if node.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):  # rdflib keeps the translated pattern apart
+                return walk(vars(node)["graph"])
             if node.name == "BGP":
                 for _, predicate, _ in node.triples:
                     iris = path_iris(predicate)

@@ -24,7 +24,8 @@ from rdflib import Graph
 from cdkg.ontology.namespaces import OWL, RDF, RDFS, SH
 from cdkg.shapes import shapes_graph
 from cdkg.shapes.context import Context, subclass_closure
-from cdkg.shapes.core import TARGETS, CoreEvaluator, NeedsPySHACL, View, index_triples, looked_at_predicates
+from cdkg.shapes.core import (TARGETS, CoreEvaluator, NeedsPySHACL, View, index_triples, looked_at_predicates,
+                              sparql_predicates)
 from cdkg.shapes.report import Result, Verdict
 from cdkg.shapes.safety import ShapesError, check_shapes
 from cdkg.shapes.terms import oxigraph_term, read_triples
@@ -62,6 +63,7 @@ class Gate:
         self.fallback = self._fallback_shapes() if engine == "pyshacl" or self.core.refused else None
         self._terms = {}
         self._store = None
+        self._store_predicates = sparql_predicates(shapes)  # what a SPARQL constraint can match: all a store needs
 
     @classmethod
     def load(cls, engine="core", batch_size=BATCH_SIZE, extra_context=(), shapes=None):
@@ -125,15 +127,20 @@ class Gate:
     # ------------------------------------------------------------ SPARQL store of a batch
 
     def _load_view(self, view):
-        """Load a graph (with its class hierarchy) into the batch's Oxigraph store as its own named graph."""
+        """Load a graph (with its class hierarchy) into the batch's Oxigraph store as its own named graph.
+
+        Only the triples a SPARQL constraint can match are loaded (those of its predicates).
+        """
         if self._store is None:
             self._store = [ox.Store(), 0]
         store, count = self._store
         self._store[1] += 1
         name = ox.NamedNode(f"urn:shapes:graph:{count}")
         terms = self._ox
+        wanted = self._store_predicates
         store.extend([ox.Quad(terms(s), terms(p), terms(o), name)
-                      for s, p, o in chain(view.triples, self.context.hierarchy(view.triples))])
+                      for s, p, o in chain(view.triples, self.context.hierarchy(view.triples))
+                      if wanted is None or p in wanted])
         view.store = (store, name)
 
     def _ox(self, term):

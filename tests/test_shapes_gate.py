@@ -110,3 +110,57 @@ def test_shape_iris_are_in_the_data_namespace():
     shapes = {s for s in graph.subjects(RDF.type, SH.NodeShape)} | {s for s in graph.subjects(RDF.type, SH.PropertyShape)}
     named = {s for s in shapes if isinstance(s, URIRef)}
     assert named and all(s in SHAPES for s in named)
+
+
+# A SPARQL constraint whose $this is inside UNION branches, OPTIONAL and FILTER NOT EXISTS, and one with an
+# aggregate (whose solutions for several nodes at once are not those for each node).
+BATCHED_SHAPES = f"""
+    @prefix sh: <{SH}> .
+    @prefix ex: <urn:ex:> .
+    ex:Shape a sh:NodeShape ; sh:targetClass ex:Thing ;
+        sh:sparql [ sh:select \"\"\"
+            SELECT ?value WHERE {{
+                {{ $this <urn:ex:p> ?value . OPTIONAL {{ $this <urn:ex:q> ?q }} FILTER (!BOUND(?q)) }}
+                UNION
+                {{ FILTER NOT EXISTS {{ ?other <urn:ex:r> $this }} BIND ("unreferenced" AS ?value) }}
+            }}\"\"\" ] .
+    ex:CountShape a sh:NodeShape ; sh:targetClass ex:Thing ;
+        sh:sparql [ sh:select \"\"\"
+            SELECT (COUNT(?o) AS ?n) WHERE {{ $this <urn:ex:p> ?o }} HAVING (COUNT(?o) > 1)
+            \"\"\" ] .
+"""
+BATCHED_DATA = """
+    @prefix ex: <urn:ex:> .
+    ex:a a ex:Thing ; ex:p 1 , 2 .
+    ex:b a ex:Thing ; ex:p 3 ; ex:q 4 .
+    ex:c a ex:Thing ; ex:r ex:a .
+    ex:d a ex:Thing .
+"""
+
+
+def test_a_sparql_constraint_runs_once_per_graph_for_all_its_focus_nodes():
+    shapes, data = Graph().parse(data=BATCHED_SHAPES, format="turtle"), Graph().parse(data=BATCHED_DATA, format="turtle")
+    queries = []
+    gate = Gate(shapes, judge_context=True)
+    load = gate._load_view
+
+    def counting_load(view):
+        load(view)
+        store, name = view.store
+
+        class Counting:
+            def query(self, text, **options):
+                queries.append(text)
+                return store.query(text, **options)
+        view.store = (Counting(), name)
+    gate._load_view = counting_load
+    [verdict] = gate.check([(URIRef("urn:ex:graph"), list(data))])
+    [reference] = Gate(shapes, engine="pyshacl", judge_context=True).check([(URIRef("urn:ex:graph"), list(data))])
+
+    def compared(v, shape):
+        return {(r.focus, r.value) for r in v.results if r.shape == URIRef(f"urn:ex:{shape}")}
+    assert compared(verdict, "Shape") == compared(reference, "Shape") and len(compared(verdict, "Shape")) == 5
+    # ex:a alone has two values (pySHACL, binding $this before the aggregate, reports none)
+    assert compared(verdict, "CountShape") == {(URIRef("urn:ex:a"), URIRef("urn:ex:a"))}
+    # the first shape in one query for its four focus nodes; the aggregate per focus node
+    assert sum("VALUES ?this" in q for q in queries) == 1 and len(queries) == 1 + 4
