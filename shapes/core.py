@@ -2,7 +2,9 @@
 
 A graph of a few dozen triples is checked with dictionary lookups, much faster than a general validator.
 Each constraint component is written once, here; SPARQL-based constraints run in Oxigraph with SHACL's
-pre-binding (SEP-0007 substitution, which equals pre-binding for the queries shapes.safety lets through).
+pre-binding: for a batch of graphs at once, with every focus node as VALUES in each group of the query
+(batch_template), or, for a query with an aggregate or a slice, per focus node by SEP-0007 substitution
+(pre_bind), which equals pre-binding for the queries shapes.safety lets through.
 
 A shape is compiled only when every part of it is: its targets, its paths, every parameter, every shape it
 refers to. Anything else raises UnsupportedShape, and the gate (shapes.gate) hands that shape to pySHACL:
@@ -86,7 +88,7 @@ class SparqlConstraint:
     query: str
     node_shape: bool
     returned: frozenset  # the variables the query returns
-    batch: tuple = None  # the query as pieces around VALUES ?this slots (batch_template), None: one query per node
+    batch: tuple = None  # the query as pieces around VALUES slots (batch_template), None: one query per node
 
     def results(self, focus, values, view):
         """Return one result per solution: focus ?this, path ?path or the shape's, value ?value or (node shape) $this."""
@@ -94,27 +96,42 @@ class SparqlConstraint:
         query = pre_bind(self.query, {"this": sparql_term(focus), "currentShape": sparql_term(self.shape)})
         return self._solutions(query, self.returned, focus, view)
 
-    def results_for(self, foci, view):
-        """Return the results for several focus nodes of one graph with one query (only when self.batch is set)."""
-        for focus in foci:
-            _refuse_blank(self.shape, focus)
-        values = f"VALUES ?this {{ {' '.join(sparql_term(focus) for focus in foci)} }} "
-        return self._solutions(values.join(self.batch), self.returned | {"this"}, None, view)
+    def results_for(self, pairs):
+        """Return (view, result) for (view, focus node) pairs, one query per store (only when self.batch is set).
+
+        Each view is a named graph of its store (the views of a batch share one), and the query runs in
+        GRAPH ?shapesFocusGraph with the pairs as VALUES, so each graph is still validated on its own.
+        """
+        by_store = defaultdict(list)
+        for view, focus in pairs:
+            if view.store is None:
+                view.loader(view)
+            by_store[id(view.store[0])].append((view, focus))
+        found = []
+        for group in by_store.values():
+            views = {view.store[1].value: view for view, _ in group}
+            rows = " ".join(f"(<{view.store[1].value}> {sparql_term(focus)})" for view, focus in group)
+            values = f"VALUES (?{FOCUS_GRAPH} ?this) {{ {rows} }} "
+            store = group[0][0].store[0]
+            for row in store.query(values.join(self.batch)):
+                view = views[row[FOCUS_GRAPH].value]
+                found.append((view, self._result(row, self.returned | {"this"}, None)))
+        return found
 
     def _solutions(self, query, returned, focus, view):
         """Run a query on a graph's store; return one result per solution."""
         if view.store is None:
             view.loader(view)
         store, graph = view.store
-        found = []
-        for row in store.query(query, default_graph=graph):
-            value, path, this = (row[name] if name in returned else None for name in ("value", "path", "this"))
-            this = rdflib_term(this) if this is not None else focus
-            found.append(Result(
-                this, rdflib_term(path) if path is not None else self.path,
-                rdflib_term(value) if value is not None else (this if self.node_shape else None),
-                self.shape, SH.SPARQLConstraintComponent, self.severity, self.messages, self.node))
-        return found
+        return [self._result(row, returned, focus) for row in store.query(query, default_graph=graph)]
+
+    def _result(self, row, returned, focus):
+        """Return the result of one solution: focus ?this or the given one, value ?value or (node shape) $this."""
+        value, path, this = (row[name] if name in returned else None for name in ("value", "path", "this"))
+        this = rdflib_term(this) if this is not None else focus
+        return Result(this, rdflib_term(path) if path is not None else self.path,
+                      rdflib_term(value) if value is not None else (this if self.node_shape else None),
+                      self.shape, SH.SPARQLConstraintComponent, self.severity, self.messages, self.node)
 
 
 def _refuse_blank(shape, focus):
@@ -138,8 +155,8 @@ class CompiledShape:
     def results(self, focus, view, deferred=None):
         """Return the results of validating one focus node against this shape.
 
-        deferred, if given, collects {constraint: [focus nodes]} for the SPARQL constraints that run once for
-        all focus nodes of a graph (CoreEvaluator.check runs them); a conformance test never defers.
+        deferred, if given, collects {constraint: [(view, focus node)]} for the SPARQL constraints that run once
+        for many focus nodes (CoreEvaluator.run_deferred); a conformance test never defers.
         """
         if self.deactivated:
             return []
@@ -147,7 +164,8 @@ class CompiledShape:
         found = []
         for constraint in self.constraints:
             if deferred is not None and getattr(constraint, "batch", None) is not None:
-                deferred[constraint].append(focus)
+                _refuse_blank(self.node, focus)
+                deferred[constraint].append((view, focus))
             else:
                 found += constraint.results(focus, values, view)
         for prop in self.properties:
@@ -187,14 +205,20 @@ class CoreEvaluator:
             self.compiled[shape] = compiled
             self._index_targets(shape, compiled)
 
-    def check(self, view, judged=None):
-        """Return the results of every compiled shape on the focus nodes of a graph (only those in judged)."""
-        found, deferred = [], defaultdict(list)
+    def check(self, view, judged=None, deferred=None):
+        """Return the results of every compiled shape on the focus nodes of a graph (only those in judged).
+
+        deferred, if given, receives {constraint: [(view, focus node)]} for the SPARQL constraints that run
+        for many graphs at once (run_deferred), whose results are then not in the list; otherwise they run now.
+        """
+        found, local = [], defaultdict(list)
         for focus, shapes in self._focus_nodes(view, judged).items():
             for shape in shapes:
-                found += shape.results(focus, view, deferred)
-        for constraint, foci in deferred.items():
-            found += constraint.results_for(list(dict.fromkeys(foci)), view)
+                found += shape.results(focus, view, local)
+        if deferred is None:
+            return found + [result for _, result in run_deferred(local)]
+        for constraint, pairs in local.items():
+            deferred[constraint] += pairs
         return found
 
     # ------------------------------------------------------------ targets
@@ -513,6 +537,12 @@ _NODE_KINDS = {
 }
 
 
+def run_deferred(deferred):
+    """Return (view, result) for deferred SPARQL constraints: one query per constraint and store, for all its nodes."""
+    return [found for constraint, pairs in deferred.items()
+            for found in constraint.results_for({(id(view), focus): (view, focus) for view, focus in pairs}.values())]
+
+
 def targeted_shapes(shapes):
     """Return the shapes of a shapes graph that have a target (explicit, or implicit: a shape that is a class)."""
     found = {s for target in TARGETS for s in shapes.subjects(target, None)}
@@ -647,24 +677,28 @@ def _pre_binding_template(query, names):
     return tuple(out)
 
 
+# The variable naming, in a batched query, the graph of a focus node (a query using it runs per node).
+FOCUS_GRAPH = "shapesFocusGraph"
 # Words after which a query's solutions for several focus nodes are not those for each node (aggregates, slices).
 _PER_NODE_WORDS = ("SELECT", "GROUP", "HAVING", "LIMIT", "OFFSET", "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE",
                    "GROUP_CONCAT", "VALUES", "MINUS", "SERVICE", "GRAPH")
 
 
 def batch_template(query):
-    """Return a SELECT query as text pieces to join with `VALUES ?this {...}`, or None if it must run per node.
+    """Return a SELECT query as pieces to join with `VALUES (?shapesFocusGraph ?this) {...}` (None: run per node).
 
     The VALUES block opens every group of the query, so every group, OPTIONAL, UNION branch and EXISTS sees
-    $this bound, as SHACL's pre-binding has it, and ?this is projected so that each solution names its focus
-    node. That gives the per-node solutions, for all nodes at once, for a query with one SELECT and no
-    aggregate, slice, VALUES, MINUS or GRAPH (those run per node).
+    $this bound, as SHACL's pre-binding has it; the query's pattern runs in GRAPH ?shapesFocusGraph, each
+    focus node in its own graph; both are projected, so that each solution names its focus node and graph.
+    That gives the per-node solutions, for all nodes at once, for a query with one SELECT and no aggregate,
+    slice, VALUES, MINUS or GRAPH (those run per node).
     """
     found = tokens(query)
-    if sum(1 for token in found if token.is_word(*_PER_NODE_WORDS)) != 1:
+    if (sum(1 for token in found if token.is_word(*_PER_NODE_WORDS)) != 1
+            or any(token.kind == "var" and token.text[1:] == FOCUS_GRAPH for token in found)):
         return None
     select = next(i for i, token in enumerate(found) if token.is_word("SELECT"))
-    head = select + 1 if not (select + 1 < len(found) and found[select + 1].is_word("DISTINCT", "REDUCED")) else select + 2
+    head = select + 2 if select + 1 < len(found) and found[select + 1].is_word("DISTINCT", "REDUCED") else select + 1
     projection, depth = [], 0
     for token in found[head:]:
         if token.is_word("WHERE") or token.text == "{":
@@ -673,11 +707,19 @@ def batch_template(query):
         if depth == 0 and token.kind == "var":
             projection.append(token.text[1:])
     start = found[head].start
-    pieces, piece, position = [], query[:start] + ("" if found[head].text == "*" or "this" in projection else "?this "), start
+    added = f"?{FOCUS_GRAPH} " if found[head].text == "*" or "this" in projection else f"?{FOCUS_GRAPH} ?this "
+    pieces, piece, position, depth = [], query[:start] + added, start, 0
     for token in found[head:]:
-        if token.kind == "punct" and token.text == "{":
-            pieces.append(piece + query[position:token.end] + " ")
-            piece, position = "", token.end
+        if token.kind != "punct" or token.text not in "{}":
+            continue
+        if token.text == "}":
+            depth -= 1
+            if depth == 0:  # the end of the WHERE group: close the GRAPH block opened with it
+                piece, position = piece + query[position:token.start] + "} ", token.start
+            continue
+        depth += 1
+        pieces.append(piece + query[position:token.end] + (f" GRAPH ?{FOCUS_GRAPH} {{ " if depth == 1 else " "))
+        piece, position = "", token.end
     pieces.append(piece + query[position:])
     return tuple(pieces)
 
@@ -720,8 +762,10 @@ def looked_at_predicates(shapes):
 
 
 def sparql_predicates(shapes):
-    """Return the predicates the SPARQL constraints of the shapes can match (with rdf:type, rdfs:subClassOf and
-    the path $PATH stands for), or None if one can match any predicate."""
+    """Return the predicates the shapes' SPARQL constraints can match (None: any), with rdf:type, rdfs:subClassOf.
+
+    A property shape's path counts when its query says $PATH.
+    """
     found = {RDF.type, RDFS.subClassOf}
     for shape, constraint in shapes.subject_objects(SH.sparql):
         select = shapes.value(constraint, SH.select)

@@ -15,6 +15,7 @@ The shapes are checked when the gate loads (shapes.safety): SPARQL that could re
 SHACL leaves undefined, is refused with a ShapesError, whatever the engine.
 """
 import multiprocessing
+from collections import defaultdict
 from itertools import chain, islice
 
 import pyoxigraph as ox
@@ -25,7 +26,7 @@ from cdkg.ontology.namespaces import OWL, RDF, RDFS, SH
 from cdkg.shapes import shapes_graph
 from cdkg.shapes.context import Context, subclass_closure
 from cdkg.shapes.core import (TARGETS, CoreEvaluator, NeedsPySHACL, View, index_triples, looked_at_predicates,
-                              sparql_predicates)
+                              run_deferred, sparql_predicates)
 from cdkg.shapes.report import Result, Verdict
 from cdkg.shapes.safety import ShapesError, check_shapes
 from cdkg.shapes.terms import oxigraph_term, read_triples
@@ -99,21 +100,26 @@ class Gate:
     def check_batch(self, batch):
         """Return the verdicts of one batch of (graph_iri, triples) items."""
         self._store = None  # the batch's SPARQL store, made when a SPARQL-based constraint first needs it
-        verdicts = []
+        described_graphs, found, deferred, position = [], [], defaultdict(list), {}
         for graph, triples in batch:
             described = triples + self.context.extend(triples)
             judged = None if self.judge_context else {s for s, _, _ in triples}
             view = View(index_triples(described), described, loader=self._load_view)
+            position[id(view)] = len(found)
             try:
-                found = self.core.check(view, judged)
+                own = self.core.check(view, judged, deferred)
                 if self.fallback is not None:
-                    found += self._check_pyshacl(described, judged, self.fallback)
+                    own += self._check_pyshacl(described, judged, self.fallback)
             except NeedsPySHACL:
-                found = self._check_pyshacl(described, judged, self.shapes)
-            verdicts.append(Verdict(graph, sorted(set(found), key=_key), sources=(self.shapes, described) if found else ()))
+                own = self._check_pyshacl(described, judged, self.shapes)
+            described_graphs.append((graph, described))
+            found.append(own)
+        for view, result in run_deferred(deferred):  # the batch's SPARQL constraints, one query each
+            found[position[id(view)]].append(result)
         if len(self._terms) > TERM_CACHE_LIMIT:
             self._terms.clear()
-        return verdicts
+        return [Verdict(graph, sorted(set(own), key=_key), sources=(self.shapes, described) if own else ())
+                for (graph, described), own in zip(described_graphs, found)]
 
     def data_graph(self, triples):
         """Return the rdflib graph pySHACL validates a graph as: its triples, their context and class hierarchy."""

@@ -129,38 +129,47 @@ BATCHED_SHAPES = f"""
             SELECT (COUNT(?o) AS ?n) WHERE {{ $this <urn:ex:p> ?o }} HAVING (COUNT(?o) > 1)
             \"\"\" ] .
 """
-BATCHED_DATA = """
+# ex:c refers to ex:a from another graph: in ex:a's own graph, ex:a is unreferenced.
+BATCHED_DATA = ("""
     @prefix ex: <urn:ex:> .
     ex:a a ex:Thing ; ex:p 1 , 2 .
-    ex:b a ex:Thing ; ex:p 3 ; ex:q 4 .
-    ex:c a ex:Thing ; ex:r ex:a .
+    ex:b a ex:Thing ; ex:p 3 ; ex:q 4 ; ex:r ex:b .
+""", """
+    @prefix ex: <urn:ex:> .
+    ex:c a ex:Thing ; ex:r ex:a , ex:d .
     ex:d a ex:Thing .
-"""
+""")
 
 
-def test_a_sparql_constraint_runs_once_per_graph_for_all_its_focus_nodes():
-    shapes, data = Graph().parse(data=BATCHED_SHAPES, format="turtle"), Graph().parse(data=BATCHED_DATA, format="turtle")
-    queries = []
-    gate = Gate(shapes, judge_context=True)
+def test_a_sparql_constraint_runs_once_per_batch_for_all_its_focus_nodes_each_in_its_own_graph():
+    shapes = Graph().parse(data=BATCHED_SHAPES, format="turtle")
+    items = [(URIRef(f"urn:ex:graph{i}"), list(Graph().parse(data=data, format="turtle")))
+             for i, data in enumerate(BATCHED_DATA)]
+    gate, queries, wrapped = Gate(shapes, judge_context=True), [], {}
     load = gate._load_view
+
+    class Counting:
+        def __init__(self, store):
+            self.store = store
+
+        def query(self, text, **options):
+            queries.append(text)
+            return self.store.query(text, **options)
 
     def counting_load(view):
         load(view)
         store, name = view.store
-
-        class Counting:
-            def query(self, text, **options):
-                queries.append(text)
-                return store.query(text, **options)
-        view.store = (Counting(), name)
+        view.store = (wrapped.setdefault(id(store), Counting(store)), name)
     gate._load_view = counting_load
-    [verdict] = gate.check([(URIRef("urn:ex:graph"), list(data))])
-    [reference] = Gate(shapes, engine="pyshacl", judge_context=True).check([(URIRef("urn:ex:graph"), list(data))])
+    verdicts = gate.check(items)
+    references = Gate(shapes, engine="pyshacl", judge_context=True).check(items)
 
-    def compared(v, shape):
-        return {(r.focus, r.value) for r in v.results if r.shape == URIRef(f"urn:ex:{shape}")}
-    assert compared(verdict, "Shape") == compared(reference, "Shape") and len(compared(verdict, "Shape")) == 5
+    def compared(verdicts, shape):
+        return {(v.graph, r.focus, r.value) for v in verdicts for r in v.results if r.shape == URIRef(f"urn:ex:{shape}")}
+    assert compared(verdicts, "Shape") == compared(references, "Shape")
+    assert {(g, f) for g, f, v in compared(verdicts, "Shape") if v == Literal("unreferenced")} == {
+        (URIRef("urn:ex:graph0"), URIRef("urn:ex:a")), (URIRef("urn:ex:graph1"), URIRef("urn:ex:c"))}
     # ex:a alone has two values (pySHACL, binding $this before the aggregate, reports none)
-    assert compared(verdict, "CountShape") == {(URIRef("urn:ex:a"), URIRef("urn:ex:a"))}
-    # the first shape in one query for its four focus nodes; the aggregate per focus node
-    assert sum("VALUES ?this" in q for q in queries) == 1 and len(queries) == 1 + 4
+    assert compared(verdicts, "CountShape") == {(URIRef("urn:ex:graph0"), URIRef("urn:ex:a"), URIRef("urn:ex:a"))}
+    # the first shape in one query for both graphs' four focus nodes; the aggregate once per focus node
+    assert sum("VALUES (" in q for q in queries) == 1 and len(queries) == 1 + 4
