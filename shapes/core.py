@@ -244,11 +244,12 @@ class CoreEvaluator:
         index = view.index
         targets = defaultdict(dict)  # node -> {id: shape}, keeping the order shapes were found in
         nodes = index if judged is None else [node for node in judged if node in index]
+        subclassing = any(SUBCLASS in description for description in index.values())  # rarely: a graph's own classes
         for node in nodes:
             description = index[node]
             types = description.get(TYPE)
             if types:
-                for shape in self._shapes_for(tuple(types), index):
+                for shape in self._shapes_for(tuple(types), index if subclassing else _EMPTY):
                     targets[node][id(shape)] = shape
             for predicate in description.keys() & self.by_subject_of.keys():
                 for shape in self.by_subject_of[predicate]:
