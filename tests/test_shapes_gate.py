@@ -173,3 +173,15 @@ def test_a_sparql_constraint_runs_once_per_batch_for_all_its_focus_nodes_each_in
     assert compared(verdicts, "CountShape") == {(URIRef("urn:ex:graph0"), URIRef("urn:ex:a"), URIRef("urn:ex:a"))}
     # the first shape in one query for both graphs' four focus nodes; the aggregate once per focus node
     assert sum("VALUES (" in q for q in queries) == 1 and len(queries) == 1 + 4
+
+
+def test_context_includes_what_a_sparql_constraint_reads_inside_filter_not_exists():
+    # DistinctPartiesShape reads cdo:governs between two parties only inside FILTER NOT EXISTS: the context of
+    # the parties (values, not subjects, of the graph) must still carry it, so the agreement is one-sided.
+    municipality, shiraz = ID["org/test-municipality"], ID["place/test-city"]
+    gate = Gate.load(extra_context=[(municipality, CDO.governs, shiraz)])
+    agreement = ID["statement/d000000000000001/agreement-1"]
+    [verdict] = gate.check([(GRAPH["statement/d000000000000001"], [
+        (agreement, RDF.type, CDO.CooperationAgreement), (agreement, CDO.party, municipality),
+        (agreement, CDO.party, shiraz)])])
+    assert (agreement, SHAPES["DistinctPartiesShape"]) in shapes_of(verdict)
