@@ -2,7 +2,9 @@
 
 A graph of a few dozen triples is checked with dictionary lookups, much faster than a general validator.
 Each constraint component is written once, here; SPARQL-based constraints run in Oxigraph with SHACL's
-pre-binding (SEP-0007 substitution, which equals pre-binding for the queries shapes.safety lets through).
+pre-binding: for a batch of graphs at once, with every focus node as VALUES in each group of the query
+(batch_template), or, for a query with an aggregate or a slice, per focus node by SEP-0007 substitution
+(pre_bind), which equals pre-binding for the queries shapes.safety lets through.
 
 A shape is compiled only when every part of it is: its targets, its paths, every parameter, every shape it
 refers to. Anything else raises UnsupportedShape, and the gate (shapes.gate) hands that shape to pySHACL:
@@ -86,24 +88,56 @@ class SparqlConstraint:
     query: str
     node_shape: bool
     returned: frozenset  # the variables the query returns
+    batch: tuple = None  # the query as pieces around VALUES slots (batch_template), None: one query per node
 
     def results(self, focus, values, view):
         """Return one result per solution: focus ?this, path ?path or the shape's, value ?value or (node shape) $this."""
-        if isinstance(focus, BNode):
-            raise NeedsPySHACL(f"{_name(self.shape)}: a blank focus node cannot be pre-bound in SPARQL text")
+        _refuse_blank(self.shape, focus)
+        query = pre_bind(self.query, {"this": sparql_term(focus), "currentShape": sparql_term(self.shape)})
+        return self._solutions(query, self.returned, focus, view)
+
+    def results_for(self, pairs):
+        """Return (view, result) for (view, focus node) pairs, one query per store (only when self.batch is set).
+
+        Each view is a named graph of its store (the views of a batch share one), and the query runs in
+        GRAPH ?shapesFocusGraph with the pairs as VALUES, so each graph is still validated on its own.
+        """
+        by_store = defaultdict(list)
+        for view, focus in pairs:
+            if view.store is None:
+                view.loader(view)
+            by_store[id(view.store[0])].append((view, focus))
+        found = []
+        for group in by_store.values():
+            views = {view.store[1].value: view for view, _ in group}
+            rows = " ".join(f"(<{view.store[1].value}> {sparql_term(focus)})" for view, focus in group)
+            values = f"VALUES (?{FOCUS_GRAPH} ?this) {{ {rows} }} "
+            store = group[0][0].store[0]
+            for row in store.query(values.join(self.batch)):
+                view = views[row[FOCUS_GRAPH].value]
+                found.append((view, self._result(row, self.returned | {"this"}, None)))
+        return found
+
+    def _solutions(self, query, returned, focus, view):
+        """Run a query on a graph's store; return one result per solution."""
         if view.store is None:
             view.loader(view)
         store, graph = view.store
-        query = pre_bind(self.query, {"this": sparql_term(focus), "currentShape": sparql_term(self.shape)})
-        found = []
-        for row in store.query(query, default_graph=graph):
-            value, path, this = (row[name] if name in self.returned else None for name in ("value", "path", "this"))
-            found.append(Result(
-                rdflib_term(this) if this is not None else focus,
-                rdflib_term(path) if path is not None else self.path,
-                rdflib_term(value) if value is not None else (focus if self.node_shape else None),
-                self.shape, SH.SPARQLConstraintComponent, self.severity, self.messages, self.node))
-        return found
+        return [self._result(row, returned, focus) for row in store.query(query, default_graph=graph)]
+
+    def _result(self, row, returned, focus):
+        """Return the result of one solution: focus ?this or the given one, value ?value or (node shape) $this."""
+        value, path, this = (row[name] if name in returned else None for name in ("value", "path", "this"))
+        this = rdflib_term(this) if this is not None else focus
+        return Result(this, rdflib_term(path) if path is not None else self.path,
+                      rdflib_term(value) if value is not None else (this if self.node_shape else None),
+                      self.shape, SH.SPARQLConstraintComponent, self.severity, self.messages, self.node)
+
+
+def _refuse_blank(shape, focus):
+    """Raise NeedsPySHACL for a blank focus node, which no SPARQL text can name."""
+    if isinstance(focus, BNode):
+        raise NeedsPySHACL(f"{_name(shape)}: a blank focus node cannot be pre-bound in SPARQL text")
 
 
 class CompiledShape:
@@ -118,17 +152,25 @@ class CompiledShape:
         self.properties = []
         self.deactivated = False
 
-    def results(self, focus, view):
-        """Return the results of validating one focus node against this shape."""
+    def results(self, focus, view, deferred=None):
+        """Return the results of validating one focus node against this shape.
+
+        deferred, if given, collects {constraint: [(view, focus node)]} for the SPARQL constraints that run once
+        for many focus nodes (CoreEvaluator.run_deferred); a conformance test never defers.
+        """
         if self.deactivated:
             return []
         values = (focus,) if self.key is None else view.index.get(focus, _EMPTY).get(self.key, _NONE)
         found = []
         for constraint in self.constraints:
-            found += constraint.results(focus, values, view)
+            if deferred is not None and getattr(constraint, "batch", None) is not None:
+                _refuse_blank(self.node, focus)
+                deferred[constraint].append((view, focus))
+            else:
+                found += constraint.results(focus, values, view)
         for prop in self.properties:
             for value in values:
-                found += prop.results(value, view)
+                found += prop.results(value, view, deferred)
         return found
 
     def conforms(self, node, view):
@@ -163,12 +205,20 @@ class CoreEvaluator:
             self.compiled[shape] = compiled
             self._index_targets(shape, compiled)
 
-    def check(self, view, judged=None):
-        """Return the results of every compiled shape on the focus nodes of a graph (only those in judged)."""
-        found = []
+    def check(self, view, judged=None, deferred=None):
+        """Return the results of every compiled shape on the focus nodes of a graph (only those in judged).
+
+        deferred, if given, receives {constraint: [(view, focus node)]} for the SPARQL constraints that run
+        for many graphs at once (run_deferred), whose results are then not in the list; otherwise they run now.
+        """
+        found, local = [], defaultdict(list)
         for focus, shapes in self._focus_nodes(view, judged).items():
             for shape in shapes:
-                found += shape.results(focus, view)
+                found += shape.results(focus, view, local)
+        if deferred is None:
+            return found + [result for _, result in run_deferred(local)]
+        for constraint, pairs in local.items():
+            deferred[constraint] += pairs
         return found
 
     # ------------------------------------------------------------ targets
@@ -194,11 +244,12 @@ class CoreEvaluator:
         index = view.index
         targets = defaultdict(dict)  # node -> {id: shape}, keeping the order shapes were found in
         nodes = index if judged is None else [node for node in judged if node in index]
+        subclassing = any(SUBCLASS in description for description in index.values())  # rarely: a graph's own classes
         for node in nodes:
             description = index[node]
             types = description.get(TYPE)
             if types:
-                for shape in self._shapes_for(tuple(types), index):
+                for shape in self._shapes_for(tuple(types), index if subclassing else _EMPTY):
                     targets[node][id(shape)] = shape
             for predicate in description.keys() & self.by_subject_of.keys():
                 for shape in self.by_subject_of[predicate]:
@@ -440,8 +491,9 @@ class CoreEvaluator:
         if "currentShape" in mentioned and isinstance(shape, BNode):
             raise UnsupportedShape(f"{_name(shape)}: $currentShape of a blank-node shape is left to pySHACL")
         severity = graph.value(shape, SH.severity) or SH.Violation
+        batch = None if isinstance(shape, BNode) else batch_template(pre_bind(query, {"currentShape": sparql_term(shape)}))
         compiled.constraints.append(SparqlConstraint(shape, path, severity, messages, constraint, query,
-                                                     path is None, frozenset(returned)))
+                                                     path is None, frozenset(returned), batch))
 
     def instance_test(self, cls):
         """Return a test that a node is a SHACL instance of a class (rdf:type, then rdfs:subClassOf*)."""
@@ -484,6 +536,12 @@ _NODE_KINDS = {
     SH.IRI: (URIRef,), SH.BlankNode: (BNode,), SH.Literal: (Literal,), SH.BlankNodeOrIRI: (BNode, URIRef),
     SH.BlankNodeOrLiteral: (BNode, Literal), SH.IRIOrLiteral: (URIRef, Literal),
 }
+
+
+def run_deferred(deferred):
+    """Return (view, result) for deferred SPARQL constraints: one query per constraint and store, for all its nodes."""
+    return [found for constraint, pairs in deferred.items()
+            for found in constraint.results_for({(id(view), focus): (view, focus) for view, focus in pairs}.values())]
 
 
 def targeted_shapes(shapes):
@@ -620,6 +678,53 @@ def _pre_binding_template(query, names):
     return tuple(out)
 
 
+# The variable naming, in a batched query, the graph of a focus node (a query using it runs per node).
+FOCUS_GRAPH = "shapesFocusGraph"
+# Words after which a query's solutions for several focus nodes are not those for each node (aggregates, slices).
+_PER_NODE_WORDS = ("SELECT", "GROUP", "HAVING", "LIMIT", "OFFSET", "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE",
+                   "GROUP_CONCAT", "VALUES", "MINUS", "SERVICE", "GRAPH")
+
+
+def batch_template(query):
+    """Return a SELECT query as pieces to join with `VALUES (?shapesFocusGraph ?this) {...}` (None: run per node).
+
+    The VALUES block opens every group of the query, so every group, OPTIONAL, UNION branch and EXISTS sees
+    $this bound, as SHACL's pre-binding has it; the query's pattern runs in GRAPH ?shapesFocusGraph, each
+    focus node in its own graph; both are projected, so that each solution names its focus node and graph.
+    That gives the per-node solutions, for all nodes at once, for a query with one SELECT and no aggregate,
+    slice, VALUES, MINUS or GRAPH (those run per node).
+    """
+    found = tokens(query)
+    if (sum(1 for token in found if token.is_word(*_PER_NODE_WORDS)) != 1
+            or any(token.kind == "var" and token.text[1:] == FOCUS_GRAPH for token in found)):
+        return None
+    select = next(i for i, token in enumerate(found) if token.is_word("SELECT"))
+    head = select + 2 if select + 1 < len(found) and found[select + 1].is_word("DISTINCT", "REDUCED") else select + 1
+    projection, depth = [], 0
+    for token in found[head:]:
+        if token.is_word("WHERE") or token.text == "{":
+            break
+        depth += (token.text == "(") - (token.text == ")")
+        if depth == 0 and token.kind == "var":
+            projection.append(token.text[1:])
+    start = found[head].start
+    added = f"?{FOCUS_GRAPH} " if found[head].text == "*" or "this" in projection else f"?{FOCUS_GRAPH} ?this "
+    pieces, piece, position, depth = [], query[:start] + added, start, 0
+    for token in found[head:]:
+        if token.kind != "punct" or token.text not in "{}":
+            continue
+        if token.text == "}":
+            depth -= 1
+            if depth == 0:  # the end of the WHERE group: close the GRAPH block opened with it
+                piece, position = piece + query[position:token.start] + "} ", token.start
+            continue
+        depth += 1
+        pieces.append(piece + query[position:token.end] + (f" GRAPH ?{FOCUS_GRAPH} {{ " if depth == 1 else " "))
+        piece, position = "", token.end
+    pieces.append(piece + query[position:])
+    return tuple(pieces)
+
+
 def sparql_term(term):
     """Return an IRI or literal in SPARQL syntax."""
     if isinstance(term, URIRef):
@@ -640,13 +745,8 @@ def looked_at_predicates(shapes):
 
     The context a graph is given is trimmed to these predicates (a city's country, not its population).
     """
-    on_values = {RDF.type, RDFS.subClassOf}
-    for constraint in shapes.objects(None, SH.sparql):
-        found = _query_predicates(shapes, constraint, shapes.value(constraint, SH.select))
-        if found is None:
-            return None, None
-        on_values |= found
-    if any(shapes.subjects(SH.closed, Literal(True))) or any(
+    on_values = sparql_predicates(shapes)
+    if on_values is None or any(shapes.subjects(SH.closed, Literal(True))) or any(
             not isinstance(path, URIRef) for path in shapes.objects(None, SH.path)):
         return None, None
     targeted = set(targeted_shapes(shapes))
@@ -660,6 +760,22 @@ def looked_at_predicates(shapes):
                       SH.targetObjectsOf):
         on_focus |= set(shapes.objects(None, parameter))
     return on_focus, on_values
+
+
+def sparql_predicates(shapes):
+    """Return the predicates the shapes' SPARQL constraints can match (None: any), with rdf:type, rdfs:subClassOf.
+
+    A property shape's path counts when its query says $PATH.
+    """
+    found = {RDF.type, RDFS.subClassOf}
+    for shape, constraint in shapes.subject_objects(SH.sparql):
+        select = shapes.value(constraint, SH.select)
+        predicates = _query_predicates(shapes, constraint, select)
+        path = shapes.value(shape, SH.path)
+        if predicates is None or ("$PATH" in str(select) and not isinstance(path, URIRef)):
+            return None
+        found |= predicates | ({path} if "$PATH" in str(select) else set())
+    return found
 
 
 def _query_predicates(shapes, owner, text):
@@ -691,6 +807,8 @@ def _query_predicates(shapes, owner, text):
 
     def walk(node):
         if isinstance(node, CompValue):
+            if node.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):  # rdflib keeps the translated pattern apart
+                return walk(vars(node)["graph"])
             if node.name == "BGP":
                 for _, predicate, _ in node.triples:
                     iris = path_iris(predicate)

@@ -14,7 +14,10 @@ own subjects are focus nodes; without context (`cdkg validate --no-context`) the
 The shapes are checked when the gate loads (shapes.safety): SPARQL that could reach the network, or that
 SHACL leaves undefined, is refused with a ShapesError, whatever the engine.
 """
+import gc
 import multiprocessing
+from collections import defaultdict
+from contextlib import contextmanager
 from itertools import chain, islice
 
 import pyoxigraph as ox
@@ -24,7 +27,8 @@ from rdflib import Graph
 from cdkg.ontology.namespaces import OWL, RDF, RDFS, SH
 from cdkg.shapes import shapes_graph
 from cdkg.shapes.context import Context, subclass_closure
-from cdkg.shapes.core import TARGETS, CoreEvaluator, NeedsPySHACL, View, index_triples, looked_at_predicates
+from cdkg.shapes.core import (SUBCLASS, TARGETS, CoreEvaluator, NeedsPySHACL, View, index_triples, looked_at_predicates,
+                              run_deferred, sparql_predicates)
 from cdkg.shapes.report import Result, Verdict
 from cdkg.shapes.safety import ShapesError, check_shapes
 from cdkg.shapes.terms import oxigraph_term, read_triples
@@ -62,6 +66,8 @@ class Gate:
         self.fallback = self._fallback_shapes() if engine == "pyshacl" or self.core.refused else None
         self._terms = {}
         self._store = None
+        predicates = sparql_predicates(shapes)  # what a SPARQL constraint can match: all a store needs
+        self._store_predicates = None if predicates is None else frozenset(map(str, predicates))
 
     @classmethod
     def load(cls, engine="core", batch_size=BATCH_SIZE, extra_context=(), shapes=None):
@@ -96,22 +102,32 @@ class Gate:
 
     def check_batch(self, batch):
         """Return the verdicts of one batch of (graph_iri, triples) items."""
+        with _old_objects_frozen():
+            return self._check_batch(batch)
+
+    def _check_batch(self, batch):
+        """Return the verdicts of one batch, the garbage collector not walking the objects made before it."""
         self._store = None  # the batch's SPARQL store, made when a SPARQL-based constraint first needs it
-        verdicts = []
+        described_graphs, found, deferred, position = [], [], defaultdict(list), {}
         for graph, triples in batch:
             described = triples + self.context.extend(triples)
             judged = None if self.judge_context else {s for s, _, _ in triples}
             view = View(index_triples(described), described, loader=self._load_view)
+            position[id(view)] = len(found)
             try:
-                found = self.core.check(view, judged)
+                own = self.core.check(view, judged, deferred)
                 if self.fallback is not None:
-                    found += self._check_pyshacl(described, judged, self.fallback)
+                    own += self._check_pyshacl(described, judged, self.fallback)
             except NeedsPySHACL:
-                found = self._check_pyshacl(described, judged, self.shapes)
-            verdicts.append(Verdict(graph, sorted(set(found), key=_key), sources=(self.shapes, described) if found else ()))
+                own = self._check_pyshacl(described, judged, self.shapes)
+            described_graphs.append((graph, described))
+            found.append(own)
+        for view, result in run_deferred(deferred):  # the batch's SPARQL constraints, one query each
+            found[position[id(view)]].append(result)
         if len(self._terms) > TERM_CACHE_LIMIT:
             self._terms.clear()
-        return verdicts
+        return [Verdict(graph, sorted(set(own), key=_key), sources=(self.shapes, described) if own else ())
+                for (graph, described), own in zip(described_graphs, found)]
 
     def data_graph(self, triples):
         """Return the rdflib graph pySHACL validates a graph as: its triples, their context and class hierarchy."""
@@ -125,15 +141,22 @@ class Gate:
     # ------------------------------------------------------------ SPARQL store of a batch
 
     def _load_view(self, view):
-        """Load a graph (with its class hierarchy) into the batch's Oxigraph store as its own named graph."""
+        """Load a graph (with its class hierarchy) into the batch's Oxigraph store as its own named graph.
+
+        Only the triples a SPARQL constraint can match are loaded (those of its predicates).
+        """
         if self._store is None:
             self._store = [ox.Store(), 0]
         store, count = self._store
         self._store[1] += 1
         name = ox.NamedNode(f"urn:shapes:graph:{count}")
-        terms = self._ox
-        store.extend([ox.Quad(terms(s), terms(p), terms(o), name)
-                      for s, p, o in chain(view.triples, self.context.hierarchy(view.triples))])
+        terms, wanted = self._ox, self._store_predicates
+        quads = [ox.Quad(terms(s), ox.NamedNode(p), terms(o), name)  # from the index: its predicates are plain str
+                 for s, description in view.index.items()
+                 for p, objects in description.items() if wanted is None or p in wanted for o in objects]
+        if wanted is None or SUBCLASS in wanted:
+            quads += [ox.Quad(terms(s), terms(p), terms(o), name) for s, p, o in self.context.hierarchy(view.triples)]
+        store.extend(quads)
         view.store = (store, name)
 
     def _ox(self, term):
@@ -202,6 +225,20 @@ _WORKER_GATE = None
 def _check_in_worker(batch):
     """Check one batch in a worker process with the gate inherited from the parent."""
     return _WORKER_GATE.check_batch(batch)
+
+
+@contextmanager
+def _old_objects_frozen():
+    """Keep the cyclic garbage collector to the objects made in the block.
+
+    A batch makes hundreds of thousands of terms and results, so the collector runs often, and each full run
+    would walk the whole loaded context and pipeline too, which never become garbage while a batch runs.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _batched(iterable, size):

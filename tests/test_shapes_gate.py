@@ -110,3 +110,78 @@ def test_shape_iris_are_in_the_data_namespace():
     shapes = {s for s in graph.subjects(RDF.type, SH.NodeShape)} | {s for s in graph.subjects(RDF.type, SH.PropertyShape)}
     named = {s for s in shapes if isinstance(s, URIRef)}
     assert named and all(s in SHAPES for s in named)
+
+
+# A SPARQL constraint whose $this is inside UNION branches, OPTIONAL and FILTER NOT EXISTS, and one with an
+# aggregate (whose solutions for several nodes at once are not those for each node).
+BATCHED_SHAPES = f"""
+    @prefix sh: <{SH}> .
+    @prefix ex: <urn:ex:> .
+    ex:Shape a sh:NodeShape ; sh:targetClass ex:Thing ;
+        sh:sparql [ sh:select \"\"\"
+            SELECT ?value WHERE {{
+                {{ $this <urn:ex:p> ?value . OPTIONAL {{ $this <urn:ex:q> ?q }} FILTER (!BOUND(?q)) }}
+                UNION
+                {{ FILTER NOT EXISTS {{ ?other <urn:ex:r> $this }} BIND ("unreferenced" AS ?value) }}
+            }}\"\"\" ] .
+    ex:CountShape a sh:NodeShape ; sh:targetClass ex:Thing ;
+        sh:sparql [ sh:select \"\"\"
+            SELECT (COUNT(?o) AS ?n) WHERE {{ $this <urn:ex:p> ?o }} HAVING (COUNT(?o) > 1)
+            \"\"\" ] .
+"""
+# ex:c refers to ex:a from another graph: in ex:a's own graph, ex:a is unreferenced.
+BATCHED_DATA = ("""
+    @prefix ex: <urn:ex:> .
+    ex:a a ex:Thing ; ex:p 1 , 2 .
+    ex:b a ex:Thing ; ex:p 3 ; ex:q 4 ; ex:r ex:b .
+""", """
+    @prefix ex: <urn:ex:> .
+    ex:c a ex:Thing ; ex:r ex:a , ex:d .
+    ex:d a ex:Thing .
+""")
+
+
+def test_a_sparql_constraint_runs_once_per_batch_for_all_its_focus_nodes_each_in_its_own_graph():
+    shapes = Graph().parse(data=BATCHED_SHAPES, format="turtle")
+    items = [(URIRef(f"urn:ex:graph{i}"), list(Graph().parse(data=data, format="turtle")))
+             for i, data in enumerate(BATCHED_DATA)]
+    gate, queries, wrapped = Gate(shapes, judge_context=True), [], {}
+    load = gate._load_view
+
+    class Counting:
+        def __init__(self, store):
+            self.store = store
+
+        def query(self, text, **options):
+            queries.append(text)
+            return self.store.query(text, **options)
+
+    def counting_load(view):
+        load(view)
+        store, name = view.store
+        view.store = (wrapped.setdefault(id(store), Counting(store)), name)
+    gate._load_view = counting_load
+    verdicts = gate.check(items)
+    references = Gate(shapes, engine="pyshacl", judge_context=True).check(items)
+
+    def compared(verdicts, shape):
+        return {(v.graph, r.focus, r.value) for v in verdicts for r in v.results if r.shape == URIRef(f"urn:ex:{shape}")}
+    assert compared(verdicts, "Shape") == compared(references, "Shape")
+    assert {(g, f) for g, f, v in compared(verdicts, "Shape") if v == Literal("unreferenced")} == {
+        (URIRef("urn:ex:graph0"), URIRef("urn:ex:a")), (URIRef("urn:ex:graph1"), URIRef("urn:ex:c"))}
+    # ex:a alone has two values (pySHACL, binding $this before the aggregate, reports none)
+    assert compared(verdicts, "CountShape") == {(URIRef("urn:ex:graph0"), URIRef("urn:ex:a"), URIRef("urn:ex:a"))}
+    # the first shape in one query for both graphs' four focus nodes; the aggregate once per focus node
+    assert sum("VALUES (" in q for q in queries) == 1 and len(queries) == 1 + 4
+
+
+def test_context_includes_what_a_sparql_constraint_reads_inside_filter_not_exists():
+    # DistinctPartiesShape reads cdo:governs between two parties only inside FILTER NOT EXISTS: the context of
+    # the parties (values, not subjects, of the graph) must still carry it, so the agreement is one-sided.
+    municipality, shiraz = ID["org/test-municipality"], ID["place/test-city"]
+    gate = Gate.load(extra_context=[(municipality, CDO.governs, shiraz)])
+    agreement = ID["statement/d000000000000001/agreement-1"]
+    [verdict] = gate.check([(GRAPH["statement/d000000000000001"], [
+        (agreement, RDF.type, CDO.CooperationAgreement), (agreement, CDO.party, municipality),
+        (agreement, CDO.party, shiraz)])])
+    assert (agreement, SHAPES["DistinctPartiesShape"]) in shapes_of(verdict)
