@@ -25,7 +25,7 @@ from cdkg.kg.build import (DUMP_CACHE, NAMED_QUADS, PROGRESS_MIN_LINES, QUARANTI
 from cdkg.kg.dump import named_node, to_ox, to_quads, update_by_graph, update_sorted, write_trig, write_turtle
 from cdkg.kg.identity import current_graph
 from cdkg.kg.inference import TYPE, Entailment, Materializer
-from cdkg.kg.labels import label_quads
+from cdkg.kg.labels import label_quads, statement_graph
 from cdkg.kg.quarantine import REJECTED_FILE, Quarantine
 from cdkg.kg.readers import count_lines
 from cdkg.kg.store import Staging, build_lock, current_store, remove_leftovers
@@ -33,7 +33,8 @@ from cdkg.kg.textindex import INDEX_FILE, build_from_store
 from cdkg.mappings.pipeline import content_hash, normalize
 from cdkg.mappings.rdfmap import statement_iri
 from cdkg.mappings.record import SourceRecord
-from cdkg.ontology.namespaces import CDO, INFERRED_GRAPH, LABELS_GRAPH, RDF, REFERENCE_GRAPH
+from cdkg.ontology.namespaces import (CDO, INFERRED_GRAPH, LABELS_GRAPH, ONTOLOGY_GRAPH, RDF, RDFS, REFERENCE_GRAPH,
+                                      SKOS)
 from cdkg.shapes.terms import rdflib_term
 
 DEFAULT = ox.DefaultGraph()
@@ -133,7 +134,7 @@ def _merge_into(staging, published, out_dir, files, context, report, console, in
         for quad in removed:
             store.remove(quad)
     with time_stage("labels"):
-        labels_added, labels_removed = _relabel(store)
+        labels_added, labels_removed = _relabel(store, added, removed)
         fresh += [quad for quad in labels_added if delta.changes_standing(quad)]
         added |= labels_added
         removed |= labels_removed
@@ -167,17 +168,59 @@ def _merge_into(staging, published, out_dir, files, context, report, console, in
     del store
 
 
-def _relabel(store):
-    """Regenerate the cdg:labels graph as a full build does, from the asserted named graphs alone (a full build
-    names things before it infers and merges); change it in the store and return the quads it gained and lost."""
-    graph, derived = named_node(str(LABELS_GRAPH)), {named_node(str(LABELS_GRAPH)), named_node(str(INFERRED_GRAPH))}
-    asserted = ox.Store()  # in memory: the published store's default graph holds the merge, labels included
-    asserted.bulk_extend(quad for quad in store if quad.graph_name != DEFAULT and quad.graph_name not in derived)
-    before, after = set(store.quads_for_pattern(None, None, None, graph)), set(label_quads(asserted))
+def _relabel(store, added, removed):
+    """Regenerate the cdg:labels quads of the nodes the asserted quads that came and went name, as a full build
+    makes them (from the asserted named graphs alone); change them in the store and return the quads gained and
+    lost.
+
+    A node's label reads its own labels, types, status and text, and the labels of what it links to: so the nodes
+    to rename are those the change is about, and the nodes linking to one whose own labels changed. They are named
+    by label_quads over a small in-memory store of just what their labels read.
+    """
+    changed = added | removed
+    touched = {term for quad in changed for term in (quad.subject, quad.object) if isinstance(term, ox.NamedNode)}
+    for node in {quad.subject for quad in changed if quad.predicate in _LABELLING}:
+        now = [q for predicate in _LABELLING for q in _asserted(store, node, predicate, None)]
+        then = {q for q in now if q not in added} | {q for q in removed if q.subject == node and q.predicate in _LABELLING}
+        if _names(now) != _names(then):
+            touched.update(q.subject for q in _asserted(store, None, None, node))
+    read = ox.Store()  # in memory
+    read.bulk_extend(store.quads_for_pattern(None, None, None, named_node(str(ONTOLOGY_GRAPH))))
+    named = set(touched)
+    for node in touched:
+        quads = list(_asserted(store, node, None, None))
+        reporting = list(_asserted(store, None, _REPORTS, node))
+        if reporting:  # a fact: named after what it links to
+            read.bulk_extend(reporting)
+            for party in {q.object for q in quads if isinstance(q.object, ox.NamedNode)}:
+                read.bulk_extend(q for predicate in _LABELLING for q in _asserted(store, party, predicate, None))
+        else:  # only its own labels and text count
+            quads = [q for q in quads if q.predicate in _LABELLING or q.predicate == _TEXT]
+        read.bulk_extend(quads)
+        if any(q.predicate == _TEXT for q in quads):
+            named.add(named_node(statement_graph(node.value)))
+    graph = named_node(str(LABELS_GRAPH))
+    before = {q for node in named for q in store.quads_for_pattern(node, None, None, graph)}
+    after = {q for q in label_quads(read) if q.subject in named}
     for quad in before - after:
         store.remove(quad)
     store.bulk_extend(after - before)
     return after - before, before - after
+
+
+_LABELLING = (named_node(str(SKOS.prefLabel)), named_node(str(RDFS.label)))
+_REPORTS, _TEXT = named_node(str(CDO.reports)), named_node(str(CDO.originalText))
+
+
+def _names(quads):
+    """Return the labels a node's label quads give it, whatever graphs they are in."""
+    return {(quad.predicate, quad.object) for quad in quads}
+
+
+def _asserted(store, s, p, o):
+    """Yield the quads of the asserted named graphs (not the merge, the inferred or the labels graph) matching."""
+    derived = (DEFAULT, named_node(str(INFERRED_GRAPH)), named_node(str(LABELS_GRAPH)))
+    return (q for q in store.quads_for_pattern(s, p, o, None) if q.graph_name not in derived)
 
 
 def _graph_is_empty(store, graph):

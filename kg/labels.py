@@ -91,12 +91,17 @@ def statement_labels(store, labels):
         statement, text = row["statement"].value, row["text"].value
         words = text.split()
         opening = " ".join(words[:STATEMENT_WORDS]) + ("…" if len(words) > STATEMENT_WORDS else "")
-        graph = str(GRAPH) + statement.removeprefix(str(ID))
+        graph = statement_graph(statement)
         for lang in LANGUAGES:
             if lang in kind:
                 label = f"{capitalised(kind[lang])}: «{opening}»"
                 yield statement, lang, label
                 yield graph, lang, label
+
+
+def statement_graph(statement):
+    """Return the IRI of a statement's named graph: cdg:statement/{hash} for cdr:statement/{hash}."""
+    return str(GRAPH) + statement.removeprefix(str(ID))
 
 
 def label_quads(store):
