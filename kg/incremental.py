@@ -29,7 +29,7 @@ from cdkg.kg.labels import label_quads, statement_graph
 from cdkg.kg.quarantine import REJECTED_FILE, Quarantine
 from cdkg.kg.readers import count_lines
 from cdkg.kg.store import Staging, build_lock, current_store, remove_leftovers
-from cdkg.kg.textindex import INDEX_FILE, build_from_store
+from cdkg.kg.textindex import INDEX_FILE, update_index
 from cdkg.mappings.pipeline import content_hash, normalize
 from cdkg.mappings.rdfmap import statement_iri
 from cdkg.mappings.record import SourceRecord
@@ -38,6 +38,7 @@ from cdkg.ontology.namespaces import (CDO, INFERRED_GRAPH, LABELS_GRAPH, ONTOLOG
 from cdkg.shapes.terms import rdflib_term
 
 DEFAULT = ox.DefaultGraph()
+TYPE_NODE = named_node(str(RDF.type))
 
 
 class NotIncremental(RuntimeError):
@@ -69,7 +70,9 @@ def add(files, out_dir, context, console=sys.stderr, workers=1):
 
 def _combined_inputs(info, published, out_dir, files, context):
     """Return the inputs record of the KG with the new files, or raise NotIncremental saying why there is none."""
-    if info is None or published is None or not (out_dir / DUMP_CACHE / NAMED_QUADS).exists():
+    if info is None or published is None or not all(
+            (out_dir / path).exists() for path in (Path(DUMP_CACHE) / NAMED_QUADS, Path(DUMP_CACHE) / UNION_TRIPLES,
+                                                   INDEX_FILE)):
         raise NotIncremental(f"there is no built KG in {out_dir} to add to: run a full `cdkg build` first")
     inputs, _ = input_fingerprint(files, context.gate is not None)
     earlier = info["inputs"]
@@ -150,7 +153,8 @@ def _merge_into(staging, published, out_dir, files, context, report, console, in
                       union_added, union_removed)
         report.kg_hash = file_digest(staging.path / TRIG_FILE)
     with time_stage("search_index"):
-        build_from_store(store, staging.path / INDEX_FILE)
+        shutil.copyfile(out_dir / INDEX_FILE, staging.path / INDEX_FILE)
+        update_index(staging.path / INDEX_FILE, union_added, union_removed, partial(_types, store))
     earlier = info["counts"]
     counts = report.counts
     for name in ("read", "published", "duplicates"):
@@ -353,6 +357,12 @@ def _update_default_graph(store, added, removed):
             store.remove(triple)
             lost.add(triple)
     return gained, lost
+
+
+def _types(store, iri):
+    """Return the class IRIs a node has in the merge of the graphs."""
+    return [q.object.value for q in store.quads_for_pattern(named_node(iri), TYPE_NODE, None, DEFAULT)
+            if isinstance(q.object, ox.NamedNode)]
 
 
 def _update_dumps(staging, cache, added, removed, union_added, union_removed):

@@ -14,6 +14,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from cdkg.mappings.normalize import ZWNJ, fold
 from cdkg.ontology.namespaces import CDO, DCTERMS, RDF, RDFS, SKOS
 
@@ -81,13 +83,9 @@ def write_index(path, literals, types):
         connection.executescript(SCHEMA)
         batch = []
         for number, (subject, predicate, literal) in enumerate(literals, start=1):
-            words = words_of(literal.value)
-            if not words:
-                continue
-            kinds = " ".join(sorted(types.get(subject.value, ())))
-            batch.append((number, subject.value, predicate.value, literal.value, literal.language or "", kinds,
-                          PROPERTY_RANK[predicate.value], "".join(words), " ".join(words),
-                          " ".join(joined_pairs(words))))
+            row = entry(number, subject, predicate, literal, types.get(subject.value, ()))
+            if row is not None:
+                batch.append(row)
             if len(batch) >= BATCH:
                 insert(connection, batch)
                 batch = []
@@ -98,11 +96,53 @@ def write_index(path, literals, types):
         connection.close()
 
 
+def entry(number, subject, predicate, literal, types):
+    """Return the entry row and its index columns for a literal, or None when it has no words."""
+    words = words_of(literal.value)
+    if not words:
+        return None
+    return (number, subject.value, predicate.value, literal.value, literal.language or "", " ".join(sorted(types)),
+            PROPERTY_RANK[predicate.value], "".join(words), " ".join(words), " ".join(joined_pairs(words)))
+
+
 def insert(connection, batch):
     """Insert a batch of entries and their index rows."""
     connection.executemany("INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [row[:8] for row in batch])
     connection.executemany("INSERT INTO entry_fts(rowid, words, joined) VALUES (?, ?, ?)",
                            [(row[0], row[8], row[9]) for row in batch])
+
+
+def update_index(path, gained, lost, types_of):
+    """Change the index file at path as the union of graphs gained and lost some triples (Oxigraph triples or
+    quads); types_of(iri) returns the class IRIs the subject has now. The index then holds what write_index would
+    write for the new union (its row numbers aside)."""
+    type_iri = str(RDF.type)
+
+    def searched(triples):
+        return [t for t in triples if t.predicate.value in PROPERTY_RANK and isinstance(t.subject, ox.NamedNode)
+                and isinstance(t.object, ox.Literal)]
+
+    connection = sqlite3.connect(path)
+    try:
+        for triple in searched(lost):
+            row = entry(0, triple.subject, triple.predicate, triple.object, ())
+            if row is not None:
+                for (number,) in connection.execute("SELECT id FROM entry WHERE iri = ? AND property = ? AND text = ? "
+                                                    "AND lang = ?", row[1:5]).fetchall():
+                    connection.execute("INSERT INTO entry_fts(entry_fts, rowid, words, joined) VALUES ('delete', ?, ?, ?)",
+                                       (number, row[8], row[9]))
+                    connection.execute("DELETE FROM entry WHERE id = ?", (number,))
+        retyped = {t.subject.value for t in (*gained, *lost) if t.predicate.value == type_iri
+                   and isinstance(t.subject, ox.NamedNode) and isinstance(t.object, ox.NamedNode)}
+        connection.executemany("UPDATE entry SET types = ? WHERE iri = ?",
+                               [(" ".join(sorted(types_of(iri))), iri) for iri in sorted(retyped)])
+        (last,) = connection.execute("SELECT COALESCE(MAX(id), 0) FROM entry").fetchone()
+        rows = (entry(last + number, t.subject, t.predicate, t.object, types_of(t.subject.value))
+                for number, t in enumerate(searched(gained), start=1))
+        insert(connection, [row for row in rows if row is not None])
+        connection.commit()
+    finally:
+        connection.close()
 
 
 def build_from_store(store, path):
