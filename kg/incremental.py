@@ -118,11 +118,10 @@ def _merge_into(staging, published, out_dir, files, context, report, console, in
     stream = StatementStream(context, quarantine, report, Materializer(rules), reference_subjects(context.reference),
                              earlier=_earlier_verdicts(store, out_dir / QUARANTINE_DIR), workers=workers)
     total = count_lines(files)
-    added = set()
     with tqdm(total=total, disable=not (console.isatty() or total > PROGRESS_MIN_LINES), file=console,
-              unit=" lines") as progress:
-        added.update(item for item in stream.quads(read_items(files, report.seconds, progress))
-                     if isinstance(item, ox.Quad))
+              unit=" lines") as progress:  # what the new statements entail, the delta below works out
+        quads = b"".join(quads for quads, _ in stream.quads(read_items(files, report.seconds, progress)))
+    added = set(ox.parse(quads, format=ox.RdfFormat.N_QUADS, lenient=True))
     quarantine.close()
     time_stage = partial(timed, report.seconds)
     with time_stage("reference"):
