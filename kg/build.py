@@ -35,7 +35,7 @@ from cdkg.kg.quarantine import Quarantine
 from cdkg.kg.readers import Rejection, count_lines, read_source
 from cdkg.kg.store import (BUILD_INFO, Staging, build_lock, current_store, merge_into_default_graph, read_build_info,
                            remove_leftovers)
-from cdkg.kg.textindex import INDEX_FILE, build_from_store
+from cdkg.kg.textindex import INDEX_FILE, build_from_sorted_triples
 from cdkg.ontology.namespaces import CDO, ONTOLOGY_GRAPH, PROV, RDF, REFERENCE_GRAPH, INFERRED_GRAPH
 from cdkg.shapes.terms import rdflib_term
 
@@ -338,6 +338,22 @@ def _in_workers(function, batches, workers, time_stage):
             yield batch, done
 
 
+def _alongside(function, args, fork):
+    """Run function(*args) in a forked process while the caller goes on, if fork, else now; return a call that
+    waits for it and raises if it failed."""
+    if not fork:
+        function(*args)
+        return lambda: None
+    process = multiprocessing.get_context("fork").Process(target=function, args=args)
+    process.start()
+
+    def wait():
+        process.join()
+        if process.exitcode != 0:
+            raise RuntimeError(f"{function.__name__} failed in its process (exit code {process.exitcode})")
+    return wait
+
+
 def _batched(iterable, size):
     """Yield lists of at most size items."""
     iterator = iter(iterable)
@@ -573,6 +589,7 @@ def _build_into(staging, files, context, report, console, workers):
     counts = report.counts
     counts["triples"] = len(store)
     counts["graphs"] = sum(1 for _ in store.named_graphs())
+    index = _alongside(build_from_sorted_triples, (union, staging.path / INDEX_FILE), fork=workers > 1)
     with timed(report.seconds, "serialize"):
         cache = staging.path / DUMP_CACHE
         cache.mkdir()
@@ -584,9 +601,9 @@ def _build_into(staging, files, context, report, console, workers):
         report.kg_hash = file_digest(staging.path / TRIG_FILE)
     with timed(report.seconds, "default_graph"):
         merge_into_default_graph(store, union)
-        union.rename(cache / UNION_TRIPLES)
-    with timed(report.seconds, "search_index"):
-        build_from_store(store, staging.path / INDEX_FILE)
+    with timed(report.seconds, "search_index"):  # the wait for it, when it ran alongside
+        index()
+    union.rename(cache / UNION_TRIPLES)
     counts["quarantined"] = quarantine.quarantined
     counts["warnings"] = quarantine.warnings
     report.quarantined_by_reason.update(quarantine.reasons)

@@ -31,6 +31,8 @@ CREATE VIRTUAL TABLE entry_fts USING fts5(words, joined, content='',
                                           tokenize='unicode61 remove_diacritics 2');
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# Made once the entries are in (cheaper than keeping it up while inserting): update_index finds entries by IRI.
+BY_IRI = "CREATE INDEX entry_iri ON entry(iri)"
 BATCH = 5000
 EXACT_BONUS = 1000  # the whole text is the query
 PROPERTY_BONUS = 10  # per step of PROPERTY_RANK: labels above statement texts
@@ -76,14 +78,19 @@ def rows_of(backend_query):
 
 def write_index(path, literals, types):
     """Write the index file at path from (subject, property, literal) terms and {iri: [class IRIs]}."""
+    write_entries(path, ((s, p, o, types.get(s.value, ())) for s, p, o in literals))
+
+
+def write_entries(path, literals):
+    """Write the index file at path from (subject, property, literal, the subject's class IRIs) tuples."""
     path = Path(path)
     path.unlink(missing_ok=True)
     connection = sqlite3.connect(path)
     try:
         connection.executescript(SCHEMA)
         batch = []
-        for number, (subject, predicate, literal) in enumerate(literals, start=1):
-            row = entry(number, subject, predicate, literal, types.get(subject.value, ()))
+        for number, (subject, predicate, literal, types) in enumerate(literals, start=1):
+            row = entry(number, subject, predicate, literal, types)
             if row is not None:
                 batch.append(row)
             if len(batch) >= BATCH:
@@ -91,9 +98,33 @@ def write_index(path, literals, types):
                 batch = []
         insert(connection, batch)
         connection.execute("INSERT INTO entry_fts(entry_fts) VALUES ('optimize')")
+        connection.execute(BY_IRI)
         connection.commit()
     finally:
         connection.close()
+
+
+def build_from_sorted_triples(union, path):
+    """Write the index at path of a sorted N-Triples file of the KG's merge (each subject's triples together), in
+    one pass with flat memory: the same entries as build_from_store on a store of those triples."""
+    type_iri = str(RDF.type)
+
+    def literals():
+        subject, types, found = None, [], []
+        for triple in ox.parse(path=str(union), format=ox.RdfFormat.N_TRIPLES, lenient=True):
+            if triple.subject != subject:
+                yield from ((s, p, o, types) for s, p, o in found)
+                subject, types, found = triple.subject, [], []
+            if not isinstance(triple.subject, ox.NamedNode):
+                continue
+            predicate = triple.predicate.value
+            if predicate in PROPERTY_RANK and isinstance(triple.object, ox.Literal):
+                found.append((triple.subject, triple.predicate, triple.object))
+            elif predicate == type_iri and isinstance(triple.object, ox.NamedNode):
+                types.append(triple.object.value)
+        yield from ((s, p, o, types) for s, p, o in found)
+
+    write_entries(path, literals())
 
 
 def entry(number, subject, predicate, literal, types):
