@@ -58,6 +58,7 @@ UNION_TRIPLES = "union.nt"  # the distinct triples of all named graphs, sorted
 GATE_BATCH = 1000  # statements validated together: the gate runs each compiled shape query once per batch
 PROGRESS_MIN_LINES = 1000
 STORE_CHUNK = 100_000  # quads per bulk-load call: bounds the loader's memory (measured: about 0.8 KB a quad)
+STORE_CHUNK_BYTES = 16 << 20  # N-Quads collected from the workers before they are loaded (about 80,000 quads)
 COUNTS = ("read", "published", "quarantined", "duplicates", "warnings", "triples", "inferred_triples", "graphs")
 # A duplicate contributes its provenance only; its verbatim text is the first occurrence's.
 NOT_MERGED = frozenset({CDO.originalText, CDO.normalizedText, CDO.contentHash})
@@ -338,12 +339,21 @@ def _in_workers(function, batches, workers, time_stage):
             yield batch, done
 
 
+def write_dumps(quad_files, union, directory):
+    """Write the TriG dump (the named graphs only) and its sorted source file in the dump cache from the loaded
+    N-Quads files (removed once used), and the Turtle dump from the sorted merge."""
+    write_by_graph(quad_files, directory / DUMP_CACHE / NAMED_QUADS, directory)
+    for scratch in quad_files:
+        scratch.unlink()
+    write_trig(directory / DUMP_CACHE / NAMED_QUADS, directory / TRIG_FILE)
+    write_turtle(union, directory / TURTLE_FILE)
+
+
 def _alongside(function, args, fork):
-    """Run function(*args) in a forked process while the caller goes on, if fork, else now; return a call that
-    waits for it and raises if it failed."""
+    """Start function(*args) in a forked process, the caller going on, and return a call that waits for it and
+    raises if it failed; without fork, return a call that runs it."""
     if not fork:
-        function(*args)
-        return lambda: None
+        return partial(function, *args)
     process = multiprocessing.get_context("fork").Process(target=function, args=args)
     process.start()
 
@@ -410,12 +420,23 @@ def activity_description(pipeline):
     return [*pipeline.activity_triples(), (pipeline.activity, RDF.type, PROV.Activity)]
 
 
-def write_statements(items, copy, entailed):
-    """Write a statement stream's (N-Quads, N-Triples) bytes: the quads to the file copy, what they entail to the
-    file entailed (those some graph asserts are not inferred, which is known only once every graph is read)."""
+def load_statements(store, items, copy, entailed, seconds):
+    """Load a statement stream's (N-Quads, N-Triples) bytes: the quads into the store, a chunk at a time while the
+    workers go on, and to the file copy; what they entail to the file entailed (those some graph asserts are not
+    inferred, which is known only once every graph is read). The time spent inside the stream counts as its own
+    stages'."""
+    pending, size = [], 0
     for quads, triples in items:
         copy.write(quads)
         entailed.write(triples)
+        pending.append(quads)
+        size += len(quads)
+        if size >= STORE_CHUNK_BYTES:
+            with timed(seconds, "store_load"):
+                bulk_load(store, ox.parse(b"".join(pending), format=ox.RdfFormat.N_QUADS, lenient=True))
+            pending, size = [], 0
+    with timed(seconds, "store_load"):
+        bulk_load(store, ox.parse(b"".join(pending), format=ox.RdfFormat.N_QUADS, lenient=True))
 
 
 def bulk_load(store, quads, copy=None):
@@ -463,10 +484,8 @@ def build_graphs(files, store, context, quarantine, report, progress, workdir, w
     stream = StatementStream(context, quarantine, report, materializer, reference_subjects(context.reference),
                              workers=workers)
     with open(loaded, "wb") as copy, open(entailed, "wb") as entailed_copy:
-        write_statements(stream.quads(read_items(files, report.seconds, progress)), copy, entailed_copy)
-        copy.flush()
-        with time_stage("store_load"):  # once, when every statement is in: the store has one writer
-            bulk_load(store, parse_own(loaded, ox.RdfFormat.N_QUADS))
+        load_statements(store, stream.quads(read_items(files, report.seconds, progress)), copy, entailed_copy,
+                        report.seconds)
         _load_fixed_graphs(store, context, materializer, stream.used_entities, report, copy, entailed_copy,
                            list(stream.history.graphs()))
         with time_stage("labels"):
@@ -589,19 +608,18 @@ def _build_into(staging, files, context, report, console, workers):
     counts = report.counts
     counts["triples"] = len(store)
     counts["graphs"] = sum(1 for _ in store.named_graphs())
-    index = _alongside(build_from_sorted_triples, (union, staging.path / INDEX_FILE), fork=workers > 1)
+    fork = workers > 1  # the index and the dumps read only files: they are made alongside the default graph
+    index = _alongside(build_from_sorted_triples, (union, staging.path / INDEX_FILE), fork)
+    cache = staging.path / DUMP_CACHE
+    cache.mkdir()
     with timed(report.seconds, "serialize"):
-        cache = staging.path / DUMP_CACHE
-        cache.mkdir()
-        write_by_graph(quad_files, cache / NAMED_QUADS, staging.path)
-        for scratch in quad_files:
-            scratch.unlink()
-        write_trig(cache / NAMED_QUADS, staging.path / TRIG_FILE)  # the named graphs only
-        write_turtle(union, staging.path / TURTLE_FILE)
-        report.kg_hash = file_digest(staging.path / TRIG_FILE)
+        dumps = _alongside(write_dumps, (quad_files, union, staging.path), fork)
     with timed(report.seconds, "default_graph"):
         merge_into_default_graph(store, union)
-    with timed(report.seconds, "search_index"):  # the wait for it, when it ran alongside
+    with timed(report.seconds, "serialize"):  # the waits, when they ran alongside
+        dumps()
+        report.kg_hash = file_digest(staging.path / TRIG_FILE)
+    with timed(report.seconds, "search_index"):
         index()
     union.rename(cache / UNION_TRIPLES)
     counts["quarantined"] = quarantine.quarantined

@@ -178,33 +178,37 @@ def _relabel(store, added, removed):
 
     A node's label reads its own labels, types, status and text, and the labels of what it links to: so the nodes
     to rename are those the change is about, and the nodes linking to one whose own labels changed. They are named
-    by label_quads over a small in-memory store of just what their labels read.
+    by label_quads over a small in-memory store of just what their labels read, each triple once (an entity
+    repeats its labels in every report that names it).
     """
     changed = added | removed
+    asserted = _AssertedTriples(store, added)
     touched = {term for quad in changed for term in (quad.subject, quad.object) if isinstance(term, ox.NamedNode)}
     for node in {quad.subject for quad in changed if quad.predicate in _LABELLING}:
-        now = [q for predicate in _LABELLING for q in _asserted(store, node, predicate, None)]
-        then = {q for q in now if q not in added} | {q for q in removed if q.subject == node and q.predicate in _LABELLING}
-        if _names(now) != _names(then):
+        now = asserted.of(node, _LABELLING)
+        new = any(all(q in added for q in _asserted(store, *triple)) for triple in now)
+        gone = any((q.subject, q.predicate, q.object) not in now for q in removed
+                   if q.subject == node and q.predicate in _LABELLING)
+        if new or gone:
             touched.update(q.subject for q in _asserted(store, None, None, node))
-    read = ox.Store()  # in memory
-    read.bulk_extend(store.quads_for_pattern(None, None, None, named_node(str(ONTOLOGY_GRAPH))))
+    read = set(store.quads_for_pattern(None, None, None, named_node(str(ONTOLOGY_GRAPH))))
     named = set(touched)
     for node in touched:
-        quads = list(_asserted(store, node, None, None))
-        reporting = list(_asserted(store, None, _REPORTS, node))
+        reporting = {(q.subject, q.predicate, q.object) for q in _asserted(store, None, _REPORTS, node)}
         if reporting:  # a fact: named after what it links to
-            read.bulk_extend(reporting)
-            for party in {q.object for q in quads if isinstance(q.object, ox.NamedNode)}:
-                read.bulk_extend(q for predicate in _LABELLING for q in _asserted(store, party, predicate, None))
+            triples = asserted.of(node) | reporting
+            for party in {o for _, _, o in triples if isinstance(o, ox.NamedNode)}:
+                triples |= asserted.of(party, _LABELLING)
         else:  # only its own labels and text count
-            quads = [q for q in quads if q.predicate in _LABELLING or q.predicate == _TEXT]
-        read.bulk_extend(quads)
-        if any(q.predicate == _TEXT for q in quads):
-            named.add(named_node(statement_graph(node.value)))
+            triples = asserted.of(node, (*_LABELLING, _TEXT))
+            if any(p == _TEXT for _, p, _ in triples):
+                named.add(named_node(statement_graph(node.value)))
+        read.update(ox.Quad(*triple, DEFAULT) for triple in triples)
+    scratch = ox.Store()  # in memory
+    scratch.bulk_extend(read)
     graph = named_node(str(LABELS_GRAPH))
     before = {q for node in named for q in store.quads_for_pattern(node, None, None, graph)}
-    after = {q for q in label_quads(read) if q.subject in named}
+    after = {q for q in label_quads(scratch) if q.subject in named}
     for quad in before - after:
         store.remove(quad)
     store.bulk_extend(after - before)
@@ -215,9 +219,24 @@ _LABELLING = (named_node(str(SKOS.prefLabel)), named_node(str(RDFS.label)))
 _REPORTS, _TEXT = named_node(str(CDO.reports)), named_node(str(CDO.originalText))
 
 
-def _names(quads):
-    """Return the labels a node's label quads give it, whatever graphs they are in."""
-    return {(quad.predicate, quad.object) for quad in quads}
+class _AssertedTriples:
+    """The triples the asserted named graphs hold about a node, each once: read from the merge (the default
+    graph, not yet updated) and the added quads, and kept if some asserted graph holds them now."""
+
+    def __init__(self, store, added):
+        """Index the added quads by subject."""
+        self.store, self.added = store, {}
+        for quad in added:
+            self.added.setdefault(quad.subject, []).append(quad)
+
+    def of(self, node, predicates=(None,)):
+        """Return the asserted (subject, predicate, object) triples of a node with one of the predicates (None:
+        any)."""
+        candidates = {(q.subject, q.predicate, q.object) for predicate in predicates
+                      for q in self.store.quads_for_pattern(node, predicate, None, DEFAULT)}
+        candidates.update((q.subject, q.predicate, q.object) for q in self.added.get(node, ())
+                          if None in predicates or q.predicate in predicates)
+        return {t for t in candidates if next(_asserted(self.store, *t), None) is not None}
 
 
 def _asserted(store, s, p, o):
