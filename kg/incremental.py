@@ -131,13 +131,13 @@ def _merge_into(staging, published, out_dir, files, context, report, console, in
         added = {quad for quad in added if quad not in store}
         graphs_before = {quad.graph_name for quad in added if _graph_is_empty(store, quad.graph_name)}
         delta = InferredDelta(store, rules)
-        fresh = [quad for quad in added if delta.changes_standing(quad)]
+        fresh = delta.fresh(added)
         store.bulk_extend(added)
         for quad in removed:
             store.remove(quad)
     with time_stage("labels"):
         labels_added, labels_removed = _relabel(store, added, removed)
-        fresh += [quad for quad in labels_added if delta.changes_standing(quad)]
+        fresh += delta.fresh(labels_added)
         added |= labels_added
         removed |= labels_removed
     with time_stage("inference"):
@@ -291,15 +291,20 @@ class InferredDelta:
             p for p in rules.predicates if any(t[1] in rules.transitive for t in rules.local((a, p, b)))}
         self.chains_before = self._chains()
 
-    def changes_standing(self, quad):
-        """Tell, before it is added, whether an asserted quad can change the inferred graph: its triple is not yet
-        asserted by another graph (it is new to the merge, or only inferred so far)."""
-        triple = (quad.subject, quad.predicate, quad.object)
+    def fresh(self, quads):
+        """Return, before they are added, the asserted quads that can change the inferred graph: their triple is
+        not yet asserted by another graph (it is new to the merge, or only inferred so far); each triple is looked
+        up once, however many graphs repeat it."""
+        triples = {(q.subject, q.predicate, q.object) for q in quads}
+        standing = {triple for triple in triples if self._changes_standing(triple)}
+        return [q for q in quads if (q.subject, q.predicate, q.object) in standing]
+
+    def _changes_standing(self, triple):
         return ox.Quad(*triple, DEFAULT) not in self.store or ox.Quad(*triple, self.inferred) in self.store
 
     def changes(self, added, removed):
         """Return the quads to add to and remove from the inferred graph, the store holding the change already;
-        added need only hold the quads changes_standing kept."""
+        added need only hold the quads fresh kept."""
         chains = self._chains()
         gained = [self._triple(q) for q in added if q.graph_name != self.inferred]
         lost = [t for t in (self._triple(q) for q in removed) if not self._asserted(t)]
@@ -362,18 +367,16 @@ class InferredDelta:
 
 def _update_default_graph(store, added, removed):
     """Keep the default graph the merge of the named graphs; return the triples it gained and lost."""
-    gained, lost = set(), set()
-    for quad in added:
-        triple = ox.Quad(quad.subject, quad.predicate, quad.object, DEFAULT)
-        if triple not in store:
-            store.add(triple)
-            gained.add(triple)
+    gained = {ox.Quad(quad.subject, quad.predicate, quad.object, DEFAULT) for quad in added}
+    gained = {triple for triple in gained if triple not in store}
+    lost = set()
     for quad in removed:
         if next((q for q in store.quads_for_pattern(quad.subject, quad.predicate, quad.object, None)
                  if q.graph_name != DEFAULT), None) is None:
             triple = ox.Quad(quad.subject, quad.predicate, quad.object, DEFAULT)
             store.remove(triple)
             lost.add(triple)
+    store.bulk_extend(gained)
     return gained, lost
 
 
