@@ -28,14 +28,14 @@ from tqdm import tqdm
 from cdkg.kg.dump import (canonical_blank_nodes, has_blank_nodes, named_node, parse_own, to_quads, to_triples,
                           write_by_graph, write_difference, write_distinct_triples, write_in_graph, write_merge,
                           write_trig, write_turtle)
-from cdkg.kg.identity import IdentityRules, StatusHistory, resolve
+from cdkg.kg.identity import IdentityRules, StatusHistory, claim_triples, resolve
 from cdkg.kg.inference import Entailment, Materializer
 from cdkg.kg.labels import label_quads
 from cdkg.kg.quarantine import Quarantine
 from cdkg.kg.readers import Rejection, count_lines, read_source
 from cdkg.kg.store import (BUILD_INFO, Staging, build_lock, current_store, merge_into_default_graph, read_build_info,
                            remove_leftovers)
-from cdkg.kg.textindex import INDEX_FILE, build_from_store
+from cdkg.kg.textindex import INDEX_FILE, build_from_sorted_triples
 from cdkg.ontology.namespaces import CDO, ONTOLOGY_GRAPH, PROV, RDF, REFERENCE_GRAPH, INFERRED_GRAPH
 from cdkg.shapes.terms import rdflib_term
 
@@ -58,6 +58,7 @@ UNION_TRIPLES = "union.nt"  # the distinct triples of all named graphs, sorted
 GATE_BATCH = 1000  # statements validated together: the gate runs each compiled shape query once per batch
 PROGRESS_MIN_LINES = 1000
 STORE_CHUNK = 100_000  # quads per bulk-load call: bounds the loader's memory (measured: about 0.8 KB a quad)
+STORE_CHUNK_BYTES = 16 << 20  # N-Quads collected from the workers before they are loaded (about 80,000 quads)
 COUNTS = ("read", "published", "quarantined", "duplicates", "warnings", "triples", "inferred_triples", "graphs")
 # A duplicate contributes its provenance only; its verbatim text is the first occurrence's.
 NOT_MERGED = frozenset({CDO.originalText, CDO.normalizedText, CDO.contentHash})
@@ -157,7 +158,7 @@ class StatementStream:
         self.verdict = {}  # content hash -> None (published) or the quarantine details of its first occurrence
 
     def quads(self, items):
-        """Yield the quads of every published statement graph and the triples they entail, item by item."""
+        """Yield (N-Quads, N-Triples) bytes: the quads of the published statement graphs and what they entail."""
         for item, analysis in self._analysed(items):
             self.report.counts["read"] += 1
             if isinstance(item, Rejection):
@@ -165,29 +166,27 @@ class StatementStream:
             elif isinstance(analysis, str):  # one bad statement must not stop the corpus; its line is kept
                 self.quarantine.reject(item.source_file, item.line, "extraction-error", analysis, item.text)
             else:
-                result, quads, verdict, entailed, transitive = analysis
-                self._recall(result.content_hash)
-                if result.content_hash in self.verdict:
-                    yield from self._duplicate(item, result)
-                elif verdict is not None and not verdict.conforms:
-                    self._reject_violation(item, result, verdict)
+                self._recall(analysis.content_hash)
+                if analysis.content_hash in self.verdict:
+                    yield from self._duplicate(item, analysis)
+                elif analysis.violation is not None:
+                    self._reject_violation(item, analysis)
                 else:
-                    self.materializer.keep(transitive)
-                    yield from entailed
-                    yield from self._publish(item, result, quads, verdict)
+                    yield from self._publish(item, analysis)
 
     def _analysed(self, items):
         """Yield (item, analysis) in input order, analysing a batch at a time here or in the worker processes."""
         batches = _batched(items, GATE_BATCH)
+        analyser = Analyser(self.context, self.identity, self.materializer.entailment, self.reference_subjects,
+                            self.report.seconds if self.workers <= 1 else Counter())
         if self.workers <= 1:
-            analyser = Analyser(self.context, self.identity, self.materializer.entailment, self.report.seconds)
             for batch in batches:
                 yield from zip(batch, analyser.analyse(batch))
             return
         global _WORKER_ANALYSER
-        _WORKER_ANALYSER = Analyser(self.context, self.identity, self.materializer.entailment, Counter())
-        for batch, packed in _in_workers(_analyse_in_worker, batches, self.workers, self.time):
-            yield from zip(batch, (unpack(analysis) for analysis in packed))
+        _WORKER_ANALYSER = analyser
+        for batch, analyses in _in_workers(_analyse_in_worker, batches, self.workers, self.time):
+            yield from zip(batch, analyses)
 
     def _recall(self, content_hash):
         """Take over an earlier build's verdict on a statement this build has not seen yet."""
@@ -197,30 +196,28 @@ class StatementStream:
         if verdict is not UNSEEN:
             self.verdict[content_hash] = verdict
 
-    def _publish(self, record, result, quads, verdict):
+    def _publish(self, record, analysis):
         """Yield a statement's quads, note its warnings, its status claims and the gazetteer entities it uses."""
-        self.verdict[result.content_hash] = None
+        self.verdict[analysis.content_hash] = None
         self.report.counts["published"] += 1
-        messages = [str(note) for note in result.notes]
-        messages += [_result_message(warning) for warning in (verdict.warnings if verdict is not None else ())]
-        if messages:
-            self.quarantine.warn(record.source_file, record.line, messages, result.graph)
-        self.history.observe(result.triples)
-        self._note_used(result.triples)
-        yield from quads
+        if analysis.messages:
+            self.quarantine.warn(record.source_file, record.line, analysis.messages, analysis.graph)
+        self.history.observe(analysis.claims)
+        self.used_entities |= analysis.used
+        self.materializer.keep(analysis.transitive)
+        yield analysis.quads, analysis.entailed
 
-    def _reject_violation(self, record, result, verdict):
+    def _reject_violation(self, record, analysis):
         """Quarantine a statement whose graph violates the shapes, with its validation report."""
-        report_turtle = verdict.report_graph.serialize(format="turtle") if verdict.report_graph is not None else ""
-        details = {"graph": str(result.graph), "report_text": verdict.report_text, "report_turtle": report_turtle}
-        self.verdict[result.content_hash] = (record, details)
+        self.verdict[analysis.content_hash] = (record, analysis.violation)
         self.report.violations += 1
         self.quarantine.reject(record.source_file, record.line, "shacl-violation",
-                               "the statement's graph violates the shapes (report attached)", record.text, **details)
+                               "the statement's graph violates the shapes (report attached)", record.text,
+                               **analysis.violation)
 
-    def _duplicate(self, record, result):
+    def _duplicate(self, record, analysis):
         """Merge a repeated statement into its first occurrence (or quarantine it with a violating one)."""
-        first = self.verdict[result.content_hash]
+        first = self.verdict[analysis.content_hash]
         if first is not None:  # the first occurrence was quarantined, and so is every copy of it
             first_record, details = first
             self.quarantine.reject(record.source_file, record.line, "shacl-violation",
@@ -228,86 +225,99 @@ class StatementStream:
                                    "which violates the shapes", record.text, **details)
             return
         self.report.counts["duplicates"] += 1
-        statement = _statement_node(result)
-        provenance = [t for t in result.triples if t[0] == statement and t[1] not in NOT_MERGED]
-        provenance += _described(result.triples, {t[2] for t in provenance})
-        with self.time("inference"):
-            entailed = self.materializer.add(provenance)
-        yield from to_triples(entailed)
-        self._note_used(provenance)
-        yield from to_quads(provenance, result.graph)
+        quads, entailed, used, transitive = analysis.provenance
+        self.used_entities |= used
+        self.materializer.keep(transitive)
+        yield quads, entailed
 
-    def _note_used(self, triples):
-        """Note which gazetteer entities published triples use."""
-        used, known = self.used_entities, self.reference_subjects
-        for s, _, o in triples:
-            if s in known:
-                used.add(s)
-            if o in known:
-                used.add(o)
+
+@dataclass
+class Analysis:
+    """What the build keeps of one extracted statement, whatever other statements say: plain values and
+    serialised RDF, so that it crosses from a worker process to the build at little cost."""
+
+    content_hash: str
+    graph: str
+    quads: bytes  # N-Quads of its graph
+    entailed: bytes  # N-Triples of what its graph entails locally
+    transitive: set  # its transitive-property triples, for the chains
+    claims: list  # its triples about status claims, for StatusHistory.observe
+    used: set  # the gazetteer entities it uses
+    messages: list  # its notes and SHACL warnings
+    violation: dict | None  # the quarantine details when it violates the shapes
+    provenance: tuple  # (quads, entailed, used, transitive) of its provenance alone: what a repeat of it adds
 
 
 class Analyser:
     """What a statement needs that depends on no other statement: its graph, gate verdict and local entailments."""
 
-    def __init__(self, context, identity, entailment, seconds):
-        """Keep the pipeline, gate and rules; time the stages into seconds."""
+    def __init__(self, context, identity, entailment, reference_subjects, seconds):
+        """Keep the pipeline, gate, rules and the gazetteer's subjects; time the stages into seconds."""
         self.context, self.identity, self.seconds = context, identity, seconds
+        self.reference_subjects = reference_subjects
         self.materializer = Materializer(entailment)
 
     def analyse(self, batch):
-        """Return per item of a batch: None for a rejected line, an error message, or (result, quads, verdict,
-        entailed Oxigraph triples, transitive-property triples)."""
-        analyses = [None if isinstance(item, Rejection) else self._extract(item) for item in batch]
-        extracted = [a for a in analyses if isinstance(a, list)]
-        if self.context.gate is not None and extracted:
+        """Return per item of a batch: None for a rejected line, an error message, or its Analysis."""
+        extracted = [None if isinstance(item, Rejection) else self._extract(item) for item in batch]
+        results = [result for result in extracted if isinstance(result, tuple)]
+        verdicts = [None] * len(results)
+        if self.context.gate is not None and results:
             with timed(self.seconds, "shacl"):
-                verdicts = self.context.gate.check([(a[0].graph, a[0].triples) for a in extracted])
-            for analysis, verdict in zip(extracted, verdicts):
-                analysis[2] = verdict
-        with timed(self.seconds, "inference"):
-            for analysis in extracted:
-                entailed, analysis[4] = self.materializer.entail(analysis[0].triples)
-                analysis[3] = list(to_triples(entailed))
-        return [tuple(a) if isinstance(a, list) else a for a in analyses]
+                verdicts = self.context.gate.check([(result.graph, result.triples) for result, _ in results])
+        analyses = iter([self._analysis(result, quads, verdict) for (result, quads), verdict in zip(results, verdicts)])
+        return [next(analyses) if isinstance(result, tuple) else result for result in extracted]
 
     def _extract(self, record):
-        """Return [result, quads, ...] for a record, or the message of the error that stopped its mapping."""
+        """Return (result, quads) for a record, or the message of the error that stopped its mapping."""
         with timed(self.seconds, "extract"):
             try:
                 result = self.context.pipeline.extract(record)
                 result.triples = resolve(result.triples, self.identity)
                 if has_blank_nodes(result.triples):
                     result.triples = canonical_blank_nodes(result.triples, result.graph)
-                return [result, list(to_quads(result.triples, result.graph)), None, None, None]  # bad terms fail here
+                return result, list(to_quads(result.triples, result.graph))  # bad terms fail here
             except Exception as error:
                 return f"{type(error).__name__}: {error}"
+
+    def _analysis(self, result, quads, verdict):
+        """Return the Analysis of an extracted statement and its verdict (None: not validated)."""
+        violation, messages = None, [str(note) for note in result.notes]
+        if verdict is not None and not verdict.conforms:
+            violation = {"graph": str(result.graph), "report_text": verdict.report_text,
+                         "report_turtle": verdict.report_graph.serialize(format="turtle")
+                         if verdict.report_graph is not None else ""}
+        elif verdict is not None:
+            messages += [_result_message(warning) for warning in verdict.warnings]
+        statement = _statement_node(result)
+        provenance = [t for t in result.triples if t[0] == statement and t[1] not in NOT_MERGED]
+        provenance += _described(result.triples, {t[2] for t in provenance})
+        with timed(self.seconds, "inference"):
+            entailed, transitive = self.materializer.entail(result.triples)
+            provenance_entailed, provenance_transitive = self.materializer.entail(provenance)
+            return Analysis(
+                result.content_hash, str(result.graph), ox.serialize(quads, format=ox.RdfFormat.N_QUADS),
+                _ntriples(entailed), transitive, claim_triples(result.triples), self._used(result.triples), messages,
+                violation, (ox.serialize(to_quads(provenance, result.graph), format=ox.RdfFormat.N_QUADS),
+                            _ntriples(provenance_entailed), self._used(provenance), provenance_transitive))
+
+    def _used(self, triples):
+        """Return the gazetteer entities the triples use."""
+        known = self.reference_subjects
+        return {term for s, _, o in triples for term in (s, o) if term in known}
+
+
+def _ntriples(triples):
+    """Return rdflib triples as N-Triples bytes."""
+    return ox.serialize(to_triples(triples), format=ox.RdfFormat.N_TRIPLES)
 
 
 _WORKER_ANALYSER = None  # set before the workers fork: they inherit the loaded pipeline and gate, nothing is pickled
 
 
 def _analyse_in_worker(batch):
-    """Analyse one batch in a worker process; pack the Oxigraph terms as bytes (they do not pickle)."""
-    return [pack(analysis) for analysis in _WORKER_ANALYSER.analyse(batch)]
-
-
-def pack(analysis):
-    """Return an analysis with its quads and entailed triples serialised (N-Quads, N-Triples) for the parent."""
-    if not isinstance(analysis, tuple):
-        return analysis
-    result, quads, verdict, entailed, transitive = analysis
-    return (result, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), verdict,
-            ox.serialize(entailed, format=ox.RdfFormat.N_TRIPLES), transitive)
-
-
-def unpack(analysis):
-    """Undo pack (the terms were validated when made, so they are parsed leniently)."""
-    if not isinstance(analysis, tuple):
-        return analysis
-    result, quads, verdict, entailed, transitive = analysis
-    return (result, list(ox.parse(quads, format=ox.RdfFormat.N_QUADS, lenient=True)), verdict,
-            [quad.triple for quad in ox.parse(entailed, format=ox.RdfFormat.N_TRIPLES, lenient=True)], transitive)
+    """Analyse one batch in a worker process."""
+    return _WORKER_ANALYSER.analyse(batch)
 
 
 def _in_workers(function, batches, workers, time_stage):
@@ -327,6 +337,31 @@ def _in_workers(function, batches, workers, time_stage):
             with time_stage("extract"):
                 done = result.get()
             yield batch, done
+
+
+def write_dumps(quad_files, union, directory):
+    """Write the TriG dump (the named graphs only) and its sorted source file in the dump cache from the loaded
+    N-Quads files (removed once used), and the Turtle dump from the sorted merge."""
+    write_by_graph(quad_files, directory / DUMP_CACHE / NAMED_QUADS, directory)
+    for scratch in quad_files:
+        scratch.unlink()
+    write_trig(directory / DUMP_CACHE / NAMED_QUADS, directory / TRIG_FILE)
+    write_turtle(union, directory / TURTLE_FILE)
+
+
+def _alongside(function, args, fork):
+    """Start function(*args) in a forked process, the caller going on, and return a call that waits for it and
+    raises if it failed; without fork, return a call that runs it."""
+    if not fork:
+        return partial(function, *args)
+    process = multiprocessing.get_context("fork").Process(target=function, args=args)
+    process.start()
+
+    def wait():
+        process.join()
+        if process.exitcode != 0:
+            raise RuntimeError(f"{function.__name__} failed in its process (exit code {process.exitcode})")
+    return wait
 
 
 def _batched(iterable, size):
@@ -385,26 +420,23 @@ def activity_description(pipeline):
     return [*pipeline.activity_triples(), (pipeline.activity, RDF.type, PROV.Activity)]
 
 
-def _load_statements(store, items, report, copy, entailed):
-    """Load the statement stream, attributing the time spent inside the stream to its own stages."""
-    start = time.perf_counter()
-    before = sum(report.seconds.values())
-    load_statements(store, items, copy, entailed)
-    inside = sum(report.seconds.values()) - before
-    report.seconds["store_load"] += time.perf_counter() - start - inside
-
-
-def load_statements(store, items, copy, entailed):
-    """Bulk-load the quads of a statement stream (see bulk_load) and write the triples it entails to entailed.
-
-    The entailed triples wait in the N-Triples file entailed: those some graph asserts are not inferred, which is
-    known only once every graph is loaded.
-    """
-    items = iter(items)
-    while chunk := list(islice(items, STORE_CHUNK)):
-        bulk_load(store, [item for item in chunk if isinstance(item, ox.Quad)], copy)
-        entailed.write(ox.serialize([item for item in chunk if isinstance(item, ox.Triple)],
-                                    format=ox.RdfFormat.N_TRIPLES))
+def load_statements(store, items, copy, entailed, seconds):
+    """Load a statement stream's (N-Quads, N-Triples) bytes: the quads into the store, a chunk at a time while the
+    workers go on, and to the file copy; what they entail to the file entailed (those some graph asserts are not
+    inferred, which is known only once every graph is read). The time spent inside the stream counts as its own
+    stages'."""
+    pending, size = [], 0
+    for quads, triples in items:
+        copy.write(quads)
+        entailed.write(triples)
+        pending.append(quads)
+        size += len(quads)
+        if size >= STORE_CHUNK_BYTES:
+            with timed(seconds, "store_load"):
+                bulk_load(store, ox.parse(b"".join(pending), format=ox.RdfFormat.N_QUADS, lenient=True))
+            pending, size = [], 0
+    with timed(seconds, "store_load"):
+        bulk_load(store, ox.parse(b"".join(pending), format=ox.RdfFormat.N_QUADS, lenient=True))
 
 
 def bulk_load(store, quads, copy=None):
@@ -452,8 +484,8 @@ def build_graphs(files, store, context, quarantine, report, progress, workdir, w
     stream = StatementStream(context, quarantine, report, materializer, reference_subjects(context.reference),
                              workers=workers)
     with open(loaded, "wb") as copy, open(entailed, "wb") as entailed_copy:
-        _load_statements(store, stream.quads(read_items(files, report.seconds, progress)), report, copy,
-                         entailed_copy)
+        load_statements(store, stream.quads(read_items(files, report.seconds, progress)), copy, entailed_copy,
+                        report.seconds)
         _load_fixed_graphs(store, context, materializer, stream.used_entities, report, copy, entailed_copy,
                            list(stream.history.graphs()))
         with time_stage("labels"):
@@ -576,20 +608,20 @@ def _build_into(staging, files, context, report, console, workers):
     counts = report.counts
     counts["triples"] = len(store)
     counts["graphs"] = sum(1 for _ in store.named_graphs())
+    fork = workers > 1  # the index and the dumps read only files: they are made alongside the default graph
+    index = _alongside(build_from_sorted_triples, (union, staging.path / INDEX_FILE), fork)
+    cache = staging.path / DUMP_CACHE
+    cache.mkdir()
     with timed(report.seconds, "serialize"):
-        cache = staging.path / DUMP_CACHE
-        cache.mkdir()
-        write_by_graph(quad_files, cache / NAMED_QUADS, staging.path)
-        for scratch in quad_files:
-            scratch.unlink()
-        write_trig(cache / NAMED_QUADS, staging.path / TRIG_FILE)  # the named graphs only
-        write_turtle(union, staging.path / TURTLE_FILE)
-        report.kg_hash = file_digest(staging.path / TRIG_FILE)
+        dumps = _alongside(write_dumps, (quad_files, union, staging.path), fork)
     with timed(report.seconds, "default_graph"):
         merge_into_default_graph(store, union)
-        union.rename(cache / UNION_TRIPLES)
+    with timed(report.seconds, "serialize"):  # the waits, when they ran alongside
+        dumps()
+        report.kg_hash = file_digest(staging.path / TRIG_FILE)
     with timed(report.seconds, "search_index"):
-        build_from_store(store, staging.path / INDEX_FILE)
+        index()
+    union.rename(cache / UNION_TRIPLES)
     counts["quarantined"] = quarantine.quarantined
     counts["warnings"] = quarantine.warnings
     report.quarantined_by_reason.update(quarantine.reasons)

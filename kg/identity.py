@@ -106,6 +106,11 @@ def _claim(fact, shared, statement, description, report_date):
     return triples
 
 
+def claim_triples(triples):
+    """Return the triples of a statement graph StatusHistory.observe reads (so a worker can send just those)."""
+    return [t for t in triples if t[1] in (_HISTORY, _CLAIMED, _STATUS_DATE, _DATE)]
+
+
 class StatusHistory:
     """Collect the status claims of published statements and decide each shared agreement's current status."""
 

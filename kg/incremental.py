@@ -25,18 +25,20 @@ from cdkg.kg.build import (DUMP_CACHE, NAMED_QUADS, PROGRESS_MIN_LINES, QUARANTI
 from cdkg.kg.dump import named_node, to_ox, to_quads, update_by_graph, update_sorted, write_trig, write_turtle
 from cdkg.kg.identity import current_graph
 from cdkg.kg.inference import TYPE, Entailment, Materializer
-from cdkg.kg.labels import label_quads
+from cdkg.kg.labels import label_quads, statement_graph
 from cdkg.kg.quarantine import REJECTED_FILE, Quarantine
 from cdkg.kg.readers import count_lines
 from cdkg.kg.store import Staging, build_lock, current_store, remove_leftovers
-from cdkg.kg.textindex import INDEX_FILE, build_from_store
+from cdkg.kg.textindex import INDEX_FILE, update_index
 from cdkg.mappings.pipeline import content_hash, normalize
 from cdkg.mappings.rdfmap import statement_iri
 from cdkg.mappings.record import SourceRecord
-from cdkg.ontology.namespaces import CDO, INFERRED_GRAPH, LABELS_GRAPH, RDF, REFERENCE_GRAPH
+from cdkg.ontology.namespaces import (CDO, INFERRED_GRAPH, LABELS_GRAPH, ONTOLOGY_GRAPH, RDF, RDFS, REFERENCE_GRAPH,
+                                      SKOS)
 from cdkg.shapes.terms import rdflib_term
 
 DEFAULT = ox.DefaultGraph()
+TYPE_NODE = named_node(str(RDF.type))
 
 
 class NotIncremental(RuntimeError):
@@ -68,7 +70,9 @@ def add(files, out_dir, context, console=sys.stderr, workers=1):
 
 def _combined_inputs(info, published, out_dir, files, context):
     """Return the inputs record of the KG with the new files, or raise NotIncremental saying why there is none."""
-    if info is None or published is None or not (out_dir / DUMP_CACHE / NAMED_QUADS).exists():
+    if info is None or published is None or not all(
+            (out_dir / path).exists() for path in (Path(DUMP_CACHE) / NAMED_QUADS, Path(DUMP_CACHE) / UNION_TRIPLES,
+                                                   INDEX_FILE)):
         raise NotIncremental(f"there is no built KG in {out_dir} to add to: run a full `cdkg build` first")
     inputs, _ = input_fingerprint(files, context.gate is not None)
     earlier = info["inputs"]
@@ -114,11 +118,10 @@ def _merge_into(staging, published, out_dir, files, context, report, console, in
     stream = StatementStream(context, quarantine, report, Materializer(rules), reference_subjects(context.reference),
                              earlier=_earlier_verdicts(store, out_dir / QUARANTINE_DIR), workers=workers)
     total = count_lines(files)
-    added = set()
     with tqdm(total=total, disable=not (console.isatty() or total > PROGRESS_MIN_LINES), file=console,
-              unit=" lines") as progress:
-        added.update(item for item in stream.quads(read_items(files, report.seconds, progress))
-                     if isinstance(item, ox.Quad))
+              unit=" lines") as progress:  # what the new statements entail, the delta below works out
+        quads = b"".join(quads for quads, _ in stream.quads(read_items(files, report.seconds, progress)))
+    added = set(ox.parse(quads, format=ox.RdfFormat.N_QUADS, lenient=True))
     quarantine.close()
     time_stage = partial(timed, report.seconds)
     with time_stage("reference"):
@@ -128,13 +131,13 @@ def _merge_into(staging, published, out_dir, files, context, report, console, in
         added = {quad for quad in added if quad not in store}
         graphs_before = {quad.graph_name for quad in added if _graph_is_empty(store, quad.graph_name)}
         delta = InferredDelta(store, rules)
-        fresh = [quad for quad in added if delta.changes_standing(quad)]
+        fresh = delta.fresh(added)
         store.bulk_extend(added)
         for quad in removed:
             store.remove(quad)
     with time_stage("labels"):
-        labels_added, labels_removed = _relabel(store)
-        fresh += [quad for quad in labels_added if delta.changes_standing(quad)]
+        labels_added, labels_removed = _relabel(store, added, removed)
+        fresh += delta.fresh(labels_added)
         added |= labels_added
         removed |= labels_removed
     with time_stage("inference"):
@@ -149,7 +152,8 @@ def _merge_into(staging, published, out_dir, files, context, report, console, in
                       union_added, union_removed)
         report.kg_hash = file_digest(staging.path / TRIG_FILE)
     with time_stage("search_index"):
-        build_from_store(store, staging.path / INDEX_FILE)
+        shutil.copyfile(out_dir / INDEX_FILE, staging.path / INDEX_FILE)
+        update_index(staging.path / INDEX_FILE, union_added, union_removed, partial(_types, store))
     earlier = info["counts"]
     counts = report.counts
     for name in ("read", "published", "duplicates"):
@@ -167,17 +171,78 @@ def _merge_into(staging, published, out_dir, files, context, report, console, in
     del store
 
 
-def _relabel(store):
-    """Regenerate the cdg:labels graph as a full build does, from the asserted named graphs alone (a full build
-    names things before it infers and merges); change it in the store and return the quads it gained and lost."""
-    graph, derived = named_node(str(LABELS_GRAPH)), {named_node(str(LABELS_GRAPH)), named_node(str(INFERRED_GRAPH))}
-    asserted = ox.Store()  # in memory: the published store's default graph holds the merge, labels included
-    asserted.bulk_extend(quad for quad in store if quad.graph_name != DEFAULT and quad.graph_name not in derived)
-    before, after = set(store.quads_for_pattern(None, None, None, graph)), set(label_quads(asserted))
+def _relabel(store, added, removed):
+    """Regenerate the cdg:labels quads of the nodes the asserted quads that came and went name, as a full build
+    makes them (from the asserted named graphs alone); change them in the store and return the quads gained and
+    lost.
+
+    A node's label reads its own labels, types, status and text, and the labels of what it links to: so the nodes
+    to rename are those the change is about, and the nodes linking to one whose own labels changed. They are named
+    by label_quads over a small in-memory store of just what their labels read, each triple once (an entity
+    repeats its labels in every report that names it).
+    """
+    changed = added | removed
+    asserted = _AssertedTriples(store, added)
+    touched = {term for quad in changed for term in (quad.subject, quad.object) if isinstance(term, ox.NamedNode)}
+    for node in {quad.subject for quad in changed if quad.predicate in _LABELLING}:
+        now = asserted.of(node, _LABELLING)
+        new = any(all(q in added for q in _asserted(store, *triple)) for triple in now)
+        gone = any((q.subject, q.predicate, q.object) not in now for q in removed
+                   if q.subject == node and q.predicate in _LABELLING)
+        if new or gone:
+            touched.update(q.subject for q in _asserted(store, None, None, node))
+    read = set(store.quads_for_pattern(None, None, None, named_node(str(ONTOLOGY_GRAPH))))
+    named = set(touched)
+    for node in touched:
+        reporting = {(q.subject, q.predicate, q.object) for q in _asserted(store, None, _REPORTS, node)}
+        if reporting:  # a fact: named after what it links to
+            triples = asserted.of(node) | reporting
+            for party in {o for _, _, o in triples if isinstance(o, ox.NamedNode)}:
+                triples |= asserted.of(party, _LABELLING)
+        else:  # only its own labels and text count
+            triples = asserted.of(node, (*_LABELLING, _TEXT))
+            if any(p == _TEXT for _, p, _ in triples):
+                named.add(named_node(statement_graph(node.value)))
+        read.update(ox.Quad(*triple, DEFAULT) for triple in triples)
+    scratch = ox.Store()  # in memory
+    scratch.bulk_extend(read)
+    graph = named_node(str(LABELS_GRAPH))
+    before = {q for node in named for q in store.quads_for_pattern(node, None, None, graph)}
+    after = {q for q in label_quads(scratch) if q.subject in named}
     for quad in before - after:
         store.remove(quad)
     store.bulk_extend(after - before)
     return after - before, before - after
+
+
+_LABELLING = (named_node(str(SKOS.prefLabel)), named_node(str(RDFS.label)))
+_REPORTS, _TEXT = named_node(str(CDO.reports)), named_node(str(CDO.originalText))
+
+
+class _AssertedTriples:
+    """The triples the asserted named graphs hold about a node, each once: read from the merge (the default
+    graph, not yet updated) and the added quads, and kept if some asserted graph holds them now."""
+
+    def __init__(self, store, added):
+        """Index the added quads by subject."""
+        self.store, self.added = store, {}
+        for quad in added:
+            self.added.setdefault(quad.subject, []).append(quad)
+
+    def of(self, node, predicates=(None,)):
+        """Return the asserted (subject, predicate, object) triples of a node with one of the predicates (None:
+        any)."""
+        candidates = {(q.subject, q.predicate, q.object) for predicate in predicates
+                      for q in self.store.quads_for_pattern(node, predicate, None, DEFAULT)}
+        candidates.update((q.subject, q.predicate, q.object) for q in self.added.get(node, ())
+                          if None in predicates or q.predicate in predicates)
+        return {t for t in candidates if next(_asserted(self.store, *t), None) is not None}
+
+
+def _asserted(store, s, p, o):
+    """Yield the quads of the asserted named graphs (not the merge, the inferred or the labels graph) matching."""
+    derived = (DEFAULT, named_node(str(INFERRED_GRAPH)), named_node(str(LABELS_GRAPH)))
+    return (q for q in store.quads_for_pattern(s, p, o, None) if q.graph_name not in derived)
 
 
 def _graph_is_empty(store, graph):
@@ -226,15 +291,20 @@ class InferredDelta:
             p for p in rules.predicates if any(t[1] in rules.transitive for t in rules.local((a, p, b)))}
         self.chains_before = self._chains()
 
-    def changes_standing(self, quad):
-        """Tell, before it is added, whether an asserted quad can change the inferred graph: its triple is not yet
-        asserted by another graph (it is new to the merge, or only inferred so far)."""
-        triple = (quad.subject, quad.predicate, quad.object)
+    def fresh(self, quads):
+        """Return, before they are added, the asserted quads that can change the inferred graph: their triple is
+        not yet asserted by another graph (it is new to the merge, or only inferred so far); each triple is looked
+        up once, however many graphs repeat it."""
+        triples = {(q.subject, q.predicate, q.object) for q in quads}
+        standing = {triple for triple in triples if self._changes_standing(triple)}
+        return [q for q in quads if (q.subject, q.predicate, q.object) in standing]
+
+    def _changes_standing(self, triple):
         return ox.Quad(*triple, DEFAULT) not in self.store or ox.Quad(*triple, self.inferred) in self.store
 
     def changes(self, added, removed):
         """Return the quads to add to and remove from the inferred graph, the store holding the change already;
-        added need only hold the quads changes_standing kept."""
+        added need only hold the quads fresh kept."""
         chains = self._chains()
         gained = [self._triple(q) for q in added if q.graph_name != self.inferred]
         lost = [t for t in (self._triple(q) for q in removed) if not self._asserted(t)]
@@ -297,19 +367,23 @@ class InferredDelta:
 
 def _update_default_graph(store, added, removed):
     """Keep the default graph the merge of the named graphs; return the triples it gained and lost."""
-    gained, lost = set(), set()
-    for quad in added:
-        triple = ox.Quad(quad.subject, quad.predicate, quad.object, DEFAULT)
-        if triple not in store:
-            store.add(triple)
-            gained.add(triple)
+    gained = {ox.Quad(quad.subject, quad.predicate, quad.object, DEFAULT) for quad in added}
+    gained = {triple for triple in gained if triple not in store}
+    lost = set()
     for quad in removed:
         if next((q for q in store.quads_for_pattern(quad.subject, quad.predicate, quad.object, None)
                  if q.graph_name != DEFAULT), None) is None:
             triple = ox.Quad(quad.subject, quad.predicate, quad.object, DEFAULT)
             store.remove(triple)
             lost.add(triple)
+    store.bulk_extend(gained)
     return gained, lost
+
+
+def _types(store, iri):
+    """Return the class IRIs a node has in the merge of the graphs."""
+    return [q.object.value for q in store.quads_for_pattern(named_node(iri), TYPE_NODE, None, DEFAULT)
+            if isinstance(q.object, ox.NamedNode)]
 
 
 def _update_dumps(staging, cache, added, removed, union_added, union_removed):

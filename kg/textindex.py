@@ -14,6 +14,8 @@ import threading
 from pathlib import Path
 from typing import NamedTuple
 
+import pyoxigraph as ox
+
 from cdkg.mappings.normalize import ZWNJ, fold
 from cdkg.ontology.namespaces import CDO, DCTERMS, RDF, RDFS, SKOS
 
@@ -29,6 +31,8 @@ CREATE VIRTUAL TABLE entry_fts USING fts5(words, joined, content='',
                                           tokenize='unicode61 remove_diacritics 2');
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# Made once the entries are in (cheaper than keeping it up while inserting): update_index finds entries by IRI.
+BY_IRI = "CREATE INDEX entry_iri ON entry(iri)"
 BATCH = 5000
 EXACT_BONUS = 1000  # the whole text is the query
 PROPERTY_BONUS = 10  # per step of PROPERTY_RANK: labels above statement texts
@@ -73,28 +77,62 @@ def rows_of(backend_query):
 
 def write_index(path, literals, types):
     """Write the index file at path from (subject, property, literal) terms and {iri: [class IRIs]}."""
+    write_entries(path, ((s, p, o, types.get(s.value, ())) for s, p, o in literals))
+
+
+def write_entries(path, literals):
+    """Write the index file at path from (subject, property, literal, the subject's class IRIs) tuples."""
     path = Path(path)
     path.unlink(missing_ok=True)
     connection = sqlite3.connect(path)
     try:
         connection.executescript(SCHEMA)
         batch = []
-        for number, (subject, predicate, literal) in enumerate(literals, start=1):
-            words = words_of(literal.value)
-            if not words:
-                continue
-            kinds = " ".join(sorted(types.get(subject.value, ())))
-            batch.append((number, subject.value, predicate.value, literal.value, literal.language or "", kinds,
-                          PROPERTY_RANK[predicate.value], "".join(words), " ".join(words),
-                          " ".join(joined_pairs(words))))
+        for number, (subject, predicate, literal, types) in enumerate(literals, start=1):
+            row = entry(number, subject, predicate, literal, types)
+            if row is not None:
+                batch.append(row)
             if len(batch) >= BATCH:
                 insert(connection, batch)
                 batch = []
         insert(connection, batch)
         connection.execute("INSERT INTO entry_fts(entry_fts) VALUES ('optimize')")
+        connection.execute(BY_IRI)
         connection.commit()
     finally:
         connection.close()
+
+
+def build_from_sorted_triples(union, path):
+    """Write the index at path of a sorted N-Triples file of the KG's merge (each subject's triples together), in
+    one pass with flat memory: the same entries as build_from_store on a store of those triples."""
+    type_iri = str(RDF.type)
+
+    def literals():
+        subject, types, found = None, [], []
+        for triple in ox.parse(path=str(union), format=ox.RdfFormat.N_TRIPLES, lenient=True):
+            if triple.subject != subject:
+                yield from ((s, p, o, types) for s, p, o in found)
+                subject, types, found = triple.subject, [], []
+            if not isinstance(triple.subject, ox.NamedNode):
+                continue
+            predicate = triple.predicate.value
+            if predicate in PROPERTY_RANK and isinstance(triple.object, ox.Literal):
+                found.append((triple.subject, triple.predicate, triple.object))
+            elif predicate == type_iri and isinstance(triple.object, ox.NamedNode):
+                types.append(triple.object.value)
+        yield from ((s, p, o, types) for s, p, o in found)
+
+    write_entries(path, literals())
+
+
+def entry(number, subject, predicate, literal, types):
+    """Return the entry row and its index columns for a literal, or None when it has no words."""
+    words = words_of(literal.value)
+    if not words:
+        return None
+    return (number, subject.value, predicate.value, literal.value, literal.language or "", " ".join(sorted(types)),
+            PROPERTY_RANK[predicate.value], "".join(words), " ".join(words), " ".join(joined_pairs(words)))
 
 
 def insert(connection, batch):
@@ -102,6 +140,39 @@ def insert(connection, batch):
     connection.executemany("INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [row[:8] for row in batch])
     connection.executemany("INSERT INTO entry_fts(rowid, words, joined) VALUES (?, ?, ?)",
                            [(row[0], row[8], row[9]) for row in batch])
+
+
+def update_index(path, gained, lost, types_of):
+    """Change the index file at path as the union of graphs gained and lost some triples (Oxigraph triples or
+    quads); types_of(iri) returns the class IRIs the subject has now. The index then holds what write_index would
+    write for the new union (its row numbers aside)."""
+    type_iri = str(RDF.type)
+
+    def searched(triples):
+        return [t for t in triples if t.predicate.value in PROPERTY_RANK and isinstance(t.subject, ox.NamedNode)
+                and isinstance(t.object, ox.Literal)]
+
+    connection = sqlite3.connect(path)
+    try:
+        for triple in searched(lost):
+            row = entry(0, triple.subject, triple.predicate, triple.object, ())
+            if row is not None:
+                for (number,) in connection.execute("SELECT id FROM entry WHERE iri = ? AND property = ? AND text = ? "
+                                                    "AND lang = ?", row[1:5]).fetchall():
+                    connection.execute("INSERT INTO entry_fts(entry_fts, rowid, words, joined) VALUES ('delete', ?, ?, ?)",
+                                       (number, row[8], row[9]))
+                    connection.execute("DELETE FROM entry WHERE id = ?", (number,))
+        retyped = {t.subject.value for t in (*gained, *lost) if t.predicate.value == type_iri
+                   and isinstance(t.subject, ox.NamedNode) and isinstance(t.object, ox.NamedNode)}
+        connection.executemany("UPDATE entry SET types = ? WHERE iri = ?",
+                               [(" ".join(sorted(types_of(iri))), iri) for iri in sorted(retyped)])
+        (last,) = connection.execute("SELECT COALESCE(MAX(id), 0) FROM entry").fetchone()
+        rows = (entry(last + number, t.subject, t.predicate, t.object, types_of(t.subject.value))
+                for number, t in enumerate(searched(gained), start=1))
+        insert(connection, [row for row in rows if row is not None])
+        connection.commit()
+    finally:
+        connection.close()
 
 
 def build_from_store(store, path):

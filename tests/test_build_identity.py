@@ -1,5 +1,6 @@
 """One node per real agreement across reports: build a small news corpus with the real pipeline, gate and store,
 and ask the KG (and the competency questions) by SPARQL."""
+import json
 from datetime import date
 from itertools import permutations
 from pathlib import Path
@@ -168,3 +169,47 @@ def test_the_gate_rejects_a_claim_without_its_report(context):
     (verdict,) = context.gate.check([(result.graph, broken)])
     assert not verdict.conforms
     assert SHAPES["StatusClaim-report"] in set(verdict.report_graph.objects(None, SH.sourceShape))
+
+
+# ---- persons: the same normalised name in the same post is one node across reports
+
+PERSON_REPORTS = [  # the name spelt with Arabic yeh and a ZWNJ in the second report
+    "علیرضا زاکانی، شهردار تهران، با سفیر ترکیه دیدار کرد.",
+    "علي‌رضا زاکانی، شهردار تهران، از توسعه همکاری با استانبول خبر داد.",
+    "علیرضا زاکانی، رئیس شورای شهر تهران، با سفیر ترکیه دیدار کرد.",
+    "شهردار تهران با سفیر روسیه دیدار کرد.",
+]
+
+
+@pytest.fixture(scope="module")
+def person_store(context, tmp_path_factory):
+    out = tmp_path_factory.mktemp("persons")
+    source = out / "persons.jsonl"
+    source.write_text("".join(json.dumps({"id": f"p{n}", "text": text}, ensure_ascii=False) + "\n"
+                              for n, text in enumerate(PERSON_REPORTS)), encoding="utf-8")
+    assert build([source], out / "kg", context).counts["published"] == len(PERSON_REPORTS)
+    return ox.Store.read_only(str(out / "kg" / "store"))
+
+
+def holders(store, post):
+    """Return (person, statements mentioning them) of the persons holding a post."""
+    return select(store, f"""
+        SELECT ?person (COUNT(DISTINCT ?statement) AS ?reports) WHERE {{
+          <{post}> org:heldBy ?person . ?statement cdo:mentions ?person
+        }} GROUP BY ?person""")
+
+
+def test_a_person_named_in_two_reports_in_the_same_post_is_one_node(person_store):
+    ((person, reports),) = holders(person_store, ID["post/mayor/tehran-municipality"])
+    assert reports == "2"
+    assert (str(ns.FOAF.Person),) in select(person_store, f"SELECT ?t WHERE {{ <{person}> a ?t }}")
+
+
+def test_the_same_name_in_another_post_or_a_post_without_a_name_stays_apart(person_store):
+    ((mayor, _),) = holders(person_store, ID["post/mayor/tehran-municipality"])
+    ((chair, reports),) = holders(person_store, ID["post/council-chair/tehran-city-council"])
+    assert chair != mayor and reports == "1"
+    unnamed = select(person_store, """
+        SELECT ?statement WHERE { ?statement cdo:originalText ?text FILTER(CONTAINS(?text, "روسیه"))
+                                  FILTER NOT EXISTS { ?statement cdo:mentions ?person . ?person a foaf:Person } }""")
+    assert len(unnamed) == 1

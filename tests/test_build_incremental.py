@@ -1,6 +1,7 @@
 """`cdkg build --add`: new reports merged into a built KG give the KG a full build of all the sources gives."""
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -10,11 +11,13 @@ from cdkg.kg import commands
 from cdkg.kg.build import BUILD_INFO, TRIG_FILE, TURTLE_FILE, build
 from cdkg.kg.cli import main
 from cdkg.kg.incremental import NotIncremental, add
+from cdkg.kg.textindex import INDEX_FILE, TextIndex, build_from_store, update_index, words_of
 import cdkg.ontology.namespaces as ns
 from cdkg.ontology.namespaces import CDO, ID
 
 FIXTURES = Path(__file__).parent / "fixtures" / "identity"
 REPORTS, MORE = FIXTURES / "reports.jsonl", FIXTURES / "more-reports.jsonl"
+MORE_TEXT = json.loads(MORE.read_text(encoding="utf-8").splitlines()[0])["text"]
 TABRIZ_KONYA = "SELECT DISTINCT ?a WHERE { ?a a cdo:SisterCityAgreement ; cdo:party ?t , <%s> . ?t cdo:governs? <%s> }" % (
     ID["place/konya"], ID["place/tabriz"])
 
@@ -65,6 +68,23 @@ def test_adding_gives_the_dumps_and_counts_of_a_full_build(full, incremental):
     assert info(out)["counts"]["duplicates"] == 1 and info(out)["quarantined_by_reason"] == {"blank": 1}
 
 
+def index_entries(out):
+    """Return the search index's entries (without their row numbers) and its answers to every word it holds."""
+    connection = sqlite3.connect(out / INDEX_FILE)
+    entries = sorted(connection.execute("SELECT iri, property, text, lang, types, property_rank, folded FROM entry"))
+    connection.close()
+    index = TextIndex(out / INDEX_FILE)
+    words = sorted({word for row in entries for word in words_of(row[2])})
+    return entries, {word: index.search(word, 1000) for word in words}
+
+
+def test_adding_gives_the_search_index_of_a_full_build(full, incremental):
+    out, _ = incremental
+    entries, answers = index_entries(out)
+    assert any(MORE_TEXT in row[2] for row in entries)
+    assert (entries, answers) == index_entries(full)
+
+
 def test_a_new_signing_revives_the_denied_tie_and_drops_its_end(incremental):
     out, _ = incremental
     store = ox.Store.read_only(str(out / "store"))
@@ -91,3 +111,33 @@ def test_the_command_line_adds_and_names_what_it_cannot(incremental, tmp_path, c
     assert "no built KG" in capsys.readouterr().err
     assert main(["build", "--add", str(tmp_path / "missing.jsonl"), "--out", str(copy)]) == 2
     assert "no such source file" in capsys.readouterr().err
+
+
+def test_the_search_index_follows_literals_and_types_that_come_and_go(tmp_path):
+    def node(name):
+        return ox.NamedNode(str(ID[name]))
+
+    label, kind = ox.NamedNode(str(ns.SKOS.prefLabel)), ox.NamedNode(str(ns.RDF.type))
+    before = [ox.Triple(node("a"), label, ox.Literal("شهرداری شیراز", language="fa")),
+              ox.Triple(node("a"), kind, ox.NamedNode(str(CDO.Municipality))),
+              ox.Triple(node("b"), label, ox.Literal("Novi Sad", language="en"))]
+    gained = [ox.Triple(node("a"), kind, ox.NamedNode(str(CDO.Organization))),
+              ox.Triple(node("b"), label, ox.Literal("نووی ساد", language="fa"))]
+    lost = [before[2]]
+    after = [before[0], before[1], *gained]
+
+    def write(path, triples):
+        store = ox.Store()
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+        build_from_store(store, path)
+        return store
+
+    updated, expected = tmp_path / "updated" / INDEX_FILE, tmp_path / "expected" / INDEX_FILE
+    updated.parent.mkdir(), expected.parent.mkdir()
+    write(updated, before)
+    now = write(expected, after)
+    update_index(updated, gained, lost, lambda iri: [q.object.value for q in now.quads_for_pattern(
+        ox.NamedNode(iri), kind, None, None)])
+    assert index_entries(updated.parent) == index_entries(expected.parent)
+    assert [hit.iri for hit in TextIndex(updated).search("نووی", 5)] == [str(ID["b"])]
+    assert not TextIndex(updated).search("novi", 5)

@@ -1,5 +1,6 @@
 """A build with worker processes gives the single-process build's KG byte for byte (store, dumps, quarantine)."""
 import json
+import sqlite3
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -8,6 +9,7 @@ import pytest
 from cdkg.kg import commands
 from cdkg.kg.build import BUILD_INFO, QUARANTINE_DIR, TRIG_FILE, TURTLE_FILE, build
 from cdkg.kg.corpus import write_corpus
+from cdkg.kg.textindex import INDEX_FILE, build_from_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SOURCES = [FIXTURES / "build" / "bad-input.txt", FIXTURES / "build" / "news.jsonl",
@@ -48,3 +50,19 @@ def test_the_counts_are_the_same(builds):
     serial, parallel = (json.loads((builds[n] / BUILD_INFO).read_text(encoding="utf-8")) for n in (1, 3))
     assert serial["counts"]["published"] > 2000 and serial["counts"]["duplicates"] > 0
     assert parallel["counts"] == serial["counts"] and parallel["kg_hash"] == serial["kg_hash"]
+
+
+def index_entries(path):
+    connection = sqlite3.connect(path)
+    try:
+        return sorted(connection.execute("SELECT iri, property, text, lang, types, property_rank, folded FROM entry"))
+    finally:
+        connection.close()
+
+
+def test_the_search_index_is_the_same_and_holds_what_the_store_holds(builds, tmp_path):
+    serial = index_entries(builds[1] / INDEX_FILE)
+    assert len(serial) > 10_000
+    assert index_entries(builds[3] / INDEX_FILE) == serial
+    build_from_store(ox.Store.read_only(str(builds[1] / "store")), tmp_path / INDEX_FILE)
+    assert index_entries(tmp_path / INDEX_FILE) == serial
