@@ -3,7 +3,9 @@ import logging
 from html import escape
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Literal, URIRef
+from rdflib.compare import to_canonical_graph
 
 from cdkg.ontology import CDO_OWL, CDO_TTL, CONCEPTS_OWL, CONCEPTS_TTL, DOCS_DIR, DOCS_INDEX, load_sources
 from cdkg.ontology.namespaces import BASE, CDC, CDO, DCTERMS, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS
@@ -22,18 +24,29 @@ def serialisation_targets():
 
 def generate_serialisations():
     """Write each source as RDF/XML (for Protégé and OWL API users) and return the files written."""
-    # Plain "xml", not "pretty-xml": rdflib's pretty writer drops triples on list nodes (owl:unionOf...).
     written = []
     for source, target in serialisation_targets().items():
         graph = load_sources([source])
         for ontology in set(graph.subjects(RDF.type, OWL.Ontology)):
             graph.add((ontology, SKOS.editorialNote, generated_annotation(source)))
-        xml = graph.serialize(format="xml", encoding="utf-8").decode("utf-8")
+        xml = rdf_xml(graph)
         declaration, _, body = xml.partition("\n")
         note = GENERATED_NOTE.format(source=source.name)
         target.write_text(f"{declaration}\n<!-- {note} -->\n{body}", encoding="utf-8")
         written.append(target)
     return written
+
+
+def rdf_xml(graph):
+    """Return the graph as RDF/XML that is the same text for the same triples: canonical blank nodes, sorted.
+
+    rdflib's writers order subjects and label blank nodes anew on every run (and its pretty writer drops triples on
+    list nodes), so each generate rewrote the whole file with no change in content; Oxigraph writes in the order given.
+    """
+    lines = sorted(to_canonical_graph(graph).serialize(format="nt", encoding="utf-8").splitlines())
+    triples = ox.parse(b"\n".join(lines), format=ox.RdfFormat.N_TRIPLES)
+    prefixes = {prefix: str(namespace) for prefix, namespace in graph.namespaces() if prefix}
+    return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefixes).decode("utf-8")
 
 
 def generated_annotation(source):

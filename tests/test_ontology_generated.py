@@ -7,7 +7,7 @@ from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic
 
 from cdkg.ontology import DOCS_DIR, load_sources, ontology_graph
-from cdkg.ontology.generate import generate_docs, generated_annotation, serialisation_targets
+from cdkg.ontology.generate import generate_docs, generated_annotation, rdf_xml, serialisation_targets
 from cdkg.ontology.namespaces import CDO, OWL, RDF, SKOS
 
 
@@ -21,6 +21,18 @@ def test_rdfxml_is_in_sync_with_its_source(source, generated):
         _, only_source, only_generated = graph_diff(expected, actual)
         pytest.fail(f"{generated.name} is stale (run `cdkg ontology generate`): "
                     f"{len(only_source)} triples only in {source.name}, {len(only_generated)} only in {generated.name}")
+
+
+@pytest.mark.parametrize("source", sorted(serialisation_targets()))
+def test_rdfxml_is_the_same_text_for_the_same_triples(source):
+    first = load_sources([source])
+    lines = first.serialize(format="nt").splitlines()
+    second = Graph()  # the same triples, added in the reverse order, with blank nodes labelled anew
+    for prefix, namespace in first.namespaces():
+        second.bind(prefix, namespace)
+    second.parse(data="\n".join(sorted(lines, reverse=True)), format="nt")
+    assert rdf_xml(second) == rdf_xml(first)
+    assert isomorphic(Graph().parse(data=rdf_xml(first), format="xml"), first)
 
 
 @pytest.mark.parametrize("source, generated", sorted(serialisation_targets().items()))
