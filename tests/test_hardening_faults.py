@@ -131,6 +131,34 @@ def test_killing_a_worker_mid_query_is_recovered(server):
     assert requests.get(server.base + "healthz", timeout=10).status_code == 200
 
 
+def busy_workers(server, window=0.3, busy_seconds=0.05):
+    """Return the pids of the workers that used CPU during a short window."""
+    workers = server.workers()
+    before = {pid: cpu_seconds(pid) for pid in workers}
+    time.sleep(window)
+    return {pid for pid in workers if cpu_seconds(pid) - before[pid] > busy_seconds}
+
+
+def test_a_crashed_worker_loses_only_its_own_requests(server):
+    assert settled(server)
+    slow = []
+    # gunicorn hands each connection to whichever worker accepts it first: send until both run one
+    while len(slow) < 6 and len(busy_workers(server)) < 2:
+        slow.append(Background(server.base, f"{CARTESIAN} # {uuid.uuid4()}"))
+        time.sleep(0.2)
+    busy = busy_workers(server)
+    assert len(busy) == 2, "the slow queries did not reach both workers"
+    victim = min(busy)
+    os.kill(victim, signal.SIGSEGV)
+    for request in slow:
+        request.result()
+    answered = [request.response for request in slow if request.response is not None]
+    assert len(answered) < len(slow), "no request was lost with the crashed worker"
+    # the other worker's queries run to the time limit and say so
+    assert answered and all(r.status_code == 503 and b"QUERY_TIMEOUT" in r.content for r in answered), \
+        [(r.status_code, r.content[:200]) for r in answered]
+
+
 def test_a_full_worker_answers_503_with_retry_after(kg_dir):
     with serving(kg_dir, "--query-timeout", "3", "--max-queries-per-worker", "1", workers=1,
                  env={"CDKG_QUERY_SLOT_WAIT": "0"}) as running:
