@@ -344,6 +344,18 @@ def start_nginx(upstream_port, workdir):
     return start(["nginx", "-c", str(conf), "-p", str(directory)], url), url
 
 
+def start_oxigraph(kg_dir, workdir):
+    """Start the Oxigraph server on a copy of the store; return (process, query URL)."""
+    port = free_port()
+    copy = Path(workdir) / "oxigraph-store"
+    if not copy.exists():
+        shutil.copytree(Path(kg_dir) / "store", copy)
+    url = f"http://127.0.0.1:{port}/query"
+    command = [str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(copy),
+               "--bind", f"127.0.0.1:{port}", "--union-default-graph"]  # no --timeout-s: it leaks threads
+    return start(command, url), url
+
+
 def servers(kg_dir, workdir, with_nginx):
     """Yield (name, start function) for each server under test."""
     def endpoint():
@@ -363,14 +375,8 @@ def servers(kg_dir, workdir, with_nginx):
         return [start(command, url)], url
 
     def oxigraph():
-        port = free_port()
-        copy = Path(workdir) / "oxigraph-store"
-        if not copy.exists():
-            shutil.copytree(Path(kg_dir) / "store", copy)
-        url = f"http://127.0.0.1:{port}/query"
-        command = [str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(copy),
-                   "--bind", f"127.0.0.1:{port}", "--union-default-graph"]  # no --timeout-s: it leaks threads
-        return [start(command, url)], url
+        process, url = start_oxigraph(kg_dir, workdir)
+        return [process], url
 
     yield "endpoint", endpoint
     if with_nginx:

@@ -10,14 +10,13 @@ tests/test_hardening_slow_clients.py and how a normal client fares beside 64 slo
 """
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 from cdkg.endpoint.cli import server_environment
 from cdkg.endpoint.config import load_config
-from tests.bench.bench_endpoint import VENV_BIN, free_port, queries, run_wrk, start, stop
+from tests.bench.bench_endpoint import VENV_BIN, free_port, queries, run_wrk, start, start_oxigraph, stop
 from tests.hardening_support import raw_request
 from tests.slow_clients import SlowClients, summary, timed_lookups
 
@@ -53,18 +52,6 @@ def granian(kg_dir, _):
     return start(command, url, server_environment(config, None)), url
 
 
-def oxigraph(kg_dir, workdir):
-    """Start the Oxigraph server on a copy of the store; return (process, query URL)."""
-    port = free_port()
-    copy = Path(workdir) / "oxigraph-store"
-    if not copy.exists():
-        shutil.copytree(Path(kg_dir) / "store", copy)
-    url = f"http://127.0.0.1:{port}/query"
-    command = [str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(copy),
-               "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
-    return start(command, url), url
-
-
 def check_limits(url):
     """Print granian's answers to the framing errors and a normal client's lookups beside 64 slow connections."""
     base = url.removesuffix("sparql")
@@ -91,7 +78,7 @@ def main(argv=None):
     results = {}
     with tempfile.TemporaryDirectory(prefix="cdkg-bench-wsgi-") as workdir:
         print(f"# load average before: {os.getloadavg()[0]:.1f}")
-        for name, launch in (("gunicorn", gunicorn), ("granian", granian), ("oxigraph", oxigraph)):
+        for name, launch in (("gunicorn", gunicorn), ("granian", granian), ("oxigraph", start_oxigraph)):
             process, url = launch(args.kg, workdir)
             try:
                 for mode, cold in (("cold", template), ("repeated", None)):
