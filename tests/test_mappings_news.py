@@ -4,7 +4,7 @@ import pytest
 
 from cdkg.mappings.dates import DateReader
 from cdkg.mappings.normalize import normalize
-from cdkg.ontology.namespaces import ID
+from cdkg.ontology.namespaces import ID, PREFIXES
 from tests.test_mappings_cues import ask, graph_of, place
 
 
@@ -28,8 +28,8 @@ def test_the_same_person_in_the_same_post_has_one_iri_across_statements():
     first = graph_of("مهدی صادقی، شهردار یزد، گفت: یزد آماده همکاری است.")
     second = graph_of("شهردار یزد، مهدی صادقی، از تبادل تجربه با بخارا خبر داد.")
     query = f"SELECT ?p WHERE {{ {iri('post/mayor/yazd-municipality')} org:heldBy ?p }}"
-    assert {row.p for row in first.query(query, initNs={"org": "http://www.w3.org/ns/org#"})} == {
-        row.p for row in second.query(query, initNs={"org": "http://www.w3.org/ns/org#"})} != set()
+    assert {row.p for row in first.query(query, initNs=PREFIXES)} == {
+        row.p for row in second.query(query, initNs=PREFIXES)} != set()
 
 
 def test_a_given_name_that_is_a_city_is_part_of_the_name():
@@ -134,9 +134,7 @@ def test_every_mention_and_fact_has_nif_evidence():
     normalized = normalize(text)
     rows = graph.query("""SELECT ?entity ?b ?e WHERE { ?s cdo:mentions ?entity .
         ?phrase itsrdf:taIdentRef ?entity ; nif:referenceContext ?s ; nif:beginIndex ?b ; nif:endIndex ?e .
-        ?s nif:isString ?text }""", initNs={
-        "cdo": "https://w3id.org/citydiplomacy/ontology#", "itsrdf": "http://www.w3.org/2005/11/its/rdf#",
-        "nif": "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#"})
+        ?s nif:isString ?text }""", initNs=PREFIXES)
     found = {(str(r.entity).rsplit("/", 1)[-1], normalized[int(r.b):int(r.e)]) for r in rows}
     assert ("doha", "دوحه") in found
     assert ("shiraz-municipality", "شهردار شیراز") in found
@@ -204,7 +202,7 @@ def test_an_instrument_named_again_is_not_a_second_agreement():
     graph = graph_of("تفاهم‌نامه همکاری شهرداری شیراز و شهرداری دوحه امضا شد. بر اساس این تفاهم‌نامه، طرفین در "
                      "زمینه گردشگری همکاری می‌کنند.")
     rows = graph.query("SELECT ?a WHERE { ?a a cdo:MemorandumOfUnderstanding }",
-                       initNs={"cdo": "https://w3id.org/citydiplomacy/ontology#"})
+                       initNs=PREFIXES)
     assert len(rows) == 1
 
 
@@ -259,5 +257,5 @@ def test_a_document_of_no_kind_with_the_same_sides_is_the_agreement_named_before
     graph = graph_of("شهرداری کرج خبر امضای تفاهم‌نامه خواهرخواندگی کرج و بورسا را تکذیب کرد و گفت: هیچ سندی میان "
                      "کرج و بورسا امضا نشده است.")
     rows = graph.query("SELECT ?a WHERE { ?s cdo:reports ?a }",
-                       initNs={"cdo": "https://w3id.org/citydiplomacy/ontology#"})
+                       initNs=PREFIXES)
     assert len(rows) == 1 and ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Denied")
