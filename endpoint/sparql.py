@@ -17,7 +17,7 @@ from cdkg.endpoint.protocol import (
     update_from, FORM_CONTENT_TYPE, UPDATE_CONTENT_TYPE,
 )
 from cdkg.endpoint.sparqltext import (
-    first_keyword, is_update, names_update_dataset, service_targets, with_using, writes_relative_iri,
+    first_keyword, is_update, names_update_dataset, with_using, writes_relative_iri,
 )
 from cdkg.endpoint.web import SAFE_METHODS, problem_response, serve_representation, state
 from cdkg.ontology.namespaces import UPLOADED_GRAPHS

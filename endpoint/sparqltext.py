@@ -189,22 +189,6 @@ def has_dataset_clause(text):
     return "from" in text.lower() and any(token.is_word("FROM") for token in tokens(text))
 
 
-def service_targets(text):
-    """Return the target of every SERVICE clause: an IRI without brackets, or the variable/name as written."""
-    found = tokens(text)
-    targets = []
-    for index, token in enumerate(found):
-        if not token.is_word("SERVICE"):
-            continue
-        following = found[index + 1:index + 3]
-        if following and following[0].is_word("SILENT"):
-            following = following[1:]
-        if following:
-            target = following[0]
-            targets.append(iri_value(target) if target.kind == "iri" else target.text)
-    return targets
-
-
 def operations(found):
     """Split an update's tokens into its operations (at the `;` outside any group), each without its prologue."""
     parts, start, depth = [], 0, 0

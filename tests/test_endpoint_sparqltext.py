@@ -1,7 +1,8 @@
 """The lexical reading of SPARQL text the protocol relies on: query form, FROM, SERVICE targets, updates."""
 import pytest
 
-from cdkg.endpoint.sparqltext import first_keyword, has_dataset_clause, is_update, service_targets, string_value, tokens
+from cdkg.endpoint.federation import service_clauses
+from cdkg.endpoint.sparqltext import first_keyword, has_dataset_clause, is_update, string_value, tokens
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -33,10 +34,11 @@ def test_updates_are_recognised(text):
     assert is_update(text)
 
 
-def test_service_targets():
+def test_service_clauses_are_read_by_the_grammar_not_in_strings():
     text = ("SELECT * WHERE { SERVICE <http://a/sparql> { ?s ?p ?o } SERVICE SILENT <http://b/sparql> { } "
-            "SERVICE ?endpoint { } FILTER(?o != 'SERVICE <http://c/>') }")
-    assert service_targets(text) == ["http://a/sparql", "http://b/sparql", "?endpoint"]
+            "FILTER(?o != 'SERVICE <http://c/>') }")
+    assert [(clause.target, clause.silent) for clause in service_clauses(text)] == [
+        ("http://a/sparql", False), ("http://b/sparql", True)]
 
 
 @pytest.mark.parametrize("written, value", [
