@@ -47,9 +47,9 @@ LIMIT_DEFAULTS = {
     "MAX_RESULT_ROWS": 100_000,  # solutions or triples a result may have; more is refused with 422
     "MAX_RESPONSE_BYTES": 64 * 1024 * 1024,  # bytes a serialised result may have; more is refused with 422
     "PAGE_ROW_LIMIT": 200,  # rows per section of an entity page, triples per direction of a description; a cut
-    # section says so (X-CDKG-Truncated header, a note on the page linking the query for all of it). 200 keeps a hub's
-    # page a readable length and under 300 ms (the most-mentioned hub of a 5k corpus KG, Iran's foreign ministry: 0.09–0.13 s;
-    # at 1,000 rows 1.4 MB of HTML in 0.27–0.55 s)
+    # section says so (X-CDKG-Truncated header, a note on the page linking the query for all of it). 200 keeps a
+    # hub's page readable and under 300 ms (the most-mentioned hub of a 5k corpus KG: 0.09-0.13 s; with 1,000
+    # rows, 1.4 MB of HTML in 0.27-0.55 s)
 }
 # `cdkg serve` option -> (configuration key, type, help)
 LIMIT_FLAGS = {
