@@ -167,10 +167,12 @@ def extraction_tools():
     """Load the mapping pipeline and the SHACL gate once per process (seconds: the lexicon and the shapes)."""
     from cdkg.kg.build import activity_description
     from cdkg.mappings.pipeline import default_pipeline
-    from cdkg.shapes.gate import Gate
+    from cdkg.shapes.gate import Gate, freeze_loaded_objects
 
     pipeline = default_pipeline()
-    return pipeline, Gate.load(extra_context=activity_description(pipeline))
+    tools = pipeline, Gate.load(extra_context=activity_description(pipeline))
+    freeze_loaded_objects()  # they live as long as the process
+    return tools
 
 
 def extract(sentence):

@@ -1,9 +1,12 @@
 """The gate's batching, per-graph scoping, context and compiler limits, and the shapes file's own rules."""
+import gc
+
 import pytest
 from rdflib import Graph, Literal, URIRef
 
 from cdkg.ontology.namespaces import CDO, GRAPH, ID, PROV, RDF, RDFS, SH, SHAPES, SKOS
 from cdkg.shapes import shapes_graph
+from cdkg.shapes import gate as gate_module
 from cdkg.shapes.gate import Gate
 
 
@@ -185,3 +188,29 @@ def test_context_includes_what_a_sparql_constraint_reads_inside_filter_not_exist
         (agreement, RDF.type, CDO.CooperationAgreement), (agreement, CDO.party, municipality),
         (agreement, CDO.party, shiraz)])])
     assert (agreement, SHAPES["DistinctPartiesShape"]) in shapes_of(verdict)
+
+
+
+def test_a_check_leaves_the_loaded_objects_frozen(gate, monkeypatch):
+    # The endpoint freezes its loaded lexicon and shapes for good; the gate's freeze around a batch must not thaw them.
+    monkeypatch.setattr(gate_module, "_loaded_objects_frozen", False)  # restored after the test
+    gate_module.freeze_loaded_objects()
+    try:
+        frozen = gc.get_freeze_count()
+        gate.check([(GRAPH["statement/9"], city("test-town", ("شهرک", "fa"), ("Test Town", "en")))])
+        assert gc.get_freeze_count() >= frozen > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_the_playground_keeps_its_loaded_pipeline_out_of_the_collector(monkeypatch):
+    # A full collection walking the lexicon's objects paused page requests for 0.3 s.
+    from cdkg.endpoint.views import extract, extraction_tools
+
+    monkeypatch.setattr(gate_module, "_loaded_objects_frozen", False)
+    extraction_tools.cache_clear()  # loaded here, whatever an earlier test did
+    extract("شهرداری شیراز و شهرداری نوویساد تفاهم‌نامه همکاری فرهنگی امضا کردند.")
+    try:
+        assert gc.get_freeze_count() > 100_000
+    finally:
+        gc.unfreeze()

@@ -4,8 +4,8 @@ pages on a corpus KG, against a point-lookup SPARQL query measured in the same r
 Run: .venv/bin/python -m tests.bench.bench_pages [--kg DIR | --count 5000] [--pages 30]
 Without --kg it writes a synthetic corpus of --count statements (`cdkg corpus`) and builds it (`cdkg build`) first.
 Requests go through the endpoint's Flask app in process (response cache off, so every page is rendered), each page
-kind for --pages distinct subjects; it prints the median and 90th percentile server time, the ratio to the point
-lookup, and whether the median is under the 300 ms target.
+kind for --pages distinct subjects; it prints the median, 90th percentile and slowest server time, the ratio to the
+point lookup, and whether every page of the kind (the slowest) is under the 300 ms target.
 """
 import argparse
 import json
@@ -57,6 +57,9 @@ def page_paths(client, count):
     # the places most mentioned: the heaviest entity pages
     places = pick(f"SELECT ?x (COUNT(?s) AS ?n) WHERE {{ ?s <{CDO.mentions}> ?x . ?x a <{CDO.Place}> }} "
                   f"GROUP BY ?x ORDER BY DESC(?n) LIMIT {count}")
+    # the nodes most pointed at (a country, the extraction activity, a concept): the longest pages
+    hubs = pick(f"SELECT ?x (COUNT(*) AS ?n) WHERE {{ ?s ?p ?x FILTER(isIRI(?x) && STRSTARTS(STR(?x), \"{BASE}\") "
+                f"&& !STRSTARTS(STR(?x), \"{CDO}\")) }} GROUP BY ?x ORDER BY DESC(?n) LIMIT {count}")
     statements = pick(f"SELECT ?x WHERE {{ ?x a <{CDO.Statement}> }} LIMIT {count * 7}")[::7]  # spread out
     facts = pick(f"SELECT ?x WHERE {{ ?x a <{CDO.CooperationInstrument}> }} LIMIT {count}")
     rows = client.post("/sparql", data={"query": f"SELECT ?agreement ?party ?label WHERE {{ ?agreement a "
@@ -65,6 +68,7 @@ def page_paths(client, count):
                        headers={"Accept": "application/sparql-results+json"}).get_json()["results"]["bindings"]
     return {
         "entity (most-mentioned places)": places,
+        "entity (most-linked nodes)": hubs,
         "fact (cooperation instrument)": facts,
         "statement (sentence view)": statements,
         "why is this row here": ["/why?row=" + quote(json.dumps(row)) for row in rows],
@@ -108,14 +112,15 @@ def main(argv=None):
               f"({counts['inferred_triples']} inferred); load average {os.getloadavg()[0]:.2f} before (2 cores)")
         baseline = statistics.median(server_times(client, lookups, {"Accept": "application/sparql-results+json"}))
         print(f"\npoint lookup (baseline): median {baseline * 1000:.2f} ms\n")
-        print("| page | pages | median ms | p90 ms | max ms | median / point lookup | under 300 ms |\n"
-              "|---|---|---|---|---|---|---|")
+        print("| page | pages | median ms | p90 ms | max ms | median / point lookup | all under 300 ms | slowest page |\n"
+              "|---|---|---|---|---|---|---|---|")
         for kind, kind_paths in paths.items():
-            times = sorted(server_times(client, kind_paths, HTML))
+            timed = sorted(zip(server_times(client, kind_paths, HTML), kind_paths))
+            times = [seconds for seconds, _ in timed]
             median, p90 = statistics.median(times), times[int(len(times) * 0.9) - 1]
             print(f"| {kind} | {len(times)} | {median * 1000:.1f} | {p90 * 1000:.1f} | {times[-1] * 1000:.1f} | "
                   f"{median / baseline:.1f}x | "
-                  f"{'yes' if median * 1000 < TARGET_MS else 'NO'} |")
+                  f"{'yes' if times[-1] * 1000 < TARGET_MS else 'NO'} | `{timed[-1][1][:60]}` |")
         print(f"\nload average {os.getloadavg()[0]:.2f} after (2 cores)")
 
 
