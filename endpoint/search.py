@@ -176,9 +176,6 @@ def term_of(what):
 def values_block(hits, outputs):
     """Return the VALUES block holding the hits in the output variables."""
     terms = [term_of(what) for what in outputs.values()]
-    if len(terms) == 1:  # the one-variable form: the store parses it faster than one row in brackets per hit
-        (term,) = terms
-        return f"VALUES ?{next(iter(outputs))} {{ {' '.join(map(term, hits))} }}"
     head = " ".join(f"?{name}" for name in outputs)
     body = " ".join("(" + " ".join(term(hit) for term in terms) + ")" for hit in hits)
     return f"VALUES ({head}) {{ {body} }}"
