@@ -41,6 +41,8 @@ class ResponseCache:
 
     def put(self, key, value):
         """Store a value, evicting the least recently used entries to stay in bounds."""
+        if not self.max_bytes:  # disabled: not even worth measuring the value
+            return
         size = footprint(key) + footprint(value)
         if size > self.max_entry_bytes:
             return

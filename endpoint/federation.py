@@ -14,6 +14,7 @@ as VALUES. Joining with a superset of the partner values leaves the join's solut
 remote side only sends what can join (e.g. a few Wikidata items instead of every item with a population).
 Without shared variables, with more than BIND_JOIN_MAX values or unbound ones, the pattern is sent alone.
 """
+import functools
 import http.client
 import ipaddress
 import socket
@@ -102,8 +103,9 @@ def is_open(token):
     return token.kind == "punct" and token.text == "{"
 
 
+@functools.lru_cache(maxsize=256)  # the allowlist, the outbound check and the search service read it in turn
 def service_clauses(text):
-    """Return every SERVICE clause (nested ones too), or a Refusal when one cannot be read."""
+    """Return every SERVICE clause (nested ones too) as a tuple, or a Refusal when one cannot be read."""
     found = tokens(text)
     base, prefixes = prologue(found)
     clauses = []
@@ -123,7 +125,7 @@ def service_clauses(text):
             return Refusal(f"the SERVICE clause at offset {token.start} is not closed")
         pattern = text[found[cursor + 1].end:found[close].start]
         clauses.append(ServiceClause(token.start, found[close].end, target, pattern, silent))
-    return clauses
+    return tuple(clauses)
 
 
 @dataclass(frozen=True)

@@ -162,19 +162,22 @@ def request_of(subject, arguments, prefixes, default_limit, max_limit):
     return search, outputs
 
 
+def term_of(what):
+    """Return the function writing an output of a hit as a SPARQL term (through pyoxigraph, which escapes it)."""
+    if what == "hit":
+        return lambda hit: str(ox.NamedNode(hit.iri))
+    if what == SCORE:
+        return lambda hit: str(ox.Literal(repr(hit.score), datatype=DOUBLE))
+    if what == TEXT:
+        return lambda hit: str(ox.Literal(hit.text, language=hit.lang or None))
+    return lambda hit: str(ox.NamedNode(hit.property))
+
+
 def values_block(hits, outputs):
     """Return the VALUES block holding the hits in the output variables."""
-    def cell(hit, what):
-        if what == "hit":
-            return ox.NamedNode(hit.iri)
-        if what == SCORE:
-            return ox.Literal(repr(hit.score), datatype=DOUBLE)
-        if what == TEXT:
-            return ox.Literal(hit.text, language=hit.lang) if hit.lang else ox.Literal(hit.text)
-        return ox.NamedNode(hit.property)
-
+    terms = [term_of(what) for what in outputs.values()]
     head = " ".join(f"?{name}" for name in outputs)
-    body = " ".join("(" + " ".join(str(cell(hit, what)) for what in outputs.values()) + ")" for hit in hits)
+    body = " ".join("(" + " ".join(term(hit) for term in terms) + ")" for hit in hits)
     return f"VALUES ({head}) {{ {body} }}"
 
 

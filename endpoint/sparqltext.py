@@ -13,7 +13,7 @@ under both.
 """
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Terminals of the SPARQL 1.1 grammar (section 19.8), as written there.
 PN_CHARS_BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
@@ -59,8 +59,7 @@ UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY"
 QUERY_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a tuple: every request's texts make many, a frozen dataclass is slower to build
     """One terminal as found in the text: its kind, its characters and where they are."""
 
     kind: str

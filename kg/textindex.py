@@ -243,11 +243,11 @@ class TextIndex:
                f" + (10 - e.property_rank) * {PROPERTY_BONUS} - bm25(entry_fts) AS score"
                f" FROM entry_fts JOIN entry e ON e.id = entry_fts.rowid WHERE {' AND '.join(conditions)}"
                f" ORDER BY score DESC, e.iri")
-        hits, seen = [], set()
-        for iri, found, lang_tag, prop, kinds, score in self.connection().execute(sql, [exact, *parameters]):
-            if iri not in seen:  # rows come best first: the first row of a resource is its best
-                seen.add(iri)
-                hits.append(Hit(iri, found, lang_tag, prop, tuple(kinds.split()), round(score, 4)))
-                if len(hits) == limit:
+        best = {}  # rows come best first: the first row of a resource is its best
+        for row in self.connection().execute(sql, [exact, *parameters]):
+            if row[0] not in best:
+                best[row[0]] = row
+                if len(best) == limit:
                     break
-        return hits
+        return [Hit(iri, found, lang_tag, prop, tuple(kinds.split()), round(score, 4))
+                for iri, found, lang_tag, prop, kinds, score in best.values()]
