@@ -32,7 +32,7 @@ def create_app(config=None):
     app.after_request(web.add_cors)
     app.after_request(web.add_security_headers)
     if app.config["RESPONSE_CACHE_BYTES"]:
-        app.wsgi_app = fastpath.FastPath(app.wsgi_app, kg_state)
+        app.wsgi_app = fastpath.FastPath(app, kg_state)
     app.jinja_env.globals.update(local_href=local_href_for(app.config["IRI_BASE"]), curie=curie)
     return app
 

@@ -12,11 +12,17 @@ def footprint(value):
     Keys count: a query's key holds its text, and many small answers to long queries would otherwise fill
     memory far beyond the bound while their bodies add up to little.
     """
-    if isinstance(value, (tuple, list)):
-        return sys.getsizeof(value) + sum(footprint(item) for item in value)
-    if isinstance(value, dict):
-        return sys.getsizeof(value) + sum(footprint(key) + footprint(item) for key, item in value.items())
-    return sys.getsizeof(value)
+    # a loop over a stack, not recursion: every stored answer is measured (its headers are some 30 strings)
+    total, pending = 0, [value]
+    while pending:
+        item = pending.pop()
+        total += sys.getsizeof(item)
+        if isinstance(item, (tuple, list)):
+            pending += item
+        elif isinstance(item, dict):
+            pending += item.keys()
+            pending += item.values()
+    return total
 
 
 class ResponseCache:

@@ -139,9 +139,8 @@ def syntax_depth(text):
     return deepest
 
 
-def check_depth(text, name):
-    """Return a 400 Problem when the text's syntax tree is deeper than MAX_QUERY_DEPTH, else None."""
-    limit = current_app.config["MAX_QUERY_DEPTH"]
+def check_depth(text, name, limit):
+    """Return a 400 Problem when the text's syntax tree is deeper than `limit` (MAX_QUERY_DEPTH), else None."""
     depth = syntax_depth(text)
     if depth <= limit:
         return None
@@ -390,14 +389,15 @@ def under_gunicorn():
     return os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn")  # set by gunicorn's arbiter
 
 
-def operation_texts():
+def operation_texts(http_request):
     """Return the query and update texts of a request to a SPARQL route, however they were sent."""
-    if request.method in ("GET", "HEAD"):
-        return [value for name in ("query", "update") for value in request.args.getlist(name)]
-    if request.mimetype == "application/x-www-form-urlencoded":
-        return [value for name in ("query", "update") for value in request.form.getlist(name)]
-    if request.mimetype in ("application/sparql-query", "application/sparql-update"):
-        return [request.get_data(cache=True).decode("utf-8", errors="replace")]  # the route reports bad UTF-8
+    if http_request.method in ("GET", "HEAD"):
+        return [value for name in ("query", "update") for value in http_request.args.getlist(name)]
+    if http_request.mimetype == "application/x-www-form-urlencoded":
+        return [value for name in ("query", "update") for value in http_request.form.getlist(name)]
+    if http_request.mimetype in ("application/sparql-query", "application/sparql-update"):
+        # the route reports bad UTF-8
+        return [http_request.get_data(cache=True).decode("utf-8", errors="replace")]
     return []
 
 
@@ -405,40 +405,53 @@ def check_query_text():
     """Refuse query or update text that is too long (414 in a URL, 413 in a body) or too deeply nested (400)."""
     if request.endpoint not in QUERY_ROUTES:
         return None
-    limit = current_app.config["MAX_QUERY_LENGTH"]
-    for text in operation_texts():
+    problem = query_text_problem(request, current_app.config)
+    return problem_response(problem) if problem else None
+
+
+def query_text_problem(http_request, settings):
+    """Return the Problem of a request to a SPARQL route whose text is too long or too deeply nested, else None."""
+    limit = settings["MAX_QUERY_LENGTH"]
+    for text in operation_texts(http_request):
         if len(text) > limit:
-            return too_long(414 if request.method == "GET" else 413, "MAX_QUERY_LENGTH", limit,
+            return too_long(414 if http_request.method == "GET" else 413, "MAX_QUERY_LENGTH", limit,
                             f"the query text has {len(text)} characters, more than {limit}")
-        problem = check_depth(text, "query")
+        problem = check_depth(text, "query", settings["MAX_QUERY_DEPTH"])
         if problem:
-            return problem_response(problem)
+            return problem
     return None
 
 
 def too_long(status, key, limit, message):
-    """Return a plain-text response refusing an oversized request."""
-    return problem_response(Problem(status, f"{message} ({key}); send a shorter request",
-                                    {LIMIT_HEADER: f"{key}={limit}"}))
+    """Return the Problem refusing an oversized request."""
+    return Problem(status, f"{message} ({key}); send a shorter request", {LIMIT_HEADER: f"{key}={limit}"})
 
 
 def body_too_large(error):
     """Answer 413 naming MAX_REQUEST_BYTES when a request body is over the limit."""
     limit = current_app.config["MAX_REQUEST_BYTES"]
-    return too_long(413, "MAX_REQUEST_BYTES", limit, f"the request body exceeds {limit} bytes")
+    return problem_response(too_long(413, "MAX_REQUEST_BYTES", limit, f"the request body exceeds {limit} bytes"))
 
 
 def check_queue_wait():
     """Refuse with 503 + Retry-After a request that waited longer than MAX_QUEUE_WAIT for a handler thread."""
-    limit = current_app.config["MAX_QUEUE_WAIT"]
+    problem = queue_wait_problem(current_app.config)
+    if problem is None:
+        return None
+    metrics.QUEUE_REFUSALS.inc()
+    return problem_response(problem)
+
+
+def queue_wait_problem(settings):
+    """Return the 503 Problem of a request that waited longer than MAX_QUEUE_WAIT for a handler thread, else None."""
+    limit = settings["MAX_QUEUE_WAIT"]
     waited = queueing.waited()
     if waited <= limit:
         return None
-    metrics.QUEUE_REFUSALS.inc()
-    return problem_response(Problem(
+    return Problem(
         503, f"the server is overloaded: this request waited {waited:.1f} s for a handler, more than {limit:g} s "
              "(MAX_QUEUE_WAIT): retry shortly",
-        {LIMIT_HEADER: f"MAX_QUEUE_WAIT={limit:g}", "Retry-After": str(RETRY_AFTER_SECONDS)}))
+        {LIMIT_HEADER: f"MAX_QUEUE_WAIT={limit:g}", "Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def init_app(app):

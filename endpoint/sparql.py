@@ -50,23 +50,33 @@ def refused_service(text):
 
 def run_query(operation):
     """Negotiate the format, then answer from the validators, the response cache or the store."""
+    chosen = query_format(operation, request.headers.get("Accept"))
+    if isinstance(chosen, Problem):
+        return problem_response(chosen)
     text = operation.text
-    if is_update(text):
-        return problem_response(Problem(
-            400, "this is a SPARQL Update; the query endpoint only answers queries: POST updates to /update "
-                 f"as {UPDATE_CONTENT_TYPE} or as the form parameter 'update'"))
-    refused = refused_service(text)
-    if refused:
-        return problem_response(refused)
-    kind = "graph" if first_keyword(text) in GRAPH_FORMS else "solutions"
-    chosen = negotiate(kind, request.headers.get("Accept"), operation.format_param)
-    if isinstance(chosen, NotAcceptable):
-        return problem_response(Problem(406, chosen.message))
     # a relative IRI resolves against this URL: the answer then depends on the Host unless PUBLIC_URL is set
     base = base_iri() if writes_relative_iri(text) else None
-    key = ("query", text, operation.dataset, chosen.name, base)
-    return serve_representation(key, lambda: execute(operation, chosen, base),
+    return serve_representation(query_key(operation, chosen, base), lambda: execute(operation, chosen, base),
                                 shared=base is None or bool(current_app.config["PUBLIC_URL"]))
+
+
+def query_format(operation, accept):
+    """Return the Format a query is answered in, or the Problem refusing it (an update, a refused SERVICE, 406)."""
+    text = operation.text
+    if is_update(text):
+        return Problem(400, "this is a SPARQL Update; the query endpoint only answers queries: POST updates to "
+                            f"/update as {UPDATE_CONTENT_TYPE} or as the form parameter 'update'")
+    refused = refused_service(text)
+    if refused:
+        return refused
+    kind = "graph" if first_keyword(text) in GRAPH_FORMS else "solutions"
+    chosen = negotiate(kind, accept, operation.format_param)
+    return Problem(406, chosen.message) if isinstance(chosen, NotAcceptable) else chosen
+
+
+def query_key(operation, chosen, base):
+    """Return the response-cache key of a query's answer: everything the answer depends on."""
+    return "query", operation.text, operation.dataset, chosen.name, base
 
 
 def base_iri():

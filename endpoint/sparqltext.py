@@ -59,9 +59,10 @@ UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY"
 QUERY_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
 
 
-class Token(NamedTuple):  # a tuple: every request's texts make many, a frozen dataclass is slower to build
+class Token(NamedTuple):
     """One terminal as found in the text: its kind, its characters and where they are."""
 
+    # a tuple, not a frozen dataclass: every request tokenizes its text, and a tuple is made several times faster
     kind: str
     text: str
     start: int
@@ -85,15 +86,15 @@ def tokens(text):
         kind = KIND[match.lastgroup]
         if kind == "iri" and contexts and contexts[-1] and found and ends_operand(found[-1]):
             match, kind = PUNCT.match(text, position), "punct"
-        position = match.end()
+        start, position = match.span()
         if kind in ("ws", "comment"):
             continue
-        token = Token(kind, match.group(), match.start(), match.end())
-        if token.text in ("(", "[", "{"):
-            contexts.append(token.text == "(" and opens_expression(found, contexts))
-        elif token.text in (")", "]", "}") and contexts:
+        value = match.group()
+        if value in ("(", "[", "{"):
+            contexts.append(value == "(" and opens_expression(found, contexts))
+        elif value in (")", "]", "}") and contexts:
             contexts.pop()
-        found.append(token)
+        found.append(Token(kind, value, start, position))
     return tuple(found)
 
 

@@ -68,9 +68,15 @@ def unexpected_error(error):
 
 def check_percent_encoding():
     """Refuse with 400 a query string or form body whose percent-encoded bytes are not UTF-8, naming the field."""
-    sources = [("query string", request.query_string)]
-    if request.mimetype == FORM_CONTENT_TYPE:
-        sources.append(("form body", request.get_data(cache=True)))
+    problem = percent_encoding_problem(request)
+    return problem_response(problem) if problem else None
+
+
+def percent_encoding_problem(http_request):
+    """Return the 400 Problem of a query string or form body whose percent-encoded bytes are not UTF-8, else None."""
+    sources = [("query string", http_request.query_string)]
+    if http_request.mimetype == FORM_CONTENT_TYPE:
+        sources.append(("form body", http_request.get_data(cache=True)))
     for where, raw in sources:
         # the separators are ASCII, so the whole decodes exactly when every field does: look closer only then
         if decodes(raw):
@@ -82,9 +88,8 @@ def check_percent_encoding():
                     unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
                 except UnicodeDecodeError as error:
                     label = unquote_to_bytes(name).decode("utf-8", "replace")
-                    return problem_response(Problem(
-                        400, f"the {where} field {label!r} is not valid percent-encoded UTF-8 "
-                             f"(byte {error.start} of the decoded {'name' if part is name else 'value'})"))
+                    return Problem(400, f"the {where} field {label!r} is not valid percent-encoded UTF-8 "
+                                        f"(byte {error.start} of the decoded {'name' if part is name else 'value'})")
     return None
 
 
@@ -105,9 +110,9 @@ def init_app(app):
     app.before_request(check_percent_encoding)
 
 
-def accepts_gzip():
+def accepts_gzip(http_request):
     """Tell whether the client accepts a gzip-encoded response."""
-    return request.accept_encodings["gzip"] > 0
+    return http_request.accept_encodings["gzip"] > 0
 
 
 def entity_tag(key):
@@ -121,7 +126,7 @@ def caching_headers(kg, etag, shared=True):
     A representation built from the request's Host (a description naming the service URL when PUBLIC_URL is
     not configured) must not be kept by shared caches: a forged Host would be served to everybody.
     """
-    max_age = current_app.config["CACHE_MAX_AGE"]
+    max_age = kg.config["CACHE_MAX_AGE"]
     return {
         "ETag": f'"{etag}"',
         "Last-Modified": kg.last_modified,
@@ -149,36 +154,53 @@ def serve_representation(key, render, shared=True):
     """
     kg = state()
     etag = entity_tag(key)
-    headers = caching_headers(kg, etag, shared)
     if is_not_modified(kg, etag):
         metrics.NOT_MODIFIED.inc()
-        return Response(status=304, headers=headers)
-    compress = accepts_gzip()
-    cache_key = (kg.version, key, compress)
-    entry = kg.cache.lookup(cache_key)
-    if entry is None:
-        rendered = render()
-        if isinstance(rendered, Problem):
-            return problem_response(rendered)
-        body, content_type, *extra = rendered
-        entry = (*encode(body, content_type, compress), extra[0] if extra else {})
-        if not request.environ.get(fastpath.KEPT):  # the fast path keeps this answer itself: hold it once
-            kg.cache.put(cache_key, entry)
-    else:
-        metrics.CACHE_HITS.inc()
+        return Response(status=304, headers=caching_headers(kg, etag, shared))
+    # the fast path keeps this answer itself: hold it once
+    entry = representation(kg, key, render, accepts_gzip(request), keep=not request.environ.get(fastpath.KEPT))
+    if isinstance(entry, Problem):
+        return problem_response(entry)
     body, content_type, encoding, own_headers = entry
-    headers.update(own_headers)
     request.environ[fastpath.CACHEABLE] = True
     request.environ[fastpath.ROUTE] = request.url_rule.rule if request.url_rule else ""
+    return Response(body, content_type=content_type,
+                    headers=representation_headers(kg, etag, shared, encoding, own_headers))
+
+
+def representation(kg, key, render, compress, keep):
+    """Return (body, content type, content encoding, own headers) from the response cache or render(), or a Problem.
+
+    `keep`: store a rendered representation in the cache (the fast path keeps the whole answer instead).
+    """
+    cache_key = (kg.version, key, compress)
+    entry = kg.cache.lookup(cache_key)
+    if entry is not None:
+        metrics.CACHE_HITS.inc()
+        return entry
+    rendered = render()
+    if isinstance(rendered, Problem):
+        return rendered
+    body, content_type, *extra = rendered
+    entry = (*encode(body, content_type, compress, kg.config["GZIP_MIN_BYTES"]), extra[0] if extra else {})
+    if keep:
+        kg.cache.put(cache_key, entry)
+    return entry
+
+
+def representation_headers(kg, etag, shared, encoding, own_headers):
+    """Return the headers of a representation besides its Content-Type: validators, freshness, its own, encoding."""
+    headers = caching_headers(kg, etag, shared)
+    headers.update(own_headers)
     if encoding:
         headers["Content-Encoding"] = encoding
         headers["ETag"] = f'"{etag}-gzip"'
-    return Response(body, content_type=content_type, headers=headers)
+    return headers
 
 
-def encode(body, content_type, compress):
-    """Return (body, content type, content encoding), gzipped when asked and big enough to gain."""
-    if compress and len(body) >= current_app.config["GZIP_MIN_BYTES"]:
+def encode(body, content_type, compress, min_bytes):
+    """Return (body, content type, content encoding), gzipped when asked and at least min_bytes long."""
+    if compress and len(body) >= min_bytes:
         return gzip.compress(body, compresslevel=5), content_type, "gzip"
     return body, content_type, None
 
@@ -209,11 +231,16 @@ def add_cors(response):
 def add_security_headers(response):
     """Forbid sniffing and framing and restrict where pages load code and data from."""
     headers = response.headers
-    if "Content-Security-Policy" not in headers:
-        headers["Content-Security-Policy"] = current_app.extensions["cdkg-csp"]
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "no-referrer"
+    for name, value in security_headers(current_app):
+        if name != "Content-Security-Policy" or name not in headers:  # a page may set its own policy
+            headers[name] = value
     return response
+
+
+def security_headers(app):
+    """Return the security headers every response carries: (name, value) pairs."""
+    return (("Content-Security-Policy", app.extensions["cdkg-csp"]), ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "no-referrer"))
 
 
 def content_security_policy(config):
