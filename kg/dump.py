@@ -1,6 +1,7 @@
 """Convert rdflib terms to Oxigraph terms, and sort N-Quads files into the deterministic TriG and Turtle dumps."""
 import hashlib
 import os
+import re
 import subprocess
 from functools import lru_cache
 from pathlib import Path
@@ -175,3 +176,50 @@ def write_trig(by_graph, path):
 def write_turtle(union, path):
     """Write the sorted union N-Triples as Turtle with the project's prefixes (grouped by subject)."""
     ox.serialize(parse_own(union, ox.RdfFormat.N_TRIPLES), str(path), ox.RdfFormat.TURTLE, prefixes=PREFIX_IRIS)
+
+
+# A line opening a block of a dump the serializer wrote: a graph of the TriG ("name {"), a subject of the Turtle;
+# every other line but the prefixes and a graph's closing brace starts with a tab (literals' newlines are escaped).
+BLOCK_START = re.compile(rb"^(?!@prefix )[^\t}\n][^ \n]*", re.M)
+LOCAL_ESCAPE = re.compile(rb"\\(.)")
+
+
+def _block_key(token, prefix_iris):
+    """Return the N-Quads spelling of a block's first term (what `sort` ordered the blocks by)."""
+    if token.startswith((b"<", b"_:")):
+        return token
+    prefix, local = token.split(b":", 1)
+    return b"<" + prefix_iris[prefix] + LOCAL_ESCAPE.sub(rb"\1", local) + b">"
+
+
+def _blocks(data, prefix_iris):
+    """Return the header of a dump and its blocks as (key, start, end) offsets."""
+    starts = [(match.start(), _block_key(match.group(), prefix_iris)) for match in BLOCK_START.finditer(data)]
+    ends = [start for start, _ in starts[1:]] + [len(data)]
+    return data[:starts[0][0] if starts else len(data)], [(key, start, end) for (start, key), end in zip(starts, ends)]
+
+
+def splice_dump(old, keys, quads, rdf_format, out):
+    """Write the dump old with the blocks of keys (graph or subject IRIs in N-Quads spelling) replaced by those
+    the quads make (all of those keys' quads, sorted by N-Quads line as `sort` orders them): the bytes a whole
+    serialization gives, since a block depends on its own quads only, for the cost of the change."""
+    prefix_iris = {prefix.encode(): iri.encode() for prefix, iri in PREFIX_IRIS.items()}
+    lines = set(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True))
+    # the TriG's order: by graph (the last field but one of a quad line), then by line; the union's: by line
+    lines = sorted(lines, key=lambda line: (line.rsplit(b" ", 2)[-2], line) if rdf_format is ox.RdfFormat.TRIG else line)
+    fresh = ox.serialize(ox.parse(b"".join(lines), format=ox.RdfFormat.N_QUADS, lenient=True), format=rdf_format,
+                         prefixes=PREFIX_IRIS) if lines else b""
+    new_blocks = {key: fresh[start:end] for key, start, end in _blocks(fresh, prefix_iris)[1]}
+    data = Path(old).read_bytes()
+    header, blocks = _blocks(data, prefix_iris)
+    pending = sorted(set(keys) | set(new_blocks), reverse=True)
+    with open(out, "wb") as output:
+        output.write(header)
+        for key, start, end in blocks:
+            while pending and pending[-1] < key:
+                output.write(new_blocks.get(pending.pop(), b""))
+            if pending and pending[-1] == key:
+                output.write(new_blocks.get(pending.pop(), b""))
+            else:
+                output.write(data[start:end])
+        output.writelines(new_blocks.get(key, b"") for key in reversed(pending))

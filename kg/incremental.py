@@ -22,7 +22,7 @@ from tqdm import tqdm
 from cdkg.kg.build import (DUMP_CACHE, NAMED_QUADS, PROGRESS_MIN_LINES, QUARANTINE_DIR, TRIG_FILE, TURTLE_FILE,
                            UNION_TRIPLES, UNSEEN, BuildReport, StatementStream, file_digest, input_fingerprint,
                            publish, read_build_info, read_items, reference_subjects, select_reference, timed)
-from cdkg.kg.dump import named_node, to_ox, to_quads, update_by_graph, update_sorted, write_trig, write_turtle
+from cdkg.kg.dump import named_node, splice_dump, to_ox, to_quads, update_by_graph, update_sorted
 from cdkg.kg.identity import current_graph
 from cdkg.kg.inference import TYPE, Entailment, Materializer
 from cdkg.kg.labels import label_quads, statement_graph
@@ -148,7 +148,7 @@ def _merge_into(staging, published, out_dir, files, context, report, console, in
     with time_stage("default_graph"):
         union_added, union_removed = _update_default_graph(store, added | inferred_added, removed | inferred_removed)
     with time_stage("serialize"):
-        _update_dumps(staging.path, out_dir / DUMP_CACHE, added | inferred_added, removed | inferred_removed,
+        _update_dumps(staging.path, out_dir / DUMP_CACHE, store, added | inferred_added, removed | inferred_removed,
                       union_added, union_removed)
         report.kg_hash = file_digest(staging.path / TRIG_FILE)
     with time_stage("search_index"):
@@ -386,7 +386,7 @@ def _types(store, iri):
             if isinstance(q.object, ox.NamedNode)]
 
 
-def _update_dumps(staging, cache, added, removed, union_added, union_removed):
+def _update_dumps(staging, cache, store, added, removed, union_added, union_removed):
     """Write the new dump cache and the TriG and Turtle dumps from the last build's cache and the changes."""
     new_cache = staging / DUMP_CACHE
     new_cache.mkdir()
@@ -402,5 +402,11 @@ def _update_dumps(staging, cache, added, removed, union_added, union_removed):
                   staging)
     for path in scratch.values():
         path.unlink()
-    write_trig(new_cache / NAMED_QUADS, staging / TRIG_FILE)
-    write_turtle(new_cache / UNION_TRIPLES, staging / TURTLE_FILE)
+    graphs = {quad.graph_name for quad in added | removed}
+    splice_dump(cache.parent / TRIG_FILE, {str(graph).encode() for graph in graphs},
+                [quad for graph in graphs for quad in store.quads_for_pattern(None, None, None, graph)],
+                ox.RdfFormat.TRIG, staging / TRIG_FILE)
+    subjects = {quad.subject for quad in union_added | union_removed}
+    splice_dump(cache.parent / TURTLE_FILE, {str(subject).encode() for subject in subjects},
+                [quad for subject in subjects for quad in store.quads_for_pattern(subject, None, None, DEFAULT)],
+                ox.RdfFormat.TURTLE, staging / TURTLE_FILE)
