@@ -42,6 +42,11 @@ def lexicon_key(text):
     return "".join(fold(text).split()).replace(ZWNJ, "")
 
 
+def latin_key(text):
+    """Return the matching key of a name in Latin letters: case-folded, one apostrophe, hyphens as spaces."""
+    return " ".join(text.casefold().replace("’", "'").replace("-", " ").split())
+
+
 @dataclass(frozen=True, slots=True)
 class Sense:
     """One reading of a lexicon key: what kind of thing it names and which IRI."""
@@ -79,6 +84,7 @@ class Lexicon:
     multiword: frozenset = frozenset()  # keys of labels written as several words (not one word split by chance)
     kind_of_class: dict = field(default_factory=dict)
     superclasses: dict = field(default_factory=dict)  # class -> every (transitive) superclass, itself included
+    latin_places: dict = field(default_factory=dict)  # latin_key of a place's English label -> its senses
     max_tokens: int = 1
 
     def lookup(self, key):
@@ -293,6 +299,13 @@ class LexiconBuilder:
         lexicon.keys_of_class = {iri: tuple(sorted(keys, key=len, reverse=True)) for iri, keys in keys_of_class.items()}
         lexicon.implied_org_kind = self._implied_org_kinds(lexicon)
         lexicon.role_place_kind = self._role_place_kinds(lexicon)
+        latin_places = defaultdict(dict)
+        for senses in lexicon.senses.values():
+            for sense in senses:
+                entry = lexicon.entries.get(sense.iri)
+                if sense.kind == PLACE and entry is not None and entry.label_en:
+                    latin_places[latin_key(entry.label_en)][sense.iri] = sense
+        lexicon.latin_places = {key: tuple(senses.values()) for key, senses in latin_places.items()}
         return lexicon
 
     @staticmethod

@@ -2,11 +2,12 @@
 import re
 from dataclasses import dataclass
 
-from cdkg.mappings.lexicon import ROLE, SPEECH
+from cdkg.mappings.lexicon import ROLE, SPEECH, latin_key
 
 # Words and punctuation; a ZWNJ splits tokens so that any joining of a phrase meets the same keys.
 _TOKEN = re.compile(r"[^\s\u200c:،؛؟!.«»()\"\[\]…/\-–—]+|[:،؛؟!.«»()\"…]")
 PUNCTUATION = frozenset(":،؛؟!.«»()\"…")
+MAX_GLOSS_WORDS = 4  # Latin words in the brackets that gloss a name: گرنوبل (Grenoble), سن پترزبورگ (Saint Petersburg)
 GAP_WINDOW = 8  # tokens within which the tail of a gapped cue ("انتخاب ... به‌عنوان") must follow its head
 # A verb of saying glued to the word before it, split when the word alone is a lexicon key (کشورگفت).
 _GLUED_VERB = "گفت"
@@ -136,8 +137,29 @@ def find_spans(tokens, lexicon, joined=frozenset()):
         for i in range(span.start, span.end):
             taken[i] = span
         chosen.append(span)
+    chosen += _glossed_places(tokens, lexicon, joined, taken)
     chosen.sort(key=lambda s: s.start)
     return chosen
+
+
+def _glossed_places(tokens, lexicon, joined, taken):
+    """Return a place span for each word no phrase took that is glossed in brackets with the Latin name of a
+    gazetteer place, whatever its Persian spelling: گرنوبل (Grenoble) is the gazetteer's گرونوبل."""
+    spans = []
+    for opening, token in enumerate(tokens):
+        closing = next((i for i in range(opening + 2, min(len(tokens), opening + MAX_GLOSS_WORDS + 2))
+                        if tokens[i] == ")"), None) if token == "(" and opening > 0 else None
+        if closing is None or not all(word.isascii() for word in tokens[opening + 1:closing]):
+            continue
+        senses = lexicon.latin_places.get(latin_key(" ".join(tokens[opening + 1:closing])))
+        start = opening - 1
+        while start in joined:  # the whole of a word written with ZWNJ: شی‌آن (Xi'an)
+            start -= 1
+        if senses and not tokens[start].isascii() and tokens[start] not in PUNCTUATION and all(
+                taken[i] is None for i in range(start, opening)):
+            text = "".join(tokens[start:opening])
+            spans.append(Span(start, opening, text, senses, text))
+    return spans
 
 
 def _can_keep_head(span, covered):

@@ -259,3 +259,17 @@ def test_a_document_of_no_kind_with_the_same_sides_is_the_agreement_named_before
     rows = graph.query("SELECT ?a WHERE { ?s cdo:reports ?a }",
                        initNs=PREFIXES)
     assert len(rows) == 1 and ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Denied")
+
+
+@pytest.mark.parametrize("text, slug", [
+    ("شهرداری کرمانشاه و شهرداری بردو (Bordeaux) تفاهم‌نامه همکاری گردشگری امضا کردند.", "bordeaux"),
+    ("شهردار قزوین از سفر هیئتی به کلوچ‌ناپوکا (Cluj-Napoca) خبر داد.", "cluj-napoca"),
+])
+def test_a_name_spelled_otherwise_is_the_place_its_latin_gloss_names(text, slug):
+    graph = graph_of(text)
+    assert ask(graph, f"?s cdo:mentions {place(slug)}")
+
+
+def test_a_latin_gloss_that_names_no_place_makes_no_place():
+    graph = graph_of("شهرداری تبریز با موسسه آینده‌نگر (Foresight) تفاهم‌نامه همکاری امضا کرد.")
+    assert not ask(graph, f"?s cdo:mentions ?x . ?x a cdo:Place FILTER(?x != {place('tabriz')})")
