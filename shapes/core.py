@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Literal, URIRef, Variable
 
 from cdkg.endpoint.sparqltext import tokens
 from cdkg.ontology.namespaces import OWL, RDF, RDFS, SH, XSD
@@ -56,7 +56,9 @@ class View:
     index: dict
     triples: list = field(default_factory=list)
     store: object = None  # (pyoxigraph.Store, graph name), loaded on the first SPARQL-based constraint
-    loader: object = None  # called as loader(view) to load the store
+    # called as loader(views, focus=None) to load these views' stores at once; focus: {id(view): its focus nodes
+    # of deferred SPARQL constraints} (None: any node may be one)
+    loader: object = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -69,11 +71,15 @@ class Constraint:
     severity: URIRef
     messages: tuple
     failing: object
+    conforms: object = None  # conforms(value, view) -> bool, for a component that tests each value on its own
 
     def results(self, focus, values, view):
         """Return the validation results of this constraint for a focus node and its value nodes."""
+        failing = self.failing(focus, values, view)
+        if not failing:  # the common case: no list of results to build
+            return _NONE
         return [Result(focus, self.path, value, self.shape, self.component, self.severity, self.messages)
-                for value in self.failing(focus, values, view)]
+                for value in failing]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -89,6 +95,7 @@ class SparqlConstraint:
     node_shape: bool
     returned: frozenset  # the variables the query returns
     batch: tuple = None  # the query as pieces around VALUES slots (batch_template), None: one query per node
+    conforms = None  # judged per focus node, not per value (see Constraint.conforms)
 
     def results(self, focus, values, view):
         """Return one result per solution: focus ?this, path ?path or the shape's, value ?value or (node shape) $this."""
@@ -104,8 +111,6 @@ class SparqlConstraint:
         """
         by_store = defaultdict(list)
         for view, focus in pairs:
-            if view.store is None:
-                view.loader(view)
             by_store[id(view.store[0])].append((view, focus))
         found = []
         for group in by_store.values():
@@ -121,7 +126,7 @@ class SparqlConstraint:
     def _solutions(self, query, returned, focus, view):
         """Run a query on a graph's store; return one result per solution."""
         if view.store is None:
-            view.loader(view)
+            view.loader([view])
         store, graph = view.store
         return [self._result(row, returned, focus) for row in store.query(query, default_graph=graph)]
 
@@ -143,12 +148,13 @@ def _refuse_blank(shape, focus):
 class CompiledShape:
     """A node or property shape: its constraints and the property shapes its value nodes are checked against."""
 
-    __slots__ = ("node", "key", "constraints", "properties", "deactivated")
+    __slots__ = ("node", "key", "constraints", "batched", "properties", "deactivated")
 
     def __init__(self, node):
         self.node = node
         self.key = None  # the path's index key (a property shape), or None (a node shape: its value is the focus)
-        self.constraints = []
+        self.constraints = []  # evaluated per focus node
+        self.batched = []  # SPARQL constraints that can also run for many focus nodes at once (batch_template)
         self.properties = []
         self.deactivated = False
 
@@ -163,19 +169,39 @@ class CompiledShape:
         values = (focus,) if self.key is None else view.index.get(focus, _EMPTY).get(self.key, _NONE)
         found = []
         for constraint in self.constraints:
-            if deferred is not None and getattr(constraint, "batch", None) is not None:
-                _refuse_blank(self.node, focus)
-                deferred[constraint].append((view, focus))
+            found += constraint.results(focus, values, view)
+        if self.batched:
+            if deferred is None:
+                for constraint in self.batched:
+                    found += constraint.results(focus, values, view)
             else:
-                found += constraint.results(focus, values, view)
+                _refuse_blank(self.node, focus)
+                for constraint in self.batched:
+                    deferred[constraint].append((view, focus))
         for prop in self.properties:
             for value in values:
                 found += prop.results(value, view, deferred)
         return found
 
     def conforms(self, node, view):
-        """Return whether a node conforms to this shape (no result of any severity)."""
-        return not self.results(node, view)
+        """Return whether a node conforms to this shape (no result of any severity), stopping at the first result."""
+        if self.deactivated:
+            return True
+        if self.key is None:
+            for constraint in self.constraints:
+                test = constraint.conforms
+                if not (test(node, view) if test is not None else not constraint.results(node, (node,), view)):
+                    return False
+            values = (node,)
+        else:
+            values = view.index.get(node, _EMPTY).get(self.key, _NONE)
+            for constraint in self.constraints:
+                if constraint.results(node, values, view):
+                    return False
+        for constraint in self.batched:
+            if constraint.results(node, values, view):
+                return False
+        return all(prop.conforms(value, view) for prop in self.properties for value in values)
 
 
 class CoreEvaluator:
@@ -293,8 +319,8 @@ class CoreEvaluator:
         severity = graph.value(node, SH.severity) or SH.Violation
         messages = tuple(sorted(graph.objects(node, SH.message), key=lambda m: (m.language or "", str(m))))
 
-        def add(component, failing):
-            compiled.constraints.append(Constraint(node, component, path, severity, messages, failing))
+        def add(component, failing, test=None):
+            compiled.constraints.append(Constraint(node, component, path, severity, messages, failing, test))
 
         for parameter in set(graph.predicates(node, None)):
             if parameter in DESCRIPTIVE or parameter in COMPANIONS:
@@ -332,32 +358,30 @@ class CoreEvaluator:
 
     def _class(self, shape, cls, add, compiled, stack, path):
         test = self.instance_test(cls)
-        add(SH.ClassConstraintComponent, lambda focus, values, view: [v for v in values if not test(v, view.index)])
+        _add_value_test(add, SH.ClassConstraintComponent, lambda v, view: test(v, view.index))
 
     def _datatype(self, shape, datatype, add, compiled, stack, path):
         test = _has_datatype(datatype)
-        add(SH.DatatypeConstraintComponent, lambda focus, values, view: [v for v in values if not test(v)])
+        _add_value_test(add, SH.DatatypeConstraintComponent, lambda v, view: test(v))
 
     def _node_kind(self, shape, kind, add, compiled, stack, path):
         kinds = _NODE_KINDS.get(kind)
         if kinds is None:
             raise ShapesError(f"{_name(shape)}: sh:nodeKind {_name(kind)} is not a SHACL node kind")
-        add(SH.NodeKindConstraintComponent,
-            lambda focus, values, view: [v for v in values if not isinstance(v, kinds)])
+        _add_value_test(add, SH.NodeKindConstraintComponent, lambda v, view: isinstance(v, kinds))
 
     def _pattern(self, shape, pattern, add, compiled, stack, path):
         regex = _regex(shape, pattern, self.shapes.value(shape, SH.flags))
-        add(SH.PatternConstraintComponent, lambda focus, values, view: [
-            v for v in values if isinstance(v, BNode) or regex.search(str(v)) is None])
+        _add_value_test(add, SH.PatternConstraintComponent,
+                        lambda v, view: not isinstance(v, BNode) and regex.search(str(v)) is not None)
 
     def _language_in(self, shape, languages, add, compiled, stack, path):
-        ranges = [str(tag).lower() for tag in self._list(languages)]
-        add(SH.LanguageInConstraintComponent,
-            lambda focus, values, view: [v for v in values if not _language_in(v, ranges)])
+        test = _language_test([str(tag).lower() for tag in self._list(languages)])
+        _add_value_test(add, SH.LanguageInConstraintComponent, lambda v, view: test(v))
 
     def _in(self, shape, members, add, compiled, stack, path):
         allowed = frozenset(self._list(members))
-        add(SH.InConstraintComponent, lambda focus, values, view: [v for v in values if v not in allowed])
+        _add_value_test(add, SH.InConstraintComponent, lambda v, view: v in allowed)
 
     def _has_value(self, shape, required, add, compiled, stack, path):
         add(SH.HasValueConstraintComponent, lambda focus, values, view: [] if required in values else [None])
@@ -365,11 +389,10 @@ class CoreEvaluator:
     def _length(self, shape, bound, add, compiled, stack, path, component=None):
         limit = _integer(shape, bound)
         if component == SH.MaxLengthConstraintComponent:
-            add(component, lambda focus, values, view: [
-                v for v in values if isinstance(v, BNode) or len(str(v)) > limit])
+            _add_value_test(add, component, lambda v, view: not isinstance(v, BNode) and len(str(v)) <= limit)
         else:
-            add(SH.MinLengthConstraintComponent, lambda focus, values, view: [
-                v for v in values if isinstance(v, BNode) or len(str(v)) < limit])
+            _add_value_test(add, SH.MinLengthConstraintComponent,
+                            lambda v, view: not isinstance(v, BNode) and len(str(v)) >= limit)
 
     def _max_length(self, shape, bound, add, compiled, stack, path):
         self._length(shape, bound, add, compiled, stack, path, SH.MaxLengthConstraintComponent)
@@ -412,8 +435,7 @@ class CoreEvaluator:
                 lambda focus, values, view: [None] if counted(focus, values, view) > high else [])
 
     def _node(self, shape, nested, add, compiled, stack, path):
-        inner = self._nested(nested, stack)
-        add(SH.NodeConstraintComponent, lambda focus, values, view: [v for v in values if not inner.conforms(v, view)])
+        _add_value_test(add, SH.NodeConstraintComponent, self._nested(nested, stack).conforms)
 
     def _property(self, shape, nested, add, compiled, stack, path):
         inner = self._nested(nested, stack)
@@ -422,23 +444,21 @@ class CoreEvaluator:
         compiled.properties.append(inner)
 
     def _not(self, shape, nested, add, compiled, stack, path):
-        inner = self._nested(nested, stack)
-        add(SH.NotConstraintComponent, lambda focus, values, view: [v for v in values if inner.conforms(v, view)])
+        inner = self._nested(nested, stack).conforms
+        _add_value_test(add, SH.NotConstraintComponent, lambda v, view: not inner(v, view))
 
     def _or(self, shape, members, add, compiled, stack, path):
-        options = [self._nested(m, stack) for m in self._list(members)]
-        add(SH.OrConstraintComponent, lambda focus, values, view: [
-            v for v in values if not any(o.conforms(v, view) for o in options)])
+        options = [self._nested(m, stack).conforms for m in self._list(members)]
+        _add_value_test(add, SH.OrConstraintComponent, lambda v, view: any(o(v, view) for o in options))
 
     def _and(self, shape, members, add, compiled, stack, path):
-        parts = [self._nested(m, stack) for m in self._list(members)]
-        add(SH.AndConstraintComponent, lambda focus, values, view: [
-            v for v in values if not all(p.conforms(v, view) for p in parts)])
+        parts = [self._nested(m, stack).conforms for m in self._list(members)]
+        _add_value_test(add, SH.AndConstraintComponent, lambda v, view: all(p(v, view) for p in parts))
 
     def _xone(self, shape, members, add, compiled, stack, path):
-        options = [self._nested(m, stack) for m in self._list(members)]
-        add(SH.XoneConstraintComponent, lambda focus, values, view: [
-            v for v in values if sum(1 for o in options if o.conforms(v, view)) != 1])
+        options = [self._nested(m, stack).conforms for m in self._list(members)]
+        _add_value_test(add, SH.XoneConstraintComponent,
+                        lambda v, view: sum(1 for o in options if o(v, view)) == 1)
 
     def _equals(self, shape, predicate, add, compiled, stack, path):
         key = _predicate_key(shape, predicate)
@@ -492,8 +512,9 @@ class CoreEvaluator:
             raise UnsupportedShape(f"{_name(shape)}: $currentShape of a blank-node shape is left to pySHACL")
         severity = graph.value(shape, SH.severity) or SH.Violation
         batch = None if isinstance(shape, BNode) else batch_template(pre_bind(query, {"currentShape": sparql_term(shape)}))
-        compiled.constraints.append(SparqlConstraint(shape, path, severity, messages, constraint, query,
-                                                     path is None, frozenset(returned), batch))
+        sparql = SparqlConstraint(shape, path, severity, messages, constraint, query, path is None,
+                                  frozenset(returned), batch)
+        (compiled.constraints if batch is None else compiled.batched).append(sparql)
 
     def instance_test(self, cls):
         """Return a test that a node is a SHACL instance of a class (rdf:type, then rdfs:subClassOf*)."""
@@ -513,6 +534,7 @@ class _Closed:
     """sh:closed: one result per triple of the focus node whose predicate no property shape names."""
 
     results_of: object
+    conforms = None  # judged per focus node, not per value (see Constraint.conforms)
 
     def results(self, focus, values, view):
         return self.results_of(focus, values, view)
@@ -539,7 +561,19 @@ _NODE_KINDS = {
 
 
 def run_deferred(deferred):
-    """Return (view, result) for deferred SPARQL constraints: one query per constraint and store, for all its nodes."""
+    """Return (view, result) for deferred SPARQL constraints: one query per constraint and store, for all its nodes.
+
+    The graphs not yet in a store are loaded first, all at once, each with the focus nodes of every deferred
+    constraint on it (a store needs a predicate read only as `$this <p> ...` for those nodes alone).
+    """
+    unloaded, focus = {}, defaultdict(set)
+    for pairs in deferred.values():
+        for view, node in pairs:
+            if view.store is None:
+                unloaded[id(view)] = view
+                focus[id(view)].add(node)
+    if unloaded:
+        next(iter(unloaded.values())).loader(list(unloaded.values()), focus)
     return [found for constraint, pairs in deferred.items()
             for found in constraint.results_for({(id(view), focus): (view, focus) for view, focus in pairs}.values())]
 
@@ -616,12 +650,22 @@ def _regex(shape, pattern, flags):
                           f"({error})") from None
 
 
-def _language_in(value, ranges):
-    """Return whether a literal's language tag matches one of the ranges (SPARQL langMatches)."""
-    if not isinstance(value, Literal) or not value.language:
-        return False
-    tag = value.language.lower()
-    return any(tag == r or tag.startswith(r + "-") or r == "*" for r in ranges)
+def _add_value_test(add, component, conforms):
+    """Add a constraint that judges each value node on its own: conforms(value, view) -> bool."""
+    add(component, lambda focus, values, view: [v for v in values if not conforms(v, view)], conforms)
+
+
+def _language_test(ranges):
+    """Return a test that a literal's language tag matches one of the ranges (SPARQL langMatches)."""
+    exact, prefixes, anything = frozenset(ranges), tuple(r + "-" for r in ranges), "*" in ranges
+
+    def test(value):
+        language = value.language if isinstance(value, Literal) else None
+        if not language:
+            return False
+        tag = language.lower()
+        return anything or tag in exact or tag.startswith(prefixes)
+    return test
 
 
 def _integer(shape, bound):
@@ -767,29 +811,59 @@ def sparql_predicates(shapes):
 
     A property shape's path counts when its query says $PATH.
     """
-    found = {RDF.type, RDFS.subClassOf}
+    found = sparql_patterns(shapes).predicates
+    return None if found is None else set(found)
+
+
+@dataclass(frozen=True)
+class SparqlPatterns:
+    """What the shapes' SPARQL constraints can match triples with: all a store of their data graph needs."""
+
+    predicates: frozenset  # the predicates of their triple patterns and paths (None: any)
+    superclasses: frozenset  # the objects of their rdfs:subClassOf patterns (None: any class)
+    focus_only: frozenset  # the predicates they read only as `$this <p> ...`: of focus nodes alone
+
+
+def sparql_patterns(shapes):
+    """Return the SparqlPatterns of a shapes graph.
+
+    superclasses is set when every rdfs:subClassOf pattern has an IRI object and rdfs:subClassOf is in no
+    property path: a store then needs only the hierarchy triples up to those. A predicate is focus-only when
+    each pattern with it is a plain triple pattern whose subject is $this (pre-bound to the focus node).
+    """
+    found, superclasses, focus_only, anywhere = {RDF.type, RDFS.subClassOf}, set(), set(), set()
     for shape, constraint in shapes.subject_objects(SH.sparql):
         select = shapes.value(constraint, SH.select)
-        predicates = _query_predicates(shapes, constraint, select)
+        predicates, above, on_this = _query_patterns(shapes, constraint, select)
         path = shapes.value(shape, SH.path)
         if predicates is None or ("$PATH" in str(select) and not isinstance(path, URIRef)):
-            return None
-        found |= predicates | ({path} if "$PATH" in str(select) else set())
-    return found
+            return SparqlPatterns(None, None, frozenset())
+        if "$PATH" in str(select):
+            predicates.add(path)
+            anywhere.add(path)
+            if path == RDFS.subClassOf:
+                above = None
+        found |= predicates
+        focus_only |= on_this
+        anywhere |= predicates - on_this
+        superclasses = None if superclasses is None or above is None else superclasses | above
+    return SparqlPatterns(frozenset(found), None if superclasses is None else frozenset(superclasses),
+                          frozenset(focus_only - anywhere))
 
 
-def _query_predicates(shapes, owner, text):
-    """Return the IRIs a SPARQL query matches triples with, or None if it can match any predicate."""
+def _query_patterns(shapes, owner, text):
+    """Return (IRIs a query matches triples with, objects of its rdfs:subClassOf patterns, predicates it reads
+    only of $this), the first two None for any."""
     from rdflib.paths import Path
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
     from rdflib.plugins.sparql.parserutils import CompValue
 
     if text is None:
-        return None
+        return None, None, set()
     algebra = translateQuery(parseQuery(prefix_declarations(shapes, owner) +
                                         str(text).replace("$PATH", "<urn:shapes:path>"))).algebra
-    found = set()
+    found, superclasses, on_this, elsewhere = set(), set(), set(), set()
 
     def path_iris(path):
         if isinstance(path, URIRef):
@@ -806,17 +880,23 @@ def _query_predicates(shapes, owner, text):
         return collected
 
     def walk(node):
+        nonlocal superclasses
         if isinstance(node, CompValue):
             if node.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):  # rdflib keeps the translated pattern apart
                 return walk(vars(node)["graph"])
             if node.name == "BGP":
-                for _, predicate, _ in node.triples:
+                for subject, predicate, value in node.triples:
                     iris = path_iris(predicate)
                     if iris is None:
                         return False
                     found.update(iris)
+                    plain_on_this = isinstance(predicate, URIRef) and subject == Variable("this")
+                    (on_this if plain_on_this else elsewhere).update(iris)
+                    if RDFS.subClassOf in iris and superclasses is not None:
+                        plain = predicate == RDFS.subClassOf and isinstance(value, URIRef)
+                        superclasses = superclasses | {value} if plain else None
             return all(walk(value) for value in node.values())
         if isinstance(node, (list, tuple)):
             return all(walk(item) for item in node)
         return True
-    return found if walk(algebra) else None
+    return (found, superclasses, on_this - elsewhere) if walk(algebra) else (None, None, set())

@@ -28,7 +28,7 @@ from cdkg.ontology.namespaces import OWL, RDF, RDFS, SH
 from cdkg.shapes import shapes_graph
 from cdkg.shapes.context import Context, subclass_closure
 from cdkg.shapes.core import (SUBCLASS, TARGETS, CoreEvaluator, NeedsPySHACL, View, index_triples, looked_at_predicates,
-                              run_deferred, sparql_predicates)
+                              run_deferred, sparql_patterns)
 from cdkg.shapes.report import Result, Verdict
 from cdkg.shapes.safety import ShapesError, check_shapes
 from cdkg.shapes.terms import oxigraph_term, read_triples
@@ -66,8 +66,11 @@ class Gate:
         self.fallback = self._fallback_shapes() if engine == "pyshacl" or self.core.refused else None
         self._terms = {}
         self._store = None
-        predicates = sparql_predicates(shapes)  # what a SPARQL constraint can match: all a store needs
-        self._store_predicates = None if predicates is None else frozenset(map(str, predicates))
+        patterns = sparql_patterns(shapes)  # what a SPARQL constraint can match: all a store needs
+        self._store_predicates = None if patterns.predicates is None else frozenset(map(str, patterns.predicates))
+        self._store_superclasses = patterns.superclasses
+        self._focus_only = frozenset(map(str, patterns.focus_only))
+        self._predicate_nodes = {}
 
     @classmethod
     def load(cls, engine="core", batch_size=BATCH_SIZE, extra_context=(), shapes=None):
@@ -112,7 +115,7 @@ class Gate:
         for graph, triples in batch:
             described = triples + self.context.extend(triples)
             judged = None if self.judge_context else {s for s, _, _ in triples}
-            view = View(index_triples(described), described, loader=self._load_view)
+            view = View(index_triples(described), described, loader=self._load_views)
             position[id(view)] = len(found)
             try:
                 own = self.core.check(view, judged, deferred)
@@ -140,24 +143,37 @@ class Gate:
 
     # ------------------------------------------------------------ SPARQL store of a batch
 
-    def _load_view(self, view):
-        """Load a graph (with its class hierarchy) into the batch's Oxigraph store as its own named graph.
+    def _load_views(self, views, focus=None):
+        """Load graphs (each with its class hierarchy) into the batch's Oxigraph store, each as its own named graph.
 
-        Only the triples a SPARQL constraint can match are loaded (those of its predicates).
+        Only the triples a SPARQL constraint can match are loaded (those of its predicates; of a focus-only
+        predicate, those of the view's focus nodes in focus), in one bulk write: the store is the batch's own,
+        read only after the write.
         """
         if self._store is None:
             self._store = [ox.Store(), 0]
-        store, count = self._store
-        self._store[1] += 1
-        name = ox.NamedNode(f"urn:shapes:graph:{count}")
-        terms, wanted = self._ox, self._store_predicates
-        quads = [ox.Quad(terms(s), ox.NamedNode(p), terms(o), name)  # from the index: its predicates are plain str
-                 for s, description in view.index.items()
-                 for p, objects in description.items() if wanted is None or p in wanted for o in objects]
-        if wanted is None or SUBCLASS in wanted:
-            quads += [ox.Quad(terms(s), terms(p), terms(o), name) for s, p, o in self.context.hierarchy(view.triples)]
-        store.extend(quads)
-        view.store = (store, name)
+        store = self._store[0]
+        terms, wanted, predicates = self._ox, self._store_predicates, self._predicate_nodes
+        focus_only = self._focus_only if focus is not None else frozenset()
+        quads = []
+        for view in views:
+            name = ox.NamedNode(f"urn:shapes:graph:{self._store[1]}")
+            self._store[1] += 1
+            nodes = focus.get(id(view), ()) if focus is not None else ()
+            for s, description in view.index.items():
+                subject, of_focus = None, s in nodes
+                for p, objects in description.items():  # from the index: predicates are plain str
+                    if (wanted is not None and p not in wanted) or (p in focus_only and not of_focus):
+                        continue
+                    predicate = predicates.get(p) or predicates.setdefault(p, ox.NamedNode(p))
+                    if subject is None:
+                        subject = terms(s)
+                    quads += [ox.Quad(subject, predicate, terms(o), name) for o in objects]
+            if wanted is None or SUBCLASS in wanted:
+                quads += [ox.Quad(terms(s), terms(p), terms(o), name)
+                          for s, p, o in self.context.hierarchy(view.triples, self._store_superclasses)]
+            view.store = (store, name)
+        store.bulk_extend(quads)
 
     def _ox(self, term):
         """Return the Oxigraph term of an rdflib term (cached: entities, labels and classes recur)."""

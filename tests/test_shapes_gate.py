@@ -149,7 +149,7 @@ def test_a_sparql_constraint_runs_once_per_batch_for_all_its_focus_nodes_each_in
     items = [(URIRef(f"urn:ex:graph{i}"), list(Graph().parse(data=data, format="turtle")))
              for i, data in enumerate(BATCHED_DATA)]
     gate, queries, wrapped = Gate(shapes, judge_context=True), [], {}
-    load = gate._load_view
+    load = gate._load_views
 
     class Counting:
         def __init__(self, store):
@@ -159,11 +159,12 @@ def test_a_sparql_constraint_runs_once_per_batch_for_all_its_focus_nodes_each_in
             queries.append(text)
             return self.store.query(text, **options)
 
-    def counting_load(view):
-        load(view)
-        store, name = view.store
-        view.store = (wrapped.setdefault(id(store), Counting(store)), name)
-    gate._load_view = counting_load
+    def counting_load(views):
+        load(views)
+        for view in views:
+            store, name = view.store
+            view.store = (wrapped.setdefault(id(store), Counting(store)), name)
+    gate._load_views = counting_load
     verdicts = gate.check(items)
     references = Gate(shapes, engine="pyshacl", judge_context=True).check(items)
 
@@ -214,3 +215,60 @@ def test_the_playground_keeps_its_loaded_pipeline_out_of_the_collector(monkeypat
         assert gc.get_freeze_count() > 100_000
     finally:
         gc.unfreeze()
+
+
+HIERARCHY_ONTOLOGY = """
+    @prefix ex: <urn:ex:> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    ex:Mayor rdfs:subClassOf ex:Post . ex:Post rdfs:subClassOf ex:Role .
+"""
+
+
+def sparql_shape(where):
+    """Return a shapes graph with one SPARQL constraint on ex:Thing, its query's WHERE group given."""
+    return Graph().parse(format="turtle", data=f"""
+        @prefix ex: <urn:ex:> . @prefix sh: <http://www.w3.org/ns/shacl#> .
+        ex:Shape a sh:NodeShape ; sh:targetClass ex:Thing ; sh:sparql [ sh:select \"\"\"
+            PREFIX ex: <urn:ex:> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+            SELECT $this ?value WHERE {{ $this ex:role ?value . ?value a ?c . {where} }} \"\"\" ] .""")
+
+
+# Each query also asks for ex:Post by name: a store trimmed to the hierarchy up to ex:Post alone would lose
+# ex:Mayor rdfs:subClassOf ex:Role, which the path and the variable read.
+@pytest.mark.parametrize("where, superclasses, failing", [
+    ("FILTER NOT EXISTS { ?c rdfs:subClassOf ex:Post }", {"urn:ex:Post"}, set()),
+    ("?c rdfs:subClassOf ex:Post . FILTER NOT EXISTS { ?c rdfs:subClassOf+ ex:Role }", None, set()),
+    ("?c rdfs:subClassOf ex:Post , ?above . FILTER (?above = ex:Role)", None, {"urn:ex:mayor"}),
+])
+def test_the_sparql_store_holds_the_hierarchy_its_queries_can_match(where, superclasses, failing):
+    ontology = Graph().parse(data=HIERARCHY_ONTOLOGY, format="turtle")
+    shapes = sparql_shape(where)
+    data = list(Graph().parse(format="turtle", data="""
+        @prefix ex: <urn:ex:> . ex:a a ex:Thing ; ex:role ex:mayor . ex:mayor a ex:Mayor ."""))
+    gate = Gate(shapes, ontology)
+    [verdict] = gate.check([(URIRef("urn:ex:graph"), data)])
+    [reference] = Gate(shapes, ontology, engine="pyshacl").check([(URIRef("urn:ex:graph"), data)])
+    assert {str(r.value) for r in verdict.results} == {str(r.value) for r in reference.results} == failing
+    assert gate._store_superclasses == (None if superclasses is None else set(map(URIRef, superclasses)))
+
+
+@pytest.mark.parametrize("where, focus_only, failing", [
+    # ex:knows is read of $this alone: the store holds it for the focus node only, and still finds ex:b
+    ("$this ex:knows ?value . FILTER NOT EXISTS { $this ex:likes ?value }", {"urn:ex:knows", "urn:ex:likes"},
+     {"urn:ex:b"}),
+    # ex:knows is read of ?value too: ex:b's ex:knows (ex:b is no focus node) must be in the store
+    ("$this ex:knows ?value . FILTER NOT EXISTS { ?value ex:knows ?any }", set(), set()),
+    # a path is no plain pattern: ex:b's ex:knows again
+    ("$this ex:knows/ex:knows ?value . FILTER (?value != ex:c)", set(), set()),
+])
+def test_the_sparql_store_holds_the_triples_of_non_focus_nodes_its_queries_read(where, focus_only, failing):
+    shapes = Graph().parse(format="turtle", data=f"""
+        @prefix ex: <urn:ex:> . @prefix sh: <http://www.w3.org/ns/shacl#> .
+        ex:Shape a sh:NodeShape ; sh:targetClass ex:Thing ; sh:sparql [ sh:select \"\"\"
+            PREFIX ex: <urn:ex:> SELECT $this ?value WHERE {{ {where} }} \"\"\" ] .""")
+    data = list(Graph().parse(format="turtle", data="""
+        @prefix ex: <urn:ex:> . ex:a a ex:Thing ; ex:knows ex:b . ex:b ex:knows ex:c ."""))
+    gate = Gate(shapes)
+    [verdict] = gate.check([(URIRef("urn:ex:graph"), data)])
+    [reference] = Gate(shapes, engine="pyshacl").check([(URIRef("urn:ex:graph"), data)])
+    assert {str(r.value) for r in verdict.results} == {str(r.value) for r in reference.results} == failing
+    assert gate._focus_only == frozenset(focus_only)
