@@ -67,16 +67,20 @@ class Context:
 
     def extend(self, triples):
         """Return the description triples a graph's subjects and values need (never one of its own triples)."""
-        own = set(triples)
-        subjects = {s for s, _, _ in own}
+        subjects = {s for s, _, _ in triples}
         extra = set()
         for node in subjects:
             extra |= self.subject_descriptions.get(node, _NOTHING)
-        values = {o for triples_ in (own, extra) for _, p, o in triples_
+        values = {o for triples_ in (triples, extra) for _, p, o in triples_
                   if type(o) is URIRef and not str.__eq__(p, _TYPE)} - subjects  # str.__eq__: C speed
         for node in values:
             extra |= self.value_descriptions.get(node, _NOTHING)
-        return list(extra - own)
+        if not extra:
+            return []
+        # Only a triple of a described subject can repeat one of the descriptions: hash those alone (a literal's
+        # hash is rdflib's Python code).
+        described = {s for s, _, _ in extra}
+        return list(extra.difference(t for t in triples if t[0] in described))
 
     def hierarchy(self, triples, only=None):
         """Return rdfs:subClassOf triples from each class typing a node to its superclasses (those in only)."""

@@ -95,7 +95,6 @@ class SparqlConstraint:
     node_shape: bool
     returned: frozenset  # the variables the query returns
     batch: tuple = None  # the query as pieces around VALUES slots (batch_template), None: one query per node
-    conforms = None  # judged per focus node, not per value (see Constraint.conforms)
 
     def results(self, focus, values, view):
         """Return one result per solution: focus ?this, path ?path or the shape's, value ?value or (node shape) $this."""
@@ -148,12 +147,13 @@ def _refuse_blank(shape, focus):
 class CompiledShape:
     """A node or property shape: its constraints and the property shapes its value nodes are checked against."""
 
-    __slots__ = ("node", "key", "constraints", "batched", "properties", "deactivated")
+    __slots__ = ("node", "key", "constraints", "value_tests", "batched", "properties", "deactivated")
 
     def __init__(self, node):
         self.node = node
         self.key = None  # the path's index key (a property shape), or None (a node shape: its value is the focus)
         self.constraints = []  # evaluated per focus node
+        self.value_tests = []  # evaluated per value node (Constraint.conforms): nothing to do without values
         self.batched = []  # SPARQL constraints that can also run for many focus nodes at once (batch_template)
         self.properties = []
         self.deactivated = False
@@ -170,6 +170,13 @@ class CompiledShape:
         found = []
         for constraint in self.constraints:
             found += constraint.results(focus, values, view)
+        if values:
+            for constraint in self.value_tests:
+                conforms = constraint.conforms
+                for value in values:
+                    if not conforms(value, view):
+                        found.append(Result(focus, constraint.path, value, constraint.shape, constraint.component,
+                                            constraint.severity, constraint.messages))
         if self.batched:
             if deferred is None:
                 for constraint in self.batched:
@@ -187,17 +194,15 @@ class CompiledShape:
         """Return whether a node conforms to this shape (no result of any severity), stopping at the first result."""
         if self.deactivated:
             return True
-        if self.key is None:
-            for constraint in self.constraints:
-                test = constraint.conforms
-                if not (test(node, view) if test is not None else not constraint.results(node, (node,), view)):
+        values = (node,) if self.key is None else view.index.get(node, _EMPTY).get(self.key, _NONE)
+        for constraint in self.value_tests:
+            conforms = constraint.conforms
+            for value in values:
+                if not conforms(value, view):
                     return False
-            values = (node,)
-        else:
-            values = view.index.get(node, _EMPTY).get(self.key, _NONE)
-            for constraint in self.constraints:
-                if constraint.results(node, values, view):
-                    return False
+        for constraint in self.constraints:
+            if constraint.results(node, values, view):
+                return False
         for constraint in self.batched:
             if constraint.results(node, values, view):
                 return False
@@ -320,7 +325,8 @@ class CoreEvaluator:
         messages = tuple(sorted(graph.objects(node, SH.message), key=lambda m: (m.language or "", str(m))))
 
         def add(component, failing, test=None):
-            compiled.constraints.append(Constraint(node, component, path, severity, messages, failing, test))
+            constraint = Constraint(node, component, path, severity, messages, failing, test)
+            (compiled.constraints if test is None else compiled.value_tests).append(constraint)
 
         for parameter in set(graph.predicates(node, None)):
             if parameter in DESCRIPTIVE or parameter in COMPANIONS:
@@ -534,7 +540,6 @@ class _Closed:
     """sh:closed: one result per triple of the focus node whose predicate no property shape names."""
 
     results_of: object
-    conforms = None  # judged per focus node, not per value (see Constraint.conforms)
 
     def results(self, focus, values, view):
         return self.results_of(focus, values, view)
