@@ -701,24 +701,29 @@ def pre_bind(query, values):
 @functools.lru_cache(maxsize=1024)  # a shape's query is bound once per focus node: split it once
 def _pre_binding_template(query, names):
     """Return the query as text pieces and (variable, format) holes for pre_bind, on the grammar's tokens."""
-    out, position, projecting, depth, selects = [], 0, False, 0, 0
+    # clause: "projection" (a SELECT's), "conditions" (GROUP BY, ORDER BY: a bare IRI there is no condition) or None
+    out, position, clause, depth, selects = [], 0, None, 0, 0
     found = tokens(query)
     for index, token in enumerate(found):
         out.append(query[position:token.start])
         piece = token.text
         if token.is_word("SELECT"):
-            projecting, depth, selects = True, 0, selects + 1
-        elif token.is_word("WHERE") or (projecting and token.text == "{"):
-            projecting = False
-        elif projecting and token.text in ("(", ")"):
+            clause, depth, selects = "projection", 0, selects + 1
+        elif token.is_word("GROUP", "ORDER"):
+            clause, depth = "conditions", 0
+        elif token.is_word("WHERE", "HAVING", "LIMIT", "OFFSET", "VALUES") or token.text in ("{", "}"):
+            clause = None
+        elif clause and token.text in ("(", ")"):
             depth += 1 if token.text == "(" else -1
         elif token.kind == "var" and token.text[1:] in names:
             name = token.text[1:]
-            if projecting and depth == 0:
+            if clause == "projection" and depth == 0:
                 piece = (name, f"({{0}} AS ?{name if selects == 1 else f'shapesPreBound{selects}'})")
             elif index >= 2 and found[index - 1].text == "(" and found[index - 2].is_word("BOUND"):
                 out[-4] = "sameTerm"  # bound($this) is true: sameTerm(value, value)
                 piece = (name, "{0}, {0}")
+            elif clause == "conditions" and depth == 0:
+                piece = (name, "({0})")  # GROUP BY <iri> would read as a function call: a bracketed expression
             else:
                 piece = (name, "{0}")
         out.append(piece)

@@ -272,3 +272,16 @@ def test_the_sparql_store_holds_the_triples_of_non_focus_nodes_its_queries_read(
     [reference] = Gate(shapes, engine="pyshacl").check([(URIRef("urn:ex:graph"), data)])
     assert {str(r.value) for r in verdict.results} == {str(r.value) for r in reference.results} == failing
     assert gate._focus_only == frozenset(focus_only)
+
+
+def test_a_query_grouped_by_this_is_pre_bound_as_an_expression():
+    # GROUP BY <iri> is no SPARQL: the pre-bound focus node is written (<iri>) there, and in ORDER BY.
+    shapes = Graph().parse(format="turtle", data="""
+        @prefix ex: <urn:ex:> . @prefix sh: <http://www.w3.org/ns/shacl#> .
+        ex:Shape a sh:NodeShape ; sh:targetClass ex:Thing ; sh:sparql [ sh:select \"\"\"
+            SELECT $this (COUNT(?o) AS ?n) WHERE { $this <urn:ex:p> ?o }
+            GROUP BY $this HAVING (COUNT(?o) > 1) ORDER BY $this \"\"\" ] .""")
+    data = list(Graph().parse(format="turtle", data="""
+        @prefix ex: <urn:ex:> . ex:a a ex:Thing ; ex:p 1 , 2 . ex:b a ex:Thing ; ex:p 3 ."""))
+    [verdict] = Gate(shapes).check([(URIRef("urn:ex:graph"), data)])
+    assert {(str(r.focus), str(r.value)) for r in verdict.results} == {("urn:ex:a", "urn:ex:a")}
