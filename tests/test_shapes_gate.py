@@ -199,7 +199,8 @@ def test_a_check_leaves_the_loaded_objects_frozen(gate, monkeypatch):
     try:
         frozen = gc.get_freeze_count()
         gate.check([(GRAPH["statement/9"], city("test-town", ("شهرک", "fa"), ("Test Town", "en")))])
-        assert gc.get_freeze_count() >= frozen > 0
+        # a thaw empties the permanent generation; frozen objects the check frees may only leave it one by one
+        assert gc.get_freeze_count() > frozen // 2 > 0
     finally:
         gc.unfreeze()
 

@@ -167,6 +167,7 @@
     tidyForAssistiveTechnology();
     addWhyLinks();
   }).observe(document.getElementById("yasgui"), { childList: true, subtree: true });
+  tidyForAssistiveTechnology();  // YASGUI drew its first tab before the observer existed
 
   document.getElementById("new-tab").addEventListener("click", function () { yasgui.addTab(true); });
 
