@@ -37,6 +37,22 @@ def _key(*parts):
     return hashlib.sha256("\n".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
 
 
+def shared_nodes(described, statement, report_date, rules):
+    """Return ({agreement: shared node}, {dated meeting: shared node}) for a statement (described: by subject)."""
+    agreements, meetings = {}, {}
+    for fact in [o for _, p, o in described[statement] if p == _REPORTS]:
+        types = {o for _, p, o in described[fact] if p == _TYPE}
+        kinds = sorted(types & rules.instruments - {CDO.CooperationInstrument})
+        if kinds:
+            parties = [_canonical_party(o, kinds[0], described) for _, p, o in described[fact] if p == _PARTY]
+            agreements[fact] = agreement_iri(kinds[0], parties)
+        elif CDO.Meeting in types:
+            date = next((o for _, p, o in described[fact] if p == _DATE), report_date)
+            if date is not None:  # an undated meeting stays the report's own: no key can tell two apart
+                meetings[fact] = meeting_iri([o for _, p, o in described[fact] if p == CDO.participant], date)
+    return agreements, meetings
+
+
 def agreement_iri(kind, parties):
     """Return the shared IRI of the agreement of a kind between canonical parties (order does not matter)."""
     return ID[f"agreement/{_key(kind, *sorted(map(str, parties)))}"]
@@ -59,18 +75,8 @@ def resolve(triples, rules):
         described[triple[0]].append(triple)
     statement = next(s for s, p, o in triples if p == _TYPE and o == CDO.Statement)
     report_date = next((o for _, p, o in described[statement] if p == _DATE), None)
-    renamed, claims = {}, {}
-    for fact in [o for _, p, o in described[statement] if p == _REPORTS]:
-        types = {o for _, p, o in described[fact] if p == _TYPE}
-        kinds = sorted(types & rules.instruments - {CDO.CooperationInstrument})
-        if kinds:
-            parties = [_canonical_party(o, kinds[0], described) for _, p, o in described[fact] if p == _PARTY]
-            renamed[fact] = agreement_iri(kinds[0], parties)
-            claims[fact] = renamed[fact]
-        elif CDO.Meeting in types:
-            date = next((o for _, p, o in described[fact] if p == _DATE), report_date)
-            if date is not None:  # an undated meeting stays the report's own: no key can tell two apart
-                renamed[fact] = meeting_iri([o for _, p, o in described[fact] if p == CDO.participant], date)
+    claims, meetings = shared_nodes(described, statement, report_date, rules)
+    renamed = {**claims, **meetings}
     out = []
     for s, p, o in triples:
         if s in claims and p in (_STATUS, _DATE):

@@ -7,9 +7,11 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
+from cdkg.kg.identity import IdentityRules, shared_nodes
 from cdkg.mappings.evaluate import GoldError, Score
 from cdkg.mappings.normalize import normalize
 from cdkg.mappings.record import SourceRecord
+from cdkg.ontology import ontology_graph
 from cdkg.ontology.namespaces import CDO, DCTERMS, FOAF, ITSRDF, NIF, ORG, RDF, RDFS, SDO
 
 MAP_FILE = Path(__file__).with_name("challenge-map.csv")
@@ -153,12 +155,15 @@ class Predicted:
 class ChallengeScorer:
     """Score extracted graphs against challenge corpus items."""
 
-    def __init__(self, lexicon, table=None):
+    def __init__(self, lexicon, table=None, identity=None):
         self.lexicon = lexicon
         self.table = table or read_map()
+        self.identity = identity  # IdentityRules: the build's shared agreement nodes, to count merges across items
         self.scores = {c: Score() for c in CATEGORIES}
         self.misses = []  # (item id, category, missing, unexpected)
         self.negatives = self.false_facts = self.items = 0
+        self.gold_agreements = set()  # (kind, parties' places) of every gold agreement of the corpus
+        self.node_agreements = defaultdict(set)  # shared agreement node -> the gold agreements matched to it
 
     def add(self, category, item_id, expected, predicted, matched):
         """Count one category of an item: matched pairs, expected and predicted descriptions."""
@@ -236,7 +241,7 @@ class ChallengeScorer:
                  self.pair(holders, held, lambda g, h: fa_key(got.label(h[0], "fa")) == fa_key(g["fa"])
                            and self.post_matches(got, h[1], g["post"])))
 
-        self.score_agreements(item, got, names)
+        self.score_agreements(item, got, names, triples)
         self.score_activities(item, got, names)
         self.score_dates(item, got)
         if item.get("negative"):
@@ -255,7 +260,7 @@ class ChallengeScorer:
     def parties(self, got, fact):
         return [o for p, o in got.out[fact] if p in (CDO.party, CDO.relates)]
 
-    def score_agreements(self, item, got, names):
+    def score_agreements(self, item, got, names, triples):
         facts = [f for f in got.facts if got.is_a(f, CDO.CooperationInstrument) or CDO.Relation in got.types(f)]
 
         def same(gold, fact):
@@ -279,6 +284,37 @@ class ChallengeScorer:
                 if status in self.table["status"][gold["status"]]:
                     status_pairs.append((len(expected) - 1, len(predicted) - 1))
         self.add("status", item_id, expected, predicted, status_pairs)
+        if self.identity is not None:
+            self.count_nodes(item, got, names, triples, facts, pairs)
+
+    def count_nodes(self, item, got, names, triples, facts, pairs):
+        """Record each gold agreement (kind and the places its parties stand for) and the shared node the build
+        would give each extracted agreement, with the gold agreement matched to it."""
+        keys = []
+        for gold in item["agreements"]:
+            places = (got.seat(found) if (found := got.find(name, names.get(name))) is not None else en_key(name)
+                      for name in gold["parties"])
+            keys.append((gold["kind"], frozenset(places)))
+        self.gold_agreements.update(keys)
+        described = defaultdict(list)
+        for triple in triples:
+            described[triple[0]].append(triple)
+        shared, _ = shared_nodes(described, got.statement, None, self.identity)
+        matched = dict((j, i) for i, j in pairs)
+        for j, fact in enumerate(facts):
+            if fact in shared:
+                self.node_agreements[shared[fact]].update([keys[matched[j]]] if j in matched else [])
+
+    def identity_line(self):
+        """Return how the extracted agreements fall on shared nodes against the distinct gold agreements."""
+        nodes_of = defaultdict(set)
+        for node, keys in self.node_agreements.items():
+            for key in keys:
+                nodes_of[key].add(node)
+        wrong = sum(len(keys) > 1 for keys in self.node_agreements.values())
+        split = sum(len(nodes) > 1 for nodes in nodes_of.values())
+        return (f"agreement nodes: {len(self.node_agreements)} for {len(self.gold_agreements)} distinct gold "
+                f"agreements; {wrong} merge different gold agreements, {split} gold agreements are on several nodes")
 
     def score_activities(self, item, got, names):
         """Meetings and visits match when their gold participants name the places of distinct predicted
@@ -351,6 +387,8 @@ class ChallengeScorer:
                          f"{score.precision:>8.3f}{score.recall:>8.3f}{score.f1:>8.3f}")
         lines.append(f"items scored: {self.items}; negatives: {self.negatives} items, "
                      f"{self.false_facts} false facts")
+        if self.identity is not None:
+            lines.append(self.identity_line())
         if verbose:
             for item_id, category, missing, unexpected in self.misses:
                 lines.append(f"{item_id} {category}: missing {missing} unexpected {unexpected}")
@@ -380,7 +418,7 @@ def evaluate_challenge(pipeline, items):
     """Run the pipeline on every challenge item and return the scorer."""
     for item in items:
         check_item(item)
-    scorer = ChallengeScorer(pipeline.lexicon)
+    scorer = ChallengeScorer(pipeline.lexicon, identity=IdentityRules(ontology_graph()))
     for item in items:
         record = SourceRecord(item["text"], item["line"], "challenge", id=item["id"])
         scorer.score(item, pipeline.extract(record).triples)

@@ -83,3 +83,18 @@ def test_a_challenge_item_without_a_list_is_refused_by_line(tmp_path, capsys):
     gold.write_text(json.dumps(item()) + "\n" + json.dumps(broken) + "\n", encoding="utf-8")
     assert main(["evaluate", str(gold)]) == 2
     assert "line 2" in capsys.readouterr().err
+
+
+def test_reports_of_one_agreement_are_counted_on_one_shared_node():
+    # The same memorandum in two wordings, and one with another city: the build's identity keys give two nodes.
+    again = item(id="t2", line=2, text="تفاهم‌نامه همکاری میان شهرداری دوحه و شهرداری شیراز به امضا رسید.")
+    other = item(id="t3", line=3, text="تفاهم‌نامه همکاری بین شهرداری شیراز و شهرداری قونیه امضا شد.",
+                 places=[{"en": "Shiraz", "fa": "شیراز", "type": "city"}, {"en": "Konya", "fa": "قونیه", "type": "city"}],
+                 organisations=[{"en": "Shiraz Municipality", "fa": "شهرداری شیراز", "type": "municipality"},
+                                {"en": "Konya Municipality", "fa": "شهرداری قونیه", "type": "municipality"}],
+                 agreements=[{"kind": "cooperation-agreement", "status": "signed", "date": None, "domains": [],
+                              "parties": ["Shiraz Municipality", "Konya Municipality"]}])
+    scorer = evaluate_challenge(default_pipeline(), [item(), again, other])
+    assert scorer.scores["agreements"].tp == 3
+    assert scorer.identity_line() == ("agreement nodes: 2 for 2 distinct gold agreements; "
+                                      "0 merge different gold agreements, 0 gold agreements are on several nodes")
