@@ -37,6 +37,14 @@ def _key(*parts):
     return hashlib.sha256("\n".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
 
 
+def by_subject(triples):
+    """Return {subject: [its triples]} of a statement graph."""
+    described = defaultdict(list)
+    for triple in triples:
+        described[triple[0]].append(triple)
+    return described
+
+
 def shared_nodes(described, statement, report_date, rules):
     """Return ({agreement: shared node}, {dated meeting: shared node}) for a statement (described: by subject)."""
     agreements, meetings = {}, {}
@@ -70,9 +78,7 @@ def current_graph(node):
 
 def resolve(triples, rules):
     """Return a statement graph's triples with agreements and dated meetings on shared nodes, status as claims."""
-    described = defaultdict(list)
-    for triple in triples:
-        described[triple[0]].append(triple)
+    described = by_subject(triples)
     statement = next(s for s, p, o in triples if p == _TYPE and o == CDO.Statement)
     report_date = next((o for _, p, o in described[statement] if p == _DATE), None)
     claims, meetings = shared_nodes(described, statement, report_date, rules)

@@ -7,7 +7,7 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-from cdkg.kg.identity import IdentityRules, shared_nodes
+from cdkg.kg.identity import IdentityRules, by_subject, shared_nodes
 from cdkg.mappings.evaluate import GoldError, Score
 from cdkg.mappings.normalize import normalize
 from cdkg.mappings.record import SourceRecord
@@ -155,10 +155,10 @@ class Predicted:
 class ChallengeScorer:
     """Score extracted graphs against challenge corpus items."""
 
-    def __init__(self, lexicon, table=None, identity=None):
+    def __init__(self, lexicon, identity, table=None):
         self.lexicon = lexicon
-        self.table = table or read_map()
         self.identity = identity  # IdentityRules: the build's shared agreement nodes, to count merges across items
+        self.table = table or read_map()
         self.scores = {c: Score() for c in CATEGORIES}
         self.misses = []  # (item id, category, missing, unexpected)
         self.negatives = self.false_facts = self.items = 0
@@ -284,8 +284,7 @@ class ChallengeScorer:
                 if status in self.table["status"][gold["status"]]:
                     status_pairs.append((len(expected) - 1, len(predicted) - 1))
         self.add("status", item_id, expected, predicted, status_pairs)
-        if self.identity is not None:
-            self.count_nodes(item, got, names, triples, facts, pairs)
+        self.count_nodes(item, got, names, triples, facts, pairs)
 
     def count_nodes(self, item, got, names, triples, facts, pairs):
         """Record each gold agreement (kind and the places its parties stand for) and the shared node the build
@@ -296,10 +295,7 @@ class ChallengeScorer:
                       for name in gold["parties"])
             keys.append((gold["kind"], frozenset(places)))
         self.gold_agreements.update(keys)
-        described = defaultdict(list)
-        for triple in triples:
-            described[triple[0]].append(triple)
-        shared, _ = shared_nodes(described, got.statement, None, self.identity)
+        shared, _ = shared_nodes(by_subject(triples), got.statement, None, self.identity)
         matched = dict((j, i) for i, j in pairs)
         for j, fact in enumerate(facts):
             if fact in shared:
@@ -387,8 +383,7 @@ class ChallengeScorer:
                          f"{score.precision:>8.3f}{score.recall:>8.3f}{score.f1:>8.3f}")
         lines.append(f"items scored: {self.items}; negatives: {self.negatives} items, "
                      f"{self.false_facts} false facts")
-        if self.identity is not None:
-            lines.append(self.identity_line())
+        lines.append(self.identity_line())
         if verbose:
             for item_id, category, missing, unexpected in self.misses:
                 lines.append(f"{item_id} {category}: missing {missing} unexpected {unexpected}")
@@ -418,7 +413,7 @@ def evaluate_challenge(pipeline, items):
     """Run the pipeline on every challenge item and return the scorer."""
     for item in items:
         check_item(item)
-    scorer = ChallengeScorer(pipeline.lexicon, identity=IdentityRules(ontology_graph()))
+    scorer = ChallengeScorer(pipeline.lexicon, IdentityRules(ontology_graph()))
     for item in items:
         record = SourceRecord(item["text"], item["line"], "challenge", id=item["id"])
         scorer.score(item, pipeline.extract(record).triples)
