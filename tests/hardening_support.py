@@ -15,6 +15,7 @@ from tests.endpoint_support import CDKG, FIXTURE_TRIG, build_kg_dir, free_port, 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+WORKERS_BOOT_SECONDS = 60  # generous: on a loaded 2-core machine a worker's start-up takes seconds
 
 
 @dataclass
@@ -61,6 +62,9 @@ def serving(kg_dir, *extra_args, workers=2, env=None, prefix=()):
     try:
         wait_until_healthy(process, base)
         reader.start()
+        # one booted worker already answers health checks; tests reading /proc expect all of them
+        if not wait_for(lambda: len(children(process.pid)) >= workers, WORKERS_BOOT_SECONDS):
+            raise RuntimeError(f"{workers} workers did not boot within {WORKERS_BOOT_SECONDS} s: {output[-5:]}")
         yield Server(base, process.pid, output)
     finally:
         stop(process)

@@ -322,7 +322,7 @@ def federating(kg_dir, remotes):
     allowlist = [remotes["drip"], remotes["hanging"], *(remotes["broken"] + path for path in UNREADABLE)]
     env = {"CDKG_SERVICE_ALLOWLIST": json.dumps(allowlist), "CDKG_SERVICE_TIMEOUT": str(SERVICE_TIMEOUT),
            "CDKG_QUERY_TIMEOUT": str(QUERY_TIMEOUT), "CDKG_UPDATE_ENABLED": "true", "CDKG_UPDATE_TOKEN": TOKEN}
-    with serving(kg_dir, workers=2, env=env) as server:
+    with serving(kg_dir, workers=1, env=env) as server:  # a writable server runs one worker whatever is asked
         yield server
 
 
