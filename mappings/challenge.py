@@ -328,9 +328,12 @@ class ChallengeScorer:
         visits = [f for f in got.facts if got.is_a(f, CDO.Visit)]
 
         def visits_match(gold, fact):
-            people = [got.places_of(p) for p in got.values(fact, CDO.participant)]
+            participants = got.values(fact, CDO.participant)
+            people = [got.places_of(p) for p in participants]
             to, visitor = en_key(gold["to"]), words(gold["visitor"])
-            at = next((i for i, keys in enumerate(people) if to in keys), None)
+            # the destination by its English key, else by the Persian span the gold names it with (Urmia/Orūmīyeh)
+            at = next((i for i, keys in enumerate(people) if to in keys or got.find(
+                gold["to"], names.get(gold["to"]), [participants[i]]) is not None), None)
             return at is not None and any(_key_in_words(k, visitor) for i, keys in enumerate(people) if i != at
                                           for k in keys)
 
