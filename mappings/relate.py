@@ -682,18 +682,28 @@ class Relator:
             sentence = self.sentence_of(span.start)
             if sentence in done:
                 continue
+            met = [f for f in self.reading.facts if f.kind == "meeting"]
+            this = span.start > 0 and self.tokens[span.start - 1] == THIS
+            if this and met:  # در این دیدار: the meeting already read
+                self.mentioned.append((span.start, met[-1]))
+                continue
+            clause = self.clause_start(span.start)
             subject = self.subject(span.start)
+            if not subject:  # هیئتی از X ... با Y دیدار کرد: the delegation's body
+                subject = [d for d in (self.delegation(clause, span.start),) if d is not None]
             partners = []
-            if span.key.endswith(WITH):
-                partners = self.list_at(span.end)[0]
+            if this:  # X در این دیدار گفت، after a delegation's arrival: X met the delegation
+                partners = [d for d in (self.delegation(0, span.start),) if d is not None]
+            elif span.key.endswith(WITH):
+                partners = self.sides_at(span.end)
             elif self.phrase_end(span.end, WITH):  # در نشست با Y
-                partners = self.list_at(span.end + 1)[0]
+                partners = self.sides_at(span.end + 1)
             else:
                 named, after = self.list_at(span.end)
                 if named and self.phrase_end(after, WITH):  # در دیدار X با Y
-                    subject, partners = named, self.list_at(after + 1)[0]
+                    subject, partners = named, self.sides_at(after + 1)
                 else:  # X ... با Y دیدار کرد: the nearest با before the verb
-                    opener = self.last_with(self.clause_start(span.start), span.start)
+                    opener = self.last_with(clause, span.start)
                     partners = self.list_at(opener)[0] if opener is not None else []
             participants = {e.iri: e for e in subject + partners}
             if len(participants) < 2 or not self.crosses_border(list(participants.values())):
@@ -893,6 +903,18 @@ class Relator:
                 if entity is not None and entity.kind != CONCEPT:
                     return entity
         return None
+
+    def sides_at(self, token):
+        """Return the sides named at a token: coordinated entities, a delegation's body (هیئتی از X), or the
+        delegation named before (این هیئت)."""
+        listed = self.list_at(token)[0]
+        if listed or token + 1 >= len(self.tokens):
+            return listed
+        if self.tokens[token] == THIS and self.tokens[token + 1] in DELEGATION_WORDS:
+            body = self.delegation(0, token)
+        else:
+            body = self.delegation(token, token + 1)
+        return [body] if body is not None else []
 
     def read_active_in(self):
         """An organisation followed by فعالیت and a diplomacy concept (در زمینه دیپلماسی شهری فعالیت)."""

@@ -273,3 +273,18 @@ def test_a_name_spelled_otherwise_is_the_place_its_latin_gloss_names(text, slug)
 def test_a_latin_gloss_that_names_no_place_makes_no_place():
     graph = graph_of("شهرداری تبریز با موسسه آینده‌نگر (Foresight) تفاهم‌نامه همکاری امضا کرد.")
     assert not ask(graph, f"?s cdo:mentions ?x . ?x a cdo:Place FILTER(?x != {place('tabriz')})")
+
+
+def test_a_delegation_meets_and_this_meeting_is_the_one_read_before():
+    graph = graph_of("هیئتی از شهرداری کازان روز شنبه وارد تبریز شد و با شهردار تبریز دیدار کرد. طرفین در این دیدار "
+                     "بر گسترش همکاری‌ها تأکید کردند.")
+    assert ask(graph, f"""?m a cdo:Meeting ; cdo:participant {iri('org/kazan-municipality')},
+        {iri('post/mayor/tabriz-municipality')}""")
+    assert len(graph.query("SELECT ?m WHERE { ?m a cdo:Meeting }", initNs=PREFIXES)) == 1
+
+
+def test_this_meeting_after_a_delegation_arrived_is_a_meeting_with_the_delegation():
+    graph = graph_of("هیئتی از شهرداری باتومی با حضور در شورای اسلامی شهر رشت خواستار همکاری شد. رئیس شورای اسلامی "
+                     "شهر رشت در این دیدار گفت: پیشنهاد بررسی می‌شود.")
+    assert ask(graph, f"""?m a cdo:Meeting ; cdo:participant {iri('org/batumi-municipality')},
+        {iri('post/council-chair/rasht-city-council')}""")
