@@ -32,6 +32,7 @@ MEMBER_WORD = "عضو"
 THIS = "این"  # این سازمان، این شبکه: the organisation named before
 ENTERED = "وارد"  # هیئتی از X وارد Y شد: Y is the destination
 DELEGATION_WORDS = frozenset({"هیئت", "هیئتی", "هیات", "هیاتی"})  # the visitor is the body after them
+RELATIVE = "که"  # X که به Y سفر کرده است: X, the relative clause's head, is the visitor
 VISIT_REACH = 10  # tokens between a nominal سفر and the به of its destination (سفر هفته گذشته هیئت X به Y)
 DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهشد", "معرفیشد")
 DEFAULT_INSTRUMENT = CDO.CooperationAgreement
@@ -875,16 +876,33 @@ class Relator:
                     destination, visitor_from, visitor_to = self.a.token_entity[to + 1], span.end, to
             if destination is None or destination.kind == CONCEPT:
                 continue
-            visitor = self.delegation(visitor_from, visitor_to) or next(
-                (e for e in self.entities_between(visitor_from, visitor_to) if e.kind != CONCEPT and
-                 e.iri != destination.iri), None) if visitor_from == span.end else self.delegation(clause, span.start)
-            if visitor is None:
-                visitor = next((e for e in self.subject(span.start) if e.iri != destination.iri), None)
+            if visitor_from == span.end:  # سفر هیئت X به Y
+                visitor = self.delegation(visitor_from, visitor_to) or next(
+                    (e for e in self.entities_between(visitor_from, visitor_to) if e.kind != CONCEPT and
+                     e.iri != destination.iri), None)
+                if visitor is None and DELEGATION_WORDS & set(self.tokens[visitor_from:visitor_to]):
+                    continue  # a delegation whose body is not named (هیئتی از نیش): not the clause's subject
+            else:
+                visitor = self.relative_head(clause, visitor_to) or self.delegation(clause, span.start)
+            if visitor is None:  # the subject; a side after با is a companion or a host (پس از دیدار با X، ...)
+                visitor = next((e for e in self.subject(span.start) if e.iri != destination.iri and
+                                self.tokens[e.start - 1] != WITH), None)
             if visitor is None or (visitor.iri, destination.iri) in seen or not self.crosses_border([visitor, destination]):
                 continue
             seen.add((visitor.iri, destination.iri))
             self.reading.facts.append(Fact("visit", CDO.Visit, [(CDO.participant, visitor.iri),
                                                                 (CDO.participant, destination.iri)], span.start))
+
+    def relative_head(self, start, stop):
+        """Return the entity a relative clause between two tokens is about (X، که ...; X (Latin) که ...), or None."""
+        for index in range(stop - 1, start, -1):
+            if self.tokens[index] != RELATIVE:
+                continue
+            head = index - (self.tokens[index - 1] == "،")
+            if self.tokens[head - 1] == ")":  # a Latin gloss between the head and که
+                head = next((i for i in range(head - 1, start - 1, -1) if self.tokens[i] == "("), head)
+            return next((e for e in self.a.entities if e.end == head and e.kind != CONCEPT), None)
+        return None
 
     def last_to(self, start, stop):
         """Return the token of the side right after the last به between two tokens, or None."""

@@ -288,3 +288,19 @@ def test_this_meeting_after_a_delegation_arrived_is_a_meeting_with_the_delegatio
                      "شهر رشت در این دیدار گفت: پیشنهاد بررسی می‌شود.")
     assert ask(graph, f"""?m a cdo:Meeting ; cdo:participant {iri('org/batumi-municipality')},
         {iri('post/council-chair/rasht-city-council')}""")
+
+
+def test_the_head_of_a_relative_clause_is_the_visitor():
+    graph = graph_of("استاندار آذربایجان شرقی در دیدار با شهردار کازان (Kazan)، که به تبریز سفر کرده است، گفت: "
+                     "همکاری‌ها گسترش می‌یابد.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {iri('post/mayor/kazan-municipality')}, {place('tabriz')}")
+    assert not ask(graph, "?v a cdo:Visit ; cdo:participant ?p . ?p a cdo:Post FILTER(?p != "
+                          f"{iri('post/mayor/kazan-municipality')})")
+
+
+@pytest.mark.parametrize("text", [
+    "سفیر ترکیه پیشنهاد کرد سفر هیئتی از یک شهر کوچک به تبریز در تابستان انجام شود.",
+    "مربی تیم گفت: پس از دیدار با شهرداری تبریز، تیم برای اردو به ترکیه سفر می‌کند.",
+])
+def test_no_visitor_is_read_from_an_unnamed_delegation_or_a_side_after_with(text):
+    assert not ask(graph_of(text), "?v a cdo:Visit")
