@@ -300,21 +300,33 @@ class Relator:
         return max(0, bisect.bisect_right(self.a.starts, offset) - 1)
 
     def read_dates(self):
-        """A date dates the fact whose cue follows it nearest in its sentence (۱۸ مهر در دیدار با، از سال ۱۳۹۵
-        خواهرخوانده هستند), else the nearest before it; a date with no fact in its sentence dates the statement.
-        A fact named again (این سند، the same kind and sides) is dated there too."""
+        """A date dates a fact of its clause (the words a colon opens are another's: X روز ۱۸ مهر در دیدار با Y
+        گفت: ...), else of its sentence: an agreement before a meeting before any other event (a visit or
+        membership that the day's meeting or signing belongs to), and of those the one whose cue follows it
+        nearest (۱۸ مهر در دیدار با، از سال ۱۳۹۵ خواهرخوانده هستند), else the nearest before it; a date with no
+        fact in its sentence dates the statement. A fact named again (این سند، the same kind and sides) is
+        dated there too."""
         dated = [(f.start, f) for f in self.reading.facts if f.start >= 0] + self.mentioned
         for mention in self.dates:
             token = self.token_at(mention.start)
             start, end = self.sentence_of(token)
-            after = [m for m in dated if token <= m[0] < end]
-            before = [m for m in dated if start <= m[0] < token]
+            clause_end = next((i for i in range(token, end) if self.tokens[i] in CLAUSE_ENDS), end)
+            here = [m for m in dated if self.clause_start(token) <= m[0] < clause_end] or [
+                m for m in dated if start <= m[0] < end]
+            first = min((self.date_rank(f) for _, f in here), default=None)
+            after = [m for m in here if token <= m[0] and self.date_rank(m[1]) == first]
+            before = [m for m in here if m[0] < token and self.date_rank(m[1]) == first]
             target = min(after, key=lambda m: m[0])[1] if after else (
                 max(before, key=lambda m: m[0])[1] if before else None)
             links = target.links if target is not None else self.reading.statement_links
             if target is not None and any(p in (DCTERMS.date, CDO.dateStart) for p, _ in links):
                 continue  # one date per event: the first that names it
             links.extend(date_links(mention))
+
+    @staticmethod
+    def date_rank(fact):
+        """Return which facts of a sentence a date names first: an agreement or relation, a meeting, the rest."""
+        return {"agreement": 0, "relation": 0, "meeting": 1}.get(fact.kind, 2)
 
     def read_speaker(self):
         """The first post before a verb of saying in its sentence speaks (X گفت، X ... تأکید کرد،

@@ -304,3 +304,12 @@ def test_the_head_of_a_relative_clause_is_the_visitor():
 ])
 def test_no_visitor_is_read_from_an_unnamed_delegation_or_a_side_after_with(text):
     assert not ask(graph_of(text), "?v a cdo:Visit")
+
+
+def test_a_date_dates_the_signing_or_meeting_of_its_clause_before_a_visit():
+    graph = graph_of("هیئتی از شهرداری کازان روز ۳ آبان ۱۴۰۲ وارد تبریز شد و با شهردار تبریز دیدار کرد.")
+    assert ask(graph, '?m a cdo:Meeting ; dcterms:date "2023-10-25"^^xsd:date')
+    assert not ask(graph, '?v a cdo:Visit ; dcterms:date ?d')
+    graph = graph_of("برنامه اجرایی همکاری تبریز و باکو روز ۳ آبان ۱۴۰۲ در حاشیه نشست شبکه متروپلیس تمدید شد.")
+    assert ask(graph, '?a a cdo:ActionPlan ; dcterms:date "2023-10-25"^^xsd:date')
+
