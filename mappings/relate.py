@@ -33,6 +33,10 @@ THIS = "این"  # این سازمان، این شبکه: the organisation named
 ENTERED = "وارد"  # هیئتی از X وارد Y شد: Y is the destination
 DELEGATION_WORDS = frozenset({"هیئت", "هیئتی", "هیات", "هیاتی"})  # the visitor is the body after them
 RELATIVE = "که"  # X که به Y سفر کرده است: X, the relative clause's head, is the visitor
+SIGNED_BY = "امضای"  # به امضای X و Y رسید: X and Y signed
+CEREMONY = "مراسم"  # X در این مراسم گفت، after a signing: X was present
+IN = "در"  # در Y امضا شد: Y is where the signing took place
+CEREMONY_STATUSES = (CDO.Signed, CDO.Renewed)  # a signing or renewal reported as done, with its officials there
 VISIT_REACH = 10  # tokens between a nominal سفر and the به of its destination (سفر هفته گذشته هیئت X به Y)
 DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهشد", "معرفیشد")
 DEFAULT_INSTRUMENT = CDO.CooperationAgreement
@@ -287,6 +291,7 @@ class Relator:
         self.read_memberships()
         self.read_hosting()
         self.read_visits()
+        self.read_ceremonies(agreements)
         self.read_active_in()
         self.read_subfields()
         self.read_topics()
@@ -914,6 +919,78 @@ class Relator:
             if self.tokens[head - 1] == ")":  # a Latin gloss between the head and که
                 head = next((i for i in range(head - 1, start - 1, -1) if self.tokens[i] == "("), head)
             return next((e for e in self.a.entities if e.end == head and e.kind != CONCEPT), None)
+        return None
+
+    def read_ceremonies(self, agreements):
+        """A signing by officials of both sides (X و Y ... امضا کردند، به امضای شهرداران دو شهر رسید) is a
+        meeting of the signers and of the officials the next sentence places at the ceremony (در این مراسم);
+        each of them from abroad visits the city the signing took place in (در Y امضا شد)."""
+        for fact in agreements:
+            if not any(p == CDO.status and o in CEREMONY_STATUSES for p, o in fact.links):
+                continue
+            start, end = self.sentence_of(fact.start)
+            if any(f.kind == "meeting" and start <= f.start < end for f in self.reading.facts):
+                continue  # در دیدار با Y ... امضا کرد: the meeting is read
+            parties = {o for p, o in fact.links if p == CDO.party}
+            signers = self.one_per_side([e for e in self.entities_between(start, end, POST)
+                                         if {_party(e).iri, self.seat(e)} & parties])
+            if len({self.seat(e) for e in signers}) < 2:
+                signers = self.pair_signers(start, end)
+            if not signers:
+                continue
+            participants = self.one_per_side(signers + self.present_after(end))
+            if not self.crosses_border(participants):
+                continue
+            meeting = Fact("meeting", CDO.Meeting, [(CDO.participant, e.iri) for e in participants], fact.start)
+            meeting.links.append((CDO.about, fact))
+            self.reading.facts.append(meeting)
+            venue = self.venue(start, end)
+            visited = {tuple(o for p, o in f.links if p == CDO.participant) for f in self.reading.facts
+                       if f.kind == "visit"}
+            for visitor in participants if venue is not None else ():
+                if self.nation(visitor) != self.nation(venue) and (visitor.iri, venue.iri) not in visited and \
+                        self.crosses_border([visitor, venue]):
+                    self.reading.facts.append(Fact("visit", CDO.Visit, [(CDO.participant, visitor.iri),
+                                                                        (CDO.participant, venue.iri)], fact.start))
+
+    def seat(self, entity):
+        """Return the IRI of the place a post's body or a body governs, else of the body or place itself."""
+        party = _party(entity)
+        return next((o for p, o in party.links if p == CDO.governs), party.iri)
+
+    def one_per_side(self, entities):
+        """Return one entity per place governed, in order: an official rather than the place it stands for."""
+        sides = {}
+        for entity in entities:
+            if self.seat(entity) not in sides or entity.kind == POST != sides[self.seat(entity)].kind:
+                sides[self.seat(entity)] = entity
+        return list(sides.values())
+
+    def pair_signers(self, start, end):
+        """به امضای شهرداران دو شهر رسید: the two sides named before sign, or nobody."""
+        for index in range(start, end - 1):
+            role = self.span_at.get(index + 1)
+            if self.tokens[index] == SIGNED_BY and role is not None and ROLE in role.kinds() and self.has_phrase(
+                    role.end, role.end + 1, PAIR_ANAPHORA):
+                return self.sides_before(index)
+        return []
+
+    def present_after(self, end):
+        """Return the officials the sentence after a signing places at its ceremony (X در این مراسم گفت)."""
+        if end + 1 >= len(self.tokens):
+            return []
+        start, stop = self.sentence_of(end + 1)
+        at = next((i for i in range(start, stop) if self.tokens[i] == CEREMONY), None)
+        return [e for e in self.subject(at) if e.kind == POST] if at is not None else []
+
+    def venue(self, start, end):
+        """Return the city or province a sentence says its event took place in (در Y امضا شد), or None."""
+        for index in range(start, end):
+            if self.tokens[index] != IN:
+                continue
+            entity = self.a.token_entity.get(self.skip_place_words(index + 1))
+            if entity is not None and entity.kind == PLACE and self.local(entity):
+                return entity
         return None
 
     def last_to(self, start, stop):

@@ -313,3 +313,20 @@ def test_a_date_dates_the_signing_or_meeting_of_its_clause_before_a_visit():
     graph = graph_of("برنامه اجرایی همکاری تبریز و باکو روز ۳ آبان ۱۴۰۲ در حاشیه نشست شبکه متروپلیس تمدید شد.")
     assert ask(graph, '?a a cdo:ActionPlan ; dcterms:date "2023-10-25"^^xsd:date')
 
+
+def test_officials_who_sign_in_person_meet_and_the_foreign_one_visits_the_venue():
+    graph = graph_of("شهردار تبریز روز ۳ آبان ۱۴۰۲ در کازان با شهردار کازان برنامه اجرایی همکاری امضا کرد.")
+    tabriz, kazan = iri('post/mayor/tabriz-municipality'), iri('post/mayor/kazan-municipality')
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {tabriz}, {kazan} ; cdo:about ?a . ?a a cdo:ActionPlan")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {tabriz}, {place('kazan')}")
+    assert not ask(graph, f"?v a cdo:Visit ; cdo:participant {kazan}")
+    graph = graph_of("پیمان خواهرخواندگی تبریز و کازان روز ۳ آبان ۱۴۰۲ در تبریز به امضای شهرداران دو شهر رسید. "
+                     "شهردار کازان در این مراسم گفت: دو شهر پیوندهای کهنی دارند.")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {place('tabriz')}, {kazan}")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {kazan}, {place('tabriz')}")
+
+
+def test_a_signing_with_no_official_named_is_no_meeting():
+    graph = graph_of("شهرداری تبریز و شهرداری کازان در کازان برنامه اجرایی همکاری امضا کردند. به گفته شهردار تبریز "
+                     "این برنامه سه‌ساله است.")
+    assert not ask(graph, "?m a cdo:Meeting") and not ask(graph, "?v a cdo:Visit")
