@@ -37,6 +37,8 @@ SIGNED_BY = "امضای"  # به امضای X و Y رسید: X and Y signed
 CEREMONY = "مراسم"  # X در این مراسم گفت، after a signing: X was present
 IN = "در"  # در Y امضا شد: Y is where the signing took place
 CEREMONY_STATUSES = (CDO.Signed, CDO.Renewed)  # a signing or renewal reported as done, with its officials there
+FORUM_REACH = 10  # tokens between a meeting noun and the network that holds it (در نشست دفتر اجرایی ... UCLG)
+UNHELD = (CDO.Planned, CDO.Proposed, CDO.Cancelled, CDO.Denied)  # a forum that has not taken place
 VISIT_REACH = 10  # tokens between a nominal سفر and the به of its destination (سفر هفته گذشته هیئت X به Y)
 DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهشد", "معرفیشد")
 DEFAULT_INSTRUMENT = CDO.CooperationAgreement
@@ -710,8 +712,9 @@ class Relator:
             if not subject:  # هیئتی از X ... با Y دیدار کرد: the delegation's body
                 subject = [d for d in (self.delegation(clause, span.start),) if d is not None]
             partners = []
-            if this:  # X در این دیدار گفت، after a delegation's arrival: X met the delegation
-                partners = [d for d in (self.delegation(0, span.start),) if d is not None]
+            if this:  # X در این دیدار گفت: X met the delegation that arrived, else attended the network's forum
+                partners = [d for d in (self.delegation(0, span.start),) if d is not None] or [
+                    e for e in self.entities_between(0, span.start) if self.international(e)][-1:]
             elif span.key.endswith(WITH):
                 partners = self.sides_at(span.end)
             elif self.phrase_end(span.end, WITH):  # در نشست با Y
@@ -723,6 +726,8 @@ class Relator:
                 else:  # X ... با Y دیدار کرد: the nearest با before the verb
                     opener = self.last_with(clause, span.start)
                     partners = self.list_at(opener)[0] if opener is not None else []
+            if not partners and self.tokens[span.start - 1] == IN and any(e.kind == POST for e in subject):
+                partners = self.forum_body(span, sentence)  # an official در نشست ... شبکه Y: attends Y's forum
             participants = {e.iri: e for e in subject + partners}
             if len(participants) < 2 or not self.crosses_border(list(participants.values())):
                 continue
@@ -733,6 +738,17 @@ class Relator:
             if not about:
                 fact.links += [(CDO.about, c) for c in self.concepts_between(*sentence, CDO.DiplomacyConcept)]
             self.reading.facts.append(fact)
+
+    def forum_body(self, span, sentence):
+        """Return [the international organisation] whose forum a meeting noun names (در نشست کمیته اجرایی
+        متروپلیس، که ... برگزار شد), unless the sentence says it is to come or did not take place; else []."""
+        for index in range(span.end, min(sentence[1], span.end + FORUM_REACH)):
+            entity = self.a.token_entity.get(index)
+            if self.tokens[index] == RELATIVE or self.tokens[index] in PUNCTUATION - {"("}:
+                return []
+            if entity is not None and self.international(entity):
+                return [] if self.hypothetical(span.start) or self.status_near(span, *sentence) in UNHELD else [entity]
+        return []
 
     def read_support(self, supportable):
         """X از ... حمایت می‌کند: X supports the relation (or instrument) named between از and the verb."""

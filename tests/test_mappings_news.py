@@ -330,3 +330,16 @@ def test_a_signing_with_no_official_named_is_no_meeting():
     graph = graph_of("شهرداری تبریز و شهرداری کازان در کازان برنامه اجرایی همکاری امضا کردند. به گفته شهردار تبریز "
                      "این برنامه سه‌ساله است.")
     assert not ask(graph, "?m a cdo:Meeting") and not ask(graph, "?v a cdo:Visit")
+
+
+def test_an_official_at_a_network_forum_meets_the_network_and_a_city_admitted_there_does_not():
+    graph = graph_of("شهردار تبریز در نشست کمیته اجرایی متروپلیس که هفته گذشته در مادرید برگزار شد، سخنرانی کرد.")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {iri('post/mayor/tabriz-municipality')}, ?n . "
+                      "?n a cdo:CityNetwork")
+    graph = graph_of("شهر تبریز در نشست کمیته اجرایی متروپلیس به عضویت این شبکه درآمد.")
+    assert not ask(graph, "?m a cdo:Meeting")
+    graph = graph_of("شهر تبریز در نشست کمیته اجرایی متروپلیس به عضویت این شبکه درآمد. شهردار تبریز که در این نشست "
+                     "حضور داشت گفت: عضویت فرصت تبادل تجربه است.")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {iri('post/mayor/tabriz-municipality')}, ?n . "
+                      "?n a cdo:CityNetwork")
+    assert not ask(graph_of("شهردار تبریز قرار است در نشست آینده کمیته اجرایی متروپلیس شرکت کند."), "?m a cdo:Meeting")
