@@ -33,6 +33,7 @@ THIS = "این"  # این سازمان، این شبکه: the organisation named
 ENTERED = "وارد"  # هیئتی از X وارد Y شد: Y is the destination
 DELEGATION_WORDS = frozenset({"هیئت", "هیئتی", "هیات", "هیاتی"})  # the visitor is the body after them
 RELATIVE = "که"  # X که به Y سفر کرده است: X, the relative clause's head, is the visitor
+PRONOUN = "وی"  # وی ... با Y دیدار کرد: the statement's speaker, whom the news names before
 SIGNED_BY = "امضای"  # به امضای X و Y رسید: X and Y signed
 CEREMONY = "مراسم"  # X در این مراسم گفت، after a signing: X was present
 IN = "در"  # در Y امضا شد: Y is where the signing took place
@@ -294,6 +295,7 @@ class Relator:
         self.read_hosting()
         self.read_visits()
         self.read_ceremonies(agreements)
+        self.read_venue_visits()
         self.read_active_in()
         self.read_subfields()
         self.read_topics()
@@ -709,8 +711,9 @@ class Relator:
                 continue
             clause = self.clause_start(span.start)
             subject = self.subject(span.start)
-            if not subject:  # هیئتی از X ... با Y دیدار کرد: the delegation's body
-                subject = [d for d in (self.delegation(clause, span.start),) if d is not None]
+            if not subject:  # هیئتی از X ... با Y دیدار کرد: the delegation's body; وی: the speaker
+                subject = [d for d in (self.delegation(clause, span.start),) if d is not None] or (
+                    [self.reading.speaker] if self.tokens[clause] == PRONOUN and self.reading.speaker else [])
             partners = []
             if this:  # X در این دیدار گفت: X met the delegation that arrived, else attended the network's forum
                 partners = [d for d in (self.delegation(0, span.start),) if d is not None] or [
@@ -939,8 +942,7 @@ class Relator:
 
     def read_ceremonies(self, agreements):
         """A signing by officials of both sides (X و Y ... امضا کردند، به امضای شهرداران دو شهر رسید) is a
-        meeting of the signers and of the officials the next sentence places at the ceremony (در این مراسم);
-        each of them from abroad visits the city the signing took place in (در Y امضا شد)."""
+        meeting of the signers and of the officials the next sentence places at the ceremony (در این مراسم)."""
         for fact in agreements:
             if not any(p == CDO.status and o in CEREMONY_STATUSES for p, o in fact.links):
                 continue
@@ -960,14 +962,28 @@ class Relator:
             meeting = Fact("meeting", CDO.Meeting, [(CDO.participant, e.iri) for e in participants], fact.start)
             meeting.links.append((CDO.about, fact))
             self.reading.facts.append(meeting)
-            venue = self.venue(start, end)
-            visited = {tuple(o for p, o in f.links if p == CDO.participant) for f in self.reading.facts
-                       if f.kind == "visit"}
-            for visitor in participants if venue is not None else ():
-                if self.nation(visitor) != self.nation(venue) and (visitor.iri, venue.iri) not in visited and \
-                        self.crosses_border([visitor, venue]):
-                    self.reading.facts.append(Fact("visit", CDO.Visit, [(CDO.participant, visitor.iri),
-                                                                        (CDO.participant, venue.iri)], fact.start))
+
+    def read_venue_visits(self):
+        """A meeting in a named city (در Y امضا شد، در نشست ... که در Y برگزار شد، در شهر Y گفت) is a visit
+        to Y of each local participant from another country, unless a visit of its side there is read."""
+        by_iri = {e.iri: e for e in self.a.entities}
+        visited = set()
+        for fact in self.reading.facts:
+            if fact.kind == "visit":
+                visitor, destination = (o for p, o in fact.links if p == CDO.participant)
+                visited.add((self.seat(by_iri[visitor]) if visitor in by_iri else visitor, destination))
+        for fact in [f for f in self.reading.facts if f.kind == "meeting"]:
+            venue = self.venue(*self.sentence_of(fact.start))
+            if venue is None:
+                continue
+            for iri in (o for p, o in fact.links if p == CDO.participant):
+                visitor = by_iri.get(iri)
+                if visitor is None or not self.local(visitor) or self.nation(visitor) in (None, self.nation(venue)) \
+                        or (self.seat(visitor), venue.iri) in visited:
+                    continue
+                visited.add((self.seat(visitor), venue.iri))
+                self.reading.facts.append(Fact("visit", CDO.Visit, [(CDO.participant, iri),
+                                                                    (CDO.participant, venue.iri)], fact.start))
 
     def seat(self, entity):
         """Return the IRI of the place a post's body or a body governs, else of the body or place itself."""

@@ -343,3 +343,12 @@ def test_an_official_at_a_network_forum_meets_the_network_and_a_city_admitted_th
     assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {iri('post/mayor/tabriz-municipality')}, ?n . "
                       "?n a cdo:CityNetwork")
     assert not ask(graph_of("شهردار تبریز قرار است در نشست آینده کمیته اجرایی متروپلیس شرکت کند."), "?m a cdo:Meeting")
+
+
+def test_he_is_the_speaker_and_a_meeting_in_a_foreign_city_is_a_visit_there():
+    graph = graph_of("شهردار تبریز گفت: تبریز آماده همکاری است. وی در حاشیه این سفر در شهر کازان با شهردار کازان "
+                     "دیدار کرد.")
+    tabriz, kazan = iri('post/mayor/tabriz-municipality'), iri('post/mayor/kazan-municipality')
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {tabriz}, {kazan}")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {tabriz}, {place('kazan')}")
+    assert not ask(graph, f"?v a cdo:Visit ; cdo:participant {kazan}")
