@@ -393,9 +393,11 @@ class ChallengeScorer:
         return "\n".join(lines)
 
 
-def _key_in_words(key, described):
-    """Tell whether a place key is one of a description's words or several of them run together."""
-    return key in described or any(key == a + b for a in described for b in described)
+def _key_in_words(key, described, parts=3):
+    """Tell whether a place key is one of a description's words or up to three of them run together (a
+    network's name: asianmayorsforum in "secretary-general of the Asian Mayors Forum")."""
+    return key in described or parts > 1 and any(
+        key.startswith(word) and _key_in_words(key[len(word):], described, parts - 1) for word in described)
 
 
 REQUIRED = {"places": list, "organisations": list, "persons": list, "posts": list, "agreements": list,

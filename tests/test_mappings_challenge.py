@@ -108,3 +108,13 @@ def test_a_visit_counts_when_the_gold_spells_its_destination_otherwise():
                  visits=[{"visitor": "mayor of Baku", "to": "Urmia"}])
     scorer = evaluate_challenge(default_pipeline(), [visit])
     assert (scorer.scores["visits"].tp, scorer.scores["visits"].fp, scorer.scores["visits"].fn) == (1, 0, 0)
+
+
+def test_a_meeting_counts_when_the_gold_describes_a_network_in_several_words():
+    text = "دبیرکل مجمع شهرداران آسیایی در دیدار با شهردار باکو گفت: همکاری گسترش می‌یابد."
+    meeting = item(text=text, places=[{"en": "Baku", "fa": "باکو", "type": "city"}], organisations=[], posts=[],
+                   speaker=None, agreements=[],
+                   meetings=[{"participants": ["secretary-general of the Asian Mayors Forum", "mayor of Baku"],
+                              "place": None, "date": None}])
+    scorer = evaluate_challenge(default_pipeline(), [meeting])
+    assert (scorer.scores["meetings"].tp, scorer.scores["meetings"].fp, scorer.scores["meetings"].fn) == (1, 0, 0)
