@@ -314,8 +314,10 @@ class Relator:
         membership that the day's meeting or signing belongs to), and of those the one whose cue follows it
         nearest (۱۸ مهر در دیدار با، از سال ۱۳۹۵ خواهرخوانده هستند), else the nearest before it; a date with no
         fact in its sentence dates the statement. A fact named again (این سند، the same kind and sides) is
-        dated there too."""
+        dated there too. Of the dates of one fact, the one nearest its status cue names it (the renewal's, as
+        the status is the renewal: از سال ۱۳۸۹ خواهرخوانده‌اند و اسفند ۱۴۰۱ تمدید شد), else the first."""
         dated = [(f.start, f) for f in self.reading.facts if f.start >= 0] + self.mentioned
+        named = {}  # id(fact) -> (fact, [(token, date)] in text order)
         for mention in self.dates:
             token = self.token_at(mention.start)
             start, end = self.sentence_of(token)
@@ -327,10 +329,20 @@ class Relator:
             before = [m for m in here if m[0] < token and self.date_rank(m[1]) == first]
             target = min(after, key=lambda m: m[0])[1] if after else (
                 max(before, key=lambda m: m[0])[1] if before else None)
-            links = target.links if target is not None else self.reading.statement_links
-            if target is not None and any(p in (DCTERMS.date, CDO.dateStart) for p, _ in links):
-                continue  # one date per event: the first that names it
-            links.extend(date_links(mention))
+            if target is None:
+                self.reading.statement_links.extend(date_links(mention))
+            else:
+                named.setdefault(id(target), (target, []))[1].append((token, mention))
+        for fact, found in named.values():
+            cue = self.status_cue(fact)
+            _, mention = min(found, key=lambda f: abs(f[0] - cue)) if cue is not None else found[0]
+            fact.links.extend(date_links(mention))
+
+    def status_cue(self, fact):
+        """Return the token of the cue of a fact's status nearest its own cue, or None."""
+        status = next((o for p, o in fact.links if p == CDO.status), None)
+        cues = [s.start for s in self.a.spans if any(x.iri == status for x in s.of_kind(STATUS))]
+        return min(cues, key=lambda c: abs(c - fact.start)) if status is not None and cues else None
 
     @staticmethod
     def date_rank(fact):

@@ -352,3 +352,10 @@ def test_he_is_the_speaker_and_a_meeting_in_a_foreign_city_is_a_visit_there():
     assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {tabriz}, {kazan}")
     assert ask(graph, f"?v a cdo:Visit ; cdo:participant {tabriz}, {place('kazan')}")
     assert not ask(graph, f"?v a cdo:Visit ; cdo:participant {kazan}")
+
+
+def test_the_date_by_its_status_cue_dates_a_renewed_agreement():
+    graph = graph_of("تبریز و کازان که از سال ۱۳۹۰ خواهرخوانده‌اند، پیمان خواهرخواندگی خود را اسفند ۱۴۰۱ برای پنج سال "
+                     "دیگر تمدید کردند.")
+    assert ask(graph, '''?a a cdo:SisterCityAgreement ; cdo:status cdo:Renewed ; cdo:dateStart "2023-02-20"^^xsd:date ;
+        cdo:dateEnd "2023-03-20"^^xsd:date''')
