@@ -741,7 +741,8 @@ class Relator:
                 else:  # X ... با Y دیدار کرد: the nearest با before the verb
                     opener = self.last_with(clause, span.start)
                     partners = self.list_at(opener)[0] if opener is not None else []
-            if not partners and self.tokens[span.start - 1] == IN and any(e.kind == POST for e in subject):
+            if not partners and span.start > 0 and self.tokens[span.start - 1] == IN and any(
+                    e.kind == POST for e in subject):
                 partners = self.forum_body(span, sentence)  # an official در نشست ... شبکه Y: attends Y's forum
             participants = {e.iri: e for e in subject + partners}
             if len(participants) < 2 or not self.crosses_border(list(participants.values())):
@@ -904,8 +905,9 @@ class Relator:
 
     def read_visits(self):
         """A visit of a visitor to a destination: X به Y سفر کرد، X در سفر به Y، سفر هیئت X به Y، هیئتی از X
-        وارد Y شد. The visitor is the delegation's body (هیئت/هیئتی از X), else the first side after a nominal
-        سفر, else the clause's subject; the destination follows به (or وارد)."""
+        وارد Y شد، X که به Y سفر کرده است. The visitor is the delegation's body (هیئت/هیئتی از X), else the
+        first side after a nominal سفر, else the head of the relative clause, else the clause's subject; the
+        destination follows به (or وارد)."""
         seen = set()
         for span, _ in self.cue_spans(ACTIVITY, CDO.Visit):
             start, end = self.sentence_of(span.start)
@@ -934,7 +936,7 @@ class Relator:
                 visitor = self.relative_head(clause, visitor_to) or self.delegation(clause, span.start)
             if visitor is None:  # the subject; a side after با is a companion or a host (پس از دیدار با X، ...)
                 visitor = next((e for e in self.subject(span.start) if e.iri != destination.iri and
-                                self.tokens[e.start - 1] != WITH), None)
+                                (e.start == 0 or self.tokens[e.start - 1] != WITH)), None)
             if visitor is None or (visitor.iri, destination.iri) in seen or not self.crosses_border([visitor, destination]):
                 continue
             seen.add((visitor.iri, destination.iri))
