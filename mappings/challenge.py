@@ -328,9 +328,12 @@ class ChallengeScorer:
         visits = [f for f in got.facts if got.is_a(f, CDO.Visit)]
 
         def visits_match(gold, fact):
-            people = [got.places_of(p) for p in got.values(fact, CDO.participant)]
+            participants = got.values(fact, CDO.participant)
+            people = [got.places_of(p) for p in participants]
             to, visitor = en_key(gold["to"]), words(gold["visitor"])
-            at = next((i for i, keys in enumerate(people) if to in keys), None)
+            # the destination by its English key, else by the Persian span the gold names it with (Urmia/Orūmīyeh)
+            at = next((i for i, keys in enumerate(people) if to in keys or got.find(
+                gold["to"], names.get(gold["to"]), [participants[i]]) is not None), None)
             return at is not None and any(_key_in_words(k, visitor) for i, keys in enumerate(people) if i != at
                                           for k in keys)
 
@@ -390,9 +393,11 @@ class ChallengeScorer:
         return "\n".join(lines)
 
 
-def _key_in_words(key, described):
-    """Tell whether a place key is one of a description's words or several of them run together."""
-    return key in described or any(key == a + b for a in described for b in described)
+def _key_in_words(key, described, parts=3):
+    """Tell whether a place key is one of a description's words or up to three of them run together (a
+    network's name: asianmayorsforum in "secretary-general of the Asian Mayors Forum")."""
+    return key in described or parts > 1 and any(
+        key.startswith(word) and _key_in_words(key[len(word):], described, parts - 1) for word in described)
 
 
 REQUIRED = {"places": list, "organisations": list, "persons": list, "posts": list, "agreements": list,

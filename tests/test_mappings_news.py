@@ -273,3 +273,89 @@ def test_a_name_spelled_otherwise_is_the_place_its_latin_gloss_names(text, slug)
 def test_a_latin_gloss_that_names_no_place_makes_no_place():
     graph = graph_of("شهرداری تبریز با موسسه آینده‌نگر (Foresight) تفاهم‌نامه همکاری امضا کرد.")
     assert not ask(graph, f"?s cdo:mentions ?x . ?x a cdo:Place FILTER(?x != {place('tabriz')})")
+
+
+def test_a_delegation_meets_and_this_meeting_is_the_one_read_before():
+    graph = graph_of("هیئتی از شهرداری کازان روز شنبه وارد تبریز شد و با شهردار تبریز دیدار کرد. طرفین در این دیدار "
+                     "بر گسترش همکاری‌ها تأکید کردند.")
+    assert ask(graph, f"""?m a cdo:Meeting ; cdo:participant {iri('org/kazan-municipality')},
+        {iri('post/mayor/tabriz-municipality')}""")
+    assert len(graph.query("SELECT ?m WHERE { ?m a cdo:Meeting }", initNs=PREFIXES)) == 1
+
+
+def test_this_meeting_after_a_delegation_arrived_is_a_meeting_with_the_delegation():
+    graph = graph_of("هیئتی از شهرداری باتومی با حضور در شورای اسلامی شهر رشت خواستار همکاری شد. رئیس شورای اسلامی "
+                     "شهر رشت در این دیدار گفت: پیشنهاد بررسی می‌شود.")
+    assert ask(graph, f"""?m a cdo:Meeting ; cdo:participant {iri('org/batumi-municipality')},
+        {iri('post/council-chair/rasht-city-council')}""")
+
+
+def test_the_head_of_a_relative_clause_is_the_visitor():
+    graph = graph_of("استاندار آذربایجان شرقی در دیدار با شهردار کازان (Kazan)، که به تبریز سفر کرده است، گفت: "
+                     "همکاری‌ها گسترش می‌یابد.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {iri('post/mayor/kazan-municipality')}, {place('tabriz')}")
+    assert not ask(graph, "?v a cdo:Visit ; cdo:participant ?p . ?p a cdo:Post FILTER(?p != "
+                          f"{iri('post/mayor/kazan-municipality')})")
+
+
+@pytest.mark.parametrize("text", [
+    "سفیر ترکیه پیشنهاد کرد سفر هیئتی از یک شهر کوچک به تبریز در تابستان انجام شود.",
+    "مربی تیم گفت: پس از دیدار با شهرداری تبریز، تیم برای اردو به ترکیه سفر می‌کند.",
+])
+def test_no_visitor_is_read_from_an_unnamed_delegation_or_a_side_after_with(text):
+    assert not ask(graph_of(text), "?v a cdo:Visit")
+
+
+def test_a_date_dates_the_signing_or_meeting_of_its_clause_before_a_visit():
+    graph = graph_of("هیئتی از شهرداری کازان روز ۳ آبان ۱۴۰۲ وارد تبریز شد و با شهردار تبریز دیدار کرد.")
+    assert ask(graph, '?m a cdo:Meeting ; dcterms:date "2023-10-25"^^xsd:date')
+    assert not ask(graph, '?v a cdo:Visit ; dcterms:date ?d')
+    graph = graph_of("برنامه اجرایی همکاری تبریز و باکو روز ۳ آبان ۱۴۰۲ در حاشیه نشست شبکه متروپلیس تمدید شد.")
+    assert ask(graph, '?a a cdo:ActionPlan ; dcterms:date "2023-10-25"^^xsd:date')
+
+
+def test_officials_who_sign_in_person_meet_and_the_foreign_one_visits_the_venue():
+    graph = graph_of("شهردار تبریز روز ۳ آبان ۱۴۰۲ در کازان با شهردار کازان برنامه اجرایی همکاری امضا کرد.")
+    tabriz, kazan = iri('post/mayor/tabriz-municipality'), iri('post/mayor/kazan-municipality')
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {tabriz}, {kazan} ; cdo:about ?a . ?a a cdo:ActionPlan")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {tabriz}, {place('kazan')}")
+    assert not ask(graph, f"?v a cdo:Visit ; cdo:participant {kazan}")
+    graph = graph_of("پیمان خواهرخواندگی تبریز و کازان روز ۳ آبان ۱۴۰۲ در تبریز به امضای شهرداران دو شهر رسید. "
+                     "شهردار کازان در این مراسم گفت: دو شهر پیوندهای کهنی دارند.")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {place('tabriz')}, {kazan}")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {kazan}, {place('tabriz')}")
+
+
+def test_a_signing_with_no_official_named_is_no_meeting():
+    graph = graph_of("شهرداری تبریز و شهرداری کازان در کازان برنامه اجرایی همکاری امضا کردند. به گفته شهردار تبریز "
+                     "این برنامه سه‌ساله است.")
+    assert not ask(graph, "?m a cdo:Meeting") and not ask(graph, "?v a cdo:Visit")
+
+
+def test_an_official_at_a_network_forum_meets_the_network_and_a_city_admitted_there_does_not():
+    graph = graph_of("شهردار تبریز در نشست کمیته اجرایی متروپلیس که هفته گذشته در مادرید برگزار شد، سخنرانی کرد.")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {iri('post/mayor/tabriz-municipality')}, ?n . "
+                      "?n a cdo:CityNetwork")
+    graph = graph_of("شهر تبریز در نشست کمیته اجرایی متروپلیس به عضویت این شبکه درآمد.")
+    assert not ask(graph, "?m a cdo:Meeting")
+    graph = graph_of("شهر تبریز در نشست کمیته اجرایی متروپلیس به عضویت این شبکه درآمد. شهردار تبریز که در این نشست "
+                     "حضور داشت گفت: عضویت فرصت تبادل تجربه است.")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {iri('post/mayor/tabriz-municipality')}, ?n . "
+                      "?n a cdo:CityNetwork")
+    assert not ask(graph_of("شهردار تبریز قرار است در نشست آینده کمیته اجرایی متروپلیس شرکت کند."), "?m a cdo:Meeting")
+
+
+def test_he_is_the_speaker_and_a_meeting_in_a_foreign_city_is_a_visit_there():
+    graph = graph_of("شهردار تبریز گفت: تبریز آماده همکاری است. وی در حاشیه این سفر در شهر کازان با شهردار کازان "
+                     "دیدار کرد.")
+    tabriz, kazan = iri('post/mayor/tabriz-municipality'), iri('post/mayor/kazan-municipality')
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {tabriz}, {kazan}")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {tabriz}, {place('kazan')}")
+    assert not ask(graph, f"?v a cdo:Visit ; cdo:participant {kazan}")
+
+
+def test_the_date_by_its_status_cue_dates_a_renewed_agreement():
+    graph = graph_of("تبریز و کازان که از سال ۱۳۹۰ خواهرخوانده‌اند، پیمان خواهرخواندگی خود را اسفند ۱۴۰۱ برای پنج سال "
+                     "دیگر تمدید کردند.")
+    assert ask(graph, '''?a a cdo:SisterCityAgreement ; cdo:status cdo:Renewed ; cdo:dateStart "2023-02-20"^^xsd:date ;
+        cdo:dateEnd "2023-03-20"^^xsd:date''')
