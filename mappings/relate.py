@@ -16,6 +16,9 @@ from cdkg.ontology.namespaces import CDO as CDO_TERMS, DCTERMS, XSD
 SENTENCE_ENDS = frozenset(".؟!")
 CLAUSE_ENDS = SENTENCE_ENDS | {":"}
 CLAUSE_BREAKS = CLAUSE_ENDS | {"،"}
+QUOTES = frozenset("«»\"")
+INDEFINITE = "یک"  # یک عضو شورا: a post still opens its clause
+PRONOUNS = frozenset({"وی", "او", "ایشان"})  # وی گفت: the speaker the sentence before opened with
 SUBJECT_REACH = 6  # words a clause may open with before its subject (معاون امور بین‌الملل شهرداری X)
 # Grammar words of the rules, as ZWNJ/space-free keys; what they signal is in each rule's docstring.
 WITH = "با"
@@ -315,13 +318,24 @@ class Relator:
                 continue  # one date per event: the first that names it
             links.extend(date_links(mention))
 
+    def opens_clause(self, token, start):
+        """Tell whether a token opens its clause: first of the sentence, after a break or a closing quote,
+        or after an indefinite یک that does (یک عضو شورای اسلامی شهر X گفت)."""
+        if token > start and self.tokens[token - 1] == INDEFINITE:
+            token -= 1
+        return token == start or self.tokens[token - 1] in CLAUSE_BREAKS | QUOTES
+
     def read_speaker(self):
         """The first post before a verb of saying in its sentence speaks (X گفت، X ... تأکید کرد،
-        به گزارش ...، X گفت); else the post right after an attribution (به گفته شهردار زابل، ...)."""
+        به گزارش ...، X گفت); a pronoun before the verb (وی گفت) is the post the sentence before opens
+        with; else the post right after an attribution (به گفته شهردار زابل، ...)."""
         for verb, _ in self.by_kind.get(SPEECH, ()):
             start, _ = self.sentence_of(verb.start)
-            posts = [e for e in self.entities_between(start, verb.start) if e.kind == POST and (
-                e.start == start or self.tokens[e.start - 1] in CLAUSE_BREAKS)]
+            posts = [e for e in self.entities_between(start, verb.start) if e.kind == POST
+                     and self.opens_clause(e.start, start)]
+            first = next((i for i in range(start, verb.start) if self.tokens[i] not in QUOTES), verb.start)
+            if not posts and start > 0 and self.tokens[first] in PRONOUNS:
+                posts = [e for e in self.subject(self.sentence_of(start - 1)[0]) if e.kind == POST][:1]
             if posts:
                 self.reading.speaker = posts[0]
                 return

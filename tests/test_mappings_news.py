@@ -210,6 +210,11 @@ def test_an_instrument_named_again_is_not_a_second_agreement():
     ("قرارداد همکاری شهرداری زابل و شهرداری زرنج امضا شد. به گفته شهردار زابل، این قرارداد دو ساله است.",
      "post/mayor/zabol-municipality"),
     ("سخنگوی شورای اسلامی شهر کرمان خبر امضای توافق‌نامه با ارومچی را تکذیب کرد.", "post/spokesperson/kerman-city-council"),
+    ("یک عضو شورای اسلامی شهر یزد به خبرنگاران گفت: بخارا پیشنهاد همکاری داده است.",
+     "post/council-member/yazd-city-council"),
+    ("شهردار کرمان روز شنبه در دیدار با سفیر هند از توسعه گردشگری استقبال کرد. وی گفت: پروازها افزایش می‌یابد.",
+     "post/mayor/kerman-municipality"),
+    ("در پیام آمده است: «همکاری ادامه دارد.» شهردار اهواز نیز گفت: بصره شریک ماست.", "post/mayor/ahvaz-municipality"),
 ])
 def test_attribution_and_more_verbs_of_saying_give_the_speaker(text, post):
     assert ask(graph_of(text), f"?s cdo:speaker {iri(post)}"), text
