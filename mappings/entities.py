@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cdkg.mappings.lexicon import CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE, SPEECH, STATUS
+from cdkg.mappings.lexicon import (CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE, SPEECH, STATUS,
+                                   latin_key)
+from cdkg.mappings.normalize import normalize
 from cdkg.mappings.recognize import PUNCTUATION, Span, find_longest
 from cdkg.mappings.terms import CDO
 from cdkg.ontology.namespaces import CDO as CDO_TERMS, FOAF, ID, ORG as W3C_ORG, SDO
@@ -15,12 +17,17 @@ POST, ORGANISATION, PERSON = "post", "org", "person"
 PERSON_TYPES = (CDO.Person, FOAF.Person, SDO.Person)
 NAME_STOPS_FILE = Path(__file__).with_name("name-stops.csv")
 POST_HEADS_FILE = Path(__file__).with_name("post-heads.csv")
+FIGURES_FILE = Path(__file__).with_name("figures-fa.csv")
+NAMESAKES_FILE = Path(__file__).with_name("namesakes-fa.csv")
 PLURAL_PERSONS = "ان"  # the plural of a role (شهرداران): one post per place listed after it
 PORTFOLIO_REACH = 7  # words a post's head may stand before its body (معاون حمل‌ونقل و ترافیک شهرداری تهران)
 # A person's name as news writes it beside a post: two to four words (given name and family name, maybe a
 # middle or double name), none of them a post, body or verb word, at least one unknown to the lexicon.
 NAME_WORDS = (2, 4)
 NAME_BREAKS = frozenset({"،", ":", "«", "»", ".", "؟", "!"})
+FIGURE_TOKENS = 5  # tokens a historical figure's name may take (جلال‌الدین محمد بلخی)
+LATIN_PARTICLES = frozenset({"de", "da", "do", "dos", "del", "della", "di", "du", "la", "le", "van", "von", "al", "el",
+                             "bin", "ibn"})  # lower-case words inside a Latin person's name (Afonso de Albuquerque)
 NOT_IN_NAMES = frozenset({ROLE, ORG, ORG_KIND, SPEECH, STATUS})
 
 # Tokens that name the host country's capital or mark a mission's location; grammar, not lexicon.
@@ -72,6 +79,11 @@ class Analysis:
     holders: list = field(default_factory=list)  # (post, person): org:heldBy
 
 
+def _latin(word):
+    """Tell whether a word is written in Latin letters, accents included (Darío)."""
+    return word.isalpha() and all(c < "\u0250" for c in word)
+
+
 def _slug(iri, kind):
     return str(iri)[len(str(ID[f"{kind}/"])):]
 
@@ -83,10 +95,12 @@ def _role_slug(role):
 class EntityComposer:
     """Turn spans into entities by the grammar of Persian noun phrases (role + whose, kind + place)."""
 
-    def __init__(self, lexicon, name_stops=None, post_heads=None):
+    def __init__(self, lexicon, name_stops=None, post_heads=None, figures=None, namesakes=None):
         self.lexicon = lexicon
         self.name_stops = name_stops if name_stops is not None else read_name_stops()
         self.post_heads = post_heads if post_heads is not None else read_post_heads()
+        self.figures = figures if figures is not None else read_figures()
+        self.namesakes = namesakes if namesakes is not None else read_word_keys(NAMESAKES_FILE)
 
     # ---- places
     def place_entity(self, span, sense_iri):
@@ -203,11 +217,14 @@ class EntityComposer:
                       f"{role_fa} {org_fa}".strip(), f"{role_en[:1].upper()}{role_en[1:]} of {org.label_en}",
                       ((W3C_ORG.postIn, org.iri),), (org,))
 
-    def person(self, name, post, start, end):
-        """Mint a named person: the same name in the same post is the same IRI (in any statement)."""
+    @staticmethod
+    def person(name, post, start, end, scope=""):
+        """Mint a named person: the same name in the same post is the same IRI (in any statement); a name with
+        no post is one person only within its scope (the statement's text)."""
         key = "".join(name.split()).replace("\u200c", "")
-        digest = hashlib.sha256(f"{key}|{post.iri}".encode("utf-8")).hexdigest()[:16]
-        return Entity(ID[f"person/{digest}"], PERSON, start, end, PERSON_TYPES, name, None, (), (post,))
+        digest = hashlib.sha256(f"{key}|{post.iri if post else scope}".encode("utf-8")).hexdigest()[:16]
+        return Entity(ID[f"person/{digest}"], PERSON, start, end, PERSON_TYPES, name, None, (),
+                      (post,) if post else ())
 
     # ---- the walk over spans
     def compose(self, tokens, spans, text=None, starts=None, joined=frozenset()):
@@ -390,6 +407,26 @@ def read_name_stops(path=NAME_STOPS_FILE):
         return frozenset(row["word"] for row in csv.DictReader(handle))
 
 
+def read_word_keys(path):
+    """Return the first column of a word table as text keys (normalised, ZWNJ removed)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return frozenset(normalize(row["word"]).replace("\u200c", "") for row in csv.DictReader(handle))
+
+
+def read_figures(path=FIGURES_FILE):
+    """Return {text key of a way of writing: person} for the historical figures news names without a post
+    (poets, scholars, rulers); each is one IRI however written, labelled as first written in the table."""
+    figures, first = {}, {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            written = normalize(row["fa"])
+            slug = re.sub(r"[^a-z0-9]+", "-", row["en"].casefold()).strip("-")
+            person = first.setdefault(slug, Entity(ID[f"person/{slug}"], PERSON, 0, 0, PERSON_TYPES, written,
+                                                   row["en"]))
+            figures["".join(written.split()).replace("\u200c", "")] = person
+    return figures
+
+
 class _Names:
     """Read the persons named beside a post: `X، شهردار تبریز،`, `شهردار تبریز، X،`, `و X مدیرکل ...`."""
 
@@ -415,6 +452,65 @@ class _Names:
             self.a.holders.append((post, person))
             # a given name that is also a place or word (صوفیه احمدی، پیمان رحیمی) is part of the name
             self.a.entities = [e for e in self.a.entities if not (start <= e.start < end)]
+        self.figures(taken)
+        self.glossed(taken)
+
+    def figures(self, taken):
+        """Read the historical figures of mappings/figures-fa.csv (مولانا، شمس تبریزی، شاه عباس), not where a
+        place is named after one (دانشگاه فردوسی) nor where a one-word one is part of a longer name (شاهرخ
+        احمدی، حافظ منافع)."""
+        tokens, index = self.tokens, 0
+        while index < len(tokens):
+            found = None
+            for end in range(min(len(tokens), index + FIGURE_TOKENS), index, -1):
+                figure = self.composer.figures.get("".join(tokens[index:end]))
+                if figure is not None and end in self.joined:
+                    continue  # the start of a longer ZWNJ-joined word
+                if figure is not None:
+                    found = figure, end
+                    break
+            if found is None or taken & set(range(index, found[1])) or (
+                    index > 0 and tokens[index - 1] in self.composer.namesakes):
+                index += 1
+                continue
+            figure, end = found
+            one_word = all(i in self.joined for i in range(index + 1, end))
+            if one_word and end < len(tokens) and self.name_token(end) and end not in self.covered:
+                index += 1
+                continue
+            taken.update(range(index, end))
+            self.a.persons.append(Entity(figure.iri, PERSON, index, end, figure.types, figure.label_fa,
+                                         figure.label_en))
+            self.a.entities = [e for e in self.a.entities if not (index <= e.start < end)]
+            index = end
+
+    def glossed(self, taken):
+        """Read a name glossed by a Latin person's name, as many words as the gloss (روبن داریو (Rubén Darío)):
+        words unknown to the lexicon, the gloss no place's name."""
+        tokens = self.tokens
+        for opening, token in enumerate(tokens):
+            if token != "(":
+                continue
+            closing = next((i for i in range(opening + 1, len(tokens)) if tokens[i] == ")"), None)
+            gloss = tokens[opening + 1:closing] if closing is not None else []
+            if not (NAME_WORDS[0] <= len(gloss) <= NAME_WORDS[1]) or not all(
+                    _latin(w) and (w[0].isupper() or w in LATIN_PARTICLES) for w in gloss) or (
+                    not gloss[0][0].isupper() or latin_key(" ".join(gloss)) in self.composer.lexicon.latin_places):
+                continue
+            start, words = opening, 0
+            while start > 0 and words < len(gloss):
+                start -= 1
+                words += start not in self.joined
+            while start in self.joined:
+                start -= 1
+            if words < len(gloss) or taken & set(range(start, opening)) or not all(
+                    self.name_token(i) and i not in self.covered and tokens[i] not in self.composer.namesakes
+                    for i in range(start, opening)):
+                continue
+            taken.update(range(start, opening))
+            last = self.a.starts[opening - 1] + len(tokens[opening - 1])
+            self.a.persons.append(self.composer.person(self.text[self.a.starts[start]:last], None, start, opening,
+                                                       self.text))
 
     def name_token(self, index):
         token = self.tokens[index]

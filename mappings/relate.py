@@ -214,7 +214,7 @@ class Relator:
     def skip_name(self, token):
         """Skip a person's name to the post it is written beside (با ماجد الوائلی، استاندار نجف)."""
         person = self.person_at.get(token)
-        post = person.parts[0] if person is not None else None
+        post = person.parts[0] if person is not None and person.parts else None
         return post.start if post is not None and post.start > token else token
 
     def last_with(self, start, stop):
