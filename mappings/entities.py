@@ -276,7 +276,7 @@ class EntityComposer:
                 continue
             role = next((cls for kind, within, cls in self.post_heads[head]
                          if any(self.lexicon.is_a(t, kind) for t in body.types)
-                         and (not within or within in portfolio)), None)
+                         and (not within or (not portfolio if within == "-" else within in portfolio))), None)
             if role is None:
                 continue
             post = self.post(role, body, index, body.end)
@@ -393,7 +393,8 @@ class EntityComposer:
 
 
 def read_post_heads(path=POST_HEADS_FILE):
-    """Return {head word: [(body class, word the portfolio must hold or "", post class)]}, most specific first."""
+    """Return {head word: [(body class, word the portfolio must hold, "-" for none, or "", post class)]}, most
+    specific first."""
     heads = {}
     with open(path, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):

@@ -73,10 +73,17 @@ def test_a_name_glossed_in_latin_letters_is_a_person_in_its_statement_only():
     ("رئیس کمیسیون فرهنگی شورای اسلامی شهر رشت گفت: سلام.", "CouncilMember", "org/rasht-city-council"),
     ("استاندار گیلان گفت: سلام.", "Governor", "org/gilan-province-governorate"),
     ("فرماندار آستارا گفت: سلام.", "CountyGovernor", "org/astara-governorate"),
+    ("کاردار سفارت ایتالیا در تهران گفت: سلام.", "Ambassador", "org/embassy-of-italy-in-iran"),
+    ("رئیس بلدیه بیروت گفت: سلام.", "Mayor", "org/beirut-municipality"),
 ])
 def test_a_composite_post_speaks(text, role, body):
     graph = graph_of(text)
     assert ask(graph, f"?s cdo:speaker ?post . ?post a cdo:{role} ; org:postIn {iri(body)}"), text
+
+
+def test_a_head_before_a_portfolio_of_a_municipality_is_not_its_mayor():
+    graph = graph_of("رئیس سازمان زیباسازی شهرداری اصفهان گفت: سلام.")
+    assert not ask(graph, "?post a cdo:Mayor")
 
 
 @pytest.mark.parametrize("text, status", [
