@@ -19,6 +19,7 @@ NAME_STOPS_FILE = Path(__file__).with_name("name-stops.csv")
 POST_HEADS_FILE = Path(__file__).with_name("post-heads.csv")
 FIGURES_FILE = Path(__file__).with_name("figures-fa.csv")
 NAMESAKES_FILE = Path(__file__).with_name("namesakes-fa.csv")
+CONTINUATIONS_FILE = Path(__file__).with_name("continuations-fa.csv")
 PLURAL_PERSONS = "ان"  # the plural of a role (شهرداران): one post per place listed after it
 PORTFOLIO_REACH = 7  # words a post's head may stand before its body (معاون حمل‌ونقل و ترافیک شهرداری تهران)
 # A person's name as news writes it beside a post: two to four words (given name and family name, maybe a
@@ -77,6 +78,7 @@ class Analysis:
     starts: list = field(default_factory=list)  # character offset of each token in the normalised text
     persons: list = field(default_factory=list)  # named persons, each beside the post it holds
     holders: list = field(default_factory=list)  # (post, person): org:heldBy
+    going_on: list = field(default_factory=list)  # (start, end, name) opening a clause before X افزود
 
 
 def _latin(word):
@@ -101,6 +103,7 @@ class EntityComposer:
         self.post_heads = post_heads if post_heads is not None else read_post_heads()
         self.figures = figures if figures is not None else read_figures()
         self.namesakes = namesakes if namesakes is not None else read_word_keys(NAMESAKES_FILE)
+        self.continuations = read_word_keys(CONTINUATIONS_FILE, "phrase")
 
     # ---- places
     def place_entity(self, span, sense_iri):
@@ -408,10 +411,11 @@ def read_name_stops(path=NAME_STOPS_FILE):
         return frozenset(row["word"] for row in csv.DictReader(handle))
 
 
-def read_word_keys(path):
-    """Return the first column of a word table as text keys (normalised, ZWNJ removed)."""
+def read_word_keys(path, column="word"):
+    """Return a column of a word table as text keys (normalised, spaces and ZWNJ removed)."""
     with open(path, encoding="utf-8", newline="") as handle:
-        return frozenset(normalize(row["word"]).replace("\u200c", "") for row in csv.DictReader(handle))
+        return frozenset("".join(normalize(row[column]).split()).replace("\u200c", "")
+                         for row in csv.DictReader(handle))
 
 
 def read_figures(path=FIGURES_FILE):
@@ -455,6 +459,24 @@ class _Names:
             self.a.entities = [e for e in self.a.entities if not (start <= e.start < end)]
         self.figures(taken)
         self.glossed(taken)
+        self.going_on(taken)
+
+    def going_on(self, taken):
+        """Keep a name opening its clause right before a verb that continues a quote (علی احمدی افزود): the
+        relation rules give it the speaker's post. Its words are all unknown to the lexicon and no post head."""
+        tokens = self.tokens
+        for end in range(1, len(tokens)):
+            if not any("".join(tokens[end:end + n]) in self.composer.continuations for n in (1, 2, 3)):
+                continue
+            start = end
+            while start > 0 and self.name_token(start - 1) and end - start < 2 * NAME_WORDS[1]:
+                start -= 1
+            opener = tokens[start - 1] if start > 0 else "."
+            if (opener in NAME_BREAKS and self.valid(start, end) and not taken & set(range(start, end))
+                    and all(i not in self.covered and tokens[i] not in self.composer.post_heads
+                            for i in range(start, end))):
+                last = self.a.starts[end - 1] + len(tokens[end - 1])
+                self.a.going_on.append((start, end, self.text[self.a.starts[start]:last]))
 
     def figures(self, taken):
         """Read the historical figures of mappings/figures-fa.csv (مولانا، شمس تبریزی، شاه عباس), not where a

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rdflib import Literal
 
-from cdkg.mappings.entities import COORDINATORS, LIST_OPENERS, ORGANISATION, POST
+from cdkg.mappings.entities import COORDINATORS, LIST_OPENERS, ORGANISATION, POST, EntityComposer
 from cdkg.mappings.lexicon import (ACTIVITY, CONCEPT, INSTRUMENT, ORG_KIND, PLACE, PLACE_KIND, RELATION_KIND, ROLE, SPEECH,
                                    STATUS)
 from cdkg.mappings.recognize import PUNCTUATION
@@ -338,12 +338,24 @@ class Relator:
                 posts = [e for e in self.subject(self.sentence_of(start - 1)[0]) if e.kind == POST][:1]
             if posts:
                 self.reading.speaker = posts[0]
-                return
-        for entity in self.a.entities:
-            if entity.kind == POST and entity.start >= 2 and self.has_phrase(entity.start - 2, entity.start - 1,
-                                                                              ATTRIBUTIONS):
-                self.reading.speaker = entity
-                return
+                break
+        else:
+            self.reading.speaker = next((
+                e for e in self.a.entities if e.kind == POST and e.start >= 2
+                and self.has_phrase(e.start - 2, e.start - 1, ATTRIBUTIONS)), None)
+        self.read_speaker_name()
+
+    def read_speaker_name(self):
+        """A name that goes on after the speaker spoke (X گفت: ... علی احمدی افزود) holds the speaker's post,
+        when the text names no other holder."""
+        speaker = self.reading.speaker
+        if speaker is None or any(post.iri == speaker.iri for post, _ in self.a.holders):
+            return
+        start, end, name = next(((s, e, n) for s, e, n in self.a.going_on if s > speaker.start), (None, None, None))
+        if name is not None:
+            person = EntityComposer.person(name, speaker, start, end)
+            self.a.persons.append(person)
+            self.a.holders.append((speaker, person))
 
     def instrument_groups(self):
         """Group adjacent instrument words (تفاهم‌نامه خواهرخواندگی) and pick the most specific kind."""

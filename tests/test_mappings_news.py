@@ -24,6 +24,15 @@ def test_a_person_after_the_post_holds_it():
     assert ask(graph, f"""{iri('post/mayor/mashhad-municipality')} org:heldBy ?p . ?p rdfs:label "علی نوروزی‌پور"@fa""")
 
 
+def test_a_name_that_goes_on_after_the_speaker_holds_the_speakers_post():
+    graph = graph_of("معاون امور بین‌الملل شهرداری مشهد گفت: مشهد و دوشنبه همکاری می‌کنند. بهرام نیک‌سرشت افزود: "
+                     "سند همکاری آماده است.")
+    assert ask(graph, f"""?s cdo:speaker ?post . ?post a cdo:DeputyMayor ; org:heldBy ?p .
+        ?p rdfs:label "بهرام نیک‌سرشت"@fa""")
+    held = graph_of("مهدی صادقی، شهردار یزد، گفت: سلام. بهرام نیک‌سرشت افزود: سند آماده است.")
+    assert not ask(held, '?post org:heldBy ?p . ?p rdfs:label "بهرام نیک‌سرشت"@fa')
+
+
 def test_the_same_person_in_the_same_post_has_one_iri_across_statements():
     first = graph_of("مهدی صادقی، شهردار یزد، گفت: یزد آماده همکاری است.")
     second = graph_of("شهردار یزد، مهدی صادقی، از تبادل تجربه با بخارا خبر داد.")
