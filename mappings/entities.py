@@ -3,7 +3,7 @@ concepts."""
 import csv
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cdkg.mappings.lexicon import (CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE, SPEECH, STATUS,
@@ -34,6 +34,7 @@ NOT_IN_NAMES = frozenset({ROLE, ORG, ORG_KIND, SPEECH, STATUS})
 # Tokens that name the host country's capital or mark a mission's location; grammar, not lexicon.
 IN_WORDS = frozenset({"در"})
 CAPITAL_WORDS = frozenset({"پایتخت"})
+THIS = "این"  # شهردار این شهر: the place of that kind named before
 COORDINATORS = frozenset({"و", "،"})
 LIST_OPENERS = frozenset({"بین", "میان"})
 ROLE_GAP = 3  # unknown words allowed between a role and its organisation (مدیرکل روابط بین‌الملل شهرداری X)
@@ -239,7 +240,7 @@ class EntityComposer:
             s.iri for span in spans if id(span) in accepted for s in span.of_kind(PLACE)
             if self.lexicon.entity_is_a(s.iri, CDO.Country)
         }
-        walk = _Walk(self, tokens, spans, accepted, countries)
+        walk = _Walk(self, tokens, spans, accepted, countries, analysis.entities)
         index = 0
         while index < len(spans):
             found, index = walk.phrase(index)
@@ -248,32 +249,41 @@ class EntityComposer:
         analysis.entities.sort(key=lambda e: e.start)
         if text is not None:
             analysis.starts = starts
-            self._composite_posts(analysis)
+            self._composite_posts(analysis, text)
             _Names(self, analysis, text, joined).read()
         for entity in analysis.entities:
             analysis.token_entity.setdefault(entity.start, entity)
         return analysis
 
-    def _composite_posts(self, analysis):
+    def _composite_posts(self, analysis, text):
         """Read "head + portfolio + body" as a post (معاون امور بین‌الملل شهرداری X، مدیرکل روابط عمومی و امور
         بین‌الملل استانداری X، رئیس کمیسیون فرهنگی شورای اسلامی شهر X): the head word and the body's kind
-        give the post's class (mappings/post-heads.csv)."""
+        give the post's class (mappings/post-heads.csv). Words ending in a place with no body named are the
+        body of that place (مدیرکل آموزش و پرورش خوزستان), after the head itself (به سرپرستی X is no post)."""
         tokens, starts_at = analysis.tokens, {e.start: e for e in analysis.entities}
         inside = {i for e in analysis.entities if e.kind in (POST, ORGANISATION) for i in range(e.start, e.end)}
         for index, token in enumerate(tokens):
             head = token[:-1] if token.endswith("ی") and token[:-1] in self.post_heads else token
             if head not in self.post_heads or index in inside:
                 continue
-            body, portfolio = None, []
-            for position in range(index + 1, min(len(tokens), index + 1 + PORTFOLIO_REACH)):
-                if tokens[position] in PUNCTUATION:
+            body, portfolio, plain = None, [], True
+            reach = index + 1 + PORTFOLIO_REACH
+            for position in range(index + 1, len(tokens)):
+                if position >= reach + portfolio.count("،"):
                     break
+                if tokens[position] in PUNCTUATION and not (tokens[position] == "،" and portfolio and "و" in tokens[
+                        position + 1:reach + portfolio.count("،") + 1]):
+                    break  # a comma lists the portfolio's parts (میراث فرهنگی، گردشگری و صنایع دستی)
                 found = starts_at.get(position)
                 if found is not None and found.kind == ORGANISATION:
                     body = found
                     break
+                if found is not None and found.kind == PLACE and portfolio and plain and head == token:
+                    body = self.body_named_by(analysis, text, index + 1, found)
+                    break
                 if found is not None and found.kind != CONCEPT:
                     break
+                plain = plain and (tokens[position] not in self.name_stops or tokens[position] in COORDINATORS)
                 portfolio.append(tokens[position])
             if body is None:
                 continue
@@ -286,6 +296,17 @@ class EntityComposer:
             analysis.entities = [e for e in analysis.entities if not index <= e.start < body.end] + [post]
             inside.update(range(index, body.end))
         analysis.entities.sort(key=lambda e: e.start)
+
+    def body_named_by(self, analysis, text, start, place):
+        """Mint the organisation that words before a place name (آموزش و پرورش خوزستان، سازمان منطقه آزاد
+        کیش): one IRI per wording and place, labelled as written."""
+        label = text[analysis.starts[start]:analysis.starts[place.end - 1] + len(analysis.tokens[place.end - 1])]
+        key = "".join(analysis.tokens[start:place.start])
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+        country = self.lexicon.entries[place.iri].country if place.iri in self.lexicon.entries else None
+        return Entity(ID[f"org/{_slug(place.iri, 'place')}-{digest}"], ORGANISATION, start, place.end,
+                      (CDO.Organization,), label, f"Organisation in {place.label_en}",
+                      ((CDO.country, country),) if country else (), (place,))
 
     def _inner_phrases(self, tokens, spans, inner_cues):
         """Yield concepts named inside a cue or instrument phrase, and collect the instrument words inside
@@ -588,9 +609,10 @@ class _Names:
 class _Walk:
     """One left-to-right pass over a statement's spans that reads noun phrases into entities."""
 
-    def __init__(self, composer, tokens, spans, accepted, countries):
+    def __init__(self, composer, tokens, spans, accepted, countries, found=()):
         self.composer, self.lexicon = composer, composer.lexicon
         self.tokens, self.spans, self.accepted, self.countries = tokens, spans, accepted, countries
+        self.found = found  # the entities read so far, in text order
 
     def span(self, index):
         """Return the span at an index, or None past the end."""
@@ -740,11 +762,33 @@ class _Walk:
         """Read "role + whose" (شهردار شیراز، سخنگوی وزارت امور خارجه، سفیر ایران در قطر)."""
         span = self.spans[index]
         role = span.of_kind(ROLE)[0].iri
+        post, next_index = self.post_of_named_before(role, span, index)
+        if post is not None:
+            return post, next_index
         implied = self.lexicon.implied_org_kind.get(span.key)
         org, next_index = self.whose(role, implied, span, index + 1)
         if org is None:
             return None, index
         return self.composer.post(role, org, span.start, org.end), next_index
+
+    def post_of_named_before(self, role, span, index):
+        """Read "role + این + kind of place" as the role in the place of that kind named last (شهردار این شهر،
+        فرماندار این شهرستان: a county is named by its seat)."""
+        kind = self.lexicon.role_org_kind.get(role)
+        place_index = index + 1
+        place_kind = self.span(place_index)
+        if (kind is None or span.end + 1 >= len(self.tokens) or self.tokens[span.end] != THIS or place_kind is None
+                or place_kind.start != span.end + 1 or place_kind.kinds() != {PLACE_KIND}):
+            return None, index
+        wanted = [s.iri for s in place_kind.of_kind(PLACE_KIND)]
+        if CDO.County in wanted:
+            wanted.append(CDO.City)
+        place = next((part for entity in reversed(self.found) for part in entity.closure() if part.kind == PLACE
+                      and any(self.lexicon.entity_is_a(part.iri, cls) for cls in wanted)), None)
+        org = place and self.composer.governing_body(kind, place, span.end, place_kind.end)
+        if org is None:
+            return None, index
+        return self.composer.post(role, org, span.start, place_kind.end), place_index + 1
 
     def whose(self, role, implied, span, index):
         """Return the organisation a role belongs to and the index after it."""
@@ -785,20 +829,28 @@ class _Walk:
         return None, index
 
     def named_by_kind(self, kind, token, index):
-        """Read "وزیر کشور" as the ministry named "وزارت کشور": the kind's label plus the following words."""
+        """Read "وزیر کشور" as the ministry named "وزارت کشور": the kind's label plus the following words, and
+        the ministry's country after them (وزیر راه و شهرسازی ایران)."""
+        found = None
         for kind_key in self.lexicon.keys_of_class.get(kind, ()):
             joined = kind_key
             for end in range(token, min(len(self.tokens), token + self.lexicon.max_tokens)):
                 joined += self.tokens[end]
-                senses = self.lexicon.senses.get(joined)
-                org_sense = next((s for s in senses or () if s.kind == ORG), None)
-                if org_sense is not None:
-                    entry = self.lexicon.entries[org_sense.iri]
-                    next_index = index
-                    while next_index < len(self.spans) and self.spans[next_index].start <= end:
-                        next_index += 1
-                    return Entity(org_sense.iri, ORGANISATION, token, end + 1, entry.types, entry.label_fa,
-                                  entry.label_en), next_index
-                if joined not in self.lexicon.prefixes:
+                found = next(((s.iri, end + 1) for s in self.lexicon.senses.get(joined) or () if s.kind == ORG), None)
+                if found is not None or joined not in self.lexicon.prefixes:
                     break
-        return None, index
+            if found is not None:
+                break
+        if found is None:
+            return None, index
+        iri, end = found
+        entry = self.lexicon.entries[iri]
+        org = Entity(iri, ORGANISATION, token, end, entry.types, entry.label_fa, entry.label_en)
+        next_index = index
+        while next_index < len(self.spans) and self.spans[next_index].start < end:
+            next_index += 1
+        following = self.span(next_index)
+        country = self.place_at(next_index, CDO.Country) if following is not None and following.start == end else None
+        if country is not None and country.iri == entry.country:
+            return replace(org, end=country.end, parts=(country,)), next_index + 1
+        return org, next_index

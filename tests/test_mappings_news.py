@@ -90,6 +90,34 @@ def test_a_composite_post_speaks(text, role, body):
     assert ask(graph, f"?s cdo:speaker ?post . ?post a cdo:{role} ; org:postIn {iri(body)}"), text
 
 
+def test_a_role_of_this_city_is_the_role_in_the_city_named_before():
+    graph = graph_of("هیئتی از شهرداری کرمان به سرپرستی شهردار این شهر به یزد سفر کرد و با فرماندار این شهرستان "
+                     "دیدار کرد.")
+    assert ask(graph, f"?s cdo:mentions {iri('post/mayor/kerman-municipality')}")
+    assert ask(graph, f"""?s cdo:mentions ?post . ?post a cdo:CountyGovernor ; org:postIn ?g .
+        ?g cdo:governs {place('yazd')}""")
+    assert not ask(graph_of("شهردار این شهر گفت: سلام."), "?s cdo:mentions ?post . ?post a cdo:Mayor")
+
+
+def test_a_head_before_words_and_a_place_is_a_post_in_the_body_they_name():
+    graph = graph_of("مدیرکل آموزش و پرورش گیلان گفت: مدارس رشت با کازان همکاری می‌کنند.")
+    assert ask(graph, f"""?s cdo:speaker ?post . ?post a cdo:DirectorGeneral ; org:postIn ?body .
+        ?body a cdo:Organization ; rdfs:label "آموزش و پرورش گیلان"@fa . ?s cdo:mentions {place('gilan-province')}""")
+    assert not ask(graph_of("مدیرکل در شیراز گفت: سلام."), "?post a cdo:DirectorGeneral")
+    assert not ask(graph_of("هیئتی به سرپرستی بهرام نیک‌سرشت وارد کرمان شد."), "?post a cdo:DirectorGeneral")
+    listed = graph_of("مدیرکل میراث فرهنگی، گردشگری و صنایع دستی استان گیلان گفت: رشت شهر خلاق است.")
+    assert ask(listed, """?s cdo:speaker ?post . ?post a cdo:DirectorGeneral ; org:postIn ?body .
+        ?body rdfs:label "میراث فرهنگی، گردشگری و صنایع دستی استان گیلان"@fa""")
+
+
+def test_the_ministrys_country_after_a_minister_is_part_of_the_post():
+    text = "وزیر راه و شهرسازی ایران با شهردار مسکو دیدار کرد."
+    graph = graph_of(text)
+    post = iri("post/minister/iran-ministry-of-roads-and-urban-development")
+    assert ask(graph, f"""?s cdo:mentions {post}, {place('iran')} . ?phrase itsrdf:taIdentRef {post} ;
+        nif:beginIndex ?b ; nif:endIndex ?e FILTER(?b = 0 && ?e = {len("وزیر راه و شهرسازی ایران")})""")
+
+
 def test_a_head_before_a_portfolio_of_a_municipality_is_not_its_mayor():
     graph = graph_of("رئیس سازمان زیباسازی شهرداری اصفهان گفت: سلام.")
     assert not ask(graph, "?post a cdo:Mayor")
