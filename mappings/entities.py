@@ -559,7 +559,8 @@ class _Names:
     def name_token(self, index):
         token = self.tokens[index]
         span = self.covered.get(index)
-        return (token not in PUNCTUATION and token not in self.composer.name_stops and not any(c.isdigit() for c in token)
+        return (token not in PUNCTUATION and token not in self.composer.name_stops and token not in self.composer.post_heads
+                and not any(c.isdigit() for c in token)
                 and (span is None or not span.kinds() & NOT_IN_NAMES))
 
     def valid(self, start, end):

@@ -64,6 +64,7 @@ def read_phrases(path):
 HYPOTHETICAL = read_phrases(HYPOTHETICAL_FILE)
 OPENERS = read_phrases(Path(__file__).with_name("openers-fa.csv"))
 ATTRIBUTIONS = read_phrases(Path(__file__).with_name("attribution-fa.csv"))
+TIME_WORDS = read_phrases(Path(__file__).with_name("time-words-fa.csv"))
 
 
 def read_precedence(path=Path(__file__).with_name("status-precedence.csv")):
@@ -138,6 +139,7 @@ class Relator:
                 self.by_kind.setdefault(sense.kind, []).append((span, sense.iri))
         self._groups = None
         self.person_at = {person.start: person for person in analysis.persons}
+        self.dated = {i for m in dates for i in range(self.token_at(m.start), self.token_at(m.end - 1) + 1)}
         self.mentioned = []  # (token, fact): an agreement named again (این سند، the same kind and sides), for dates
 
     # ---- token helpers
@@ -320,8 +322,11 @@ class Relator:
 
     def opens_clause(self, token, start):
         """Tell whether a token opens its clause: first of the sentence, after a break or a closing quote,
-        or after an indefinite یک that does (یک عضو شورای اسلامی شهر X گفت)."""
+        after an indefinite یک that does (یک عضو شورای اسلامی شهر X گفت) or after the time words and dates
+        a clause may open with (روز سه‌شنبه ۱۸ مهر ۱۴۰۲ شهردار تبریز گفت، mappings/time-words-fa.csv)."""
         if token > start and self.tokens[token - 1] == INDEFINITE:
+            token -= 1
+        while token > start and (self.tokens[token - 1] in TIME_WORDS or token - 1 in self.dated):
             token -= 1
         return token == start or self.tokens[token - 1] in CLAUSE_BREAKS | QUOTES
 

@@ -33,6 +33,11 @@ def test_a_name_that_goes_on_after_the_speaker_holds_the_speakers_post():
     assert not ask(held, '?post org:heldBy ?p . ?p rdfs:label "بهرام نیک‌سرشت"@fa')
 
 
+def test_a_post_head_before_a_post_is_no_persons_name():
+    graph = graph_of("معاون اول شهردار کرمان گفت: سلام.")
+    assert not ask(graph, "?post org:heldBy ?p")
+
+
 def test_the_same_person_in_the_same_post_has_one_iri_across_statements():
     first = graph_of("مهدی صادقی، شهردار یزد، گفت: یزد آماده همکاری است.")
     second = graph_of("شهردار یزد، مهدی صادقی، از تبادل تجربه با بخارا خبر داد.")
@@ -287,6 +292,8 @@ def test_an_instrument_named_again_is_not_a_second_agreement():
     ("شهردار کرمان روز شنبه در دیدار با سفیر هند از توسعه گردشگری استقبال کرد. وی گفت: پروازها افزایش می‌یابد.",
      "post/mayor/kerman-municipality"),
     ("در پیام آمده است: «همکاری ادامه دارد.» شهردار اهواز نیز گفت: بصره شریک ماست.", "post/mayor/ahvaz-municipality"),
+    ("صبح روز شنبه ۳ آبان ۱۴۰۲ شهردار کرمان در دیدار با سفیر هند گفت: پروازها افزایش می‌یابد.",
+     "post/mayor/kerman-municipality"),
 ])
 def test_attribution_and_more_verbs_of_saying_give_the_speaker(text, post):
     assert ask(graph_of(text), f"?s cdo:speaker {iri(post)}"), text
