@@ -21,6 +21,8 @@ FIGURES_FILE = Path(__file__).with_name("figures-fa.csv")
 NAMESAKES_FILE = Path(__file__).with_name("namesakes-fa.csv")
 CONTINUATIONS_FILE = Path(__file__).with_name("continuations-fa.csv")
 PLURAL_PERSONS = "ان"  # the plural of a role (شهرداران): one post per place listed after it
+PORTFOLIO_AFTER = ("در", "امور")  # a post's portfolio written after it: معاون شهردار مسکو در امور حمل‌ونقل
+PORTFOLIO_WORDS = 4
 PORTFOLIO_REACH = 7  # words a post's head may stand before its body (معاون حمل‌ونقل و ترافیک شهرداری تهران)
 # A person's name as news writes it beside a post: two to four words (given name and family name, maybe a
 # middle or double name), none of them a post, body or verb word, at least one unknown to the lexicon.
@@ -250,6 +252,7 @@ class EntityComposer:
         if text is not None:
             analysis.starts = starts
             self._composite_posts(analysis, text)
+            self._portfolios_after(analysis)
             _Names(self, analysis, text, joined).read()
         for entity in analysis.entities:
             analysis.token_entity.setdefault(entity.start, entity)
@@ -296,6 +299,22 @@ class EntityComposer:
             analysis.entities = [e for e in analysis.entities if not index <= e.start < body.end] + [post]
             inside.update(range(index, body.end))
         analysis.entities.sort(key=lambda e: e.start)
+
+    def _portfolios_after(self, analysis):
+        """Extend a post over the portfolio written after it (معاون شهردار مسکو در امور حمل‌ونقل): a few words
+        no other phrase claims, up to a verb, a preposition or punctuation."""
+        tokens = analysis.tokens
+        claimed = {i for span in analysis.spans if span.kinds() - {CONCEPT} for i in range(span.start, span.end)}
+        claimed |= {i for e in analysis.entities if e.kind != CONCEPT for i in range(e.start, e.end)}
+        for number, post in enumerate(analysis.entities):
+            if post.kind != POST or tuple(tokens[post.end:post.end + 2]) != PORTFOLIO_AFTER:
+                continue
+            first = last = post.end + 2
+            while (last < len(tokens) and last - first < PORTFOLIO_WORDS and last not in claimed
+                   and tokens[last] not in PUNCTUATION and (tokens[last] not in self.name_stops or tokens[last] == "و")):
+                last += 1
+            if last > first and tokens[last - 1] != "و":
+                analysis.entities[number] = replace(post, end=last)
 
     def body_named_by(self, analysis, text, start, place):
         """Mint the organisation that words before a place name (آموزش و پرورش خوزستان، سازمان منطقه آزاد

@@ -123,6 +123,15 @@ def test_the_ministrys_country_after_a_minister_is_part_of_the_post():
         nif:beginIndex ?b ; nif:endIndex ?e FILTER(?b = 0 && ?e = {len("وزیر راه و شهرسازی ایران")})""")
 
 
+def test_a_portfolio_after_the_post_is_part_of_it():
+    text = "معاون شهردار کرمان در امور بین‌الملل، بهرام نیک‌سرشت، اعلام کرد: سلام."
+    graph = graph_of(text)
+    post = iri("post/deputy-mayor/kerman-municipality")
+    assert ask(graph, f"""?phrase itsrdf:taIdentRef {post} ; nif:beginIndex ?b ; nif:endIndex ?e
+        FILTER(?b = 0 && ?e = {len("معاون شهردار کرمان در امور بین‌الملل")})""")
+    assert ask(graph, f'{post} org:heldBy ?p . ?p rdfs:label "بهرام نیک‌سرشت"@fa')
+
+
 def test_a_head_before_a_portfolio_of_a_municipality_is_not_its_mayor():
     graph = graph_of("رئیس سازمان زیباسازی شهرداری اصفهان گفت: سلام.")
     assert not ask(graph, "?post a cdo:Mayor")
