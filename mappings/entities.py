@@ -3,10 +3,12 @@ concepts."""
 import csv
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from cdkg.mappings.lexicon import CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE, SPEECH, STATUS
+from cdkg.mappings.lexicon import (CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE, SPEECH, STATUS,
+                                   latin_key)
+from cdkg.mappings.normalize import normalize
 from cdkg.mappings.recognize import PUNCTUATION, Span, find_longest
 from cdkg.mappings.terms import CDO
 from cdkg.ontology.namespaces import CDO as CDO_TERMS, FOAF, ID, ORG as W3C_ORG, SDO
@@ -15,17 +17,26 @@ POST, ORGANISATION, PERSON = "post", "org", "person"
 PERSON_TYPES = (CDO.Person, FOAF.Person, SDO.Person)
 NAME_STOPS_FILE = Path(__file__).with_name("name-stops.csv")
 POST_HEADS_FILE = Path(__file__).with_name("post-heads.csv")
+FIGURES_FILE = Path(__file__).with_name("figures-fa.csv")
+NAMESAKES_FILE = Path(__file__).with_name("namesakes-fa.csv")
+CONTINUATIONS_FILE = Path(__file__).with_name("continuations-fa.csv")
 PLURAL_PERSONS = "ان"  # the plural of a role (شهرداران): one post per place listed after it
+PORTFOLIO_AFTER = ("در", "امور")  # a post's portfolio written after it: معاون شهردار مسکو در امور حمل‌ونقل
+PORTFOLIO_WORDS = 4
 PORTFOLIO_REACH = 7  # words a post's head may stand before its body (معاون حمل‌ونقل و ترافیک شهرداری تهران)
 # A person's name as news writes it beside a post: two to four words (given name and family name, maybe a
 # middle or double name), none of them a post, body or verb word, at least one unknown to the lexicon.
 NAME_WORDS = (2, 4)
 NAME_BREAKS = frozenset({"،", ":", "«", "»", ".", "؟", "!"})
+FIGURE_TOKENS = 5  # tokens a historical figure's name may take (جلال‌الدین محمد بلخی)
+LATIN_PARTICLES = frozenset({"de", "da", "do", "dos", "del", "della", "di", "du", "la", "le", "van", "von", "al", "el",
+                             "bin", "ibn"})  # lower-case words inside a Latin person's name (Afonso de Albuquerque)
 NOT_IN_NAMES = frozenset({ROLE, ORG, ORG_KIND, SPEECH, STATUS})
 
 # Tokens that name the host country's capital or mark a mission's location; grammar, not lexicon.
 IN_WORDS = frozenset({"در"})
 CAPITAL_WORDS = frozenset({"پایتخت"})
+THIS = "این"  # شهردار این شهر: the place of that kind named before
 COORDINATORS = frozenset({"و", "،"})
 LIST_OPENERS = frozenset({"بین", "میان"})
 ROLE_GAP = 3  # unknown words allowed between a role and its organisation (مدیرکل روابط بین‌الملل شهرداری X)
@@ -70,6 +81,12 @@ class Analysis:
     starts: list = field(default_factory=list)  # character offset of each token in the normalised text
     persons: list = field(default_factory=list)  # named persons, each beside the post it holds
     holders: list = field(default_factory=list)  # (post, person): org:heldBy
+    going_on: list = field(default_factory=list)  # (start, end, name) opening a clause before X افزود
+
+
+def _latin(word):
+    """Tell whether a word is written in Latin letters, accents included (Darío)."""
+    return word.isalpha() and all(c < "\u0250" for c in word)
 
 
 def _slug(iri, kind):
@@ -83,10 +100,13 @@ def _role_slug(role):
 class EntityComposer:
     """Turn spans into entities by the grammar of Persian noun phrases (role + whose, kind + place)."""
 
-    def __init__(self, lexicon, name_stops=None, post_heads=None):
+    def __init__(self, lexicon, name_stops=None, post_heads=None, figures=None, namesakes=None):
         self.lexicon = lexicon
         self.name_stops = name_stops if name_stops is not None else read_name_stops()
         self.post_heads = post_heads if post_heads is not None else read_post_heads()
+        self.figures = figures if figures is not None else read_figures()
+        self.namesakes = namesakes if namesakes is not None else read_word_keys(NAMESAKES_FILE)
+        self.continuations = read_word_keys(CONTINUATIONS_FILE, "phrase")
 
     # ---- places
     def place_entity(self, span, sense_iri):
@@ -203,11 +223,14 @@ class EntityComposer:
                       f"{role_fa} {org_fa}".strip(), f"{role_en[:1].upper()}{role_en[1:]} of {org.label_en}",
                       ((W3C_ORG.postIn, org.iri),), (org,))
 
-    def person(self, name, post, start, end):
-        """Mint a named person: the same name in the same post is the same IRI (in any statement)."""
+    @staticmethod
+    def person(name, post, start, end, scope=""):
+        """Mint a named person: the same name in the same post is the same IRI (in any statement); a name with
+        no post is one person only within its scope (the statement's text)."""
         key = "".join(name.split()).replace("\u200c", "")
-        digest = hashlib.sha256(f"{key}|{post.iri}".encode("utf-8")).hexdigest()[:16]
-        return Entity(ID[f"person/{digest}"], PERSON, start, end, PERSON_TYPES, name, None, (), (post,))
+        digest = hashlib.sha256(f"{key}|{post.iri if post else scope}".encode("utf-8")).hexdigest()[:16]
+        return Entity(ID[f"person/{digest}"], PERSON, start, end, PERSON_TYPES, name, None, (),
+                      (post,) if post else ())
 
     # ---- the walk over spans
     def compose(self, tokens, spans, text=None, starts=None, joined=frozenset()):
@@ -219,7 +242,7 @@ class EntityComposer:
             s.iri for span in spans if id(span) in accepted for s in span.of_kind(PLACE)
             if self.lexicon.entity_is_a(s.iri, CDO.Country)
         }
-        walk = _Walk(self, tokens, spans, accepted, countries)
+        walk = _Walk(self, tokens, spans, accepted, countries, analysis.entities)
         index = 0
         while index < len(spans):
             found, index = walk.phrase(index)
@@ -228,44 +251,81 @@ class EntityComposer:
         analysis.entities.sort(key=lambda e: e.start)
         if text is not None:
             analysis.starts = starts
-            self._composite_posts(analysis)
+            self._composite_posts(analysis, text)
+            self._portfolios_after(analysis)
             _Names(self, analysis, text, joined).read()
         for entity in analysis.entities:
             analysis.token_entity.setdefault(entity.start, entity)
         return analysis
 
-    def _composite_posts(self, analysis):
+    def _composite_posts(self, analysis, text):
         """Read "head + portfolio + body" as a post (معاون امور بین‌الملل شهرداری X، مدیرکل روابط عمومی و امور
         بین‌الملل استانداری X، رئیس کمیسیون فرهنگی شورای اسلامی شهر X): the head word and the body's kind
-        give the post's class (mappings/post-heads.csv)."""
+        give the post's class (mappings/post-heads.csv). Words ending in a place with no body named are the
+        body of that place (مدیرکل آموزش و پرورش خوزستان), after the head itself (به سرپرستی X is no post)."""
         tokens, starts_at = analysis.tokens, {e.start: e for e in analysis.entities}
         inside = {i for e in analysis.entities if e.kind in (POST, ORGANISATION) for i in range(e.start, e.end)}
         for index, token in enumerate(tokens):
             head = token[:-1] if token.endswith("ی") and token[:-1] in self.post_heads else token
             if head not in self.post_heads or index in inside:
                 continue
-            body, portfolio = None, []
-            for position in range(index + 1, min(len(tokens), index + 1 + PORTFOLIO_REACH)):
-                if tokens[position] in PUNCTUATION:
+            body, portfolio, plain = None, [], True
+            reach = index + 1 + PORTFOLIO_REACH
+            for position in range(index + 1, len(tokens)):
+                if position >= reach + portfolio.count("،"):
                     break
+                if tokens[position] in PUNCTUATION and not (tokens[position] == "،" and portfolio and "و" in tokens[
+                        position + 1:reach + portfolio.count("،") + 1]):
+                    break  # a comma lists the portfolio's parts (میراث فرهنگی، گردشگری و صنایع دستی)
                 found = starts_at.get(position)
                 if found is not None and found.kind == ORGANISATION:
                     body = found
                     break
+                if found is not None and found.kind == PLACE and portfolio and plain and head == token:
+                    body = self.body_named_by(analysis, text, index + 1, found)
+                    break
                 if found is not None and found.kind != CONCEPT:
                     break
+                plain = plain and (tokens[position] not in self.name_stops or tokens[position] in COORDINATORS)
                 portfolio.append(tokens[position])
             if body is None:
                 continue
             role = next((cls for kind, within, cls in self.post_heads[head]
                          if any(self.lexicon.is_a(t, kind) for t in body.types)
-                         and (not within or within in portfolio)), None)
+                         and (not within or (not portfolio if within == "-" else within in portfolio))), None)
             if role is None:
                 continue
             post = self.post(role, body, index, body.end)
             analysis.entities = [e for e in analysis.entities if not index <= e.start < body.end] + [post]
             inside.update(range(index, body.end))
         analysis.entities.sort(key=lambda e: e.start)
+
+    def _portfolios_after(self, analysis):
+        """Extend a post over the portfolio written after it (معاون شهردار مسکو در امور حمل‌ونقل): a few words
+        no other phrase claims, up to a verb, a preposition or punctuation."""
+        tokens = analysis.tokens
+        claimed = {i for span in analysis.spans if span.kinds() - {CONCEPT} for i in range(span.start, span.end)}
+        claimed |= {i for e in analysis.entities if e.kind != CONCEPT for i in range(e.start, e.end)}
+        for number, post in enumerate(analysis.entities):
+            if post.kind != POST or tuple(tokens[post.end:post.end + 2]) != PORTFOLIO_AFTER:
+                continue
+            first = last = post.end + 2
+            while (last < len(tokens) and last - first < PORTFOLIO_WORDS and last not in claimed
+                   and tokens[last] not in PUNCTUATION and (tokens[last] not in self.name_stops or tokens[last] == "و")):
+                last += 1
+            if last > first and tokens[last - 1] != "و":
+                analysis.entities[number] = replace(post, end=last)
+
+    def body_named_by(self, analysis, text, start, place):
+        """Mint the organisation that words before a place name (آموزش و پرورش خوزستان، سازمان منطقه آزاد
+        کیش): one IRI per wording and place, labelled as written."""
+        label = text[analysis.starts[start]:analysis.starts[place.end - 1] + len(analysis.tokens[place.end - 1])]
+        key = "".join(analysis.tokens[start:place.start])
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+        country = self.lexicon.entries[place.iri].country if place.iri in self.lexicon.entries else None
+        return Entity(ID[f"org/{_slug(place.iri, 'place')}-{digest}"], ORGANISATION, start, place.end,
+                      (CDO.Organization,), label, f"Organisation in {place.label_en}",
+                      ((CDO.country, country),) if country else (), (place,))
 
     def _inner_phrases(self, tokens, spans, inner_cues):
         """Yield concepts named inside a cue or instrument phrase, and collect the instrument words inside
@@ -376,7 +436,8 @@ class EntityComposer:
 
 
 def read_post_heads(path=POST_HEADS_FILE):
-    """Return {head word: [(body class, word the portfolio must hold or "", post class)]}, most specific first."""
+    """Return {head word: [(body class, word the portfolio must hold, "-" for none, or "", post class)]}, most
+    specific first."""
     heads = {}
     with open(path, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -388,6 +449,27 @@ def read_name_stops(path=NAME_STOPS_FILE):
     """Return the words that end a person's name (prepositions, titles, date words), as text keys."""
     with open(path, encoding="utf-8", newline="") as handle:
         return frozenset(row["word"] for row in csv.DictReader(handle))
+
+
+def read_word_keys(path, column="word"):
+    """Return a column of a word table as text keys (normalised, spaces and ZWNJ removed)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return frozenset("".join(normalize(row[column]).split()).replace("\u200c", "")
+                         for row in csv.DictReader(handle))
+
+
+def read_figures(path=FIGURES_FILE):
+    """Return {text key of a way of writing: person} for the historical figures news names without a post
+    (poets, scholars, rulers); each is one IRI however written, labelled as first written in the table."""
+    figures, first = {}, {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            written = normalize(row["fa"])
+            slug = re.sub(r"[^a-z0-9]+", "-", row["en"].casefold()).strip("-")
+            person = first.setdefault(slug, Entity(ID[f"person/{slug}"], PERSON, 0, 0, PERSON_TYPES, written,
+                                                   row["en"]))
+            figures["".join(written.split()).replace("\u200c", "")] = person
+    return figures
 
 
 class _Names:
@@ -415,11 +497,89 @@ class _Names:
             self.a.holders.append((post, person))
             # a given name that is also a place or word (صوفیه احمدی، پیمان رحیمی) is part of the name
             self.a.entities = [e for e in self.a.entities if not (start <= e.start < end)]
+        self.figures(taken)
+        self.glossed(taken)
+        self.going_on(taken)
+
+    def going_on(self, taken):
+        """Keep a name opening its clause right before a verb that continues a quote (علی احمدی افزود): the
+        relation rules give it the speaker's post. Its words are all unknown to the lexicon and no post head."""
+        tokens = self.tokens
+        for end in range(1, len(tokens)):
+            if not any("".join(tokens[end:end + n]) in self.composer.continuations for n in (1, 2, 3)):
+                continue
+            start = end
+            while start > 0 and self.name_token(start - 1) and end - start < 2 * NAME_WORDS[1]:
+                start -= 1
+            opener = tokens[start - 1] if start > 0 else "."
+            if (opener in NAME_BREAKS and self.valid(start, end) and not taken & set(range(start, end))
+                    and all(i not in self.covered and tokens[i] not in self.composer.post_heads
+                            for i in range(start, end))):
+                last = self.a.starts[end - 1] + len(tokens[end - 1])
+                self.a.going_on.append((start, end, self.text[self.a.starts[start]:last]))
+
+    def figures(self, taken):
+        """Read the historical figures of mappings/figures-fa.csv (مولانا، شمس تبریزی، شاه عباس), not where a
+        place is named after one (دانشگاه فردوسی) nor where a one-word one is part of a longer name (شاهرخ
+        احمدی، حافظ منافع)."""
+        tokens, index = self.tokens, 0
+        while index < len(tokens):
+            found = None
+            for end in range(min(len(tokens), index + FIGURE_TOKENS), index, -1):
+                figure = self.composer.figures.get("".join(tokens[index:end]))
+                if figure is not None and end in self.joined:
+                    continue  # the start of a longer ZWNJ-joined word
+                if figure is not None:
+                    found = figure, end
+                    break
+            if found is None or taken & set(range(index, found[1])) or (
+                    index > 0 and tokens[index - 1] in self.composer.namesakes):
+                index += 1
+                continue
+            figure, end = found
+            one_word = all(i in self.joined for i in range(index + 1, end))
+            if one_word and end < len(tokens) and self.name_token(end) and end not in self.covered:
+                index += 1
+                continue
+            taken.update(range(index, end))
+            self.a.persons.append(Entity(figure.iri, PERSON, index, end, figure.types, figure.label_fa,
+                                         figure.label_en))
+            self.a.entities = [e for e in self.a.entities if not (index <= e.start < end)]
+            index = end
+
+    def glossed(self, taken):
+        """Read a name glossed by a Latin person's name, as many words as the gloss (روبن داریو (Rubén Darío)):
+        words unknown to the lexicon, the gloss no place's name."""
+        tokens = self.tokens
+        for opening, token in enumerate(tokens):
+            if token != "(":
+                continue
+            closing = next((i for i in range(opening + 1, len(tokens)) if tokens[i] == ")"), None)
+            gloss = tokens[opening + 1:closing] if closing is not None else []
+            if not (NAME_WORDS[0] <= len(gloss) <= NAME_WORDS[1]) or not all(
+                    _latin(w) and (w[0].isupper() or w in LATIN_PARTICLES) for w in gloss) or (
+                    not gloss[0][0].isupper() or latin_key(" ".join(gloss)) in self.composer.lexicon.latin_places):
+                continue
+            start, words = opening, 0
+            while start > 0 and words < len(gloss):
+                start -= 1
+                words += start not in self.joined
+            while start in self.joined:
+                start -= 1
+            if words < len(gloss) or taken & set(range(start, opening)) or not all(
+                    self.name_token(i) and i not in self.covered and tokens[i] not in self.composer.namesakes
+                    for i in range(start, opening)):
+                continue
+            taken.update(range(start, opening))
+            last = self.a.starts[opening - 1] + len(tokens[opening - 1])
+            self.a.persons.append(self.composer.person(self.text[self.a.starts[start]:last], None, start, opening,
+                                                       self.text))
 
     def name_token(self, index):
         token = self.tokens[index]
         span = self.covered.get(index)
-        return (token not in PUNCTUATION and token not in self.composer.name_stops and not any(c.isdigit() for c in token)
+        return (token not in PUNCTUATION and token not in self.composer.name_stops and token not in self.composer.post_heads
+                and not any(c.isdigit() for c in token)
                 and (span is None or not span.kinds() & NOT_IN_NAMES))
 
     def valid(self, start, end):
@@ -469,9 +629,10 @@ class _Names:
 class _Walk:
     """One left-to-right pass over a statement's spans that reads noun phrases into entities."""
 
-    def __init__(self, composer, tokens, spans, accepted, countries):
+    def __init__(self, composer, tokens, spans, accepted, countries, found=()):
         self.composer, self.lexicon = composer, composer.lexicon
         self.tokens, self.spans, self.accepted, self.countries = tokens, spans, accepted, countries
+        self.found = found  # the entities read so far, in text order
 
     def span(self, index):
         """Return the span at an index, or None past the end."""
@@ -621,11 +782,33 @@ class _Walk:
         """Read "role + whose" (شهردار شیراز، سخنگوی وزارت امور خارجه، سفیر ایران در قطر)."""
         span = self.spans[index]
         role = span.of_kind(ROLE)[0].iri
+        post, next_index = self.post_of_named_before(role, span, index)
+        if post is not None:
+            return post, next_index
         implied = self.lexicon.implied_org_kind.get(span.key)
         org, next_index = self.whose(role, implied, span, index + 1)
         if org is None:
             return None, index
         return self.composer.post(role, org, span.start, org.end), next_index
+
+    def post_of_named_before(self, role, span, index):
+        """Read "role + این + kind of place" as the role in the place of that kind named last (شهردار این شهر،
+        فرماندار این شهرستان: a county is named by its seat)."""
+        kind = self.lexicon.role_org_kind.get(role)
+        place_index = index + 1
+        place_kind = self.span(place_index)
+        if (kind is None or span.end + 1 >= len(self.tokens) or self.tokens[span.end] != THIS or place_kind is None
+                or place_kind.start != span.end + 1 or place_kind.kinds() != {PLACE_KIND}):
+            return None, index
+        wanted = [s.iri for s in place_kind.of_kind(PLACE_KIND)]
+        if CDO.County in wanted:
+            wanted.append(CDO.City)
+        place = next((part for entity in reversed(self.found) for part in entity.closure() if part.kind == PLACE
+                      and any(self.lexicon.entity_is_a(part.iri, cls) for cls in wanted)), None)
+        org = place and self.composer.governing_body(kind, place, span.end, place_kind.end)
+        if org is None:
+            return None, index
+        return self.composer.post(role, org, span.start, place_kind.end), place_index + 1
 
     def whose(self, role, implied, span, index):
         """Return the organisation a role belongs to and the index after it."""
@@ -666,20 +849,28 @@ class _Walk:
         return None, index
 
     def named_by_kind(self, kind, token, index):
-        """Read "وزیر کشور" as the ministry named "وزارت کشور": the kind's label plus the following words."""
+        """Read "وزیر کشور" as the ministry named "وزارت کشور": the kind's label plus the following words, and
+        the ministry's country after them (وزیر راه و شهرسازی ایران)."""
+        found = None
         for kind_key in self.lexicon.keys_of_class.get(kind, ()):
             joined = kind_key
             for end in range(token, min(len(self.tokens), token + self.lexicon.max_tokens)):
                 joined += self.tokens[end]
-                senses = self.lexicon.senses.get(joined)
-                org_sense = next((s for s in senses or () if s.kind == ORG), None)
-                if org_sense is not None:
-                    entry = self.lexicon.entries[org_sense.iri]
-                    next_index = index
-                    while next_index < len(self.spans) and self.spans[next_index].start <= end:
-                        next_index += 1
-                    return Entity(org_sense.iri, ORGANISATION, token, end + 1, entry.types, entry.label_fa,
-                                  entry.label_en), next_index
-                if joined not in self.lexicon.prefixes:
+                found = next(((s.iri, end + 1) for s in self.lexicon.senses.get(joined) or () if s.kind == ORG), None)
+                if found is not None or joined not in self.lexicon.prefixes:
                     break
-        return None, index
+            if found is not None:
+                break
+        if found is None:
+            return None, index
+        iri, end = found
+        entry = self.lexicon.entries[iri]
+        org = Entity(iri, ORGANISATION, token, end, entry.types, entry.label_fa, entry.label_en)
+        next_index = index
+        while next_index < len(self.spans) and self.spans[next_index].start < end:
+            next_index += 1
+        following = self.span(next_index)
+        country = self.place_at(next_index, CDO.Country) if following is not None and following.start == end else None
+        if country is not None and country.iri == entry.country:
+            return replace(org, end=country.end, parts=(country,)), next_index + 1
+        return org, next_index

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rdflib import Literal
 
-from cdkg.mappings.entities import COORDINATORS, LIST_OPENERS, ORGANISATION, POST
+from cdkg.mappings.entities import COORDINATORS, LIST_OPENERS, ORGANISATION, POST, EntityComposer
 from cdkg.mappings.lexicon import (ACTIVITY, CONCEPT, INSTRUMENT, ORG_KIND, PLACE, PLACE_KIND, RELATION_KIND, ROLE, SPEECH,
                                    STATUS)
 from cdkg.mappings.recognize import PUNCTUATION
@@ -16,6 +16,9 @@ from cdkg.ontology.namespaces import CDO as CDO_TERMS, DCTERMS, XSD
 SENTENCE_ENDS = frozenset(".؟!")
 CLAUSE_ENDS = SENTENCE_ENDS | {":"}
 CLAUSE_BREAKS = CLAUSE_ENDS | {"،"}
+QUOTES = frozenset("«»\"")
+INDEFINITE = "یک"  # یک عضو شورا: a post still opens its clause
+PRONOUNS = frozenset({"وی", "او", "ایشان"})  # وی گفت: the speaker the sentence before opened with
 SUBJECT_REACH = 6  # words a clause may open with before its subject (معاون امور بین‌الملل شهرداری X)
 # Grammar words of the rules, as ZWNJ/space-free keys; what they signal is in each rule's docstring.
 WITH = "با"
@@ -69,6 +72,7 @@ def read_phrases(path):
 HYPOTHETICAL = read_phrases(HYPOTHETICAL_FILE)
 OPENERS = read_phrases(Path(__file__).with_name("openers-fa.csv"))
 ATTRIBUTIONS = read_phrases(Path(__file__).with_name("attribution-fa.csv"))
+TIME_WORDS = read_phrases(Path(__file__).with_name("time-words-fa.csv"))
 
 
 def read_precedence(path=Path(__file__).with_name("status-precedence.csv")):
@@ -143,6 +147,7 @@ class Relator:
                 self.by_kind.setdefault(sense.kind, []).append((span, sense.iri))
         self._groups = None
         self.person_at = {person.start: person for person in analysis.persons}
+        self.dated = {i for m in dates for i in range(self.token_at(m.start), self.token_at(m.end - 1) + 1)}
         self.mentioned = []  # (token, fact): an agreement named again (این سند، the same kind and sides), for dates
 
     # ---- token helpers
@@ -219,7 +224,7 @@ class Relator:
     def skip_name(self, token):
         """Skip a person's name to the post it is written beside (با ماجد الوائلی، استاندار نجف)."""
         person = self.person_at.get(token)
-        post = person.parts[0] if person is not None else None
+        post = person.parts[0] if person is not None and person.parts else None
         return post.start if post is not None and post.start > token else token
 
     def last_with(self, start, stop):
@@ -349,21 +354,47 @@ class Relator:
         """Return which facts of a sentence a date names first: an agreement or relation, a meeting, the rest."""
         return {"agreement": 0, "relation": 0, "meeting": 1}.get(fact.kind, 2)
 
+    def opens_clause(self, token, start):
+        """Tell whether a token opens its clause: first of the sentence, after a break or a closing quote,
+        after an indefinite یک that does (یک عضو شورای اسلامی شهر X گفت) or after the time words and dates
+        a clause may open with (روز سه‌شنبه ۱۸ مهر ۱۴۰۲ شهردار تبریز گفت، mappings/time-words-fa.csv)."""
+        if token > start and self.tokens[token - 1] == INDEFINITE:
+            token -= 1
+        while token > start and (self.tokens[token - 1] in TIME_WORDS or token - 1 in self.dated):
+            token -= 1
+        return token == start or self.tokens[token - 1] in CLAUSE_BREAKS | QUOTES
+
     def read_speaker(self):
         """The first post before a verb of saying in its sentence speaks (X گفت، X ... تأکید کرد،
-        به گزارش ...، X گفت); else the post right after an attribution (به گفته شهردار زابل، ...)."""
+        به گزارش ...، X گفت); a pronoun before the verb (وی گفت) is the post the sentence before opens
+        with; else the post right after an attribution (به گفته شهردار زابل، ...)."""
         for verb, _ in self.by_kind.get(SPEECH, ()):
             start, _ = self.sentence_of(verb.start)
-            posts = [e for e in self.entities_between(start, verb.start) if e.kind == POST and (
-                e.start == start or self.tokens[e.start - 1] in CLAUSE_BREAKS)]
+            posts = [e for e in self.entities_between(start, verb.start) if e.kind == POST
+                     and self.opens_clause(e.start, start)]
+            first = next((i for i in range(start, verb.start) if self.tokens[i] not in QUOTES), verb.start)
+            if not posts and start > 0 and self.tokens[first] in PRONOUNS:
+                posts = [e for e in self.subject(self.sentence_of(start - 1)[0]) if e.kind == POST][:1]
             if posts:
                 self.reading.speaker = posts[0]
-                return
-        for entity in self.a.entities:
-            if entity.kind == POST and entity.start >= 2 and self.has_phrase(entity.start - 2, entity.start - 1,
-                                                                              ATTRIBUTIONS):
-                self.reading.speaker = entity
-                return
+                break
+        else:
+            self.reading.speaker = next((
+                e for e in self.a.entities if e.kind == POST and e.start >= 2
+                and self.has_phrase(e.start - 2, e.start - 1, ATTRIBUTIONS)), None)
+        self.read_speaker_name()
+
+    def read_speaker_name(self):
+        """A name that goes on after the speaker spoke (X گفت: ... علی احمدی افزود) holds the speaker's post,
+        when the text names no other holder."""
+        speaker = self.reading.speaker
+        if speaker is None or any(post.iri == speaker.iri for post, _ in self.a.holders):
+            return
+        start, end, name = next(((s, e, n) for s, e, n in self.a.going_on if s > speaker.start), (None, None, None))
+        if name is not None:
+            person = EntityComposer.person(name, speaker, start, end)
+            self.a.persons.append(person)
+            self.a.holders.append((speaker, person))
 
     def instrument_groups(self):
         """Group adjacent instrument words (تفاهم‌نامه خواهرخواندگی) and pick the most specific kind."""
