@@ -239,7 +239,7 @@ class ChallengeScorer:
         self.add("person-post", item_id, [f"{g['en']}: {g['post']['role']}" for g in holders],
                  [f"{got.label(p, 'fa')}: {post}" for p, post in held],
                  self.pair(holders, held, lambda g, h: fa_key(got.label(h[0], "fa")) == fa_key(g["fa"])
-                           and self.post_matches(got, h[1], g["post"])))
+                           and self.spanned_post_matches(got, h[1], g["post"], item["posts"])))
 
         self.score_agreements(item, got, names, triples)
         self.score_activities(item, got, names)
@@ -254,8 +254,13 @@ class ChallengeScorer:
         if speaker.get("role") == "statement":
             body = got.value(predicted, ORG.postIn) or predicted
             return en_key(got.label(body, "en")) == en_key(speaker.get("of"))
-        spans = [p for p in posts if p.get("role") == speaker.get("role") and p.get("of") == speaker.get("of")]
-        return any(self.post_matches(got, predicted, post) for post in spans or [speaker])
+        return self.spanned_post_matches(got, predicted, speaker, posts)
+
+    def spanned_post_matches(self, got, predicted, post, posts):
+        """The predicted post is the gold one, matched by the Persian span of the item's posts of its role and body
+        (a speaker's or person's post gives only role and body), else by role and body alone."""
+        spans = [p for p in posts if p.get("role") == post.get("role") and p.get("of") == post.get("of")]
+        return any(self.post_matches(got, predicted, span) for span in spans or [post])
 
     def parties(self, got, fact):
         return [o for p, o in got.out[fact] if p in (CDO.party, CDO.relates)]
