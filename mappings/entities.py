@@ -138,12 +138,15 @@ class EntityComposer:
                   CDO.ProvincialCouncil: "provincial-council", CDO.Governorate: "governorate"}[kind]
         kind_entry = lex.entries.get(kind)
         label_fa = f"{kind_entry.label_fa if kind_entry else ''} {place.label_fa}".strip()
-        label_en = f"{place.label_en} {kind_entry.label_en.title() if kind_entry else ''}".strip()
+        kind_en = kind_entry.label_en.title() if kind_entry else ""
+        # a division the gazetteer names by its body's kind (Wasit Governorate) lends the body its name
+        label_en = place.label_en if kind_en and place.label_en.endswith(kind_en) else f"{place.label_en} {kind_en}".strip()
         links = [(CDO.governs, place.iri)]
         country = lex.entries[place.iri].country if place.iri in lex.entries else None
         if country:
             links.append((CDO.country, country))
-        return Entity(ID[f"org/{slug}-{suffix}"], ORGANISATION, start, end, (kind,), label_fa, label_en,
+        slug = slug if slug.endswith(f"-{suffix}") else f"{slug}-{suffix}"
+        return Entity(ID[f"org/{slug}"], ORGANISATION, start, end, (kind,), label_fa, label_en,
                       tuple(links), (place,))
 
     def mission(self, kind, country, host, start, end):
@@ -300,18 +303,25 @@ class EntityComposer:
         """A name reads as a place by itself unless listed as ambiguous or a one-word minor town."""
         if span.key in self.lexicon.ambiguous:
             return False
-        if span.key in self.lexicon.multiword:
-            return True  # a several-word name
+        if span.key in self.lexicon.multiword and (span.end - span.start > 1 or not self._foreign_division(span)):
+            return True  # a several-word name; a division's written as one word is another word (استانبولی)
         if sum(1 for i in range(span.start, span.end) if i not in joined) > 1:
             return False  # a one-word name met across words by chance (داد و ≠ دادو); شی‌آن is one word
         for sense in span.of_kind(PLACE):
             entry = self.lexicon.entries[sense.iri]
+            if self._foreign_division(span, sense):
+                continue  # a foreign division's one-word name (واسط، تاتارستان) is read beside a role, kind or country
             if not self.lexicon.entity_is_a(sense.iri, CDO.City):
                 return True
             bar = SURE_HOME_POPULATION if entry.country == HOME_COUNTRY else SURE_POPULATION
             if entry.population >= bar:
                 return True
         return False
+
+    def _foreign_division(self, span, sense=None):
+        """Tell whether a span (or one of its senses) names a first-level division of another country."""
+        return any(self.lexicon.entity_is_a(s.iri, CDO.Province) and self.lexicon.entries[s.iri].country != HOME_COUNTRY
+                   for s in ([sense] if sense is not None else span.of_kind(PLACE)))
 
     def _has_place_cue(self, tokens, spans, position, sure):
         span = spans[position]

@@ -51,3 +51,17 @@ def test_adjective_of_a_city_is_not_the_city():
 def test_large_city_needs_no_cue():
     triples = default_pipeline().extract(SourceRecord("کازان شهری زیباست.", 1, "test")).triples
     assert (ID["place/kazan"], RDF.type, CDO.City) in triples
+
+
+def test_a_foreign_division_is_read_by_its_full_name_or_its_bare_name_beside_a_role_or_country():
+    assert ID["place/wasit-governorate"] in mentions("هیئتی از استان واسط برای گفت‌وگو به ایلام آمد.")
+    assert ID["org/wasit-governorate"] in mentions("استاندار واسط با فرماندار مهران دیدار کرد.")
+    assert ID["place/nimruz-province"] in mentions("زرنج مرکز نیمروز افغانستان است.")
+    # the bare name alone is the everyday word: a mediating company, not the division
+    assert ID["place/wasit-governorate"] not in mentions("یک شرکت واسط این کالا را وارد کرد.")
+
+
+def test_a_division_name_written_as_one_word_is_another_word():
+    # استان بولی (Bolu Province) spelled without the space is the adjective of Istanbul
+    assert ID["place/bolu-province"] not in mentions("بازیکنان استانبولی به اصفهان آمدند.")
+    assert ID["place/bolu-province"] in mentions("هیئتی از استان بولی ترکیه به اصفهان آمد.")
