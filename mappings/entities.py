@@ -126,11 +126,17 @@ class EntityComposer:
             else:
                 return None
         elif kind == CDO.Municipality:
-            if not lex.entity_is_a(place.iri, CDO.City) or lex.entity_is_a(place.iri, CDO.Country):
+            # a city's, or a foreign division's (the Gulf states' municipalities serve a governorate: بلدیه ظفار)
+            if not (lex.entity_is_a(place.iri, CDO.City) or self._foreign_division(place.iri)) or lex.entity_is_a(
+                    place.iri, CDO.Country):
                 return None
         elif kind == CDO.Governorate:
             if lex.entity_is_a(place.iri, CDO.Country):
                 return None
+        elif kind == CDO.ChamberOfCommerce:  # a city's, a province's or a country's (اتاق بازرگانی اراک)
+            if lex.entity_is_a(place.iri, CDO.Region):
+                return None
+            return self._chamber(place, start, end)
         else:
             return None
         slug = _slug(place.iri, "place")
@@ -148,6 +154,18 @@ class EntityComposer:
         slug = slug if slug.endswith(f"-{suffix}") else f"{slug}-{suffix}"
         return Entity(ID[f"org/{slug}"], ORGANISATION, start, end, (kind,), label_fa, label_en,
                       tuple(links), (place,))
+
+    def _chamber(self, place, start, end):
+        """Mint the chamber of commerce of a place; it is in the place's country (a body that governs nothing)."""
+        entry, kind_entry = self.lexicon.entries.get(place.iri), self.lexicon.entries.get(CDO.ChamberOfCommerce)
+        country = place.iri if self.lexicon.entity_is_a(place.iri, CDO.Country) else entry.country if entry else None
+        return Entity(ID[f"org/{_slug(place.iri, 'place')}-chamber-of-commerce"], ORGANISATION, start, end,
+                      (CDO.ChamberOfCommerce,), f"{kind_entry.label_fa if kind_entry else ''} {place.label_fa}".strip(),
+                      f"{place.label_en} Chamber of Commerce", ((CDO.country, country),) if country else (), (place,))
+
+    def _foreign_division(self, iri):
+        """Tell whether a place is a first-level division of another country."""
+        return self.lexicon.entity_is_a(iri, CDO.Province) and self.lexicon.entries[iri].country != HOME_COUNTRY
 
     def mission(self, kind, country, host, start, end):
         """Mint the embassy of a country in another country, or its consulate in a city."""
@@ -303,13 +321,14 @@ class EntityComposer:
         """A name reads as a place by itself unless listed as ambiguous or a one-word minor town."""
         if span.key in self.lexicon.ambiguous:
             return False
-        if span.key in self.lexicon.multiword and (span.end - span.start > 1 or not self._foreign_division(span)):
+        if span.key in self.lexicon.multiword and (span.end - span.start > 1 or not any(
+                self._foreign_division(sense.iri) for sense in span.of_kind(PLACE))):
             return True  # a several-word name; a division's written as one word is another word (استانبولی)
         if sum(1 for i in range(span.start, span.end) if i not in joined) > 1:
             return False  # a one-word name met across words by chance (داد و ≠ دادو); شی‌آن is one word
         for sense in span.of_kind(PLACE):
             entry = self.lexicon.entries[sense.iri]
-            if self._foreign_division(span, sense):
+            if self._foreign_division(sense.iri):
                 continue  # a foreign division's one-word name (واسط، تاتارستان) is read beside a role, kind or country
             if not self.lexicon.entity_is_a(sense.iri, CDO.City):
                 return True
@@ -317,11 +336,6 @@ class EntityComposer:
             if entry.population >= bar:
                 return True
         return False
-
-    def _foreign_division(self, span, sense=None):
-        """Tell whether a span (or one of its senses) names a first-level division of another country."""
-        return any(self.lexicon.entity_is_a(s.iri, CDO.Province) and self.lexicon.entries[s.iri].country != HOME_COUNTRY
-                   for s in ([sense] if sense is not None else span.of_kind(PLACE)))
 
     def _has_place_cue(self, tokens, spans, position, sure):
         span = spans[position]

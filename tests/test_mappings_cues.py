@@ -154,3 +154,20 @@ def test_the_partner_of_a_cooperation_may_follow_its_domain():
 ])
 def test_parties_around_the_instrument_word(text, first, second):
     assert ask(graph_of(text), f"?a cdo:party <{ID[first]}>, <{ID[second]}>"), text
+
+
+@pytest.mark.parametrize("text, chamber, city", [
+    ("اتاق بازرگانی همدان با هیئتی از ازمیر دیدار کرد.", "hamadan-chamber-of-commerce", "hamadan"),
+    ("اتاق بازرگانی، صنایع، معادن و کشاورزی قزوین میزبان بازرگانان شد.", "qazvin-chamber-of-commerce", "qazvin"),
+])
+def test_a_chamber_of_commerce_is_composed_from_its_kind_and_place(text, chamber, city):
+    graph = graph_of(text)
+    assert ask(graph, f"?s cdo:mentions <{ID['org/' + chamber]}> . <{ID['org/' + chamber]}> a cdo:ChamberOfCommerce ; "
+                      f"cdo:country {place('iran')}")
+    assert ask(graph, f"?s cdo:mentions {place(city)}")
+
+
+def test_a_gulf_municipality_may_serve_a_governorate():
+    graph = graph_of("یادداشت تفاهم شهرداری بندرعباس و بلدیه ظفار امضا شد.")
+    assert ask(graph, f"<{ID['org/dhofar-governorate-municipality']}> a cdo:Municipality ; "
+                      f"cdo:governs {place('dhofar-governorate')}")
