@@ -462,14 +462,21 @@ def bare_division_name(label):
     return None
 
 
+def curated_preferred_labels():
+    """Return {place slug: Persian label} of the preferred labels curated/alt-labels-fa.csv gives places."""
+    return {row["entity"][len(PLACE):]: normalize_label(row["label"]) for row in read_csv("alt-labels-fa.csv")
+            if row["kind"] == "pref" and row["entity"].startswith(PLACE)}
+
+
 def select_cities(sources, only_countries=None):
-    """Return the cities to include: all of Iran's, and the world's that have a Persian-script name."""
-    selected = {}
+    """Return the cities to include: all of Iran's, and the world's that have a Persian-script name in GeoNames
+    or a preferred one in the curated labels (نیش for Niš)."""
+    selected, curated = {}, curated_preferred_labels()
     for city in sources["iran_cities"].values():
         if city["countrycode"] == "IR":
             selected[city["geonameid"]] = city
     for city in sources["world_cities"].values():
-        if city["countrycode"] != "IR" and persian_candidates(city["alternatenames"]):
+        if city["countrycode"] != "IR" and (persian_candidates(city["alternatenames"]) or slugify(city["name"]) in curated):
             selected[city["geonameid"]] = city
     cities = sorted(
         (city for city in selected.values() if only_countries is None or city["countrycode"] in only_countries),
@@ -511,7 +518,7 @@ def is_fragment(sources, label, slug):
 def build_cities(sources, slugs, countries, provinces, only_countries=None):
     """Return the city entities, most populous first."""
     cities = select_cities(sources, only_countries)
-    cldr_names = cldr_city_names(sources, cities)
+    cldr_names, curated = cldr_city_names(sources, cities), curated_preferred_labels()
     province_by_admin1 = {code: entity for code, (entity, _, _) in provinces.items()}
     entities = []
     for city in cities:
@@ -525,7 +532,7 @@ def build_cities(sources, slugs, countries, provinces, only_countries=None):
         cldr_name = cldr_names.get(city["geonameid"])
         if cldr_name and (is_word_not_name(sources, cldr_name, slug) or is_fragment(sources, cldr_name, slug)):
             cldr_name = None
-        name_fa = cldr_name or (ranked[0] if ranked else None)
+        name_fa = cldr_name or (ranked[0] if ranked else None) or curated.get(slug)
         if name_fa is None:  # no Persian name, or only everyday words
             continue
         entity = Entity(

@@ -235,3 +235,8 @@ def test_foreign_first_level_divisions_come_from_cldr_with_their_bare_names(stor
     assert not ask(store, f'ASK {{ ?division a cdo:Province ; skos:altLabel "بغداد"@fa }}')
     # one named by an everyday word is left out: بنادر ('ports') for Banaadir, اگر ('if') for Eger
     assert not ask(store, 'ASK { ?division a cdo:Province ; skos:prefLabel ?label FILTER(STR(?label) IN ("بنادر", "اگر")) }')
+
+
+def test_a_city_without_a_persian_name_in_geonames_takes_the_curated_one(store):
+    assert ask(store, f"""ASK {{ <{ID['place/nis']}> a cdo:City ; skos:prefLabel "نیش"@fa ;
+                                 cdo:country <{ID['place/serbia']}> }}""")

@@ -65,3 +65,17 @@ def test_a_division_name_written_as_one_word_is_another_word():
     # استان بولی (Bolu Province) spelled without the space is the adjective of Istanbul
     assert ID["place/bolu-province"] not in mentions("بازیکنان استانبولی به اصفهان آمدند.")
     assert ID["place/bolu-province"] in mentions("هیئتی از استان بولی ترکیه به اصفهان آمد.")
+
+
+@pytest.mark.parametrize("place, as_place, as_word", [
+    ("mary", "هیئتی از شهر ماری ترکمنستان به مشهد آمد.", "ماری کوری دو بار جایزه نوبل گرفت."),
+    ("nis", "شهردار نیش با استاندار مرکزی دیدار کرد.", "نیش زنبور دردناک است."),
+])
+def test_cities_named_by_words_are_kept_for_a_cue(place, as_place, as_word):
+    assert ID[f"place/{place}"] in mentions(as_place)
+    assert ID[f"place/{place}"] not in mentions(as_word)
+
+
+def test_an_island_city_is_named_with_the_word_island():
+    assert ID["place/kish"] in mentions("نمایشگاه گردشگری در جزیره کیش برگزار شد.")
+    assert ID["place/kish"] not in mentions("او با یک کیش و مات بازی را برد.")
