@@ -171,3 +171,15 @@ def test_a_gulf_municipality_may_serve_a_governorate():
     graph = graph_of("یادداشت تفاهم شهرداری بندرعباس و بلدیه ظفار امضا شد.")
     assert ask(graph, f"<{ID['org/dhofar-governorate-municipality']}> a cdo:Municipality ; "
                       f"cdo:governs {place('dhofar-governorate')}")
+
+
+@pytest.mark.parametrize("text, entities", [
+    ("سازمان منطقه آزاد قشم با بندر صلاله همکاری می‌کند.", ["org/qeshm-free-zone-organization"]),
+    ("هیئتی از اقلیم کردستان عراق به ارومیه آمد.", ["place/kurdistan-region", "place/iraq"]),
+    ("همکاری شهرهای آسیا و اقیانوسیه در نشست متروپلیس بررسی شد.", ["place/asia-pacific", "org/metropolis"]),
+    ("سازمان همکاری پایتخت‌ها و شهرهای اسلامی عضو تازه‌ای پذیرفت.", ["org/organization-of-islamic-capitals-and-cities"]),
+])
+def test_curated_bodies_and_regions_are_named(text, entities):
+    graph = graph_of(text)
+    for entity in entities:
+        assert ask(graph, f"?s cdo:mentions <{ID[entity]}>")
