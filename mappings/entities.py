@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cdkg.mappings.lexicon import CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE, SPEECH, STATUS
+from cdkg.mappings.lexicon import ACTIVITY, CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE, SPEECH, STATUS
 from cdkg.mappings.recognize import PUNCTUATION, Span, find_longest
 from cdkg.mappings.terms import CDO
 from cdkg.ontology.namespaces import CDO as CDO_TERMS, FOAF, ID, ORG as W3C_ORG, SDO
@@ -25,6 +25,7 @@ NOT_IN_NAMES = frozenset({ROLE, ORG, ORG_KIND, SPEECH, STATUS})
 
 # Tokens that name the host country's capital or mark a mission's location; grammar, not lexicon.
 IN_WORDS = frozenset({"در"})
+TO_WORDS = frozenset({"به"})
 CAPITAL_WORDS = frozenset({"پایتخت"})
 COORDINATORS = frozenset({"و", "،"})
 LIST_OPENERS = frozenset({"بین", "میان"})
@@ -343,12 +344,14 @@ class EntityComposer:
         after = spans[position + 1] if position + 1 < len(spans) and spans[position + 1].start == span.end else None
         if before is not None and before.kinds() & {PLACE_KIND, ORG_KIND, ROLE}:
             return True  # شهر دوشنبه، شهرداری دوشنبه، شهردار بم
-        if before is not None and id(before) in sure and self._country_of_place(before, span):
-            return True  # کاشغر چین
-        if after is not None and id(after) in sure and any(
+        if before is not None and before.of_kind(PLACE) and self._country_of_place(before, span):
+            return True  # کاشغر چین، سین‌کیانگ چین: a place and its own country vouch for each other
+        if after is not None and (id(after) in sure or self._country_of_place(span, after)) and any(
             self.lexicon.entity_is_a(s.iri, CDO.Country) for s in after.of_kind(PLACE)
         ):
             return True  # وان ترکیه
+        if self._visited(tokens, before, span, after):
+            return True  # در سفر به کیش، به چین سفر کرد
         if span.end < len(tokens) and tokens[span.end] in CAPITAL_WORDS:
             return True  # دوشنبه پایتخت تاجیکستان
         if span.end + 2 < len(tokens) and tokens[span.end] == "(" and tokens[span.end + 1].isascii() and (
@@ -362,6 +365,17 @@ class EntityComposer:
         if self._in_party_list(tokens, spans, position):
             return True  # بین مشهد و دوشنبه
         return self._coordinated_with_place(tokens, spans, position, sure)
+
+    def _visited(self, tokens, before, span, after):
+        """Tell whether a name is the destination of a visit: after the visit cue "در سفر به", or between "به" and
+        a visit cue (به دوشنبه سفر کرد)."""
+        if before is not None and self._is_visit(before) and tokens[before.end - 1] in TO_WORDS:
+            return True
+        return (after is not None and span.start > 0 and tokens[span.start - 1] in TO_WORDS
+                and self._is_visit(after))
+
+    def _is_visit(self, span):
+        return any(self.lexicon.is_a(sense.iri, CDO.Visit) for sense in span.of_kind(ACTIVITY))
 
     def _country_of_place(self, place, country):
         """Tell whether a span names the country of a place named by another span."""

@@ -79,3 +79,17 @@ def test_cities_named_by_words_are_kept_for_a_cue(place, as_place, as_word):
 def test_an_island_city_is_named_with_the_word_island():
     assert ID["place/kish"] in mentions("نمایشگاه گردشگری در جزیره کیش برگزار شد.")
     assert ID["place/kish"] not in mentions("او با یک کیش و مات بازی را برد.")
+
+
+@pytest.mark.parametrize("place, as_place, as_word", [
+    ("china", "هیئتی از شهرداری تبریز برای نمایشگاه به چین سفر کرد.", "این پارچه چین زیادی دارد و به خیاط سپرده شد."),
+    ("kish", "شهردار بوشهر در سفر به کیش از بازارچه دیدن کرد.", "او کیش خود را به دیگران تحمیل نمی‌کند."),
+])
+def test_the_destination_of_a_visit_is_a_place(place, as_place, as_word):
+    assert ID[f"place/{place}"] in mentions(as_place)
+    assert ID[f"place/{place}"] not in mentions(as_word)
+
+
+def test_a_division_and_its_country_vouch_for_each_other():
+    found = mentions("کاشغر در غرب سین‌کیانگ چین قرار دارد.")
+    assert {ID["place/xinjiang"], ID["place/china"]} <= found
