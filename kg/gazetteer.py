@@ -59,6 +59,8 @@ PROVINCE_WORD = "استان"
 # without them is the bare name news writes after a role or a kind word (استاندار واسط).
 DIVISION_WORDS = ("استان خودمختار", "منطقه خودمختار", "استان", "ولایت", "ایالت", "منطقه", "ناحیه", "جمهوری",
                   "امارت")
+# The kind words news uses for any foreign first-level division, whatever CLDR's name has.
+DIVISION_KIND_WORDS = ("استان", "ولایت", "ایالت")
 # English types a division's English name takes (CLDR's "Wasit" is the Wasit Governorate); longer types are left off.
 DIVISION_TYPES_EN = frozenset({"Province", "Region", "State", "Governorate", "Prefecture", "Oblast", "County",
                                "Department", "District", "Emirate"})
@@ -687,7 +689,8 @@ def add_bare_province_names(provinces, entities):
 
 def add_bare_division_names(sources, subdivisions, entities):
     """Give each foreign division its bare name (واسط of استان واسط) as an alternative label, unless another
-    entity bears it or it is an everyday word or a fragment, as for city labels."""
+    entity bears it or it is an everyday word or a fragment, as for city labels; and the bare name after each
+    kind word (ولایت واسط)."""
     named = {}
     for entity in entities:
         for label in entity.alt_fa | {entity.name_fa}:
@@ -701,6 +704,10 @@ def add_bare_division_names(sources, subdivisions, entities):
         if bare and named[bare] == {division.iri} and not is_word_not_name(sources, bare, slug) \
                 and not is_fragment(sources, bare, slug):
             division.alt_fa.add(bare)
+        # Persian news names a foreign division with any of the kind words (منطقه موگیلف، استان موگیلف)
+        for word in DIVISION_KIND_WORDS if bare else ():
+            if f"{word} {bare}" not in named:
+                division.alt_fa.add(f"{word} {bare}")
 
 
 def check_province_capitals(provinces, cities):

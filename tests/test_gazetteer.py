@@ -240,3 +240,9 @@ def test_foreign_first_level_divisions_come_from_cldr_with_their_bare_names(stor
 def test_a_city_without_a_persian_name_in_geonames_takes_the_curated_one(store):
     assert ask(store, f"""ASK {{ <{ID['place/nis']}> a cdo:City ; skos:prefLabel "نیش"@fa ;
                                  cdo:country <{ID['place/serbia']}> }}""")
+
+
+def test_a_foreign_division_is_named_with_any_kind_word(store):
+    mogilev = str(ID["place/magileu-oblast"])
+    assert ask(store, f"""ASK {{ <{mogilev}> skos:prefLabel "منطقه موگیلف"@fa ;
+                                 skos:altLabel "استان موگیلف"@fa, "ولایت موگیلف"@fa }}""")
