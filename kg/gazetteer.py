@@ -5,6 +5,7 @@ import functools
 import json
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -696,6 +697,7 @@ def add_bare_division_names(sources, subdivisions, entities):
         for label in entity.alt_fa | {entity.name_fa}:
             named.setdefault(label, set()).add(entity.iri)
     bare_names = {division.iri: bare_division_name(division.name_fa) for division in subdivisions}
+    shared = {bare for bare, count in Counter(bare_names.values()).items() if count > 1}
     for division in subdivisions:
         if bare_names[division.iri]:
             named.setdefault(bare_names[division.iri], set()).add(division.iri)
@@ -705,7 +707,7 @@ def add_bare_division_names(sources, subdivisions, entities):
                 and not is_fragment(sources, bare, slug):
             division.alt_fa.add(bare)
         # Persian news names a foreign division with any of the kind words (منطقه موگیلف، استان موگیلف)
-        for word in DIVISION_KIND_WORDS if bare else ():
+        for word in DIVISION_KIND_WORDS if bare and bare not in shared else ():
             if f"{word} {bare}" not in named:
                 division.alt_fa.add(f"{word} {bare}")
 
