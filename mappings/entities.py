@@ -29,6 +29,8 @@ TO_WORDS = frozenset({"به"})
 CAPITAL_WORDS = frozenset({"پایتخت"})
 COORDINATORS = frozenset({"و", "،"})
 LIST_OPENERS = frozenset({"بین", "میان"})
+# Words a chamber of commerce's name may hold between its kind and its place (اتاق بازرگانی و صنایع اربیل).
+CHAMBER_WORDS = 2
 ROLE_GAP = 3  # unknown words allowed between a role and its organisation (مدیرکل روابط بین‌الملل شهرداری X)
 HOME_COUNTRY = ID["place/iran"]  # where a foreign mission is when the text does not say (سفیر قطر)
 # A one-word city name is read without a context cue only for cities this large: the gazetteer's
@@ -592,6 +594,8 @@ class _Walk:
         """Read the place(s) after an organisation kind and mint the body; return (orgs, next index)."""
         lex = self.lexicon
         place_index = self.adjacent(index, token)
+        if place_index is None and lex.is_a(kind, CDO.ChamberOfCommerce):
+            place_index = self.place_after_words(index, token, CHAMBER_WORDS)
         if place_index is None:
             return [], index
         if lex.is_a(kind, CDO.DiplomaticMission):
@@ -599,6 +603,11 @@ class _Walk:
         if kind == CDO.Government:
             country = self.place_at(place_index, CDO.Country)
             org = country and self.composer.government(country, start, country.end)
+            if org is None and place_index > index:  # دولت شهر مسکو، دولت استانی هاوانا: a city's or region's own
+                city = any(lex.is_a(s.iri, CDO.City) for s in self.spans[place_index - 1].of_kind(PLACE_KIND))
+                place = self.place_at(place_index, CDO.City if city else None)
+                org = place and self.composer.governing_body(CDO.Municipality if city else CDO.Governorate, place,
+                                                             start, place.end)
             return ([org], place_index + 1) if org else ([], index)
         want = want or CDO.Province if lex.is_a(kind, CDO.ProvincialCouncil) or (
             lex.is_a(kind, CDO.Council) and self.spans[place_index - 1].kinds() == {PLACE_KIND}
@@ -613,6 +622,19 @@ class _Walk:
             orgs.append(org)
             next_index = place_index + 1
         return orgs, (next_index if orgs else index)
+
+    def place_after_words(self, index, token, reach):
+        """Return the index of a place span a few words after a token (unknown words or concepts between, no
+        punctuation), or None."""
+        for position in range(index, len(self.spans)):
+            candidate = self.spans[position]
+            if candidate.start > token + reach or PUNCTUATION & set(self.tokens[token:candidate.start]):
+                return None
+            if candidate.of_kind(PLACE) and id(candidate) in self.accepted:
+                return position
+            if candidate.kinds() != {CONCEPT}:
+                return None
+        return None
 
     def list_from(self, index):
         """Return span indices of a coordinated list starting at a span (A، B و C)."""

@@ -183,3 +183,18 @@ def test_curated_bodies_and_regions_are_named(text, entities):
     graph = graph_of(text)
     for entity in entities:
         assert ask(graph, f"?s cdo:mentions <{ID[entity]}>")
+
+
+@pytest.mark.parametrize("text, body, kind", [
+    ("تفاهم‌نامه شهرداری شیراز و دولت شهر سن پترزبورگ امضا شد.", "saint-petersburg-municipality", "Municipality"),
+    ("هیئتی از دولت استانی بصره به آبادان آمد.", "basrah-governorate", "Governorate"),
+])
+def test_a_government_of_a_city_or_region_is_its_own_body(text, body, kind):
+    assert ask(graph_of(text), f"?s cdo:mentions <{ID['org/' + body]}> . <{ID['org/' + body]}> a cdo:{kind}")
+
+
+def test_a_chamber_of_commerce_may_name_its_trades_before_its_place():
+    graph = graph_of("اتاق بازرگانی و صنایع ازمیر با اتاق بازرگانی تبریز تفاهم‌نامه امضا کرد.")
+    assert ask(graph, f"?s cdo:mentions <{ID['org/izmir-chamber-of-commerce']}>")
+    assert not ask(graph_of("اتاق بازرگانی و شهرداری تبریز همکاری کردند."),
+                   f"?s cdo:mentions <{ID['org/tabriz-chamber-of-commerce']}>")
