@@ -158,6 +158,16 @@ class EntityComposer:
         return Entity(ID[f"org/{slug}"], ORGANISATION, start, end, (kind,), label_fa, label_en,
                       tuple(links), (place,))
 
+    def district_municipality(self, city, number, start, end):
+        """Mint the municipality of a city's numbered district (شهرداری منطقه ۴ تهران)."""
+        lex = self.lexicon
+        kind, district = lex.entries.get(CDO.Municipality), lex.entries.get(CDO.Region)
+        country = lex.entries[city.iri].country if city.iri in lex.entries else None
+        return Entity(ID[f"org/{_slug(city.iri, 'place')}-district-{number}-municipality"], ORGANISATION, start, end,
+                      (CDO.Municipality,), f"{kind.label_fa if kind else ''} {district.label_fa if district else ''} "
+                      f"{number} {city.label_fa}", f"{city.label_en} District {number} Municipality",
+                      ((CDO.country, country),) if country else (), (city,))
+
     def _chamber(self, place, start, end):
         """Mint the chamber of commerce of a place; it is in the place's country (a body that governs nothing)."""
         entry, kind_entry = self.lexicon.entries.get(place.iri), self.lexicon.entries.get(CDO.ChamberOfCommerce)
@@ -593,6 +603,9 @@ class _Walk:
     def body_of(self, kind, start, token, index, distribute=False, want=None):
         """Read the place(s) after an organisation kind and mint the body; return (orgs, next index)."""
         lex = self.lexicon
+        district = self.district_municipality(start, token, index) if kind == CDO.Municipality else None
+        if district is not None:
+            return [district[0]], district[1]
         place_index = self.adjacent(index, token)
         if place_index is None and lex.is_a(kind, CDO.ChamberOfCommerce):
             place_index = self.place_after_words(index, token, CHAMBER_WORDS)
@@ -622,6 +635,21 @@ class _Walk:
             orgs.append(org)
             next_index = place_index + 1
         return orgs, (next_index if orgs else index)
+
+    def district_municipality(self, start, token, index):
+        """Read "شهرداری منطقه ۴ تهران" as the municipality of a city's numbered district; return (org, next index)."""
+        kind_span = self.span(index)
+        if kind_span is None or kind_span.start != token or not any(
+                self.lexicon.is_a(s.iri, CDO.Region) for s in kind_span.of_kind(PLACE_KIND)):
+            return None
+        number = kind_span.end
+        if number + 1 >= len(self.tokens) or not self.tokens[number].isdigit():
+            return None
+        place_index = self.adjacent(index + 1, number + 1)
+        city = self.place_at(place_index, CDO.City) if place_index is not None else None
+        if city is None or not self.lexicon.entity_is_a(city.iri, CDO.City):
+            return None
+        return self.composer.district_municipality(city, int(self.tokens[number]), start, city.end), place_index + 1
 
     def place_after_words(self, index, token, reach):
         """Return the index of a place span a few words after a token (unknown words or concepts between, no

@@ -198,3 +198,11 @@ def test_a_chamber_of_commerce_may_name_its_trades_before_its_place():
     assert ask(graph, f"?s cdo:mentions <{ID['org/izmir-chamber-of-commerce']}>")
     assert not ask(graph_of("اتاق بازرگانی و شهرداری تبریز همکاری کردند."),
                    f"?s cdo:mentions <{ID['org/tabriz-chamber-of-commerce']}>")
+
+
+def test_a_district_municipality_is_its_citys_numbered_district():
+    graph = graph_of("شهرداری منطقه ۱۲ مشهد با شهرداری هرات همکاری می‌کند.")
+    body = f"<{ID['org/mashhad-district-12-municipality']}>"
+    assert ask(graph, f"?s cdo:mentions {body} . {body} a cdo:Municipality")
+    assert ask(graph, f"?s cdo:mentions {place('mashhad')}")
+    assert not ask(graph, f"?s cdo:mentions <{ID['org/mashhad-municipality']}>")
