@@ -62,6 +62,8 @@ DIVISION_WORDS = ("استان خودمختار", "منطقه خودمختار", 
                   "امارت")
 # The kind words news uses for any foreign first-level division, whatever CLDR's name has.
 DIVISION_KIND_WORDS = ("استان", "ولایت", "ایالت")
+# The Persian kind word of a division of this ISO type whose CLDR name has none (جمهوری تاتارستان).
+DIVISION_TYPE_WORDS = {"Republic": "جمهوری", "Autonomous republic": "جمهوری خودمختار"}
 # English types a division's English name takes (CLDR's "Wasit" is the Wasit Governorate); longer types are left off.
 DIVISION_TYPES_EN = frozenset({"Province", "Region", "State", "Governorate", "Prefecture", "Oblast", "County",
                                "Department", "District", "Emirate"})
@@ -453,6 +455,9 @@ def build_subdivisions(sources, countries, cities, slugs):
             located_in={country.iri},
             identifier=row["iso_code"],
         )
+        kind_word = DIVISION_TYPE_WORDS.get(record.type)
+        if kind_word and bare_division_name(name_fa) is None and f"{kind_word} {name_fa}" not in named:
+            entity.alt_fa.add(f"{kind_word} {name_fa}")
         subdivisions.append(entity)
     return subdivisions
 

@@ -246,3 +246,8 @@ def test_a_foreign_division_is_named_with_any_kind_word(store):
     mogilev = str(ID["place/magileu-oblast"])
     assert ask(store, f"""ASK {{ <{mogilev}> skos:prefLabel "منطقه موگیلف"@fa ;
                                  skos:altLabel "استان موگیلف"@fa, "ولایت موگیلف"@fa }}""")
+
+
+def test_a_republic_among_divisions_is_also_named_with_its_kind_word(store):
+    assert ask(store, f"""ASK {{ <{ID['place/tatarstan']}> skos:prefLabel "تاتارستان"@fa ;
+                                 skos:altLabel "جمهوری تاتارستان"@fa }}""")
