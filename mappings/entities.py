@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from cdkg.mappings.lexicon import (CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE, SPEECH, STATUS,
-                                   latin_key)
+from cdkg.mappings.lexicon import (ACTIVITY, CONCEPT, INSTRUMENT, ORG, ORG_KIND, PLACE, PLACE_KIND, ROLE, SPEECH,
+                                   STATUS, latin_key)
 from cdkg.mappings.normalize import normalize
 from cdkg.mappings.recognize import PUNCTUATION, Span, find_longest
 from cdkg.mappings.terms import CDO
@@ -35,10 +35,13 @@ NOT_IN_NAMES = frozenset({ROLE, ORG, ORG_KIND, SPEECH, STATUS})
 
 # Tokens that name the host country's capital or mark a mission's location; grammar, not lexicon.
 IN_WORDS = frozenset({"در"})
+TO_WORDS = frozenset({"به"})
 CAPITAL_WORDS = frozenset({"پایتخت"})
 THIS = "این"  # شهردار این شهر: the place of that kind named before
 COORDINATORS = frozenset({"و", "،"})
 LIST_OPENERS = frozenset({"بین", "میان"})
+# Words a chamber of commerce's name may hold between its kind and its place (اتاق بازرگانی و صنایع اربیل).
+CHAMBER_WORDS = 2
 ROLE_GAP = 3  # unknown words allowed between a role and its organisation (مدیرکل روابط بین‌الملل شهرداری X)
 HOME_COUNTRY = ID["place/iran"]  # where a foreign mission is when the text does not say (سفیر قطر)
 # A one-word city name is read without a context cue only for cities this large: the gazetteer's
@@ -146,11 +149,17 @@ class EntityComposer:
             else:
                 return None
         elif kind == CDO.Municipality:
-            if not lex.entity_is_a(place.iri, CDO.City) or lex.entity_is_a(place.iri, CDO.Country):
+            # a city's, or a foreign division's (the Gulf states' municipalities serve a governorate: بلدیه ظفار)
+            if not (lex.entity_is_a(place.iri, CDO.City) or self._foreign_division(place.iri)) or lex.entity_is_a(
+                    place.iri, CDO.Country):
                 return None
         elif kind == CDO.Governorate:
             if lex.entity_is_a(place.iri, CDO.Country):
                 return None
+        elif kind == CDO.ChamberOfCommerce:  # a city's, a province's or a country's (اتاق بازرگانی اراک)
+            if lex.entity_is_a(place.iri, CDO.Region):
+                return None
+            return self._chamber(place, start, end)
         else:
             return None
         slug = _slug(place.iri, "place")
@@ -158,13 +167,38 @@ class EntityComposer:
                   CDO.ProvincialCouncil: "provincial-council", CDO.Governorate: "governorate"}[kind]
         kind_entry = lex.entries.get(kind)
         label_fa = f"{kind_entry.label_fa if kind_entry else ''} {place.label_fa}".strip()
-        label_en = f"{place.label_en} {kind_entry.label_en.title() if kind_entry else ''}".strip()
+        kind_en = kind_entry.label_en.title() if kind_entry else ""
+        # a division the gazetteer names by its body's kind (Wasit Governorate) lends the body its name
+        label_en = place.label_en if kind_en and place.label_en.endswith(kind_en) else f"{place.label_en} {kind_en}".strip()
         links = [(CDO.governs, place.iri)]
         country = lex.entries[place.iri].country if place.iri in lex.entries else None
         if country:
             links.append((CDO.country, country))
-        return Entity(ID[f"org/{slug}-{suffix}"], ORGANISATION, start, end, (kind,), label_fa, label_en,
+        slug = slug if slug.endswith(f"-{suffix}") else f"{slug}-{suffix}"
+        return Entity(ID[f"org/{slug}"], ORGANISATION, start, end, (kind,), label_fa, label_en,
                       tuple(links), (place,))
+
+    def district_municipality(self, city, number, start, end):
+        """Mint the municipality of a city's numbered district (شهرداری منطقه ۴ تهران)."""
+        lex = self.lexicon
+        kind, district = lex.entries.get(CDO.Municipality), lex.entries.get(CDO.Region)
+        country = lex.entries[city.iri].country if city.iri in lex.entries else None
+        return Entity(ID[f"org/{_slug(city.iri, 'place')}-district-{number}-municipality"], ORGANISATION, start, end,
+                      (CDO.Municipality,), f"{kind.label_fa if kind else ''} {district.label_fa if district else ''} "
+                      f"{number} {city.label_fa}", f"{city.label_en} District {number} Municipality",
+                      ((CDO.country, country),) if country else (), (city,))
+
+    def _chamber(self, place, start, end):
+        """Mint the chamber of commerce of a place; it is in the place's country (a body that governs nothing)."""
+        entry, kind_entry = self.lexicon.entries.get(place.iri), self.lexicon.entries.get(CDO.ChamberOfCommerce)
+        country = place.iri if self.lexicon.entity_is_a(place.iri, CDO.Country) else entry.country if entry else None
+        return Entity(ID[f"org/{_slug(place.iri, 'place')}-chamber-of-commerce"], ORGANISATION, start, end,
+                      (CDO.ChamberOfCommerce,), f"{kind_entry.label_fa if kind_entry else ''} {place.label_fa}".strip(),
+                      f"{place.label_en} Chamber of Commerce", ((CDO.country, country),) if country else (), (place,))
+
+    def _foreign_division(self, iri):
+        """Tell whether a place is a first-level division of another country."""
+        return self.lexicon.entity_is_a(iri, CDO.Province) and self.lexicon.entries[iri].country != HOME_COUNTRY
 
     def mission(self, kind, country, host, start, end):
         """Mint the embassy of a country in another country, or its consulate in a city."""
@@ -360,12 +394,15 @@ class EntityComposer:
         """A name reads as a place by itself unless listed as ambiguous or a one-word minor town."""
         if span.key in self.lexicon.ambiguous:
             return False
-        if span.key in self.lexicon.multiword:
-            return True  # a several-word name
+        if span.key in self.lexicon.multiword and (span.end - span.start > 1 or not any(
+                self._foreign_division(sense.iri) for sense in span.of_kind(PLACE))):
+            return True  # a several-word name; a division's written as one word is another word (استانبولی)
         if sum(1 for i in range(span.start, span.end) if i not in joined) > 1:
             return False  # a one-word name met across words by chance (داد و ≠ دادو); شی‌آن is one word
         for sense in span.of_kind(PLACE):
             entry = self.lexicon.entries[sense.iri]
+            if self._foreign_division(sense.iri):
+                continue  # a foreign division's one-word name (واسط، تاتارستان) is read beside a role, kind or country
             if not self.lexicon.entity_is_a(sense.iri, CDO.City):
                 return True
             bar = SURE_HOME_POPULATION if entry.country == HOME_COUNTRY else SURE_POPULATION
@@ -379,12 +416,14 @@ class EntityComposer:
         after = spans[position + 1] if position + 1 < len(spans) and spans[position + 1].start == span.end else None
         if before is not None and before.kinds() & {PLACE_KIND, ORG_KIND, ROLE}:
             return True  # شهر دوشنبه، شهرداری دوشنبه، شهردار بم
-        if before is not None and id(before) in sure and self._country_of_place(before, span):
-            return True  # کاشغر چین
-        if after is not None and id(after) in sure and any(
+        if before is not None and before.of_kind(PLACE) and self._country_of_place(before, span):
+            return True  # کاشغر چین، سین‌کیانگ چین: a place and its own country vouch for each other
+        if after is not None and (id(after) in sure or self._country_of_place(span, after)) and any(
             self.lexicon.entity_is_a(s.iri, CDO.Country) for s in after.of_kind(PLACE)
         ):
             return True  # وان ترکیه
+        if self._visited(tokens, before, span, after):
+            return True  # در سفر به کیش، به چین سفر کرد
         if span.end < len(tokens) and tokens[span.end] in CAPITAL_WORDS:
             return True  # دوشنبه پایتخت تاجیکستان
         if span.end + 2 < len(tokens) and tokens[span.end] == "(" and tokens[span.end + 1].isascii() and (
@@ -398,6 +437,17 @@ class EntityComposer:
         if self._in_party_list(tokens, spans, position):
             return True  # بین مشهد و دوشنبه
         return self._coordinated_with_place(tokens, spans, position, sure)
+
+    def _visited(self, tokens, before, span, after):
+        """Tell whether a name is the destination of a visit: after the visit cue "در سفر به", or between "به" and
+        a visit cue (به دوشنبه سفر کرد)."""
+        if before is not None and self._is_visit(before) and tokens[before.end - 1] in TO_WORDS:
+            return True
+        return (after is not None and span.start > 0 and tokens[span.start - 1] in TO_WORDS
+                and self._is_visit(after))
+
+    def _is_visit(self, span):
+        return any(self.lexicon.is_a(sense.iri, CDO.Visit) for sense in span.of_kind(ACTIVITY))
 
     def _country_of_place(self, place, country):
         """Tell whether a span names the country of a place named by another span."""
@@ -714,7 +764,12 @@ class _Walk:
     def body_of(self, kind, start, token, index, distribute=False, want=None):
         """Read the place(s) after an organisation kind and mint the body; return (orgs, next index)."""
         lex = self.lexicon
+        district = self.district_municipality(start, token, index) if kind == CDO.Municipality else None
+        if district is not None:
+            return [district[0]], district[1]
         place_index = self.adjacent(index, token)
+        if place_index is None and lex.is_a(kind, CDO.ChamberOfCommerce):
+            place_index = self.place_after_words(index, token, CHAMBER_WORDS)
         if place_index is None:
             return [], index
         if lex.is_a(kind, CDO.DiplomaticMission):
@@ -722,6 +777,11 @@ class _Walk:
         if kind == CDO.Government:
             country = self.place_at(place_index, CDO.Country)
             org = country and self.composer.government(country, start, country.end)
+            if org is None and place_index > index:  # دولت شهر مسکو، دولت استانی هاوانا: a city's or region's own
+                city = any(lex.is_a(s.iri, CDO.City) for s in self.spans[place_index - 1].of_kind(PLACE_KIND))
+                place = self.place_at(place_index, CDO.City if city else None)
+                org = place and self.composer.governing_body(CDO.Municipality if city else CDO.Governorate, place,
+                                                             start, place.end)
             return ([org], place_index + 1) if org else ([], index)
         want = want or CDO.Province if lex.is_a(kind, CDO.ProvincialCouncil) or (
             lex.is_a(kind, CDO.Council) and self.spans[place_index - 1].kinds() == {PLACE_KIND}
@@ -736,6 +796,34 @@ class _Walk:
             orgs.append(org)
             next_index = place_index + 1
         return orgs, (next_index if orgs else index)
+
+    def district_municipality(self, start, token, index):
+        """Read "شهرداری منطقه ۴ تهران" as the municipality of a city's numbered district; return (org, next index)."""
+        kind_span = self.span(index)
+        if kind_span is None or kind_span.start != token or not any(
+                self.lexicon.is_a(s.iri, CDO.Region) for s in kind_span.of_kind(PLACE_KIND)):
+            return None
+        number = kind_span.end
+        if number + 1 >= len(self.tokens) or not self.tokens[number].isdigit():
+            return None
+        place_index = self.adjacent(index + 1, number + 1)
+        city = self.place_at(place_index, CDO.City) if place_index is not None else None
+        if city is None or not self.lexicon.entity_is_a(city.iri, CDO.City):
+            return None
+        return self.composer.district_municipality(city, int(self.tokens[number]), start, city.end), place_index + 1
+
+    def place_after_words(self, index, token, reach):
+        """Return the index of a place span a few words after a token (unknown words or concepts between, no
+        punctuation), or None."""
+        for position in range(index, len(self.spans)):
+            candidate = self.spans[position]
+            if candidate.start > token + reach or PUNCTUATION & set(self.tokens[token:candidate.start]):
+                return None
+            if candidate.of_kind(PLACE) and id(candidate) in self.accepted:
+                return position
+            if candidate.kinds() != {CONCEPT}:
+                return None
+        return None
 
     def list_from(self, index):
         """Return span indices of a coordinated list starting at a span (A، B و C)."""
