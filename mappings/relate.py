@@ -566,9 +566,9 @@ class Relator:
         """A status that reports a later event (renewed, suspended, cancelled, under study, denied: the
         precedence table) anywhere in the sentence, else the status cue nearest after the instrument, else
         the nearest before it. A denied cancellation (شایعه لغو ... را تکذیب کرد) is neither: the instrument
-        keeps its status."""
-        cues = [(s, iri) for s in self.a.spans if start <= s.start < end for iri in
-                (x.iri for x in s.of_kind(STATUS))]
+        keeps its status. With several instruments in the sentence, a cue is only the one's it belongs to."""
+        cues = [(s, iri) for s in self.a.spans if start <= s.start < end and self.owner(s, start, end) == span.start
+                for iri in (x.iri for x in s.of_kind(STATUS))]
         found = {iri for _, iri in cues}
         if CDO.Denied in found and CDO.Cancelled in found:
             cues = [c for c in cues if c[1] not in (CDO.Denied, CDO.Cancelled)]
@@ -580,6 +580,29 @@ class Relator:
         if after:
             return after[0][1]
         return before[-1][1] if before else None
+
+    def owner(self, cue, start, end):
+        """Return the first token of the word a status cue of a sentence belongs to: the instrument or relation
+        word it holds, else the nearest before it (Persian puts the verb after its object: لغو این قرارداد ... و
+        دو شهر خواهرخوانده‌اند), else the nearest after it. An instrument named again (این تفاهم‌نامه) stands for
+        the one read before it. A relation word counts before the sentence's instruments only: after one it
+        qualifies it or says its purpose (برنامه اجرایی همکاری‌های ...، با هدف تعمیق روابط ...)."""
+        groups = self.instrument_groups()
+        words = [s for s, _ in groups if start <= s.start < end]
+        first = words[0].start if words else end
+        words += [s for s, cls in self.cue_spans(RELATION_KIND, CDO.Relation) if cls == CDO.Relation and start <= s.start < first]
+        words.sort(key=lambda s: s.start)
+        held = [s for s in words if cue.start <= s.start and s.end <= cue.end]
+        before = [s for s in words if s.end <= cue.start]
+        after = [s for s in words if s.start >= cue.end]
+        found = held[0] if held else before[-1] if before else after[0] if after else None
+        if found is None:
+            return None
+        starts = [g.start for g, _ in groups]
+        at = starts.index(found.start) if found.start in starts else None
+        while at and self.tokens[starts[at] - 1] == THIS:
+            at -= 1
+        return found.start if at is None else starts[at]
 
     def purpose_range(self, span, start, end):
         """The purpose: after باهدف/به‌منظور up to the domain phrase or status; or what follows "هدف از ...،"."""

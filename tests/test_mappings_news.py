@@ -273,3 +273,14 @@ def test_a_name_spelled_otherwise_is_the_place_its_latin_gloss_names(text, slug)
 def test_a_latin_gloss_that_names_no_place_makes_no_place():
     graph = graph_of("شهرداری تبریز با موسسه آینده‌نگر (Foresight) تفاهم‌نامه همکاری امضا کرد.")
     assert not ask(graph, f"?s cdo:mentions ?x . ?x a cdo:Place FILTER(?x != {place('tabriz')})")
+
+
+@pytest.mark.parametrize("text, kind, status", [
+    ("قرارداد ساخت کتابخانه مشترک شهرداری کرمان و شهرداری هرات لغو شد. شهردار کرمان گفت: لغو این قرارداد به معنای "
+     "پایان خواهرخواندگی کرمان و هرات نیست و دو شهر از سال ۱۳۹۰ خواهرخوانده‌اند.", "SisterCityAgreement", "Existing"),
+    ("شورای شهر باکو همکاری‌های رسمی با شهرداری تبریز را تعلیق و برنامه اجرایی گردشگری دو شهر را لغو کرد.",
+     "ActionPlan", "Cancelled"),
+])
+def test_a_status_cue_belongs_to_the_instrument_before_it(text, kind, status):
+    graph = graph_of(text)
+    assert ask(graph, f"?a a cdo:{kind} ; cdo:status cdo:{status}"), text
