@@ -514,8 +514,13 @@ class Relator:
                 found = self.distinct([by_iri[iri] for iri in sides if iri in by_iri])
                 if len(found) == 2:
                     return found
-        named = self.distinct([e for e in reversed(self.a.entities) if e.end <= token and e.kind in (
-            PLACE, ORGANISATION, POST) and not self.lexicon.entity_is_a(_party(e).iri, CDO.Country)])
+        named, seats = [], set()
+        for party in self.distinct([e for e in reversed(self.a.entities) if e.end <= token and e.kind in (
+                PLACE, ORGANISATION, POST) and not self.lexicon.entity_is_a(_party(e).iri, CDO.Country)]):
+            seat = next((o for p, o in party.links if p == CDO.governs), party.iri)
+            if seat not in seats:  # شهرداری یاسوج and یاسوج are one side
+                seats.add(seat)
+                named.append(party)
         return named[1::-1] if len(named) >= 2 else []
 
     def list_before(self, span):

@@ -284,3 +284,10 @@ def test_a_latin_gloss_that_names_no_place_makes_no_place():
 def test_a_status_cue_belongs_to_the_instrument_before_it(text, kind, status):
     graph = graph_of(text)
     assert ask(graph, f"?a a cdo:{kind} ; cdo:status cdo:{status}"), text
+
+
+def test_both_sides_by_anaphora_are_two_places_not_a_city_and_its_municipality():
+    graph = graph_of("هیئت شهرداری خجند هفته گذشته به کرمان سفر کرد. معاون شهرداری کرمان گفت: متن برنامه اجرایی "
+                     "همکاری دو شهر در دست بررسی است.")
+    assert ask(graph, f"""?a a cdo:ActionPlan ; cdo:status cdo:UnderStudy ;
+        cdo:party {iri('org/khujand-municipality')}, {iri('org/kerman-municipality')}""")
