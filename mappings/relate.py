@@ -406,13 +406,13 @@ class Relator:
         start, end = self.sentence_of(span.start)
         opener = self.find_word(span.end, min(end, span.end + NEAR), LIST_OPENERS)
         if opener and self.list_at(opener[1])[0]:
-            return self.distinct(self.list_at(opener[1])[0])
-        listed, _ = self.list_at(span.end)
+            return self.distinct(self.with_partners(*self.list_at(opener[1])))
+        listed, after = self.list_at(span.end)
         if len(listed) >= 2:
-            return self.distinct(listed)
+            return self.distinct(self.with_partners(listed, after))
         qualified = self.list_after_qualifiers(span.end, end)  # یادداشت تفاهم همکاری بندری بوشهر و لاذقیه
         if len(qualified) >= 2:
-            return self.distinct(qualified)
+            return self.distinct(self.with_partners(*self.list_at(qualified[0].start)))
         preceding = self.list_before(span)
         if len(preceding) >= 2:
             return self.distinct(preceding)
@@ -437,6 +437,13 @@ class Relator:
         if not own and self.reading.speaker is not None:
             own = [self.reading.speaker]
         return self.distinct(own + partners)
+
+    def with_partners(self, listed, after):
+        """Return a list of sides with the sides a با right after it adds (شهرداری‌های آبادان و خرمشهر با
+        استانداری بصره)."""
+        if after < len(self.tokens) and self.tokens[after] == WITH and not self.generic(after + 1):
+            return listed + self.list_at(after + 1)[0]
+        return listed
 
     def has_phrase(self, start, end, keys):
         """Tell whether the tokens between two positions hold one of some phrases (keys without spaces)."""

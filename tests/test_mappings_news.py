@@ -291,3 +291,9 @@ def test_both_sides_by_anaphora_are_two_places_not_a_city_and_its_municipality()
                      "همکاری دو شهر در دست بررسی است.")
     assert ask(graph, f"""?a a cdo:ActionPlan ; cdo:status cdo:UnderStudy ;
         cdo:party {iri('org/khujand-municipality')}, {iri('org/kerman-municipality')}""")
+
+
+def test_a_list_of_sides_and_the_side_after_with_sign_together():
+    graph = graph_of("تفاهم‌نامه همکاری شهرداری اردبیل و شهرداری سراب با شهرداری باکو روز شنبه امضا شد.")
+    assert ask(graph, f"""?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:Signed ; cdo:party
+        {iri('org/ardabil-municipality')}, {iri('org/sarab-municipality')}, {iri('org/baku-municipality')}""")
