@@ -578,7 +578,15 @@ class Relator:
         """A status that reports a later event (renewed, suspended, cancelled, under study, denied: the
         precedence table) anywhere in the sentence, else the status cue nearest after the instrument, else
         the nearest before it. A denied cancellation (شایعه لغو ... را تکذیب کرد) is neither: the instrument
-        keeps its status. With several instruments in the sentence, a cue is only the one's it belongs to."""
+        keeps its status. With several instruments in the sentence, a cue is only the one's it belongs to. An
+        instrument whose signing is cancelled (مراسم امضای X ... لغو شد) is still planned."""
+        status = self.status_cue(span, start, end)
+        if status == CDO.Cancelled and any(s.end == span.start for s, _ in self.cue_spans(ACTIVITY, CDO.Signing)):
+            return CDO.Planned
+        return status
+
+    def status_cue(self, span, start, end):
+        """Return the status the cues of a sentence give an instrument (see status_near)."""
         cues = [(s, iri) for s in self.a.spans if start <= s.start < end and self.owner(s, start, end) == span.start
                 for iri in (x.iri for x in s.of_kind(STATUS))]
         found = {iri for _, iri in cues}

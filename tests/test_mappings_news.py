@@ -297,3 +297,12 @@ def test_a_list_of_sides_and_the_side_after_with_sign_together():
     graph = graph_of("تفاهم‌نامه همکاری شهرداری اردبیل و شهرداری سراب با شهرداری باکو روز شنبه امضا شد.")
     assert ask(graph, f"""?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:Signed ; cdo:party
         {iri('org/ardabil-municipality')}, {iri('org/sarab-municipality')}, {iri('org/baku-municipality')}""")
+
+
+@pytest.mark.parametrize("text", [
+    "مراسم امضای تفاهم‌نامه همکاری شهرداری رشت و شهرداری باکو که قرار بود روز شنبه برگزار شود، لغو شد.",
+    "امضای پیمان خواهرخواندگی اردبیل و باکو به دلیل شرایط جوی به تعویق افتاد.",
+])
+def test_a_signing_cancelled_or_postponed_leaves_the_instrument_planned(text):
+    graph = graph_of(text)
+    assert ask(graph, "?a cdo:status cdo:Planned") and not ask(graph, "?a cdo:status cdo:Cancelled"), text
