@@ -61,6 +61,7 @@ def read_phrases(path):
 HYPOTHETICAL = read_phrases(HYPOTHETICAL_FILE)
 OPENERS = read_phrases(Path(__file__).with_name("openers-fa.csv"))
 ATTRIBUTIONS = read_phrases(Path(__file__).with_name("attribution-fa.csv"))
+BASIS = read_phrases(Path(__file__).with_name("basis-fa.csv"))
 
 
 def read_precedence(path=Path(__file__).with_name("status-precedence.csv")):
@@ -353,9 +354,10 @@ class Relator:
         domains and purpose from the same sentence."""
         facts = []
         for span, cls in self.instrument_groups():
-            if facts and span.start > 0 and self.tokens[span.start - 1] == THIS:
-                self.mentioned.append((span.start, facts[-1]))  # بر اساس این تفاهم‌نامه: the one already read
-                continue
+            if span.start > 0 and self.tokens[span.start - 1] == THIS:  # بر اساس این تفاهم‌نامه: one named before
+                if facts:
+                    self.mentioned.append((span.start, facts[-1]))
+                continue  # else one whose sides were not read: not a new agreement of whoever is named near
             # A document of no named kind (سند همکاری) is a cooperation agreement, or the one of its sides read before.
             generic = cls == CDO.CooperationInstrument
             cls = DEFAULT_INSTRUMENT if generic else cls
@@ -707,7 +709,7 @@ class Relator:
                 sides = self.sides_before(span.start)
             key = frozenset(s.iri for s in sides)
             if len(sides) < 2 or key in seen or (key, (start, end)) in agreed or self.hypothetical(span.start) or (
-                    not self.crosses_border(sides)):
+                    not self.crosses_border(sides)) or self.by_instrument(start, end):
                 continue
             seen.add(key)
             fact = Fact("relation", CDO.Relation, [(CDO.relates, s.iri) for s in sides], span.start)
@@ -717,6 +719,12 @@ class Relator:
             facts.append(fact)
             self.reading.facts.append(fact)
         return facts
+
+    def by_instrument(self, start, end):
+        """Tell whether a sentence speaks by an instrument named again (بر اساس این تفاهم‌نامه، ...): the
+        cooperation it states is that instrument's content, not another relation."""
+        return any(start < span.start < end and self.tokens[span.start - 1] == THIS and self.has_phrase(
+            max(start, span.start - 4), span.start - 1, BASIS) for span, _ in self.instrument_groups())
 
     def read_meetings(self, relations):
         """X در دیدار با Y / X با Y دیدار کرد / X و Y دیدار کردند: a meeting of at least two participants."""

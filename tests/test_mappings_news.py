@@ -306,3 +306,20 @@ def test_a_list_of_sides_and_the_side_after_with_sign_together():
 def test_a_signing_cancelled_or_postponed_leaves_the_instrument_planned(text):
     graph = graph_of(text)
     assert ask(graph, "?a cdo:status cdo:Planned") and not ask(graph, "?a cdo:status cdo:Cancelled"), text
+
+
+def test_cooperation_by_an_instrument_named_again_is_its_content_not_a_relation():
+    graph = graph_of("یادداشت تفاهم شهرداری قزوین و شهرداری باتومی امضا شد. بر پایه این تفاهم‌نامه، طرفین در زمینه "
+                     "گردشگری همکاری می‌کنند.")
+    assert ask(graph, "?a a cdo:MemorandumOfUnderstanding") and not ask(graph, "?s cdo:reports ?r . ?r a cdo:Relation")
+
+
+def test_this_instrument_with_none_read_before_is_no_new_agreement():
+    graph = graph_of("قرارداد گردشگری گیلان تمدید شد. مدیرکل امور بین‌الملل استانداری گیلان در سفر سرکنسول روسیه در "
+                     "رشت گفت: بر اساس این سند، همکاری‌های دو استان ادامه می‌یابد.")
+    assert not ask(graph, "?s cdo:reports ?a . ?a a cdo:CooperationAgreement")
+
+
+def test_the_anniversary_of_a_tie_says_it_exists():
+    graph = graph_of("به مناسبت سالگرد خواهرخواندگی کرمان و هرات، نمایشگاهی برپا شد.")
+    assert ask(graph, f"?a a cdo:SisterCityAgreement ; cdo:status cdo:Existing ; cdo:party {place('kerman')}")
