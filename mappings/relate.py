@@ -21,6 +21,7 @@ SUBJECT_REACH = 6  # words a clause may open with before its subject (معاون
 WITH = "با"
 LOCATIVES = frozenset({"در", "از", "به"})  # a place after these is where, not who (نماینده یونیسف در ایران)
 FROM = "از"
+IN = "در"  # عضویت در Y: the body follows, never before
 TO = "به"
 AS = "بهعنوان"
 PURPOSE_OPENERS = ("باهدف", "بههدف", "بهمنظور")
@@ -860,7 +861,7 @@ class Relator:
             sentence = self.sentence_of(index)
             body = next((e for e in self.entities_between(end, sentence[1]) if self.international(e)), None)
             clause = self.clause_start(index)
-            if body is None:  # X به Y پیوست: the body before the verb
+            if body is None and not (is_cue and span.key.endswith(IN)):  # X به Y پیوست: the body before the verb
                 body = next((e for e in reversed(self.entities_between(clause, index)) if self.international(e)), None)
             if body is None and THIS in self.tokens[clause:end + 1]:  # به این شبکه پیوسته‌اند، عضویت این سازمان
                 this = clause + self.tokens[clause:end + 1].index(THIS)

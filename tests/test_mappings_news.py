@@ -323,3 +323,9 @@ def test_this_instrument_with_none_read_before_is_no_new_agreement():
 def test_the_anniversary_of_a_tie_says_it_exists():
     graph = graph_of("به مناسبت سالگرد خواهرخواندگی کرمان و هرات، نمایشگاهی برپا شد.")
     assert ask(graph, f"?a a cdo:SisterCityAgreement ; cdo:status cdo:Existing ; cdo:party {place('kerman')}")
+
+
+def test_membership_in_a_body_the_text_names_after_it_is_not_of_one_named_before():
+    graph = graph_of("شهردار کرمان در اجلاس یونسکو در پاریس از درخواست این شهر برای عضویت در شبکه جهانی شهرهای آرام "
+                     "خبر داد.")
+    assert not ask(graph, "?m a cdo:Membership")
