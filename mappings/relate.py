@@ -42,14 +42,16 @@ PARTNER_REACH = 7  # tokens between an instrument word and the با that introdu
 ANAPHORA_FILE = Path(__file__).with_name("anaphora-fa.csv")
 
 
-def read_anaphora(path=ANAPHORA_FILE):
-    """Return the keys (spaces and ZWNJ removed) of the phrases that stand for both sides named before."""
+def read_anaphora(refers, path=ANAPHORA_FILE):
+    """Return the keys (spaces and ZWNJ removed) of the phrases that stand for both sides named before (pair)
+    or for the one named last (one)."""
     with open(path, encoding="utf-8", newline="") as handle:
         return frozenset(row["phrase"].replace(" ", "").replace("\u200c", "") for row in csv.DictReader(handle)
-                         if row["refers"] == "pair")
+                         if row["refers"] == refers)
 
 
-PAIR_ANAPHORA = read_anaphora()
+PAIR_ANAPHORA = read_anaphora("pair")
+ONE_ANAPHORA = read_anaphora("one")
 HYPOTHETICAL_FILE = Path(__file__).with_name("hypothetical-fa.csv")
 
 
@@ -410,6 +412,8 @@ class Relator:
         opener = self.find_word(span.end, min(end, span.end + NEAR), LIST_OPENERS)
         if opener and self.list_at(opener[1])[0]:
             return self.distinct(self.with_partners(*self.list_at(opener[1])))
+        if opener and len(self.anaphor_list(opener[1])) >= 2:  # میان این شهر و یزد
+            return self.distinct(self.anaphor_list(opener[1]))
         listed, after = self.list_at(span.end)
         if len(listed) >= 2:
             return self.distinct(self.with_partners(listed, after))
@@ -501,6 +505,17 @@ class Relator:
     def anaphor_near(self, span, start, end):
         """Tell whether a phrase standing for both sides (دو شهر، طرفین) is in the instrument's sentence."""
         return self.has_phrase(start, end, PAIR_ANAPHORA)
+
+    def anaphor_list(self, token):
+        """Return the sides of a list that opens with a phrase standing for the one named last (این شهر و Y):
+        that place or body (not a country), then the list after the coordinator."""
+        for end in range(token + 1, min(len(self.tokens), token + 4) + 1):
+            if "".join(self.tokens[token:end]) in ONE_ANAPHORA:
+                named = [e for e in self.a.entities if e.end <= token and e.kind in (PLACE, ORGANISATION, POST)
+                         and not self.lexicon.entity_is_a(_party(e).iri, CDO.Country)]
+                if named and end < len(self.tokens) and self.tokens[end] in COORDINATORS:
+                    return named[-1:] + self.list_at(end + 1)[0]
+        return []
 
     def list_after_qualifiers(self, token, end):
         """Return a list of two or more sides a few words after a token, past words that qualify the

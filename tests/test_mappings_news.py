@@ -329,3 +329,9 @@ def test_membership_in_a_body_the_text_names_after_it_is_not_of_one_named_before
     graph = graph_of("شهردار کرمان در اجلاس یونسکو در پاریس از درخواست این شهر برای عضویت در شبکه جهانی شهرهای آرام "
                      "خبر داد.")
     assert not ask(graph, "?m a cdo:Membership")
+
+
+def test_this_city_in_a_party_list_is_the_one_named_before():
+    graph = graph_of("شهرداری کازان با انتشار بیانیه‌ای خبر امضای تفاهم‌نامه همکاری میان این شهر و تبریز را تکذیب کرد.")
+    assert ask(graph, f"""?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:Denied ;
+        cdo:party {iri('org/kazan-municipality')}, {place('tabriz')}""")
