@@ -696,6 +696,8 @@ class Relator:
         if opener and self.list_at(opener[1])[0]:
             return self.distinct(self.list_at(opener[1])[0])
         listed, after = self.list_at(span.end)
+        if listed and span.key.startswith(WITH) and fallback_subject:  # X ... با هماهنگی Y: Y is the partner
+            return self.distinct(self.subject(span.start) + listed)
         if len(listed) == 1:
             partner = self.phrase_end(after, WITH)
             if partner:

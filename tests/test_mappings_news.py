@@ -335,3 +335,10 @@ def test_this_city_in_a_party_list_is_the_one_named_before():
     graph = graph_of("شهرداری کازان با انتشار بیانیه‌ای خبر امضای تفاهم‌نامه همکاری میان این شهر و تبریز را تکذیب کرد.")
     assert ask(graph, f"""?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:Denied ;
         cdo:party {iri('org/kazan-municipality')}, {place('tabriz')}""")
+
+
+def test_with_the_coordination_of_a_foreign_body_is_a_cooperation():
+    graph = graph_of("به گزارش ایرنا، نیروهای آتش‌نشانی شهرداری اهواز با هماهنگی شهرداری بصره در مهار آتش‌سوزی "
+                     "مشارکت کردند.")
+    assert ask(graph, f"""?r a cdo:Relation ; cdo:relates {iri('org/ahvaz-municipality')},
+        {iri('org/basrah-municipality')}""")
