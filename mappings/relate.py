@@ -541,12 +541,20 @@ class Relator:
                     return found
         named, seats = [], set()
         for party in self.distinct([e for e in reversed(self.a.entities) if e.end <= token and e.kind in (
-                PLACE, ORGANISATION, POST) and not self.lexicon.entity_is_a(_party(e).iri, CDO.Country)]):
+                PLACE, ORGANISATION, POST) and not self.lexicon.entity_is_a(_party(e).iri, CDO.Country)
+                and not self.venue(e)]):
             seat = next((o for p, o in party.links if p == CDO.governs), party.iri)
             if seat not in seats:  # شهرداری یاسوج and یاسوج are one side
                 seats.add(seat)
                 named.append(party)
         return named[1::-1] if len(named) >= 2 else []
+
+    def venue(self, entity):
+        """Tell whether a place is named as where something happens (در شهر کوت، در تهران), not as a side."""
+        before = entity.start - 1
+        if before > 0 and self.span_at.get(before) is not None and self.span_at[before].kinds() == {PLACE_KIND}:
+            before -= 1
+        return entity.kind == PLACE and before >= 0 and self.tokens[before] == IN
 
     def list_before(self, span):
         """Return the coordinated entities that end just before a word in its clause (میان X و Y تفاهم‌نامه،

@@ -342,3 +342,13 @@ def test_with_the_coordination_of_a_foreign_body_is_a_cooperation():
                      "مشارکت کردند.")
     assert ask(graph, f"""?r a cdo:Relation ; cdo:relates {iri('org/ahvaz-municipality')},
         {iri('org/basrah-municipality')}""")
+
+
+def test_the_sides_agree_and_the_venue_is_not_a_side():
+    graph = graph_of("شهرداری رشت و شهرداری باتومی توافق کردند نمایشگاه مشترک صنایع دستی برگزار کنند.")
+    assert ask(graph, f"?r a cdo:Relation ; cdo:relates {iri('org/rasht-municipality')}, {iri('org/batumi-municipality')}")
+    graph = graph_of("شهردار اردبیل در نشست با شهردار لنکران در شهر آستارا گفت: دو طرف توافق کردند بازارچه مرزی "
+                     "گسترش یابد.")
+    assert ask(graph, f"""?r a cdo:Relation ; cdo:relates {iri('org/ardabil-municipality')},
+        {iri('org/lankaran-municipality')}""")
+    assert not ask(graph, f"?r a cdo:Relation ; cdo:relates {place('astara')}")
