@@ -352,3 +352,10 @@ def test_the_sides_agree_and_the_venue_is_not_a_side():
     assert ask(graph, f"""?r a cdo:Relation ; cdo:relates {iri('org/ardabil-municipality')},
         {iri('org/lankaran-municipality')}""")
     assert not ask(graph, f"?r a cdo:Relation ; cdo:relates {place('astara')}")
+
+
+def test_two_ports_stand_for_both_sides_named_before():
+    graph = graph_of("قرار است قرارداد گردشگری دریایی شهرداری بندرعباس و شهرداری مسقط امضا شود. شهردار بندرعباس گفت: "
+                     "دو بندر می‌توانند در آموزش دریانوردی نیز همکاری کنند.")
+    assert ask(graph, f"""?r a cdo:Relation ; cdo:relates {iri('org/bandar-abbas-municipality')},
+        {iri('org/muscat-municipality')}""")
