@@ -604,7 +604,7 @@ class Relator:
         """A status that reports a later event (renewed, suspended, cancelled, under study, denied: the
         precedence table) anywhere in the sentence, else the status cue nearest after the instrument, else
         the nearest before it. A denied cancellation (شایعه لغو ... را تکذیب کرد) is neither: the instrument
-        keeps its status. With several instruments in the sentence, a cue is only the one's it belongs to. An
+        keeps its status. With several instruments in the sentence, a cue is the one's it belongs to. An
         instrument whose signing is cancelled (مراسم امضای X ... لغو شد) is still planned."""
         status = self.status_cue(span, start, end)
         if status == CDO.Cancelled and any(s.end == span.start for s, _ in self.cue_spans(ACTIVITY, CDO.Signing)):
@@ -612,9 +612,14 @@ class Relator:
         return status
 
     def status_cue(self, span, start, end):
-        """Return the status the cues of a sentence give an instrument (see status_near)."""
-        cues = [(s, iri) for s in self.a.spans if start <= s.start < end and self.owner(s, start, end) == span.start
-                for iri in (x.iri for x in s.of_kind(STATUS))]
+        """Return the status the cues of a sentence give an instrument (see status_near); one with no cue of its
+        own shares those of the instrument coordinated with it (تفاهم‌نامه خواهرخواندگی و قرارداد همکاری ... امضا
+        شد)."""
+        cues = [(s, iri) for s in self.a.spans if start <= s.start < end for iri in (x.iri for x in s.of_kind(STATUS))]
+        owned = [c for c in cues if self.owner(c[0], start, end) == span.start]
+        if not owned and span.end < len(self.tokens) and self.tokens[span.end] in COORDINATORS:
+            owned = [c for c in cues if self.owner(c[0], start, end) == span.end + 1]
+        cues = owned
         found = {iri for _, iri in cues}
         if CDO.Denied in found and CDO.Cancelled in found:
             cues = [c for c in cues if c[1] not in (CDO.Denied, CDO.Cancelled)]

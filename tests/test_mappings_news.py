@@ -359,3 +359,9 @@ def test_two_ports_stand_for_both_sides_named_before():
                      "دو بندر می‌توانند در آموزش دریانوردی نیز همکاری کنند.")
     assert ask(graph, f"""?r a cdo:Relation ; cdo:relates {iri('org/bandar-abbas-municipality')},
         {iri('org/muscat-municipality')}""")
+
+
+def test_coordinated_instruments_share_their_verb():
+    graph = graph_of("تفاهم‌نامه خواهرخواندگی و قرارداد همکاری گردشگری شهرداری شیراز و شهرداری دوحه امضا شد.")
+    assert ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Signed")
+    assert ask(graph, "?a a cdo:CooperationAgreement ; cdo:status cdo:Signed")
