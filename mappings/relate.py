@@ -727,8 +727,8 @@ class Relator:
     def read_relations(self, agreements):
         """A relation word (روابط، همکاری‌های دوجانبه، توسعه ارتباط X با Y) with two or more sides."""
         facts, seen = [], set()
-        # sides of an agreement read from the same sentence: its cooperation word is the agreement's, not a relation
-        agreed = {(frozenset(o for p, o in f.links if p == CDO.party), self.sentence_of(f.start)) for f in agreements}
+        # sides of an agreement read from the same clause: its cooperation word is the agreement's, not a relation
+        agreed = [(frozenset(o for p, o in f.links if p == CDO.party), f.start) for f in agreements]
         triggers = [span for span, cls in self.cue_spans(RELATION_KIND, CDO.Relation) if cls == CDO.Relation]
         # A diplomacy concept naming a relation (همکاری‌های دوجانبه بین X و Y) counts when its sides follow.
         concept_triggers = [s for s, _ in self.cue_spans(CONCEPT, CDO.DiplomacyConcept)]
@@ -739,7 +739,8 @@ class Relator:
             if len(sides) < 2 and self.has_phrase(start, end, PAIR_ANAPHORA):  # طرفین ... بر گسترش همکاری‌ها
                 sides = self.sides_before(span.start)
             key = frozenset(s.iri for s in sides)
-            if len(sides) < 2 or key in seen or (key, (start, end)) in agreed or self.hypothetical(span.start) or (
+            if len(sides) < 2 or key in seen or any(key == sides_of and start <= at < end and "،" not in self.tokens[
+                    min(at, span.start):max(at, span.start)] for sides_of, at in agreed) or self.hypothetical(span.start) or (
                     not self.crosses_border(sides)) or self.by_instrument(start, end):
                 continue
             seen.add(key)

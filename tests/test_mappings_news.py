@@ -365,3 +365,9 @@ def test_coordinated_instruments_share_their_verb():
     graph = graph_of("تفاهم‌نامه خواهرخواندگی و قرارداد همکاری گردشگری شهرداری شیراز و شهرداری دوحه امضا شد.")
     assert ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Signed")
     assert ask(graph, "?a a cdo:CooperationAgreement ; cdo:status cdo:Signed")
+
+
+def test_cooperation_in_another_clause_than_the_agreement_is_a_relation_too():
+    graph = graph_of("خواهرخواندگی شیراز و کازان عملاً معلق مانده، اما ما آماده ازسرگیری همکاری‌ها در حوزه گردشگری هستیم.")
+    assert ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Suspended")
+    assert ask(graph, f"?r a cdo:Relation ; cdo:relates {place('shiraz')}, {place('kazan')}")
