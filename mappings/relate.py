@@ -615,11 +615,10 @@ class Relator:
         """Return the status the cues of a sentence give an instrument (see status_near); one with no cue of its
         own shares those of the instrument coordinated with it (تفاهم‌نامه خواهرخواندگی و قرارداد همکاری ... امضا
         شد)."""
-        cues = [(s, iri) for s in self.a.spans if start <= s.start < end for iri in (x.iri for x in s.of_kind(STATUS))]
-        owned = [c for c in cues if self.owner(c[0], start, end) == span.start]
-        if not owned and span.end < len(self.tokens) and self.tokens[span.end] in COORDINATORS:
-            owned = [c for c in cues if self.owner(c[0], start, end) == span.end + 1]
-        cues = owned
+        spoken = [(s, iri) for s in self.a.spans if start <= s.start < end for iri in (x.iri for x in s.of_kind(STATUS))]
+        cues = [c for c in spoken if self.owner(c[0], start, end) == span.start]
+        if not cues and span.end < len(self.tokens) and self.tokens[span.end] in COORDINATORS:
+            cues = [c for c in spoken if self.owner(c[0], start, end) == span.end + 1]
         found = {iri for _, iri in cues}
         if CDO.Denied in found and CDO.Cancelled in found:
             cues = [c for c in cues if c[1] not in (CDO.Denied, CDO.Cancelled)]
@@ -739,9 +738,8 @@ class Relator:
             if len(sides) < 2 and self.has_phrase(start, end, PAIR_ANAPHORA):  # طرفین ... بر گسترش همکاری‌ها
                 sides = self.sides_before(span.start)
             key = frozenset(s.iri for s in sides)
-            if len(sides) < 2 or key in seen or any(key == sides_of and start <= at < end and "،" not in self.tokens[
-                    min(at, span.start):max(at, span.start)] for sides_of, at in agreed) or self.hypothetical(span.start) or (
-                    not self.crosses_border(sides)) or self.by_instrument(start, end):
+            if len(sides) < 2 or key in seen or self.agreement_word(span, key, agreed) or self.hypothetical(
+                    span.start) or not self.crosses_border(sides) or self.by_instrument(start, end):
                 continue
             seen.add(key)
             fact = Fact("relation", CDO.Relation, [(CDO.relates, s.iri) for s in sides], span.start)
@@ -751,6 +749,13 @@ class Relator:
             facts.append(fact)
             self.reading.facts.append(fact)
         return facts
+
+    def agreement_word(self, span, key, agreed):
+        """Tell whether a relation word with these sides is in the clause of an agreement of the same sides (no
+        comma between them): it is the agreement's cooperation word."""
+        start, end = self.sentence_of(span.start)
+        return any(key == sides and start <= at < end and "،" not in self.tokens[min(at, span.start):max(at, span.start)]
+                   for sides, at in agreed)
 
     def by_instrument(self, start, end):
         """Tell whether a sentence speaks by an instrument named again (بر اساس این تفاهم‌نامه، ...): the
