@@ -371,3 +371,10 @@ def test_cooperation_in_another_clause_than_the_agreement_is_a_relation_too():
     graph = graph_of("خواهرخواندگی شیراز و کازان عملاً معلق مانده، اما ما آماده ازسرگیری همکاری‌ها در حوزه گردشگری هستیم.")
     assert ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Suspended")
     assert ask(graph, f"?r a cdo:Relation ; cdo:relates {place('shiraz')}, {place('kazan')}")
+
+
+def test_a_negated_intention_reports_no_agreement():
+    graph = graph_of("تفاهم‌نامه خواهرخواندگی کرمان و هرات امضا می‌شود. شهرداری کرمان قصد ندارد قرارداد گردشگری با "
+                     "شهرداری هرات امضا کند.")
+    assert ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Planned")
+    assert not ask(graph, "?s cdo:reports ?a . ?a a cdo:Contract")
