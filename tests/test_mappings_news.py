@@ -378,3 +378,11 @@ def test_a_negated_intention_reports_no_agreement():
                      "شهرداری هرات امضا کند.")
     assert ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Planned")
     assert not ask(graph, "?s cdo:reports ?a . ?a a cdo:Contract")
+
+
+@pytest.mark.parametrize("text, status", [
+    ("برخلاف برخی گزارش‌ها، تفاهم‌نامه همکاری شهرداری تبریز و شهرداری باکو هفته گذشته امضا نشد.", "Denied"),
+    ("اجرای برنامه اجرایی همکاری شهرداری تبریز و شهرداری باکو از سال گذشته متوقف مانده است.", "Suspended"),
+])
+def test_more_denial_and_suspension_verbs(text, status):
+    assert ask(graph_of(text), f"?a cdo:status cdo:{status}"), text
