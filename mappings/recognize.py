@@ -76,8 +76,8 @@ def find_longest(tokens, start, lexicon):
     best, joined = None, ""
     for end in range(start, min(len(tokens), start + lexicon.max_tokens)):
         token = tokens[end]
-        if token in PUNCTUATION:
-            break
+        if token in PUNCTUATION and (not joined or joined + token not in lexicon.prefixes):
+            break  # a label may hold a comma (اتاق بازرگانی، صنایع، معادن و کشاورزی); a phrase ends at any other
         joined += token
         senses, key = lexicon.lookup(joined)
         if senses:

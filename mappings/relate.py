@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rdflib import Literal
 
-from cdkg.mappings.entities import COORDINATORS, LIST_OPENERS, ORGANISATION, POST
+from cdkg.mappings.entities import COORDINATORS, LIST_OPENERS, ORGANISATION, POST, EntityComposer
 from cdkg.mappings.lexicon import (ACTIVITY, CONCEPT, INSTRUMENT, ORG_KIND, PLACE, PLACE_KIND, RELATION_KIND, ROLE, SPEECH,
                                    STATUS)
 from cdkg.mappings.recognize import PUNCTUATION
@@ -16,12 +16,14 @@ from cdkg.ontology.namespaces import CDO as CDO_TERMS, DCTERMS, XSD
 SENTENCE_ENDS = frozenset(".؟!")
 CLAUSE_ENDS = SENTENCE_ENDS | {":"}
 CLAUSE_BREAKS = CLAUSE_ENDS | {"،"}
+QUOTES = frozenset("«»\"")
+INDEFINITE = "یک"  # یک عضو شورا: a post still opens its clause
+PRONOUNS = frozenset({"وی", "او", "ایشان"})  # وی گفت: the speaker the sentence before opened with
 SUBJECT_REACH = 6  # words a clause may open with before its subject (معاون امور بین‌الملل شهرداری X)
 # Grammar words of the rules, as ZWNJ/space-free keys; what they signal is in each rule's docstring.
 WITH = "با"
 LOCATIVES = frozenset({"در", "از", "به"})  # a place after these is where, not who (نماینده یونیسف در ایران)
 FROM = "از"
-IN = "در"  # عضویت در Y: the body follows, never before
 TO = "به"
 AS = "بهعنوان"
 PURPOSE_OPENERS = ("باهدف", "بههدف", "بهمنظور")
@@ -33,6 +35,14 @@ MEMBER_WORD = "عضو"
 THIS = "این"  # این سازمان، این شبکه: the organisation named before
 ENTERED = "وارد"  # هیئتی از X وارد Y شد: Y is the destination
 DELEGATION_WORDS = frozenset({"هیئت", "هیئتی", "هیات", "هیاتی"})  # the visitor is the body after them
+RELATIVE = "که"  # X که به Y سفر کرده است: X, the relative clause's head, is the visitor
+PRONOUN = "وی"  # وی ... با Y دیدار کرد: the statement's speaker, whom the news names before
+SIGNED_BY = "امضای"  # به امضای X و Y رسید: X and Y signed
+CEREMONY = "مراسم"  # X در این مراسم گفت، after a signing: X was present
+IN = "در"  # در Y امضا شد: Y is where the signing took place; عضویت در Y: the body follows, never before
+CEREMONY_STATUSES = (CDO.Signed, CDO.Renewed)  # a signing or renewal reported as done, with its officials there
+FORUM_REACH = 10  # tokens between a meeting noun and the network that holds it (در نشست دفتر اجرایی ... UCLG)
+UNHELD = (CDO.Planned, CDO.Proposed, CDO.Cancelled, CDO.Denied)  # a forum that has not taken place
 VISIT_REACH = 10  # tokens between a nominal سفر and the به of its destination (سفر هفته گذشته هیئت X به Y)
 DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهشد", "معرفیشد")
 DEFAULT_INSTRUMENT = CDO.CooperationAgreement
@@ -65,6 +75,7 @@ HYPOTHETICAL = read_phrases(HYPOTHETICAL_FILE)
 OPENERS = read_phrases(Path(__file__).with_name("openers-fa.csv"))
 ATTRIBUTIONS = read_phrases(Path(__file__).with_name("attribution-fa.csv"))
 BASIS = read_phrases(Path(__file__).with_name("basis-fa.csv"))
+TIME_WORDS = read_phrases(Path(__file__).with_name("time-words-fa.csv"))
 
 
 def read_precedence(path=Path(__file__).with_name("status-precedence.csv")):
@@ -139,6 +150,7 @@ class Relator:
                 self.by_kind.setdefault(sense.kind, []).append((span, sense.iri))
         self._groups = None
         self.person_at = {person.start: person for person in analysis.persons}
+        self.dated = {i for m in dates for i in range(self.token_at(m.start), self.token_at(m.end - 1) + 1)}
         self.mentioned = []  # (token, fact): an agreement named again (این سند، the same kind and sides), for dates
 
     # ---- token helpers
@@ -215,7 +227,7 @@ class Relator:
     def skip_name(self, token):
         """Skip a person's name to the post it is written beside (با ماجد الوائلی، استاندار نجف)."""
         person = self.person_at.get(token)
-        post = person.parts[0] if person is not None else None
+        post = person.parts[0] if person is not None and person.parts else None
         return post.start if post is not None and post.start > token else token
 
     def last_with(self, start, stop):
@@ -290,6 +302,8 @@ class Relator:
         self.read_memberships()
         self.read_hosting()
         self.read_visits()
+        self.read_ceremonies(agreements)
+        self.read_venue_visits()
         self.read_active_in()
         self.read_subfields()
         self.read_topics()
@@ -303,37 +317,87 @@ class Relator:
         return max(0, bisect.bisect_right(self.a.starts, offset) - 1)
 
     def read_dates(self):
-        """A date dates the fact whose cue follows it nearest in its sentence (۱۸ مهر در دیدار با، از سال ۱۳۹۵
-        خواهرخوانده هستند), else the nearest before it; a date with no fact in its sentence dates the statement.
-        A fact named again (این سند، the same kind and sides) is dated there too."""
+        """A date dates a fact of its clause (the words a colon opens are another's: X روز ۱۸ مهر در دیدار با Y
+        گفت: ...), else of its sentence: an agreement before a meeting before any other event (a visit or
+        membership that the day's meeting or signing belongs to), and of those the one whose cue follows it
+        nearest (۱۸ مهر در دیدار با، از سال ۱۳۹۵ خواهرخوانده هستند), else the nearest before it; a date with no
+        fact in its sentence dates the statement. A fact named again (این سند، the same kind and sides) is
+        dated there too. Of the dates of one fact, the one nearest its status cue names it (the renewal's, as
+        the status is the renewal: از سال ۱۳۸۹ خواهرخوانده‌اند و اسفند ۱۴۰۱ تمدید شد), else the first."""
         dated = [(f.start, f) for f in self.reading.facts if f.start >= 0] + self.mentioned
+        named = {}  # id(fact) -> (fact, [(token, date)] in text order)
         for mention in self.dates:
             token = self.token_at(mention.start)
             start, end = self.sentence_of(token)
-            after = [m for m in dated if token <= m[0] < end]
-            before = [m for m in dated if start <= m[0] < token]
+            clause_end = next((i for i in range(token, end) if self.tokens[i] in CLAUSE_ENDS), end)
+            here = [m for m in dated if self.clause_start(token) <= m[0] < clause_end] or [
+                m for m in dated if start <= m[0] < end]
+            first = min((self.date_rank(f) for _, f in here), default=None)
+            after = [m for m in here if token <= m[0] and self.date_rank(m[1]) == first]
+            before = [m for m in here if m[0] < token and self.date_rank(m[1]) == first]
             target = min(after, key=lambda m: m[0])[1] if after else (
                 max(before, key=lambda m: m[0])[1] if before else None)
-            links = target.links if target is not None else self.reading.statement_links
-            if target is not None and any(p in (DCTERMS.date, CDO.dateStart) for p, _ in links):
-                continue  # one date per event: the first that names it
-            links.extend(date_links(mention))
+            if target is None:
+                self.reading.statement_links.extend(date_links(mention))
+            else:
+                named.setdefault(id(target), (target, []))[1].append((token, mention))
+        for fact, found in named.values():
+            cue = self.status_cue(fact)
+            _, mention = min(found, key=lambda f: abs(f[0] - cue)) if cue is not None else found[0]
+            fact.links.extend(date_links(mention))
+
+    def status_cue(self, fact):
+        """Return the token of the cue of a fact's status nearest its own cue, or None."""
+        status = next((o for p, o in fact.links if p == CDO.status), None)
+        cues = [s.start for s in self.a.spans if any(x.iri == status for x in s.of_kind(STATUS))]
+        return min(cues, key=lambda c: abs(c - fact.start)) if status is not None and cues else None
+
+    @staticmethod
+    def date_rank(fact):
+        """Return which facts of a sentence a date names first: an agreement or relation, a meeting, the rest."""
+        return {"agreement": 0, "relation": 0, "meeting": 1}.get(fact.kind, 2)
+
+    def opens_clause(self, token, start):
+        """Tell whether a token opens its clause: first of the sentence, after a break or a closing quote,
+        after an indefinite یک that does (یک عضو شورای اسلامی شهر X گفت) or after the time words and dates
+        a clause may open with (روز سه‌شنبه ۱۸ مهر ۱۴۰۲ شهردار تبریز گفت، mappings/time-words-fa.csv)."""
+        if token > start and self.tokens[token - 1] == INDEFINITE:
+            token -= 1
+        while token > start and (self.tokens[token - 1] in TIME_WORDS or token - 1 in self.dated):
+            token -= 1
+        return token == start or self.tokens[token - 1] in CLAUSE_BREAKS | QUOTES
 
     def read_speaker(self):
         """The first post before a verb of saying in its sentence speaks (X گفت، X ... تأکید کرد،
-        به گزارش ...، X گفت); else the post right after an attribution (به گفته شهردار زابل، ...)."""
+        به گزارش ...، X گفت); a pronoun before the verb (وی گفت) is the post the sentence before opens
+        with; else the post right after an attribution (به گفته شهردار زابل، ...)."""
         for verb, _ in self.by_kind.get(SPEECH, ()):
             start, _ = self.sentence_of(verb.start)
-            posts = [e for e in self.entities_between(start, verb.start) if e.kind == POST and (
-                e.start == start or self.tokens[e.start - 1] in CLAUSE_BREAKS)]
+            posts = [e for e in self.entities_between(start, verb.start) if e.kind == POST
+                     and self.opens_clause(e.start, start)]
+            first = next((i for i in range(start, verb.start) if self.tokens[i] not in QUOTES), verb.start)
+            if not posts and start > 0 and self.tokens[first] in PRONOUNS:
+                posts = [e for e in self.subject(self.sentence_of(start - 1)[0]) if e.kind == POST][:1]
             if posts:
                 self.reading.speaker = posts[0]
-                return
-        for entity in self.a.entities:
-            if entity.kind == POST and entity.start >= 2 and self.has_phrase(entity.start - 2, entity.start - 1,
-                                                                              ATTRIBUTIONS):
-                self.reading.speaker = entity
-                return
+                break
+        else:
+            self.reading.speaker = next((
+                e for e in self.a.entities if e.kind == POST and e.start >= 2
+                and self.has_phrase(e.start - 2, e.start - 1, ATTRIBUTIONS)), None)
+        self.read_speaker_name()
+
+    def read_speaker_name(self):
+        """A name that goes on after the speaker spoke (X گفت: ... علی احمدی افزود) holds the speaker's post,
+        when the text names no other holder."""
+        speaker = self.reading.speaker
+        if speaker is None or any(post.iri == speaker.iri for post, _ in self.a.holders):
+            return
+        start, end, name = next(((s, e, n) for s, e, n in self.a.going_on if s > speaker.start), (None, None, None))
+        if name is not None:
+            person = EntityComposer.person(name, speaker, start, end)
+            self.a.persons.append(person)
+            self.a.holders.append((speaker, person))
 
     def instrument_groups(self):
         """Group adjacent instrument words (تفاهم‌نامه خواهرخواندگی) and pick the most specific kind."""
@@ -367,12 +431,13 @@ class Relator:
             parties = [self.city_for_mission(p, span) for p in self.agreement_parties(span)]
             same = next((f for f in facts if (f.cls == cls or generic) and {p.iri for p in parties} == {
                 o for k, o in f.links if k == CDO.party}), None)
-            if same is not None:  # the same instrument named again: it may say what the first mention did not
-                self.mentioned.append((span.start, same))
-                status = None if any(k == CDO.status for k, _ in same.links) else self.status_near(
-                    span, *self.sentence_of(span.start))
-                if status is not None:
-                    same.links.append((CDO.status, status))
+            if same is not None:  # the same instrument named again: it may say what the first mention did not,
+                self.mentioned.append((span.start, same))  # or report a later event (خواهرخوانده‌اند، پیمان ... تمدید کردند)
+                status = self.status_near(span, *self.sentence_of(span.start))
+                known, unranked = next((o for k, o in same.links if k == CDO.status), None), len(STATUS_RANK) + 1
+                if status is not None and (known is None or STATUS_RANK.get(status, unranked) < STATUS_RANK.get(
+                        known, unranked)):
+                    same.links = [(k, o) for k, o in same.links if k != CDO.status] + [(CDO.status, status)]
                 continue
             seats = {next((o for p, o in e.links if p == CDO.governs), e.iri) for e in parties}
             if len(seats) < 2 or self.hypothetical(span.start) or not (
@@ -542,14 +607,14 @@ class Relator:
         named, seats = [], set()
         for party in self.distinct([e for e in reversed(self.a.entities) if e.end <= token and e.kind in (
                 PLACE, ORGANISATION, POST) and not self.lexicon.entity_is_a(_party(e).iri, CDO.Country)
-                and not self.venue(e)]):
+                and not self.at_venue(e)]):
             seat = next((o for p, o in party.links if p == CDO.governs), party.iri)
             if seat not in seats:  # شهرداری یاسوج and یاسوج are one side
                 seats.add(seat)
                 named.append(party)
         return named[1::-1] if len(named) >= 2 else []
 
-    def venue(self, entity):
+    def at_venue(self, entity):
         """Tell whether a place is named as where something happens (در شهر کوت، در تهران), not as a side."""
         before = entity.start - 1
         if before > 0 and self.span_at.get(before) is not None and self.span_at[before].kinds() == {PLACE_KIND}:
@@ -606,17 +671,18 @@ class Relator:
         the nearest before it. A denied cancellation (شایعه لغو ... را تکذیب کرد) is neither: the instrument
         keeps its status. With several instruments in the sentence, a cue is the one's it belongs to. An
         instrument whose signing is cancelled (مراسم امضای X ... لغو شد) is still planned."""
-        status = self.status_cue(span, start, end)
+        status = self.owned_status(span, start, end)
         if status == CDO.Cancelled and any(s.end == span.start for s, _ in self.cue_spans(ACTIVITY, CDO.Signing)):
             return CDO.Planned
         return status
 
-    def status_cue(self, span, start, end):
+    def owned_status(self, span, start, end):
         """Return the status the cues of a sentence give an instrument (see status_near); one with no cue of its
         own shares those of the instrument coordinated with it (تفاهم‌نامه خواهرخواندگی و قرارداد همکاری ... امضا
         شد)."""
         spoken = [(s, iri) for s in self.a.spans if start <= s.start < end for iri in (x.iri for x in s.of_kind(STATUS))]
-        cues = [c for c in spoken if self.owner(c[0], start, end) == span.start]
+        instrument = any(g.start == span.start for g, _ in self.instrument_groups())  # else a meeting's: all cues
+        cues = [c for c in spoken if self.owner(c[0], start, end) == span.start] if instrument else spoken
         if not cues and span.end < len(self.tokens) and self.tokens[span.end] in COORDINATORS:
             cues = [c for c in spoken if self.owner(c[0], start, end) == span.end + 1]
         found = {iri for _, iri in cues}
@@ -770,19 +836,34 @@ class Relator:
             sentence = self.sentence_of(span.start)
             if sentence in done:
                 continue
+            met = [f for f in self.reading.facts if f.kind == "meeting"]
+            this = span.start > 0 and self.tokens[span.start - 1] == THIS
+            if this and met:  # در این دیدار: the meeting already read
+                self.mentioned.append((span.start, met[-1]))
+                continue
+            clause = self.clause_start(span.start)
             subject = self.subject(span.start)
+            if not subject:  # هیئتی از X ... با Y دیدار کرد: the delegation's body; وی: the speaker
+                subject = [d for d in (self.delegation(clause, span.start),) if d is not None] or (
+                    [self.reading.speaker] if self.tokens[clause] == PRONOUN and self.reading.speaker else [])
             partners = []
-            if span.key.endswith(WITH):
-                partners = self.list_at(span.end)[0]
+            if this:  # X در این دیدار گفت: X met the delegation that arrived, else attended the network's forum
+                partners = [d for d in (self.delegation(0, span.start),) if d is not None] or [
+                    e for e in self.entities_between(0, span.start) if self.international(e)][-1:]
+            elif span.key.endswith(WITH):
+                partners = self.sides_at(span.end)
             elif self.phrase_end(span.end, WITH):  # در نشست با Y
-                partners = self.list_at(span.end + 1)[0]
+                partners = self.sides_at(span.end + 1)
             else:
                 named, after = self.list_at(span.end)
                 if named and self.phrase_end(after, WITH):  # در دیدار X با Y
-                    subject, partners = named, self.list_at(after + 1)[0]
+                    subject, partners = named, self.sides_at(after + 1)
                 else:  # X ... با Y دیدار کرد: the nearest با before the verb
-                    opener = self.last_with(self.clause_start(span.start), span.start)
+                    opener = self.last_with(clause, span.start)
                     partners = self.list_at(opener)[0] if opener is not None else []
+            if not partners and span.start > 0 and self.tokens[span.start - 1] == IN and any(
+                    e.kind == POST for e in subject):
+                partners = self.forum_body(span, sentence)  # an official در نشست ... شبکه Y: attends Y's forum
             participants = {e.iri: e for e in subject + partners}
             if len(participants) < 2 or not self.crosses_border(list(participants.values())):
                 continue
@@ -793,6 +874,17 @@ class Relator:
             if not about:
                 fact.links += [(CDO.about, c) for c in self.concepts_between(*sentence, CDO.DiplomacyConcept)]
             self.reading.facts.append(fact)
+
+    def forum_body(self, span, sentence):
+        """Return [the international organisation] whose forum a meeting noun names (در نشست کمیته اجرایی
+        متروپلیس، که ... برگزار شد), unless the sentence says it is to come or did not take place; else []."""
+        for index in range(span.end, min(sentence[1], span.end + FORUM_REACH)):
+            entity = self.a.token_entity.get(index)
+            if self.tokens[index] == RELATIVE or self.tokens[index] in PUNCTUATION - {"("}:
+                return []
+            if entity is not None and self.international(entity):
+                return [] if self.hypothetical(span.start) or self.status_near(span, *sentence) in UNHELD else [entity]
+        return []
 
     def read_support(self, supportable):
         """X از ... حمایت می‌کند: X supports the relation (or instrument) named between از and the verb."""
@@ -933,8 +1025,9 @@ class Relator:
 
     def read_visits(self):
         """A visit of a visitor to a destination: X به Y سفر کرد، X در سفر به Y، سفر هیئت X به Y، هیئتی از X
-        وارد Y شد. The visitor is the delegation's body (هیئت/هیئتی از X), else the first side after a nominal
-        سفر, else the clause's subject; the destination follows به (or وارد)."""
+        وارد Y شد، X که به Y سفر کرده است. The visitor is the delegation's body (هیئت/هیئتی از X), else the
+        first side after a nominal سفر, else the head of the relative clause, else the clause's subject; the
+        destination follows به (or وارد)."""
         seen = set()
         for span, _ in self.cue_spans(ACTIVITY, CDO.Visit):
             start, end = self.sentence_of(span.start)
@@ -953,16 +1046,118 @@ class Relator:
                     destination, visitor_from, visitor_to = self.a.token_entity[to + 1], span.end, to
             if destination is None or destination.kind == CONCEPT:
                 continue
-            visitor = self.delegation(visitor_from, visitor_to) or next(
-                (e for e in self.entities_between(visitor_from, visitor_to) if e.kind != CONCEPT and
-                 e.iri != destination.iri), None) if visitor_from == span.end else self.delegation(clause, span.start)
-            if visitor is None:
-                visitor = next((e for e in self.subject(span.start) if e.iri != destination.iri), None)
+            if visitor_from == span.end:  # سفر هیئت X به Y
+                visitor = self.delegation(visitor_from, visitor_to) or next(
+                    (e for e in self.entities_between(visitor_from, visitor_to) if e.kind != CONCEPT and
+                     e.iri != destination.iri), None)
+                if visitor is None and DELEGATION_WORDS & set(self.tokens[visitor_from:visitor_to]):
+                    continue  # a delegation whose body is not named (هیئتی از نیش): not the clause's subject
+            else:
+                visitor = self.relative_head(clause, visitor_to) or self.delegation(clause, span.start)
+            if visitor is None:  # the subject; a side after با is a companion or a host (پس از دیدار با X، ...)
+                visitor = next((e for e in self.subject(span.start) if e.iri != destination.iri and
+                                (e.start == 0 or self.tokens[e.start - 1] != WITH)), None)
             if visitor is None or (visitor.iri, destination.iri) in seen or not self.crosses_border([visitor, destination]):
                 continue
             seen.add((visitor.iri, destination.iri))
             self.reading.facts.append(Fact("visit", CDO.Visit, [(CDO.participant, visitor.iri),
                                                                 (CDO.participant, destination.iri)], span.start))
+
+    def relative_head(self, start, stop):
+        """Return the entity a relative clause between two tokens is about (X، که ...; X (Latin) که ...), or None."""
+        for index in range(stop - 1, start, -1):
+            if self.tokens[index] != RELATIVE:
+                continue
+            head = index - (self.tokens[index - 1] == "،")
+            if self.tokens[head - 1] == ")":  # a Latin gloss between the head and که
+                head = next((i for i in range(head - 1, start - 1, -1) if self.tokens[i] == "("), head)
+            return next((e for e in self.a.entities if e.end == head and e.kind != CONCEPT), None)
+        return None
+
+    def read_ceremonies(self, agreements):
+        """A signing by officials of both sides (X و Y ... امضا کردند، به امضای شهرداران دو شهر رسید) is a
+        meeting of the signers and of the officials the next sentence places at the ceremony (در این مراسم)."""
+        for fact in agreements:
+            if not any(p == CDO.status and o in CEREMONY_STATUSES for p, o in fact.links):
+                continue
+            start, end = self.sentence_of(fact.start)
+            if any(f.kind == "meeting" and start <= f.start < end for f in self.reading.facts):
+                continue  # در دیدار با Y ... امضا کرد: the meeting is read
+            parties = {o for p, o in fact.links if p == CDO.party}
+            signers = self.one_per_side([e for e in self.entities_between(start, end, POST)
+                                         if {_party(e).iri, self.seat(e)} & parties])
+            if len({self.seat(e) for e in signers}) < 2:
+                signers = self.pair_signers(start, end)
+            if not signers:
+                continue
+            participants = self.one_per_side(signers + self.present_after(end))
+            if not self.crosses_border(participants):
+                continue
+            meeting = Fact("meeting", CDO.Meeting, [(CDO.participant, e.iri) for e in participants], fact.start)
+            meeting.links.append((CDO.about, fact))
+            self.reading.facts.append(meeting)
+
+    def read_venue_visits(self):
+        """A meeting in a named city (در Y امضا شد، در نشست ... که در Y برگزار شد، در شهر Y گفت) is a visit
+        to Y of each local participant from another country, unless a visit of its side there is read."""
+        by_iri = {e.iri: e for e in self.a.entities}
+        visited = set()
+        for fact in self.reading.facts:
+            if fact.kind == "visit":
+                visitor, destination = (o for p, o in fact.links if p == CDO.participant)
+                visited.add((self.seat(by_iri[visitor]) if visitor in by_iri else visitor, destination))
+        for fact in [f for f in self.reading.facts if f.kind == "meeting"]:
+            venue = self.venue(*self.sentence_of(fact.start))
+            if venue is None:
+                continue
+            for iri in (o for p, o in fact.links if p == CDO.participant):
+                visitor = by_iri.get(iri)
+                if visitor is None or not self.local(visitor) or self.nation(visitor) in (None, self.nation(venue)) \
+                        or (self.seat(visitor), venue.iri) in visited:
+                    continue
+                visited.add((self.seat(visitor), venue.iri))
+                self.reading.facts.append(Fact("visit", CDO.Visit, [(CDO.participant, iri),
+                                                                    (CDO.participant, venue.iri)], fact.start))
+
+    def seat(self, entity):
+        """Return the IRI of the place a post's body or a body governs, else of the body or place itself."""
+        party = _party(entity)
+        return next((o for p, o in party.links if p == CDO.governs), party.iri)
+
+    def one_per_side(self, entities):
+        """Return one entity per place governed, in order: an official rather than the place it stands for."""
+        sides = {}
+        for entity in entities:
+            if self.seat(entity) not in sides or entity.kind == POST != sides[self.seat(entity)].kind:
+                sides[self.seat(entity)] = entity
+        return list(sides.values())
+
+    def pair_signers(self, start, end):
+        """به امضای شهرداران دو شهر رسید: the two sides named before sign, or nobody."""
+        for index in range(start, end - 1):
+            role = self.span_at.get(index + 1)
+            if self.tokens[index] == SIGNED_BY and role is not None and ROLE in role.kinds() and self.has_phrase(
+                    role.end, role.end + 1, PAIR_ANAPHORA):
+                return self.sides_before(index)
+        return []
+
+    def present_after(self, end):
+        """Return the officials the sentence after a signing places at its ceremony (X در این مراسم گفت)."""
+        if end + 1 >= len(self.tokens):
+            return []
+        start, stop = self.sentence_of(end + 1)
+        at = next((i for i in range(start, stop) if self.tokens[i] == CEREMONY), None)
+        return [e for e in self.subject(at) if e.kind == POST] if at is not None else []
+
+    def venue(self, start, end):
+        """Return the city or province a sentence says its event took place in (در Y امضا شد), or None."""
+        for index in range(start, end):
+            if self.tokens[index] != IN:
+                continue
+            entity = self.a.token_entity.get(self.skip_place_words(index + 1))
+            if entity is not None and entity.kind == PLACE and self.local(entity):
+                return entity
+        return None
 
     def last_to(self, start, stop):
         """Return the token of the side right after the last به between two tokens, or None."""
@@ -981,6 +1176,18 @@ class Relator:
                 if entity is not None and entity.kind != CONCEPT:
                     return entity
         return None
+
+    def sides_at(self, token):
+        """Return the sides named at a token: coordinated entities, a delegation's body (هیئتی از X), or the
+        delegation named before (این هیئت)."""
+        listed = self.list_at(token)[0]
+        if listed or token + 1 >= len(self.tokens):
+            return listed
+        if self.tokens[token] == THIS and self.tokens[token + 1] in DELEGATION_WORDS:
+            body = self.delegation(0, token)
+        else:
+            body = self.delegation(token, token + 1)
+        return [body] if body is not None else []
 
     def read_active_in(self):
         """An organisation followed by فعالیت and a diplomacy concept (در زمینه دیپلماسی شهری فعالیت)."""

@@ -2,8 +2,8 @@
 
 A graph of a few dozen triples is checked with dictionary lookups, much faster than a general validator.
 Each constraint component is written once, here; SPARQL-based constraints run in Oxigraph with SHACL's
-pre-binding: for a batch of graphs at once, with every focus node as VALUES in each group of the query
-(batch_template), or, for a query with an aggregate or a slice, per focus node by SEP-0007 substitution
+pre-binding: for a batch of graphs at once, joined in each group of the query with a graph of every focus
+node (batch_template), or, for a query with an aggregate or a slice, per focus node by SEP-0007 substitution
 (pre_bind), which equals pre-binding for the queries shapes.safety lets through.
 
 A shape is compiled only when every part of it is: its targets, its paths, every parameter, every shape it
@@ -56,9 +56,10 @@ class View:
     index: dict
     triples: list = field(default_factory=list)
     store: object = None  # (pyoxigraph.Store, graph name), loaded on the first SPARQL-based constraint
-    # called as loader(views, focus=None) to load these views' stores at once; focus: {id(view): its focus nodes
-    # of deferred SPARQL constraints} (None: any node may be one)
-    loader: object = None
+    # the batch's stores (the gate): stores.load_views(views, focus=None) loads these views' stores at once,
+    # focus {id(view): {focus node: the predicates deferred SPARQL constraints read of it}} (None: all of any
+    # node); stores.mark_focus(pairs) writes (view, focus node) pairs into their store as a graph, named in return
+    stores: object = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -94,7 +95,8 @@ class SparqlConstraint:
     query: str
     node_shape: bool
     returned: frozenset  # the variables the query returns
-    batch: tuple = None  # the query as pieces around VALUES slots (batch_template), None: one query per node
+    batch: tuple = None  # the query as pieces around focus-pattern slots (batch_template), None: one per node
+    reads_of_this: frozenset = frozenset()  # the predicates (str) it reads only as `$this <p> ...`
 
     def results(self, focus, values, view):
         """Return one result per solution: focus ?this, path ?path or the shape's, value ?value or (node shape) $this."""
@@ -105,8 +107,9 @@ class SparqlConstraint:
     def results_for(self, pairs):
         """Return (view, result) for (view, focus node) pairs, one query per store (only when self.batch is set).
 
-        Each view is a named graph of its store (the views of a batch share one), and the query runs in
-        GRAPH ?shapesFocusGraph with the pairs as VALUES, so each graph is still validated on its own.
+        Each view is a named graph of its store (the views of a batch share one), the pairs a further graph of it
+        (stores.mark_focus), and the query runs in GRAPH ?shapesFocusGraph joined with that graph in each of its
+        groups, so each graph is still validated on its own. A pattern, unlike VALUES, costs no query text to parse.
         """
         by_store = defaultdict(list)
         for view, focus in pairs:
@@ -114,10 +117,10 @@ class SparqlConstraint:
         found = []
         for group in by_store.values():
             views = {view.store[1].value: view for view, _ in group}
-            rows = " ".join(f"(<{view.store[1].value}> {sparql_term(focus)})" for view, focus in group)
-            values = f"VALUES (?{FOCUS_GRAPH} ?this) {{ {rows} }} "
+            marked = group[0][0].stores.mark_focus(group)
+            pattern = f"GRAPH <{marked}> {{ ?{FOCUS_GRAPH} <{FOCUS_OF}> ?this }} "
             store = group[0][0].store[0]
-            for row in store.query(values.join(self.batch)):
+            for row in store.query(pattern.join(self.batch)):
                 view = views[row[FOCUS_GRAPH].value]
                 found.append((view, self._result(row, self.returned | {"this"}, None)))
         return found
@@ -125,7 +128,7 @@ class SparqlConstraint:
     def _solutions(self, query, returned, focus, view):
         """Run a query on a graph's store; return one result per solution."""
         if view.store is None:
-            view.loader([view])
+            view.stores.load_views([view])
         store, graph = view.store
         return [self._result(row, returned, focus) for row in store.query(query, default_graph=graph)]
 
@@ -518,8 +521,9 @@ class CoreEvaluator:
             raise UnsupportedShape(f"{_name(shape)}: $currentShape of a blank-node shape is left to pySHACL")
         severity = graph.value(shape, SH.severity) or SH.Violation
         batch = None if isinstance(shape, BNode) else batch_template(pre_bind(query, {"currentShape": sparql_term(shape)}))
+        reads_of_this = frozenset(map(str, _query_patterns(graph, constraint, text)[2]))
         sparql = SparqlConstraint(shape, path, severity, messages, constraint, query, path is None,
-                                  frozenset(returned), batch)
+                                  frozenset(returned), batch, reads_of_this)
         (compiled.constraints if batch is None else compiled.batched).append(sparql)
 
     def instance_test(self, cls):
@@ -569,16 +573,20 @@ def run_deferred(deferred):
     """Return (view, result) for deferred SPARQL constraints: one query per constraint and store, for all its nodes.
 
     The graphs not yet in a store are loaded first, all at once, each with the focus nodes of every deferred
-    constraint on it (a store needs a predicate read only as `$this <p> ...` for those nodes alone).
+    constraint on it and what each constraint reads of them (a store needs a predicate read only as
+    `$this <p> ...` for the focus nodes of the constraints that read it, alone).
     """
-    unloaded, focus = {}, defaultdict(set)
-    for pairs in deferred.values():
+    unloaded, focus = {}, defaultdict(dict)
+    for constraint, pairs in deferred.items():
+        reads = constraint.reads_of_this
         for view, node in pairs:
             if view.store is None:
                 unloaded[id(view)] = view
-                focus[id(view)].add(node)
+                nodes = focus[id(view)]
+                known = nodes.get(node)
+                nodes[node] = reads if known is None else known | reads
     if unloaded:
-        next(iter(unloaded.values())).loader(list(unloaded.values()), focus)
+        next(iter(unloaded.values())).stores.load_views(list(unloaded.values()), focus)
     return [found for constraint, pairs in deferred.items()
             for found in constraint.results_for({(id(view), focus): (view, focus) for view, focus in pairs}.values())]
 
@@ -734,15 +742,17 @@ def _pre_binding_template(query, names):
 
 # The variable naming, in a batched query, the graph of a focus node (a query using it runs per node).
 FOCUS_GRAPH = "shapesFocusGraph"
+# The predicate of the graph of (view graph, focus node) pairs a batched query joins with (stores.mark_focus).
+FOCUS_OF = "urn:shapes:focusNode"
 # Words after which a query's solutions for several focus nodes are not those for each node (aggregates, slices).
 _PER_NODE_WORDS = ("SELECT", "GROUP", "HAVING", "LIMIT", "OFFSET", "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE",
                    "GROUP_CONCAT", "VALUES", "MINUS", "SERVICE", "GRAPH")
 
 
 def batch_template(query):
-    """Return a SELECT query as pieces to join with `VALUES (?shapesFocusGraph ?this) {...}` (None: run per node).
+    """Return a SELECT query as pieces to join with a pattern binding (?shapesFocusGraph ?this) (None: run per node).
 
-    The VALUES block opens every group of the query, so every group, OPTIONAL, UNION branch and EXISTS sees
+    The pattern opens every group of the query, so every group, OPTIONAL, UNION branch and EXISTS sees
     $this bound, as SHACL's pre-binding has it; the query's pattern runs in GRAPH ?shapesFocusGraph, each
     focus node in its own graph; both are projected, so that each solution names its focus node and graph.
     That gives the per-node solutions, for all nodes at once, for a query with one SELECT and no aggregate,

@@ -27,8 +27,8 @@ from rdflib import Graph
 from cdkg.ontology.namespaces import OWL, RDF, RDFS, SH
 from cdkg.shapes import shapes_graph
 from cdkg.shapes.context import Context, subclass_closure
-from cdkg.shapes.core import (SUBCLASS, TARGETS, CoreEvaluator, NeedsPySHACL, View, index_triples, looked_at_predicates,
-                              run_deferred, sparql_patterns)
+from cdkg.shapes.core import (FOCUS_OF, SUBCLASS, TARGETS, CoreEvaluator, NeedsPySHACL, View, index_triples,
+                              looked_at_predicates, run_deferred, sparql_patterns)
 from cdkg.shapes.report import Result, Verdict
 from cdkg.shapes.safety import ShapesError, check_shapes
 from cdkg.shapes.terms import oxigraph_term, read_triples
@@ -40,6 +40,7 @@ BATCH_SIZE = 1000
 TERM_CACHE_LIMIT = 500_000
 # Parameters pySHACL reads by value, not as the term true that SHACL asks for (W3C core/property/uniqueLang-002).
 BOOLEAN_PARAMETERS = (SH.uniqueLang,)
+_FOCUS_OF = ox.NamedNode(FOCUS_OF)
 
 
 class Gate:
@@ -115,7 +116,7 @@ class Gate:
         for graph, triples in batch:
             described = triples + self.context.extend(triples)
             judged = None if self.judge_context else {s for s, _, _ in triples}
-            view = View(index_triples(described), described, loader=self._load_views)
+            view = View(index_triples(described), described, stores=self)
             position[id(view)] = len(found)
             try:
                 own = self.core.check(view, judged, deferred)
@@ -143,27 +144,24 @@ class Gate:
 
     # ------------------------------------------------------------ SPARQL store of a batch
 
-    def _load_views(self, views, focus=None):
+    def load_views(self, views, focus=None):
         """Load graphs (each with its class hierarchy) into the batch's Oxigraph store, each as its own named graph.
 
         Only the triples a SPARQL constraint can match are loaded (those of its predicates; of a focus-only
-        predicate, those of the view's focus nodes in focus), in one bulk write: the store is the batch's own,
-        read only after the write.
+        predicate, those of the focus nodes of the constraints that read it, as focus gives them), in one bulk
+        write: the store is the batch's own, read only after the write.
         """
-        if self._store is None:
-            self._store = [ox.Store(), 0]
-        store = self._store[0]
+        store = self._batch_store()
         terms, wanted, predicates = self._ox, self._store_predicates, self._predicate_nodes
         focus_only = self._focus_only if focus is not None else frozenset()
         quads = []
         for view in views:
-            name = ox.NamedNode(f"urn:shapes:graph:{self._store[1]}")
-            self._store[1] += 1
-            nodes = focus.get(id(view), ()) if focus is not None else ()
+            name = self._graph_name("graph")
+            nodes = focus.get(id(view), {}) if focus is not None else None
             for s, description in view.index.items():
-                subject, of_focus = None, s in nodes
+                subject, reads = None, nodes.get(s, ()) if nodes is not None else ()
                 for p, objects in description.items():  # from the index: predicates are plain str
-                    if (wanted is not None and p not in wanted) or (p in focus_only and not of_focus):
+                    if (wanted is not None and p not in wanted) or (p in focus_only and p not in reads):
                         continue
                     predicate = predicates.get(p) or predicates.setdefault(p, ox.NamedNode(p))
                     if subject is None:
@@ -174,6 +172,24 @@ class Gate:
                           for s, p, o in self.context.hierarchy(view.triples, self._store_superclasses)]
             view.store = (store, name)
         store.bulk_extend(quads)
+
+    def mark_focus(self, pairs):
+        """Write (view, focus node) pairs into the views' store as a graph of their own; return its IRI."""
+        name = self._graph_name("focus")
+        self._batch_store().bulk_extend([ox.Quad(view.store[1], _FOCUS_OF, self._ox(focus), name)
+                                         for view, focus in pairs])
+        return name.value
+
+    def _batch_store(self):
+        """Return the batch's Oxigraph store, made on first use."""
+        if self._store is None:
+            self._store = [ox.Store(), 0]
+        return self._store[0]
+
+    def _graph_name(self, kind):
+        """Return a fresh name for a graph of the batch's store."""
+        self._store[1] += 1
+        return ox.NamedNode(f"urn:shapes:{kind}:{self._store[1]}")
 
     def _ox(self, term):
         """Return the Oxigraph term of an rdflib term (cached: entities, labels and classes recur)."""

@@ -51,3 +51,45 @@ def test_adjective_of_a_city_is_not_the_city():
 def test_large_city_needs_no_cue():
     triples = default_pipeline().extract(SourceRecord("کازان شهری زیباست.", 1, "test")).triples
     assert (ID["place/kazan"], RDF.type, CDO.City) in triples
+
+
+def test_a_foreign_division_is_read_by_its_full_name_or_its_bare_name_beside_a_role_or_country():
+    assert ID["place/wasit-governorate"] in mentions("هیئتی از استان واسط برای گفت‌وگو به ایلام آمد.")
+    assert ID["org/wasit-governorate"] in mentions("استاندار واسط با فرماندار مهران دیدار کرد.")
+    assert ID["place/nimruz-province"] in mentions("زرنج مرکز نیمروز افغانستان است.")
+    # the bare name alone is the everyday word: a mediating company, not the division
+    assert ID["place/wasit-governorate"] not in mentions("یک شرکت واسط این کالا را وارد کرد.")
+
+
+def test_a_division_name_written_as_one_word_is_another_word():
+    # استان بولی (Bolu Province) spelled without the space is the adjective of Istanbul
+    assert ID["place/bolu-province"] not in mentions("بازیکنان استانبولی به اصفهان آمدند.")
+    assert ID["place/bolu-province"] in mentions("هیئتی از استان بولی ترکیه به اصفهان آمد.")
+
+
+@pytest.mark.parametrize("place, as_place, as_word", [
+    ("mary", "هیئتی از شهر ماری ترکمنستان به مشهد آمد.", "ماری کوری دو بار جایزه نوبل گرفت."),
+    ("nis", "شهردار نیش با استاندار مرکزی دیدار کرد.", "نیش زنبور دردناک است."),
+])
+def test_cities_named_by_words_are_kept_for_a_cue(place, as_place, as_word):
+    assert ID[f"place/{place}"] in mentions(as_place)
+    assert ID[f"place/{place}"] not in mentions(as_word)
+
+
+def test_an_island_city_is_named_with_the_word_island():
+    assert ID["place/kish"] in mentions("نمایشگاه گردشگری در جزیره کیش برگزار شد.")
+    assert ID["place/kish"] not in mentions("او با یک کیش و مات بازی را برد.")
+
+
+@pytest.mark.parametrize("place, as_place, as_word", [
+    ("china", "هیئتی از شهرداری تبریز برای نمایشگاه به چین سفر کرد.", "این پارچه چین زیادی دارد و به خیاط سپرده شد."),
+    ("kish", "شهردار بوشهر در سفر به کیش از بازارچه دیدن کرد.", "او کیش خود را به دیگران تحمیل نمی‌کند."),
+])
+def test_the_destination_of_a_visit_is_a_place(place, as_place, as_word):
+    assert ID[f"place/{place}"] in mentions(as_place)
+    assert ID[f"place/{place}"] not in mentions(as_word)
+
+
+def test_a_division_and_its_country_vouch_for_each_other():
+    found = mentions("کاشغر در غرب سین‌کیانگ چین قرار دارد.")
+    assert {ID["place/xinjiang"], ID["place/china"]} <= found

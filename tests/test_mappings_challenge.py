@@ -98,3 +98,23 @@ def test_reports_of_one_agreement_are_counted_on_one_shared_node():
     assert scorer.scores["agreements"].tp == 3
     assert scorer.identity_line() == ("agreement nodes: 2 for 2 distinct gold agreements; "
                                       "0 merge different gold agreements, 0 gold agreements are on several nodes")
+
+
+def test_a_visit_counts_when_the_gold_spells_its_destination_otherwise():
+    text = "شهردار باکو به ارومیه سفر کرد."
+    visit = item(text=text, places=[{"en": "Urmia", "fa": "ارومیه", "type": "city"},
+                                    {"en": "Baku", "fa": "باکو", "type": "city"}],
+                 organisations=[], posts=[], speaker=None, agreements=[],
+                 visits=[{"visitor": "mayor of Baku", "to": "Urmia"}])
+    scorer = evaluate_challenge(default_pipeline(), [visit])
+    assert (scorer.scores["visits"].tp, scorer.scores["visits"].fp, scorer.scores["visits"].fn) == (1, 0, 0)
+
+
+def test_a_meeting_counts_when_the_gold_describes_a_network_in_several_words():
+    text = "دبیرکل مجمع شهرداران آسیایی در دیدار با شهردار باکو گفت: همکاری گسترش می‌یابد."
+    meeting = item(text=text, places=[{"en": "Baku", "fa": "باکو", "type": "city"}], organisations=[], posts=[],
+                   speaker=None, agreements=[],
+                   meetings=[{"participants": ["secretary-general of the Asian Mayors Forum", "mayor of Baku"],
+                              "place": None, "date": None}])
+    scorer = evaluate_challenge(default_pipeline(), [meeting])
+    assert (scorer.scores["meetings"].tp, scorer.scores["meetings"].fp, scorer.scores["meetings"].fn) == (1, 0, 0)

@@ -154,3 +154,55 @@ def test_the_partner_of_a_cooperation_may_follow_its_domain():
 ])
 def test_parties_around_the_instrument_word(text, first, second):
     assert ask(graph_of(text), f"?a cdo:party <{ID[first]}>, <{ID[second]}>"), text
+
+
+@pytest.mark.parametrize("text, chamber, city", [
+    ("اتاق بازرگانی همدان با هیئتی از ازمیر دیدار کرد.", "hamadan-chamber-of-commerce", "hamadan"),
+    ("اتاق بازرگانی، صنایع، معادن و کشاورزی قزوین میزبان بازرگانان شد.", "qazvin-chamber-of-commerce", "qazvin"),
+])
+def test_a_chamber_of_commerce_is_composed_from_its_kind_and_place(text, chamber, city):
+    graph = graph_of(text)
+    assert ask(graph, f"?s cdo:mentions <{ID['org/' + chamber]}> . <{ID['org/' + chamber]}> a cdo:ChamberOfCommerce ; "
+                      f"cdo:country {place('iran')}")
+    assert ask(graph, f"?s cdo:mentions {place(city)}")
+
+
+def test_a_gulf_municipality_may_serve_a_governorate():
+    graph = graph_of("یادداشت تفاهم شهرداری بندرعباس و بلدیه ظفار امضا شد.")
+    assert ask(graph, f"<{ID['org/dhofar-governorate-municipality']}> a cdo:Municipality ; "
+                      f"cdo:governs {place('dhofar-governorate')}")
+
+
+@pytest.mark.parametrize("text, entities", [
+    ("سازمان منطقه آزاد قشم با بندر صلاله همکاری می‌کند.", ["org/qeshm-free-zone-organization"]),
+    ("هیئتی از اقلیم کردستان عراق به ارومیه آمد.", ["place/kurdistan-region", "place/iraq"]),
+    ("همکاری شهرهای آسیا و اقیانوسیه در نشست متروپلیس بررسی شد.", ["place/asia-pacific", "org/metropolis"]),
+    ("سازمان همکاری پایتخت‌ها و شهرهای اسلامی عضو تازه‌ای پذیرفت.", ["org/organization-of-islamic-capitals-and-cities"]),
+])
+def test_curated_bodies_and_regions_are_named(text, entities):
+    graph = graph_of(text)
+    for entity in entities:
+        assert ask(graph, f"?s cdo:mentions <{ID[entity]}>")
+
+
+@pytest.mark.parametrize("text, body, kind", [
+    ("تفاهم‌نامه شهرداری شیراز و دولت شهر سن پترزبورگ امضا شد.", "saint-petersburg-municipality", "Municipality"),
+    ("هیئتی از دولت استانی بصره به آبادان آمد.", "basrah-governorate", "Governorate"),
+])
+def test_a_government_of_a_city_or_region_is_its_own_body(text, body, kind):
+    assert ask(graph_of(text), f"?s cdo:mentions <{ID['org/' + body]}> . <{ID['org/' + body]}> a cdo:{kind}")
+
+
+def test_a_chamber_of_commerce_may_name_its_trades_before_its_place():
+    graph = graph_of("اتاق بازرگانی و صنایع ازمیر با اتاق بازرگانی تبریز تفاهم‌نامه امضا کرد.")
+    assert ask(graph, f"?s cdo:mentions <{ID['org/izmir-chamber-of-commerce']}>")
+    assert not ask(graph_of("اتاق بازرگانی و شهرداری تبریز همکاری کردند."),
+                   f"?s cdo:mentions <{ID['org/tabriz-chamber-of-commerce']}>")
+
+
+def test_a_district_municipality_is_its_citys_numbered_district():
+    graph = graph_of("شهرداری منطقه ۱۲ مشهد با شهرداری هرات همکاری می‌کند.")
+    body = f"<{ID['org/mashhad-district-12-municipality']}>"
+    assert ask(graph, f"?s cdo:mentions {body} . {body} a cdo:Municipality")
+    assert ask(graph, f"?s cdo:mentions {place('mashhad')}")
+    assert not ask(graph, f"?s cdo:mentions <{ID['org/mashhad-municipality']}>")

@@ -24,6 +24,20 @@ def test_a_person_after_the_post_holds_it():
     assert ask(graph, f"""{iri('post/mayor/mashhad-municipality')} org:heldBy ?p . ?p rdfs:label "علی نوروزی‌پور"@fa""")
 
 
+def test_a_name_that_goes_on_after_the_speaker_holds_the_speakers_post():
+    graph = graph_of("معاون امور بین‌الملل شهرداری مشهد گفت: مشهد و دوشنبه همکاری می‌کنند. بهرام نیک‌سرشت افزود: "
+                     "سند همکاری آماده است.")
+    assert ask(graph, f"""?s cdo:speaker ?post . ?post a cdo:DeputyMayor ; org:heldBy ?p .
+        ?p rdfs:label "بهرام نیک‌سرشت"@fa""")
+    held = graph_of("مهدی صادقی، شهردار یزد، گفت: سلام. بهرام نیک‌سرشت افزود: سند آماده است.")
+    assert not ask(held, '?post org:heldBy ?p . ?p rdfs:label "بهرام نیک‌سرشت"@fa')
+
+
+def test_a_post_head_before_a_post_is_no_persons_name():
+    graph = graph_of("معاون اول شهردار کرمان گفت: سلام.")
+    assert not ask(graph, "?post org:heldBy ?p")
+
+
 def test_the_same_person_in_the_same_post_has_one_iri_across_statements():
     first = graph_of("مهدی صادقی، شهردار یزد، گفت: یزد آماده همکاری است.")
     second = graph_of("شهردار یزد، مهدی صادقی، از تبادل تجربه با بخارا خبر داد.")
@@ -38,6 +52,34 @@ def test_a_given_name_that_is_a_city_is_part_of_the_name():
     assert ask(graph, f"""{iri('post/mayor/kerman-municipality')} org:heldBy ?p . ?p rdfs:label "صوفیه کریمی"@fa""")
 
 
+def test_historical_figures_are_persons_one_iri_however_written():
+    graph = graph_of("شهردار نیشابور گفت: آرامگاه خیام و عطار نیشابوری نماد پیوند ما با قونیه و شهر مولانا است. "
+                     "عمر خیام در نیشابور زاده شد.")
+    rows = graph.query("SELECT DISTINCT ?p ?name WHERE { ?s cdo:mentions ?p . ?p a foaf:Person ; rdfs:label ?name "
+                       "FILTER(lang(?name) = 'en') }", initNs=PREFIXES)
+    assert {str(row.name) for row in rows} == {"Omar Khayyam", "Attar of Nishapur", "Rumi"}
+    assert not ask(graph, "?post org:heldBy ?p")
+
+
+@pytest.mark.parametrize("text", [
+    "دانشجویان دانشگاه فردوسی مشهد از شهرداری بازدید کردند.",  # a body named after a figure
+    "شاهرخ کریمی، شهردار بم، گفت: سلام.",  # a figure's name as a given name
+    "سوئیس حافظ منافع آمریکا در ایران است.",  # a one-word name inside a longer phrase
+    "نمایشگاه در کاخ سعدآباد (Saadabad Palace) برپا شد.",  # a building glossed in Latin letters
+])
+def test_a_figure_name_or_latin_gloss_that_names_no_figure_is_no_unposted_person(text):
+    assert not ask(graph_of(text), "?s cdo:mentions ?p . ?p a foaf:Person FILTER NOT EXISTS { ?post org:heldBy ?p }"), text
+
+
+def test_a_name_glossed_in_latin_letters_is_a_person_in_its_statement_only():
+    text = "این قلعه به دستور فرانسیسکو د آلمیدا (Francisco de Almeida) ساخته شد."
+    graph = graph_of(text)
+    assert ask(graph, '?s cdo:mentions ?p . ?p a foaf:Person ; rdfs:label "فرانسیسکو د آلمیدا"@fa')
+    other = graph_of(text.replace("این قلعه", "آن برج"))
+    query = "SELECT ?p WHERE { ?s cdo:mentions ?p . ?p a foaf:Person }"
+    assert {r.p for r in graph.query(query, initNs=PREFIXES)} != {r.p for r in other.query(query, initNs=PREFIXES)}
+
+
 @pytest.mark.parametrize("text, role, body", [
     ("معاون امور بین‌الملل شهرداری شیراز گفت: سلام.", "DeputyMayor", "org/shiraz-municipality"),
     ("مدیرکل روابط عمومی و امور بین‌الملل استانداری فارس گفت: سلام.", "DirectorGeneral",
@@ -45,10 +87,54 @@ def test_a_given_name_that_is_a_city_is_part_of_the_name():
     ("رئیس کمیسیون فرهنگی شورای اسلامی شهر رشت گفت: سلام.", "CouncilMember", "org/rasht-city-council"),
     ("استاندار گیلان گفت: سلام.", "Governor", "org/gilan-province-governorate"),
     ("فرماندار آستارا گفت: سلام.", "CountyGovernor", "org/astara-governorate"),
+    ("کاردار سفارت ایتالیا در تهران گفت: سلام.", "Ambassador", "org/embassy-of-italy-in-iran"),
+    ("رئیس بلدیه بیروت گفت: سلام.", "Mayor", "org/beirut-municipality"),
 ])
 def test_a_composite_post_speaks(text, role, body):
     graph = graph_of(text)
     assert ask(graph, f"?s cdo:speaker ?post . ?post a cdo:{role} ; org:postIn {iri(body)}"), text
+
+
+def test_a_role_of_this_city_is_the_role_in_the_city_named_before():
+    graph = graph_of("هیئتی از شهرداری کرمان به سرپرستی شهردار این شهر به یزد سفر کرد و با فرماندار این شهرستان "
+                     "دیدار کرد.")
+    assert ask(graph, f"?s cdo:mentions {iri('post/mayor/kerman-municipality')}")
+    assert ask(graph, f"""?s cdo:mentions ?post . ?post a cdo:CountyGovernor ; org:postIn ?g .
+        ?g cdo:governs {place('yazd')}""")
+    assert not ask(graph_of("شهردار این شهر گفت: سلام."), "?s cdo:mentions ?post . ?post a cdo:Mayor")
+
+
+def test_a_head_before_words_and_a_place_is_a_post_in_the_body_they_name():
+    graph = graph_of("مدیرکل آموزش و پرورش گیلان گفت: مدارس رشت با کازان همکاری می‌کنند.")
+    assert ask(graph, f"""?s cdo:speaker ?post . ?post a cdo:DirectorGeneral ; org:postIn ?body .
+        ?body a cdo:Organization ; rdfs:label "آموزش و پرورش گیلان"@fa . ?s cdo:mentions {place('gilan-province')}""")
+    assert not ask(graph_of("مدیرکل در شیراز گفت: سلام."), "?post a cdo:DirectorGeneral")
+    assert not ask(graph_of("هیئتی به سرپرستی بهرام نیک‌سرشت وارد کرمان شد."), "?post a cdo:DirectorGeneral")
+    listed = graph_of("مدیرکل میراث فرهنگی، گردشگری و صنایع دستی استان گیلان گفت: رشت شهر خلاق است.")
+    assert ask(listed, """?s cdo:speaker ?post . ?post a cdo:DirectorGeneral ; org:postIn ?body .
+        ?body rdfs:label "میراث فرهنگی، گردشگری و صنایع دستی استان گیلان"@fa""")
+
+
+def test_the_ministrys_country_after_a_minister_is_part_of_the_post():
+    text = "وزیر راه و شهرسازی ایران با شهردار مسکو دیدار کرد."
+    graph = graph_of(text)
+    post = iri("post/minister/iran-ministry-of-roads-and-urban-development")
+    assert ask(graph, f"""?s cdo:mentions {post}, {place('iran')} . ?phrase itsrdf:taIdentRef {post} ;
+        nif:beginIndex ?b ; nif:endIndex ?e FILTER(?b = 0 && ?e = {len("وزیر راه و شهرسازی ایران")})""")
+
+
+def test_a_portfolio_after_the_post_is_part_of_it():
+    text = "معاون شهردار کرمان در امور بین‌الملل، بهرام نیک‌سرشت، اعلام کرد: سلام."
+    graph = graph_of(text)
+    post = iri("post/deputy-mayor/kerman-municipality")
+    assert ask(graph, f"""?phrase itsrdf:taIdentRef {post} ; nif:beginIndex ?b ; nif:endIndex ?e
+        FILTER(?b = 0 && ?e = {len("معاون شهردار کرمان در امور بین‌الملل")})""")
+    assert ask(graph, f'{post} org:heldBy ?p . ?p rdfs:label "بهرام نیک‌سرشت"@fa')
+
+
+def test_a_head_before_a_portfolio_of_a_municipality_is_not_its_mayor():
+    graph = graph_of("رئیس سازمان زیباسازی شهرداری اصفهان گفت: سلام.")
+    assert not ask(graph, "?post a cdo:Mayor")
 
 
 @pytest.mark.parametrize("text, status", [
@@ -210,6 +296,13 @@ def test_an_instrument_named_again_is_not_a_second_agreement():
     ("قرارداد همکاری شهرداری زابل و شهرداری زرنج امضا شد. به گفته شهردار زابل، این قرارداد دو ساله است.",
      "post/mayor/zabol-municipality"),
     ("سخنگوی شورای اسلامی شهر کرمان خبر امضای توافق‌نامه با ارومچی را تکذیب کرد.", "post/spokesperson/kerman-city-council"),
+    ("یک عضو شورای اسلامی شهر یزد به خبرنگاران گفت: بخارا پیشنهاد همکاری داده است.",
+     "post/council-member/yazd-city-council"),
+    ("شهردار کرمان روز شنبه در دیدار با سفیر هند از توسعه گردشگری استقبال کرد. وی گفت: پروازها افزایش می‌یابد.",
+     "post/mayor/kerman-municipality"),
+    ("در پیام آمده است: «همکاری ادامه دارد.» شهردار اهواز نیز گفت: بصره شریک ماست.", "post/mayor/ahvaz-municipality"),
+    ("صبح روز شنبه ۳ آبان ۱۴۰۲ شهردار کرمان در دیدار با سفیر هند گفت: پروازها افزایش می‌یابد.",
+     "post/mayor/kerman-municipality"),
 ])
 def test_attribution_and_more_verbs_of_saying_give_the_speaker(text, post):
     assert ask(graph_of(text), f"?s cdo:speaker {iri(post)}"), text
@@ -386,3 +479,89 @@ def test_a_negated_intention_reports_no_agreement():
 ])
 def test_more_denial_and_suspension_verbs(text, status):
     assert ask(graph_of(text), f"?a cdo:status cdo:{status}"), text
+
+
+def test_a_delegation_meets_and_this_meeting_is_the_one_read_before():
+    graph = graph_of("هیئتی از شهرداری کازان روز شنبه وارد تبریز شد و با شهردار تبریز دیدار کرد. طرفین در این دیدار "
+                     "بر گسترش همکاری‌ها تأکید کردند.")
+    assert ask(graph, f"""?m a cdo:Meeting ; cdo:participant {iri('org/kazan-municipality')},
+        {iri('post/mayor/tabriz-municipality')}""")
+    assert len(graph.query("SELECT ?m WHERE { ?m a cdo:Meeting }", initNs=PREFIXES)) == 1
+
+
+def test_this_meeting_after_a_delegation_arrived_is_a_meeting_with_the_delegation():
+    graph = graph_of("هیئتی از شهرداری باتومی با حضور در شورای اسلامی شهر رشت خواستار همکاری شد. رئیس شورای اسلامی "
+                     "شهر رشت در این دیدار گفت: پیشنهاد بررسی می‌شود.")
+    assert ask(graph, f"""?m a cdo:Meeting ; cdo:participant {iri('org/batumi-municipality')},
+        {iri('post/council-chair/rasht-city-council')}""")
+
+
+def test_the_head_of_a_relative_clause_is_the_visitor():
+    graph = graph_of("استاندار آذربایجان شرقی در دیدار با شهردار کازان (Kazan)، که به تبریز سفر کرده است، گفت: "
+                     "همکاری‌ها گسترش می‌یابد.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {iri('post/mayor/kazan-municipality')}, {place('tabriz')}")
+    assert not ask(graph, "?v a cdo:Visit ; cdo:participant ?p . ?p a cdo:Post FILTER(?p != "
+                          f"{iri('post/mayor/kazan-municipality')})")
+
+
+@pytest.mark.parametrize("text", [
+    "سفیر ترکیه پیشنهاد کرد سفر هیئتی از یک شهر کوچک به تبریز در تابستان انجام شود.",
+    "مربی تیم گفت: پس از دیدار با شهرداری تبریز، تیم برای اردو به ترکیه سفر می‌کند.",
+])
+def test_no_visitor_is_read_from_an_unnamed_delegation_or_a_side_after_with(text):
+    assert not ask(graph_of(text), "?v a cdo:Visit")
+
+
+def test_a_date_dates_the_signing_or_meeting_of_its_clause_before_a_visit():
+    graph = graph_of("هیئتی از شهرداری کازان روز ۳ آبان ۱۴۰۲ وارد تبریز شد و با شهردار تبریز دیدار کرد.")
+    assert ask(graph, '?m a cdo:Meeting ; dcterms:date "2023-10-25"^^xsd:date')
+    assert not ask(graph, '?v a cdo:Visit ; dcterms:date ?d')
+    graph = graph_of("برنامه اجرایی همکاری تبریز و باکو روز ۳ آبان ۱۴۰۲ در حاشیه نشست شبکه متروپلیس تمدید شد.")
+    assert ask(graph, '?a a cdo:ActionPlan ; dcterms:date "2023-10-25"^^xsd:date')
+
+
+def test_officials_who_sign_in_person_meet_and_the_foreign_one_visits_the_venue():
+    graph = graph_of("شهردار تبریز روز ۳ آبان ۱۴۰۲ در کازان با شهردار کازان برنامه اجرایی همکاری امضا کرد.")
+    tabriz, kazan = iri('post/mayor/tabriz-municipality'), iri('post/mayor/kazan-municipality')
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {tabriz}, {kazan} ; cdo:about ?a . ?a a cdo:ActionPlan")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {tabriz}, {place('kazan')}")
+    assert not ask(graph, f"?v a cdo:Visit ; cdo:participant {kazan}")
+    graph = graph_of("پیمان خواهرخواندگی تبریز و کازان روز ۳ آبان ۱۴۰۲ در تبریز به امضای شهرداران دو شهر رسید. "
+                     "شهردار کازان در این مراسم گفت: دو شهر پیوندهای کهنی دارند.")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {place('tabriz')}, {kazan}")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {kazan}, {place('tabriz')}")
+
+
+def test_a_signing_with_no_official_named_is_no_meeting():
+    graph = graph_of("شهرداری تبریز و شهرداری کازان در کازان برنامه اجرایی همکاری امضا کردند. به گفته شهردار تبریز "
+                     "این برنامه سه‌ساله است.")
+    assert not ask(graph, "?m a cdo:Meeting") and not ask(graph, "?v a cdo:Visit")
+
+
+def test_an_official_at_a_network_forum_meets_the_network_and_a_city_admitted_there_does_not():
+    graph = graph_of("شهردار تبریز در نشست کمیته اجرایی متروپلیس که هفته گذشته در مادرید برگزار شد، سخنرانی کرد.")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {iri('post/mayor/tabriz-municipality')}, ?n . "
+                      "?n a cdo:CityNetwork")
+    graph = graph_of("شهر تبریز در نشست کمیته اجرایی متروپلیس به عضویت این شبکه درآمد.")
+    assert not ask(graph, "?m a cdo:Meeting")
+    graph = graph_of("شهر تبریز در نشست کمیته اجرایی متروپلیس به عضویت این شبکه درآمد. شهردار تبریز که در این نشست "
+                     "حضور داشت گفت: عضویت فرصت تبادل تجربه است.")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {iri('post/mayor/tabriz-municipality')}, ?n . "
+                      "?n a cdo:CityNetwork")
+    assert not ask(graph_of("شهردار تبریز قرار است در نشست آینده کمیته اجرایی متروپلیس شرکت کند."), "?m a cdo:Meeting")
+
+
+def test_he_is_the_speaker_and_a_meeting_in_a_foreign_city_is_a_visit_there():
+    graph = graph_of("شهردار تبریز گفت: تبریز آماده همکاری است. وی در حاشیه این سفر در شهر کازان با شهردار کازان "
+                     "دیدار کرد.")
+    tabriz, kazan = iri('post/mayor/tabriz-municipality'), iri('post/mayor/kazan-municipality')
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {tabriz}, {kazan}")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {tabriz}, {place('kazan')}")
+    assert not ask(graph, f"?v a cdo:Visit ; cdo:participant {kazan}")
+
+
+def test_the_date_by_its_status_cue_dates_a_renewed_agreement():
+    graph = graph_of("تبریز و کازان که از سال ۱۳۹۰ خواهرخوانده‌اند، پیمان خواهرخواندگی خود را اسفند ۱۴۰۱ برای پنج سال "
+                     "دیگر تمدید کردند.")
+    assert ask(graph, '''?a a cdo:SisterCityAgreement ; cdo:status cdo:Renewed ; cdo:dateStart "2023-02-20"^^xsd:date ;
+        cdo:dateEnd "2023-03-20"^^xsd:date''')

@@ -149,7 +149,7 @@ def test_a_sparql_constraint_runs_once_per_batch_for_all_its_focus_nodes_each_in
     items = [(URIRef(f"urn:ex:graph{i}"), list(Graph().parse(data=data, format="turtle")))
              for i, data in enumerate(BATCHED_DATA)]
     gate, queries, wrapped = Gate(shapes, judge_context=True), [], {}
-    load = gate._load_views
+    load = gate.load_views
 
     class Counting:
         def __init__(self, store):
@@ -159,12 +159,12 @@ def test_a_sparql_constraint_runs_once_per_batch_for_all_its_focus_nodes_each_in
             queries.append(text)
             return self.store.query(text, **options)
 
-    def counting_load(views):
-        load(views)
+    def counting_load(views, focus=None):
+        load(views, focus)
         for view in views:
             store, name = view.store
             view.store = (wrapped.setdefault(id(store), Counting(store)), name)
-    gate._load_views = counting_load
+    gate.load_views = counting_load
     verdicts = gate.check(items)
     references = Gate(shapes, engine="pyshacl", judge_context=True).check(items)
 
@@ -176,7 +176,7 @@ def test_a_sparql_constraint_runs_once_per_batch_for_all_its_focus_nodes_each_in
     # ex:a alone has two values (pySHACL, binding $this before the aggregate, reports none)
     assert compared(verdicts, "CountShape") == {(URIRef("urn:ex:graph0"), URIRef("urn:ex:a"), URIRef("urn:ex:a"))}
     # the first shape in one query for both graphs' four focus nodes; the aggregate once per focus node
-    assert sum("VALUES (" in q for q in queries) == 1 and len(queries) == 1 + 4
+    assert sum("GRAPH <urn:shapes:focus:" in q for q in queries) == 1 and len(queries) == 1 + 4
 
 
 def test_context_includes_what_a_sparql_constraint_reads_inside_filter_not_exists():
@@ -289,3 +289,30 @@ def test_a_query_grouped_by_this_is_pre_bound_as_an_expression():
         @prefix ex: <urn:ex:> . ex:a a ex:Thing ; ex:p 1 , 2 . ex:b a ex:Thing ; ex:p 3 ."""))
     [verdict] = Gate(shapes).check([(URIRef("urn:ex:graph"), data)])
     assert {(str(r.focus), str(r.value)) for r in verdict.results} == {("urn:ex:a", "urn:ex:a")}
+
+
+def test_a_predicate_read_of_this_is_loaded_only_for_the_focus_nodes_of_the_constraints_that_read_it():
+    # ex:knows is read of $this by the ex:Thing constraint alone: ex:other, a focus node of the other one, keeps
+    # its ex:knows out of the store, and both verdicts still agree with pySHACL.
+    shapes = Graph().parse(format="turtle", data="""
+        @prefix ex: <urn:ex:> . @prefix sh: <http://www.w3.org/ns/shacl#> .
+        ex:Knows a sh:NodeShape ; sh:targetClass ex:Thing ; sh:sparql [ sh:select \"\"\"
+            PREFIX ex: <urn:ex:> SELECT $this ?value WHERE { $this ex:knows ?value . FILTER (?value = ex:c) } \"\"\" ] .
+        ex:Typed a sh:NodeShape ; sh:targetClass ex:Other ; sh:sparql [ sh:select \"\"\"
+            PREFIX ex: <urn:ex:> SELECT $this WHERE { FILTER NOT EXISTS { $this a ex:Thing } } \"\"\" ] .""")
+    data = list(Graph().parse(format="turtle", data="""
+        @prefix ex: <urn:ex:> . ex:a a ex:Thing ; ex:knows ex:c . ex:other a ex:Other ; ex:knows ex:c ."""))
+    gate, stored = Gate(shapes), []
+    load = gate.load_views
+
+    def recording_load(views, focus=None):
+        load(views, focus)
+        store, name = views[0].store
+        stored.extend((q.subject.value, q.predicate.value) for q in store.quads_for_pattern(None, None, None, name))
+    gate.load_views = recording_load
+    [verdict] = gate.check([(URIRef("urn:ex:graph"), data)])
+    [reference] = Gate(shapes, engine="pyshacl").check([(URIRef("urn:ex:graph"), data)])
+    assert {(str(r.focus), str(r.shape)) for r in verdict.results} == {
+        (str(r.focus), str(r.shape)) for r in reference.results} == {
+        ("urn:ex:a", "urn:ex:Knows"), ("urn:ex:other", "urn:ex:Typed")}
+    assert ("urn:ex:a", "urn:ex:knows") in stored and ("urn:ex:other", "urn:ex:knows") not in stored
