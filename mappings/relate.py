@@ -39,7 +39,7 @@ RELATIVE = "که"  # X که به Y سفر کرده است: X, the relative claus
 PRONOUN = "وی"  # وی ... با Y دیدار کرد: the statement's speaker, whom the news names before
 SIGNED_BY = "امضای"  # به امضای X و Y رسید: X and Y signed
 CEREMONY = "مراسم"  # X در این مراسم گفت، after a signing: X was present
-IN = "در"  # در Y امضا شد: Y is where the signing took place
+IN = "در"  # در Y امضا شد: Y is where the signing took place; عضویت در Y: the body follows, never before
 CEREMONY_STATUSES = (CDO.Signed, CDO.Renewed)  # a signing or renewal reported as done, with its officials there
 FORUM_REACH = 10  # tokens between a meeting noun and the network that holds it (در نشست دفتر اجرایی ... UCLG)
 UNHELD = (CDO.Planned, CDO.Proposed, CDO.Cancelled, CDO.Denied)  # a forum that has not taken place
@@ -52,14 +52,16 @@ PARTNER_REACH = 7  # tokens between an instrument word and the با that introdu
 ANAPHORA_FILE = Path(__file__).with_name("anaphora-fa.csv")
 
 
-def read_anaphora(path=ANAPHORA_FILE):
-    """Return the keys (spaces and ZWNJ removed) of the phrases that stand for both sides named before."""
+def read_anaphora(refers, path=ANAPHORA_FILE):
+    """Return the keys (spaces and ZWNJ removed) of the phrases that stand for both sides named before (pair)
+    or for the one named last (one)."""
     with open(path, encoding="utf-8", newline="") as handle:
         return frozenset(row["phrase"].replace(" ", "").replace("\u200c", "") for row in csv.DictReader(handle)
-                         if row["refers"] == "pair")
+                         if row["refers"] == refers)
 
 
-PAIR_ANAPHORA = read_anaphora()
+PAIR_ANAPHORA = read_anaphora("pair")
+ONE_ANAPHORA = read_anaphora("one")
 HYPOTHETICAL_FILE = Path(__file__).with_name("hypothetical-fa.csv")
 
 
@@ -72,6 +74,7 @@ def read_phrases(path):
 HYPOTHETICAL = read_phrases(HYPOTHETICAL_FILE)
 OPENERS = read_phrases(Path(__file__).with_name("openers-fa.csv"))
 ATTRIBUTIONS = read_phrases(Path(__file__).with_name("attribution-fa.csv"))
+BASIS = read_phrases(Path(__file__).with_name("basis-fa.csv"))
 TIME_WORDS = read_phrases(Path(__file__).with_name("time-words-fa.csv"))
 
 
@@ -418,21 +421,23 @@ class Relator:
         domains and purpose from the same sentence."""
         facts = []
         for span, cls in self.instrument_groups():
-            if facts and span.start > 0 and self.tokens[span.start - 1] == THIS:
-                self.mentioned.append((span.start, facts[-1]))  # بر اساس این تفاهم‌نامه: the one already read
-                continue
+            if span.start > 0 and self.tokens[span.start - 1] == THIS:  # بر اساس این تفاهم‌نامه: one named before
+                if facts:
+                    self.mentioned.append((span.start, facts[-1]))
+                continue  # else one whose sides were not read: not a new agreement of whoever is named near
             # A document of no named kind (سند همکاری) is a cooperation agreement, or the one of its sides read before.
             generic = cls == CDO.CooperationInstrument
             cls = DEFAULT_INSTRUMENT if generic else cls
             parties = [self.city_for_mission(p, span) for p in self.agreement_parties(span)]
             same = next((f for f in facts if (f.cls == cls or generic) and {p.iri for p in parties} == {
                 o for k, o in f.links if k == CDO.party}), None)
-            if same is not None:  # the same instrument named again: it may say what the first mention did not
-                self.mentioned.append((span.start, same))
-                status = None if any(k == CDO.status for k, _ in same.links) else self.status_near(
-                    span, *self.sentence_of(span.start))
-                if status is not None:
-                    same.links.append((CDO.status, status))
+            if same is not None:  # the same instrument named again: it may say what the first mention did not,
+                self.mentioned.append((span.start, same))  # or report a later event (خواهرخوانده‌اند، پیمان ... تمدید کردند)
+                status = self.status_near(span, *self.sentence_of(span.start))
+                known, unranked = next((o for k, o in same.links if k == CDO.status), None), len(STATUS_RANK) + 1
+                if status is not None and (known is None or STATUS_RANK.get(status, unranked) < STATUS_RANK.get(
+                        known, unranked)):
+                    same.links = [(k, o) for k, o in same.links if k != CDO.status] + [(CDO.status, status)]
                 continue
             seats = {next((o for p, o in e.links if p == CDO.governs), e.iri) for e in parties}
             if len(seats) < 2 or self.hypothetical(span.start) or not (
@@ -471,13 +476,15 @@ class Relator:
         start, end = self.sentence_of(span.start)
         opener = self.find_word(span.end, min(end, span.end + NEAR), LIST_OPENERS)
         if opener and self.list_at(opener[1])[0]:
-            return self.distinct(self.list_at(opener[1])[0])
-        listed, _ = self.list_at(span.end)
+            return self.distinct(self.with_partners(*self.list_at(opener[1])))
+        if opener and len(self.anaphor_list(opener[1])) >= 2:  # میان این شهر و یزد
+            return self.distinct(self.anaphor_list(opener[1]))
+        listed, after = self.list_at(span.end)
         if len(listed) >= 2:
-            return self.distinct(listed)
+            return self.distinct(self.with_partners(listed, after))
         qualified = self.list_after_qualifiers(span.end, end)  # یادداشت تفاهم همکاری بندری بوشهر و لاذقیه
         if len(qualified) >= 2:
-            return self.distinct(qualified)
+            return self.distinct(self.with_partners(*self.list_at(qualified[0].start)))
         preceding = self.list_before(span)
         if len(preceding) >= 2:
             return self.distinct(preceding)
@@ -502,6 +509,13 @@ class Relator:
         if not own and self.reading.speaker is not None:
             own = [self.reading.speaker]
         return self.distinct(own + partners)
+
+    def with_partners(self, listed, after):
+        """Return a list of sides with the sides a با right after it adds (شهرداری‌های آبادان و خرمشهر با
+        استانداری بصره)."""
+        if after < len(self.tokens) and self.tokens[after] == WITH and not self.generic(after + 1):
+            return listed + self.list_at(after + 1)[0]
+        return listed
 
     def has_phrase(self, start, end, keys):
         """Tell whether the tokens between two positions hold one of some phrases (keys without spaces)."""
@@ -557,6 +571,17 @@ class Relator:
         """Tell whether a phrase standing for both sides (دو شهر، طرفین) is in the instrument's sentence."""
         return self.has_phrase(start, end, PAIR_ANAPHORA)
 
+    def anaphor_list(self, token):
+        """Return the sides of a list that opens with a phrase standing for the one named last (این شهر و Y):
+        that place or body (not a country), then the list after the coordinator."""
+        for end in range(token + 1, min(len(self.tokens), token + 4) + 1):
+            if "".join(self.tokens[token:end]) in ONE_ANAPHORA:
+                named = [e for e in self.a.entities if e.end <= token and e.kind in (PLACE, ORGANISATION, POST)
+                         and not self.lexicon.entity_is_a(_party(e).iri, CDO.Country)]
+                if named and end < len(self.tokens) and self.tokens[end] in COORDINATORS:
+                    return named[-1:] + self.list_at(end + 1)[0]
+        return []
+
     def list_after_qualifiers(self, token, end):
         """Return a list of two or more sides a few words after a token, past words that qualify the
         instrument (همکاری، بندری، آموزش ...) but hold no entity or punctuation."""
@@ -579,9 +604,22 @@ class Relator:
                 found = self.distinct([by_iri[iri] for iri in sides if iri in by_iri])
                 if len(found) == 2:
                     return found
-        named = self.distinct([e for e in reversed(self.a.entities) if e.end <= token and e.kind in (
-            PLACE, ORGANISATION, POST) and not self.lexicon.entity_is_a(_party(e).iri, CDO.Country)])
+        named, seats = [], set()
+        for party in self.distinct([e for e in reversed(self.a.entities) if e.end <= token and e.kind in (
+                PLACE, ORGANISATION, POST) and not self.lexicon.entity_is_a(_party(e).iri, CDO.Country)
+                and not self.at_venue(e)]):
+            seat = next((o for p, o in party.links if p == CDO.governs), party.iri)
+            if seat not in seats:  # شهرداری یاسوج and یاسوج are one side
+                seats.add(seat)
+                named.append(party)
         return named[1::-1] if len(named) >= 2 else []
+
+    def at_venue(self, entity):
+        """Tell whether a place is named as where something happens (در شهر کوت، در تهران), not as a side."""
+        before = entity.start - 1
+        if before > 0 and self.span_at.get(before) is not None and self.span_at[before].kinds() == {PLACE_KIND}:
+            before -= 1
+        return entity.kind == PLACE and before >= 0 and self.tokens[before] == IN
 
     def list_before(self, span):
         """Return the coordinated entities that end just before a word in its clause (میان X و Y تفاهم‌نامه،
@@ -631,9 +669,22 @@ class Relator:
         """A status that reports a later event (renewed, suspended, cancelled, under study, denied: the
         precedence table) anywhere in the sentence, else the status cue nearest after the instrument, else
         the nearest before it. A denied cancellation (شایعه لغو ... را تکذیب کرد) is neither: the instrument
-        keeps its status."""
-        cues = [(s, iri) for s in self.a.spans if start <= s.start < end for iri in
-                (x.iri for x in s.of_kind(STATUS))]
+        keeps its status. With several instruments in the sentence, a cue is the one's it belongs to. An
+        instrument whose signing is cancelled (مراسم امضای X ... لغو شد) is still planned."""
+        status = self.owned_status(span, start, end)
+        if status == CDO.Cancelled and any(s.end == span.start for s, _ in self.cue_spans(ACTIVITY, CDO.Signing)):
+            return CDO.Planned
+        return status
+
+    def owned_status(self, span, start, end):
+        """Return the status the cues of a sentence give an instrument (see status_near); one with no cue of its
+        own shares those of the instrument coordinated with it (تفاهم‌نامه خواهرخواندگی و قرارداد همکاری ... امضا
+        شد)."""
+        spoken = [(s, iri) for s in self.a.spans if start <= s.start < end for iri in (x.iri for x in s.of_kind(STATUS))]
+        instrument = any(g.start == span.start for g, _ in self.instrument_groups())  # else a meeting's: all cues
+        cues = [c for c in spoken if self.owner(c[0], start, end) == span.start] if instrument else spoken
+        if not cues and span.end < len(self.tokens) and self.tokens[span.end] in COORDINATORS:
+            cues = [c for c in spoken if self.owner(c[0], start, end) == span.end + 1]
         found = {iri for _, iri in cues}
         if CDO.Denied in found and CDO.Cancelled in found:
             cues = [c for c in cues if c[1] not in (CDO.Denied, CDO.Cancelled)]
@@ -645,6 +696,29 @@ class Relator:
         if after:
             return after[0][1]
         return before[-1][1] if before else None
+
+    def owner(self, cue, start, end):
+        """Return the first token of the word a status cue of a sentence belongs to: the instrument or relation
+        word it holds, else the nearest before it (Persian puts the verb after its object: لغو این قرارداد ... و
+        دو شهر خواهرخوانده‌اند), else the nearest after it. An instrument named again (این تفاهم‌نامه) stands for
+        the one read before it. A relation word counts before the sentence's instruments only: after one it
+        qualifies it or says its purpose (برنامه اجرایی همکاری‌های ...، با هدف تعمیق روابط ...)."""
+        groups = self.instrument_groups()
+        words = [s for s, _ in groups if start <= s.start < end]
+        first = words[0].start if words else end
+        words += [s for s, cls in self.cue_spans(RELATION_KIND, CDO.Relation) if cls == CDO.Relation and start <= s.start < first]
+        words.sort(key=lambda s: s.start)
+        held = [s for s in words if cue.start <= s.start and s.end <= cue.end]
+        before = [s for s in words if s.end <= cue.start]
+        after = [s for s in words if s.start >= cue.end]
+        found = held[0] if held else before[-1] if before else after[0] if after else None
+        if found is None:
+            return None
+        starts = [g.start for g, _ in groups]
+        at = starts.index(found.start) if found.start in starts else None
+        while at and self.tokens[starts[at] - 1] == THIS:
+            at -= 1
+        return found.start if at is None else starts[at]
 
     def purpose_range(self, span, start, end):
         """The purpose: after باهدف/به‌منظور up to the domain phrase or status; or what follows "هدف از ...،"."""
@@ -700,6 +774,8 @@ class Relator:
         if opener and self.list_at(opener[1])[0]:
             return self.distinct(self.list_at(opener[1])[0])
         listed, after = self.list_at(span.end)
+        if listed and span.key.startswith(WITH) and fallback_subject:  # X ... با هماهنگی Y: Y is the partner
+            return self.distinct(self.subject(span.start) + listed)
         if len(listed) == 1:
             partner = self.phrase_end(after, WITH)
             if partner:
@@ -716,8 +792,8 @@ class Relator:
     def read_relations(self, agreements):
         """A relation word (روابط، همکاری‌های دوجانبه، توسعه ارتباط X با Y) with two or more sides."""
         facts, seen = [], set()
-        # sides of an agreement read from the same sentence: its cooperation word is the agreement's, not a relation
-        agreed = {(frozenset(o for p, o in f.links if p == CDO.party), self.sentence_of(f.start)) for f in agreements}
+        # sides of an agreement read from the same clause: its cooperation word is the agreement's, not a relation
+        agreed = [(frozenset(o for p, o in f.links if p == CDO.party), f.start) for f in agreements]
         triggers = [span for span, cls in self.cue_spans(RELATION_KIND, CDO.Relation) if cls == CDO.Relation]
         # A diplomacy concept naming a relation (همکاری‌های دوجانبه بین X و Y) counts when its sides follow.
         concept_triggers = [s for s, _ in self.cue_spans(CONCEPT, CDO.DiplomacyConcept)]
@@ -728,8 +804,8 @@ class Relator:
             if len(sides) < 2 and self.has_phrase(start, end, PAIR_ANAPHORA):  # طرفین ... بر گسترش همکاری‌ها
                 sides = self.sides_before(span.start)
             key = frozenset(s.iri for s in sides)
-            if len(sides) < 2 or key in seen or (key, (start, end)) in agreed or self.hypothetical(span.start) or (
-                    not self.crosses_border(sides)):
+            if len(sides) < 2 or key in seen or self.agreement_word(span, key, agreed) or self.hypothetical(
+                    span.start) or not self.crosses_border(sides) or self.by_instrument(start, end):
                 continue
             seen.add(key)
             fact = Fact("relation", CDO.Relation, [(CDO.relates, s.iri) for s in sides], span.start)
@@ -739,6 +815,19 @@ class Relator:
             facts.append(fact)
             self.reading.facts.append(fact)
         return facts
+
+    def agreement_word(self, span, key, agreed):
+        """Tell whether a relation word with these sides is in the clause of an agreement of the same sides (no
+        comma between them): it is the agreement's cooperation word."""
+        start, end = self.sentence_of(span.start)
+        return any(key == sides and start <= at < end and "،" not in self.tokens[min(at, span.start):max(at, span.start)]
+                   for sides, at in agreed)
+
+    def by_instrument(self, start, end):
+        """Tell whether a sentence speaks by an instrument named again (بر اساس این تفاهم‌نامه، ...): the
+        cooperation it states is that instrument's content, not another relation."""
+        return any(start < span.start < end and self.tokens[span.start - 1] == THIS and self.has_phrase(
+            max(start, span.start - 4), span.start - 1, BASIS) for span, _ in self.instrument_groups())
 
     def read_meetings(self, relations):
         """X در دیدار با Y / X با Y دیدار کرد / X و Y دیدار کردند: a meeting of at least two participants."""
@@ -900,7 +989,7 @@ class Relator:
             sentence = self.sentence_of(index)
             body = next((e for e in self.entities_between(end, sentence[1]) if self.international(e)), None)
             clause = self.clause_start(index)
-            if body is None:  # X به Y پیوست: the body before the verb
+            if body is None and not (is_cue and span.key.endswith(IN)):  # X به Y پیوست: the body before the verb
                 body = next((e for e in reversed(self.entities_between(clause, index)) if self.international(e)), None)
             if body is None and THIS in self.tokens[clause:end + 1]:  # به این شبکه پیوسته‌اند، عضویت این سازمان
                 this = clause + self.tokens[clause:end + 1].index(THIS)

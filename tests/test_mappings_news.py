@@ -368,6 +368,119 @@ def test_a_latin_gloss_that_names_no_place_makes_no_place():
     assert not ask(graph, f"?s cdo:mentions ?x . ?x a cdo:Place FILTER(?x != {place('tabriz')})")
 
 
+@pytest.mark.parametrize("text, kind, status", [
+    ("قرارداد ساخت کتابخانه مشترک شهرداری کرمان و شهرداری هرات لغو شد. شهردار کرمان گفت: لغو این قرارداد به معنای "
+     "پایان خواهرخواندگی کرمان و هرات نیست و دو شهر از سال ۱۳۹۰ خواهرخوانده‌اند.", "SisterCityAgreement", "Existing"),
+    ("شورای شهر باکو همکاری‌های رسمی با شهرداری تبریز را تعلیق و برنامه اجرایی گردشگری دو شهر را لغو کرد.",
+     "ActionPlan", "Cancelled"),
+])
+def test_a_status_cue_belongs_to_the_instrument_before_it(text, kind, status):
+    graph = graph_of(text)
+    assert ask(graph, f"?a a cdo:{kind} ; cdo:status cdo:{status}"), text
+
+
+def test_both_sides_by_anaphora_are_two_places_not_a_city_and_its_municipality():
+    graph = graph_of("هیئت شهرداری خجند هفته گذشته به کرمان سفر کرد. معاون شهرداری کرمان گفت: متن برنامه اجرایی "
+                     "همکاری دو شهر در دست بررسی است.")
+    assert ask(graph, f"""?a a cdo:ActionPlan ; cdo:status cdo:UnderStudy ;
+        cdo:party {iri('org/khujand-municipality')}, {iri('org/kerman-municipality')}""")
+
+
+def test_a_list_of_sides_and_the_side_after_with_sign_together():
+    graph = graph_of("تفاهم‌نامه همکاری شهرداری اردبیل و شهرداری سراب با شهرداری باکو روز شنبه امضا شد.")
+    assert ask(graph, f"""?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:Signed ; cdo:party
+        {iri('org/ardabil-municipality')}, {iri('org/sarab-municipality')}, {iri('org/baku-municipality')}""")
+
+
+@pytest.mark.parametrize("text", [
+    "مراسم امضای تفاهم‌نامه همکاری شهرداری رشت و شهرداری باکو که قرار بود روز شنبه برگزار شود، لغو شد.",
+    "امضای پیمان خواهرخواندگی اردبیل و باکو به دلیل شرایط جوی به تعویق افتاد.",
+])
+def test_a_signing_cancelled_or_postponed_leaves_the_instrument_planned(text):
+    graph = graph_of(text)
+    assert ask(graph, "?a cdo:status cdo:Planned") and not ask(graph, "?a cdo:status cdo:Cancelled"), text
+
+
+def test_cooperation_by_an_instrument_named_again_is_its_content_not_a_relation():
+    graph = graph_of("یادداشت تفاهم شهرداری قزوین و شهرداری باتومی امضا شد. بر پایه این تفاهم‌نامه، طرفین در زمینه "
+                     "گردشگری همکاری می‌کنند.")
+    assert ask(graph, "?a a cdo:MemorandumOfUnderstanding") and not ask(graph, "?s cdo:reports ?r . ?r a cdo:Relation")
+
+
+def test_this_instrument_with_none_read_before_is_no_new_agreement():
+    graph = graph_of("قرارداد گردشگری گیلان تمدید شد. مدیرکل امور بین‌الملل استانداری گیلان در سفر سرکنسول روسیه در "
+                     "رشت گفت: بر اساس این سند، همکاری‌های دو استان ادامه می‌یابد.")
+    assert not ask(graph, "?s cdo:reports ?a . ?a a cdo:CooperationAgreement")
+
+
+def test_the_anniversary_of_a_tie_says_it_exists():
+    graph = graph_of("به مناسبت سالگرد خواهرخواندگی کرمان و هرات، نمایشگاهی برپا شد.")
+    assert ask(graph, f"?a a cdo:SisterCityAgreement ; cdo:status cdo:Existing ; cdo:party {place('kerman')}")
+
+
+def test_membership_in_a_body_the_text_names_after_it_is_not_of_one_named_before():
+    graph = graph_of("شهردار کرمان در اجلاس یونسکو در پاریس از درخواست این شهر برای عضویت در شبکه جهانی شهرهای آرام "
+                     "خبر داد.")
+    assert not ask(graph, "?m a cdo:Membership")
+
+
+def test_this_city_in_a_party_list_is_the_one_named_before():
+    graph = graph_of("شهرداری کازان با انتشار بیانیه‌ای خبر امضای تفاهم‌نامه همکاری میان این شهر و تبریز را تکذیب کرد.")
+    assert ask(graph, f"""?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:Denied ;
+        cdo:party {iri('org/kazan-municipality')}, {place('tabriz')}""")
+
+
+def test_with_the_coordination_of_a_foreign_body_is_a_cooperation():
+    graph = graph_of("به گزارش ایرنا، نیروهای آتش‌نشانی شهرداری اهواز با هماهنگی شهرداری بصره در مهار آتش‌سوزی "
+                     "مشارکت کردند.")
+    assert ask(graph, f"""?r a cdo:Relation ; cdo:relates {iri('org/ahvaz-municipality')},
+        {iri('org/basrah-municipality')}""")
+
+
+def test_the_sides_agree_and_the_venue_is_not_a_side():
+    graph = graph_of("شهرداری رشت و شهرداری باتومی توافق کردند نمایشگاه مشترک صنایع دستی برگزار کنند.")
+    assert ask(graph, f"?r a cdo:Relation ; cdo:relates {iri('org/rasht-municipality')}, {iri('org/batumi-municipality')}")
+    graph = graph_of("شهردار اردبیل در نشست با شهردار لنکران در شهر آستارا گفت: دو طرف توافق کردند بازارچه مرزی "
+                     "گسترش یابد.")
+    assert ask(graph, f"""?r a cdo:Relation ; cdo:relates {iri('org/ardabil-municipality')},
+        {iri('org/lankaran-municipality')}""")
+    assert not ask(graph, f"?r a cdo:Relation ; cdo:relates {place('astara')}")
+
+
+def test_two_ports_stand_for_both_sides_named_before():
+    graph = graph_of("قرار است قرارداد گردشگری دریایی شهرداری بندرعباس و شهرداری مسقط امضا شود. شهردار بندرعباس گفت: "
+                     "دو بندر می‌توانند در آموزش دریانوردی نیز همکاری کنند.")
+    assert ask(graph, f"""?r a cdo:Relation ; cdo:relates {iri('org/bandar-abbas-municipality')},
+        {iri('org/muscat-municipality')}""")
+
+
+def test_coordinated_instruments_share_their_verb():
+    graph = graph_of("تفاهم‌نامه خواهرخواندگی و قرارداد همکاری گردشگری شهرداری شیراز و شهرداری دوحه امضا شد.")
+    assert ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Signed")
+    assert ask(graph, "?a a cdo:CooperationAgreement ; cdo:status cdo:Signed")
+
+
+def test_cooperation_in_another_clause_than_the_agreement_is_a_relation_too():
+    graph = graph_of("خواهرخواندگی شیراز و کازان عملاً معلق مانده، اما ما آماده ازسرگیری همکاری‌ها در حوزه گردشگری هستیم.")
+    assert ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Suspended")
+    assert ask(graph, f"?r a cdo:Relation ; cdo:relates {place('shiraz')}, {place('kazan')}")
+
+
+def test_a_negated_intention_reports_no_agreement():
+    graph = graph_of("تفاهم‌نامه خواهرخواندگی کرمان و هرات امضا می‌شود. شهرداری کرمان قصد ندارد قرارداد گردشگری با "
+                     "شهرداری هرات امضا کند.")
+    assert ask(graph, "?a a cdo:SisterCityAgreement ; cdo:status cdo:Planned")
+    assert not ask(graph, "?s cdo:reports ?a . ?a a cdo:Contract")
+
+
+@pytest.mark.parametrize("text, status", [
+    ("برخلاف برخی گزارش‌ها، تفاهم‌نامه همکاری شهرداری تبریز و شهرداری باکو هفته گذشته امضا نشد.", "Denied"),
+    ("اجرای برنامه اجرایی همکاری شهرداری تبریز و شهرداری باکو از سال گذشته متوقف مانده است.", "Suspended"),
+])
+def test_more_denial_and_suspension_verbs(text, status):
+    assert ask(graph_of(text), f"?a cdo:status cdo:{status}"), text
+
+
 def test_a_delegation_meets_and_this_meeting_is_the_one_read_before():
     graph = graph_of("هیئتی از شهرداری کازان روز شنبه وارد تبریز شد و با شهردار تبریز دیدار کرد. طرفین در این دیدار "
                      "بر گسترش همکاری‌ها تأکید کردند.")
