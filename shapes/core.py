@@ -11,6 +11,7 @@ refers to. Anything else raises UnsupportedShape, and the gate (shapes.gate) han
 a shape is never skipped. What is compiled is listed in docs/shapes.md.
 """
 import functools
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -150,11 +151,14 @@ def _refuse_blank(shape, focus):
 class CompiledShape:
     """A node or property shape: its constraints and the property shapes its value nodes are checked against."""
 
-    __slots__ = ("node", "key", "constraints", "value_tests", "batched", "properties", "deactivated")
+    __slots__ = ("node", "key", "counts", "constraints", "value_tests", "batched", "properties", "deactivated")
 
     def __init__(self, node):
         self.node = node
         self.key = None  # the path's index key (a property shape), or None (a node shape: its value is the focus)
+        # (lowest, highest, constraint): sh:minCount and sh:maxCount, compared inline (the commonest constraints,
+        # checked on most focus nodes of every graph: a call each would cost more than the comparison)
+        self.counts = []
         self.constraints = []  # evaluated per focus node
         self.value_tests = []  # evaluated per value node (Constraint.conforms): nothing to do without values
         self.batched = []  # SPARQL constraints that can also run for many focus nodes at once (batch_template)
@@ -171,6 +175,10 @@ class CompiledShape:
             return []
         values = (focus,) if self.key is None else view.index.get(focus, _EMPTY).get(self.key, _NONE)
         found = []
+        for lowest, highest, constraint in self.counts:
+            if not lowest <= len(values) <= highest:
+                found.append(Result(focus, constraint.path, None, constraint.shape, constraint.component,
+                                    constraint.severity, constraint.messages))
         for constraint in self.constraints:
             found += constraint.results(focus, values, view)
         if values:
@@ -198,6 +206,9 @@ class CompiledShape:
         if self.deactivated:
             return True
         values = (node,) if self.key is None else view.index.get(node, _EMPTY).get(self.key, _NONE)
+        for lowest, highest, _ in self.counts:
+            if not lowest <= len(values) <= highest:
+                return False
         for constraint in self.value_tests:
             conforms = constraint.conforms
             for value in values:
@@ -327,9 +338,12 @@ class CoreEvaluator:
         severity = graph.value(node, SH.severity) or SH.Violation
         messages = tuple(sorted(graph.objects(node, SH.message), key=lambda m: (m.language or "", str(m))))
 
-        def add(component, failing, test=None):
+        def add(component, failing, test=None, counts=None):
             constraint = Constraint(node, component, path, severity, messages, failing, test)
-            (compiled.constraints if test is None else compiled.value_tests).append(constraint)
+            if counts is not None:
+                compiled.counts.append((*counts, constraint))
+            else:
+                (compiled.constraints if test is None else compiled.value_tests).append(constraint)
 
         for parameter in set(graph.predicates(node, None)):
             if parameter in DESCRIPTIVE or parameter in COMPANIONS:
@@ -407,12 +421,10 @@ class CoreEvaluator:
         self._length(shape, bound, add, compiled, stack, path, SH.MaxLengthConstraintComponent)
 
     def _min_count(self, shape, bound, add, compiled, stack, path):
-        limit = _integer(shape, bound)
-        add(SH.MinCountConstraintComponent, lambda focus, values, view: [None] if len(values) < limit else [])
+        add(SH.MinCountConstraintComponent, None, counts=(_integer(shape, bound), math.inf))
 
     def _max_count(self, shape, bound, add, compiled, stack, path):
-        limit = _integer(shape, bound)
-        add(SH.MaxCountConstraintComponent, lambda focus, values, view: [None] if len(values) > limit else [])
+        add(SH.MaxCountConstraintComponent, None, counts=(0, _integer(shape, bound)))
 
     def _unique_lang(self, shape, flag, add, compiled, stack, path):
         if flag != Literal(True):
