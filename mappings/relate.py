@@ -40,6 +40,7 @@ PRONOUN = "وی"  # وی ... با Y دیدار کرد: the statement's speaker, 
 SIGNED_BY = "امضای"  # به امضای X و Y رسید: X and Y signed
 CEREMONY = "مراسم"  # X در این مراسم گفت، after a signing: X was present
 IN = "در"  # در Y امضا شد: Y is where the signing took place
+AND = "و"  # X وارد Y شد و قرار است ...: a new clause, whose status is not the visit's
 CEREMONY_STATUSES = (CDO.Signed, CDO.Renewed)  # a signing or renewal reported as done, with its officials there
 FORUM_REACH = 10  # tokens between a meeting noun and the network that holds it (در نشست دفتر اجرایی ... UCLG)
 UNHELD = (CDO.Planned, CDO.Proposed, CDO.Cancelled, CDO.Denied)  # a forum that has not taken place
@@ -971,8 +972,20 @@ class Relator:
             if visitor is None or (visitor.iri, destination.iri) in seen or not self.crosses_border([visitor, destination]):
                 continue
             seen.add((visitor.iri, destination.iri))
-            self.reading.facts.append(Fact("visit", CDO.Visit, [(CDO.participant, visitor.iri),
-                                                                (CDO.participant, destination.iri)], span.start))
+            fact = Fact("visit", CDO.Visit, [(CDO.participant, visitor.iri), (CDO.participant, destination.iri)],
+                        span.start)
+            if self.planned(span):
+                fact.links.append((CDO.status, CDO.Planned))
+            self.reading.facts.append(fact)
+
+    def planned(self, span):
+        """Tell whether an activity's cue is reported as to come: the cue is a planned one (سفر خواهد کرد،
+        می‌آید), one opens its clause (قرار است ... سفر کند) or one follows it before the next clause (در سفر
+        آتی ... امضا خواهد شد; not وارد Y شد و قرار است ...)."""
+        start, end = self.clause_start(span.start), self.sentence_of(span.start)[1]
+        end = next((i for i in range(span.end, end) if self.tokens[i] in CLAUSE_BREAKS | {AND}), end)
+        return any(start <= s.start < end and any(x.iri == CDO.Planned for x in s.of_kind(STATUS))
+                   for s in self.a.spans)
 
     def relative_head(self, start, stop):
         """Return the entity a relative clause between two tokens is about (X، که ...; X (Latin) که ...), or None."""

@@ -399,6 +399,22 @@ def test_no_visitor_is_read_from_an_unnamed_delegation_or_a_side_after_with(text
     assert not ask(graph_of(text), "?v a cdo:Visit")
 
 
+@pytest.mark.parametrize("text", [
+    "شهردار کازان هفته آینده به تبریز سفر خواهد کرد.",
+    "قرار است هیئتی از شهرداری باکو در تابستان به تبریز سفر کند.",
+    "سخنگوی شهرداری تبریز گفت: هیئتی از شهرداری کازان ماه بعد به تبریز می‌آید.",
+    "تفاهم‌نامه همکاری دو شهر در سفر آتی هیئت شهرداری باکو به تبریز امضا خواهد شد.",
+])
+def test_a_visit_to_come_is_planned(text):
+    graph = graph_of(text)
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {place('tabriz')} ; cdo:status cdo:Planned"), text
+
+
+def test_a_visit_made_before_a_plan_is_no_planned_visit():
+    graph = graph_of("هیئتی از شهرداری کازان وارد تبریز شد و قرار است تفاهم‌نامه همکاری دو شهر امضا شود.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {place('tabriz')} FILTER NOT EXISTS {{ ?v cdo:status ?s }}")
+
+
 def test_a_date_dates_the_signing_or_meeting_of_its_clause_before_a_visit():
     graph = graph_of("هیئتی از شهرداری کازان روز ۳ آبان ۱۴۰۲ وارد تبریز شد و با شهردار تبریز دیدار کرد.")
     assert ask(graph, '?m a cdo:Meeting ; dcterms:date "2023-10-25"^^xsd:date')
