@@ -40,6 +40,7 @@ PRONOUN = "وی"  # وی ... با Y دیدار کرد: the statement's speaker, 
 SIGNED_BY = "امضای"  # به امضای X و Y رسید: X and Y signed
 CEREMONY = "مراسم"  # X در این مراسم گفت، after a signing: X was present
 IN = "در"  # در Y امضا شد: Y is where the signing took place
+ORDINAL_SUFFIX = "مین"  # در دوازدهمین اجلاس: the forum noun still follows در
 AND = "و"  # X وارد Y شد و قرار است ...: a new clause, whose status is not the visit's
 CEREMONY_STATUSES = (CDO.Signed, CDO.Renewed)  # a signing or renewal reported as done, with its officials there
 FORUM_REACH = 10  # tokens between a meeting noun and the network that holds it (در نشست دفتر اجرایی ... UCLG)
@@ -743,8 +744,8 @@ class Relator:
 
     def read_meetings(self, relations):
         """X در دیدار با Y / X با Y دیدار کرد / X و Y دیدار کردند: a meeting of at least two participants."""
-        done = set()
-        for span, _ in self.cue_spans(ACTIVITY, CDO.Meeting):
+        done, cues = set(), self.cue_spans(ACTIVITY, CDO.Meeting)
+        for span, _ in cues:
             sentence = self.sentence_of(span.start)
             if sentence in done:
                 continue
@@ -753,6 +754,8 @@ class Relator:
             if this and met:  # در این دیدار: the meeting already read
                 self.mentioned.append((span.start, met[-1]))
                 continue
+            if this and any(sentence[0] <= s.start < sentence[1] and s.start > span.start for s, _ in cues):
+                continue  # در حاشیه این اجلاس با Y دیدار کرد: the later cue reads the meeting
             clause = self.clause_start(span.start)
             subject = self.subject(span.start)
             if not subject:  # هیئتی از X ... با Y دیدار کرد: the delegation's body; وی: the speaker
@@ -773,7 +776,7 @@ class Relator:
                 else:  # X ... با Y دیدار کرد: the nearest با before the verb
                     opener = self.last_with(clause, span.start)
                     partners = self.list_at(opener)[0] if opener is not None else []
-            if not partners and span.start > 0 and self.tokens[span.start - 1] == IN and any(
+            if not partners and self.after_in(span.start) and any(
                     e.kind == POST for e in subject):
                 partners = self.forum_body(span, sentence)  # an official در نشست ... شبکه Y: attends Y's forum
             participants = {e.iri: e for e in subject + partners}
@@ -786,6 +789,11 @@ class Relator:
             if not about:
                 fact.links += [(CDO.about, c) for c in self.concepts_between(*sentence, CDO.DiplomacyConcept)]
             self.reading.facts.append(fact)
+
+    def after_in(self, token):
+        """Tell whether a token follows در, maybe past an ordinal (در دومین مجمع ...)."""
+        before = token - (token > 1 and self.tokens[token - 1].endswith(ORDINAL_SUFFIX))
+        return before > 0 and self.tokens[before - 1] == IN
 
     def forum_body(self, span, sentence):
         """Return [the international organisation] whose forum a meeting noun names (در نشست کمیته اجرایی

@@ -454,6 +454,20 @@ def test_an_official_at_a_network_forum_meets_the_network_and_a_city_admitted_th
     assert not ask(graph_of("شهردار تبریز قرار است در نشست آینده کمیته اجرایی متروپلیس شرکت کند."), "?m a cdo:Meeting")
 
 
+def test_a_forum_noun_after_an_ordinal_is_a_forum_and_a_meeting_on_its_margin_is_read():
+    mayor = iri('post/mayor/tabriz-municipality')
+    graph = graph_of("شهردار تبریز در سومین همایش متروپلیس که در مادرید برگزار شد، گفت: شهرها تجربه‌های خود را به "
+                     "اشتراک می‌گذارند. وی در حاشیه این همایش با شهردار کازان دیدار کرد.")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {mayor}, ?n . ?n a cdo:CityNetwork")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {mayor}, {iri('post/mayor/kazan-municipality')}")
+
+
+def test_officials_present_together_at_a_ceremony_meet():
+    graph = graph_of("سرکنسول ترکیه در تبریز و شهردار تبریز در مراسم گشایش نمایشگاه فرش حضور داشتند.")
+    mayor = iri('post/mayor/tabriz-municipality')
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {mayor}, ?c FILTER(?c != {mayor})")
+
+
 def test_he_is_the_speaker_and_a_meeting_in_a_foreign_city_is_a_visit_there():
     graph = graph_of("شهردار تبریز گفت: تبریز آماده همکاری است. وی در حاشیه این سفر در شهر کازان با شهردار کازان "
                      "دیدار کرد.")
