@@ -322,7 +322,8 @@ class Relator:
         nearest (۱۸ مهر در دیدار با، از سال ۱۳۹۵ خواهرخوانده هستند), else the nearest before it; a date with no
         fact in its sentence dates the statement. A fact named again (این سند، the same kind and sides) is
         dated there too. Of the dates of one fact, the one nearest its status cue names it (the renewal's, as
-        the status is the renewal: از سال ۱۳۸۹ خواهرخوانده‌اند و اسفند ۱۴۰۱ تمدید شد), else the first."""
+        the status is the renewal: از سال ۱۳۸۹ خواهرخوانده‌اند و اسفند ۱۴۰۱ تمدید شد), else the first; one of
+        them in another sentence than that one dates the statement."""
         dated = [(f.start, f) for f in self.reading.facts if f.start >= 0] + self.mentioned
         named = {}  # id(fact) -> (fact, [(token, date)] in text order)
         for mention in self.dates:
@@ -342,8 +343,13 @@ class Relator:
                 named.setdefault(id(target), (target, []))[1].append((token, mention))
         for fact, found in named.values():
             cue = self.status_cue(fact)
-            _, mention = min(found, key=lambda f: abs(f[0] - cue)) if cue is not None else found[0]
+            token, mention = min(found, key=lambda f: abs(f[0] - cue)) if cue is not None else found[0]
             fact.links.extend(date_links(mention))
+            # a date of another sentence than the fact's date is another event the text reports (the
+            # exhibition opened on the twinning's anniversary; they have been twinned since 1998): the statement's
+            self.reading.statement_links.extend(link for at, other in found
+                                                if self.sentence_of(at) != self.sentence_of(token)
+                                                for link in date_links(other))
 
     def status_cue(self, fact):
         """Return the token of the cue of a fact's status nearest its own cue, or None."""

@@ -415,6 +415,13 @@ def test_a_visit_made_before_a_plan_is_no_planned_visit():
     assert ask(graph, f"?v a cdo:Visit ; cdo:participant {place('tabriz')} FILTER NOT EXISTS {{ ?v cdo:status ?s }}")
 
 
+def test_a_date_of_another_sentence_than_the_one_naming_a_fact_dates_the_statement():
+    graph = graph_of("به مناسبت دهمین سالگرد خواهرخواندگی تبریز و کازان، جشنواره‌ای روز ۳ آبان ۱۴۰۲ در تبریز "
+                     "برگزار شد. تبریز و کازان از سال ۱۳۹۲ خواهرخوانده‌اند.")
+    assert ask(graph, '?a a cdo:SisterCityAgreement ; cdo:dateStart "2013-03-21"^^xsd:date')
+    assert ask(graph, '?s a cdo:Statement ; dcterms:date "2023-10-25"^^xsd:date')
+
+
 def test_a_date_dates_the_signing_or_meeting_of_its_clause_before_a_visit():
     graph = graph_of("هیئتی از شهرداری کازان روز ۳ آبان ۱۴۰۲ وارد تبریز شد و با شهردار تبریز دیدار کرد.")
     assert ask(graph, '?m a cdo:Meeting ; dcterms:date "2023-10-25"^^xsd:date')
