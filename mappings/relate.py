@@ -789,7 +789,10 @@ class Relator:
             if len(participants) < 2 or not self.crosses_border(list(participants.values())):
                 continue
             done.add(sentence)
-            fact = Fact("meeting", CDO.Meeting, [(CDO.participant, iri) for iri in participants], span.start)
+            # در این نشست: the meeting is the one a sentence before named, with its date and venue
+            named = [s.start for s, _ in cues if s.start < sentence[0]] if this else []
+            fact = Fact("meeting", CDO.Meeting, [(CDO.participant, iri) for iri in participants],
+                        named[-1] if named else span.start)
             about = [r for r in relations if sentence[0] <= r.start < sentence[1]]
             fact.links += [(CDO.about, r) for r in about]
             if not about:

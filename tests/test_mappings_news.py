@@ -469,6 +469,14 @@ def test_a_forum_noun_after_an_ordinal_is_a_forum_and_a_meeting_on_its_margin_is
     assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {mayor}, {iri('post/mayor/kazan-municipality')}")
 
 
+def test_a_forum_named_again_keeps_the_date_and_venue_of_the_sentence_naming_it():
+    graph = graph_of("شهر تبریز در نشست کمیته اجرایی متروپلیس که ۳ آبان ۱۴۰۲ در مادرید برگزار شد، به عضویت این "
+                     "شبکه درآمد. شهردار تبریز که در این نشست حضور داشت گفت: عضویت فرصت تبادل تجربه است.")
+    mayor = iri('post/mayor/tabriz-municipality')
+    assert ask(graph, f'?m a cdo:Meeting ; cdo:participant {mayor} ; dcterms:date "2023-10-25"^^xsd:date')
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {mayor}, {place('madrid')}")
+
+
 def test_officials_present_together_at_a_ceremony_meet():
     graph = graph_of("سرکنسول ترکیه در تبریز و شهردار تبریز در مراسم گشایش نمایشگاه فرش حضور داشتند.")
     mayor = iri('post/mayor/tabriz-municipality')
