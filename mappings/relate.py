@@ -968,6 +968,11 @@ class Relator:
                 to = self.last_to(clause, span.start)
                 if to is not None:  # X ... به Y سفر کرد
                     destination, visitor_to = self.a.token_entity[to], to - 1
+            if destination is None:
+                to = self.to_this_place(clause, span.start)
+                if to is not None:  # X که به این شهر سفر کرده بود: the place named last before
+                    destination, visitor_to = next((e for e in reversed(self.a.entities) if e.end <= to and
+                                                    e.kind == PLACE), None), to
             if destination is None:  # سفر هیئت X به Y
                 to = next((i for i in range(span.end, min(end, span.end + VISIT_REACH)) if self.tokens[i] == TO
                            and (i + 1) in self.a.token_entity), None)
@@ -1003,6 +1008,15 @@ class Relator:
         end = next((i for i in range(span.end, end) if self.tokens[i] in CLAUSE_BREAKS | {AND}), end)
         return any(start <= s.start < end and any(x.iri == CDO.Planned for x in s.of_kind(STATUS))
                    for s in self.a.spans)
+
+    def to_this_place(self, start, stop):
+        """Return the token of به in به این شهر (a place kind after این) between two tokens, or None."""
+        for index in range(stop - 3, start - 1, -1):
+            kind = self.span_at.get(index + 2)
+            if self.tokens[index] == TO and self.tokens[index + 1] == THIS and kind is not None and \
+                    PLACE_KIND in kind.kinds():
+                return index
+        return None
 
     def relative_head(self, start, stop):
         """Return the entity a relative clause between two tokens is about (X، که ...; X (Latin) که ...), or None."""

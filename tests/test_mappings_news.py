@@ -410,6 +410,12 @@ def test_a_visit_to_come_is_planned(text):
     assert ask(graph, f"?v a cdo:Visit ; cdo:participant {place('tabriz')} ; cdo:status cdo:Planned"), text
 
 
+def test_a_visit_to_this_city_is_to_the_place_named_last():
+    graph = graph_of("برنامه اجرایی همکاری تبریز و کازان در شهر کازان امضا شد. شهردار تبریز که با هیئتی به این شهر "
+                     "سفر کرده بود گفت: همکاری‌ها گسترش می‌یابد.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {iri('post/mayor/tabriz-municipality')}, {place('kazan')}")
+
+
 def test_a_visit_made_before_a_plan_is_no_planned_visit():
     graph = graph_of("هیئتی از شهرداری کازان وارد تبریز شد و قرار است تفاهم‌نامه همکاری دو شهر امضا شود.")
     assert ask(graph, f"?v a cdo:Visit ; cdo:participant {place('tabriz')} FILTER NOT EXISTS {{ ?v cdo:status ?s }}")
