@@ -330,7 +330,9 @@ class ChallengeScorer:
 
         self.add("meetings", item["id"], ["; ".join(m["participants"]) for m in item["meetings"]],
                  [str(f) for f in meetings], self.pair(item["meetings"], meetings, meets))
-        visits = [f for f in got.facts if got.is_a(f, CDO.Visit)]
+        # a planned or proposed visit has not taken place: it is no visit, on either side
+        done = [v for v in item["visits"] if not v.get("status")]
+        visits = [f for f in got.facts if got.is_a(f, CDO.Visit) and got.value(f, CDO.status) is None]
 
         def visits_match(gold, fact):
             participants = got.values(fact, CDO.participant)
@@ -339,11 +341,15 @@ class ChallengeScorer:
             # the destination by its English key, else by the Persian span the gold names it with (Urmia/Orūmīyeh)
             at = next((i for i, keys in enumerate(people) if to in keys or got.find(
                 gold["to"], names.get(gold["to"]), [participants[i]]) is not None), None)
-            return at is not None and any(_key_in_words(k, visitor) for i, keys in enumerate(people) if i != at
-                                          for k in keys)
+            # the visitor's places by their English keys, or by the KG's keys of the places the gold names in
+            # the description, found by their Persian spans (mayor of Urmia: the KG's Orumiyeh)
+            aliases = {en_key(got.label(m, "en")) for name in names if _key_in_words(en_key(name), visitor)
+                       for m in [got.find(name, names.get(name))] if m is not None}
+            return at is not None and any(_key_in_words(k, visitor) or k in aliases
+                                          for i, keys in enumerate(people) if i != at for k in keys)
 
-        self.add("visits", item["id"], [f"{v['visitor']} -> {v['to']}" for v in item["visits"]],
-                 [str(f) for f in visits], self.pair(item["visits"], visits, visits_match))
+        self.add("visits", item["id"], [f"{v['visitor']} -> {v['to']}" for v in done],
+                 [str(f) for f in visits], self.pair(done, visits, visits_match))
         memberships = [f for f in got.facts if got.is_a(f, CDO.Membership)]
 
         def member_of(gold, fact):

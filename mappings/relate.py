@@ -40,6 +40,8 @@ PRONOUN = "وی"  # وی ... با Y دیدار کرد: the statement's speaker, 
 SIGNED_BY = "امضای"  # به امضای X و Y رسید: X and Y signed
 CEREMONY = "مراسم"  # X در این مراسم گفت، after a signing: X was present
 IN = "در"  # در Y امضا شد: Y is where the signing took place; عضویت در Y: the body follows, never before
+ORDINAL_SUFFIX = "مین"  # در دوازدهمین اجلاس: the forum noun still follows در
+AND = "و"  # X وارد Y شد و قرار است ...: a new clause, whose status is not the visit's
 CEREMONY_STATUSES = (CDO.Signed, CDO.Renewed)  # a signing or renewal reported as done, with its officials there
 FORUM_REACH = 10  # tokens between a meeting noun and the network that holds it (در نشست دفتر اجرایی ... UCLG)
 UNHELD = (CDO.Planned, CDO.Proposed, CDO.Cancelled, CDO.Denied)  # a forum that has not taken place
@@ -323,7 +325,8 @@ class Relator:
         nearest (۱۸ مهر در دیدار با، از سال ۱۳۹۵ خواهرخوانده هستند), else the nearest before it; a date with no
         fact in its sentence dates the statement. A fact named again (این سند، the same kind and sides) is
         dated there too. Of the dates of one fact, the one nearest its status cue names it (the renewal's, as
-        the status is the renewal: از سال ۱۳۸۹ خواهرخوانده‌اند و اسفند ۱۴۰۱ تمدید شد), else the first."""
+        the status is the renewal: از سال ۱۳۸۹ خواهرخوانده‌اند و اسفند ۱۴۰۱ تمدید شد), else the first; one of
+        them in another sentence than that one dates the statement."""
         dated = [(f.start, f) for f in self.reading.facts if f.start >= 0] + self.mentioned
         named = {}  # id(fact) -> (fact, [(token, date)] in text order)
         for mention in self.dates:
@@ -343,8 +346,13 @@ class Relator:
                 named.setdefault(id(target), (target, []))[1].append((token, mention))
         for fact, found in named.values():
             cue = self.status_cue(fact)
-            _, mention = min(found, key=lambda f: abs(f[0] - cue)) if cue is not None else found[0]
+            token, mention = min(found, key=lambda f: abs(f[0] - cue)) if cue is not None else found[0]
             fact.links.extend(date_links(mention))
+            # a date of another sentence than the fact's date is another event the text reports (the
+            # exhibition opened on the twinning's anniversary; they have been twinned since 1998): the statement's
+            self.reading.statement_links.extend(link for at, other in found
+                                                if self.sentence_of(at) != self.sentence_of(token)
+                                                for link in date_links(other))
 
     def status_cue(self, fact):
         """Return the token of the cue of a fact's status nearest its own cue, or None."""
@@ -831,8 +839,8 @@ class Relator:
 
     def read_meetings(self, relations):
         """X در دیدار با Y / X با Y دیدار کرد / X و Y دیدار کردند: a meeting of at least two participants."""
-        done = set()
-        for span, _ in self.cue_spans(ACTIVITY, CDO.Meeting):
+        done, cues = set(), self.cue_spans(ACTIVITY, CDO.Meeting)
+        for span, _ in cues:
             sentence = self.sentence_of(span.start)
             if sentence in done:
                 continue
@@ -841,6 +849,8 @@ class Relator:
             if this and met:  # در این دیدار: the meeting already read
                 self.mentioned.append((span.start, met[-1]))
                 continue
+            if this and any(sentence[0] <= s.start < sentence[1] and s.start > span.start for s, _ in cues):
+                continue  # در حاشیه این اجلاس با Y دیدار کرد: the later cue reads the meeting
             clause = self.clause_start(span.start)
             subject = self.subject(span.start)
             if not subject:  # هیئتی از X ... با Y دیدار کرد: the delegation's body; وی: the speaker
@@ -861,19 +871,27 @@ class Relator:
                 else:  # X ... با Y دیدار کرد: the nearest با before the verb
                     opener = self.last_with(clause, span.start)
                     partners = self.list_at(opener)[0] if opener is not None else []
-            if not partners and span.start > 0 and self.tokens[span.start - 1] == IN and any(
+            if not partners and self.after_in(span.start) and any(
                     e.kind == POST for e in subject):
                 partners = self.forum_body(span, sentence)  # an official در نشست ... شبکه Y: attends Y's forum
             participants = {e.iri: e for e in subject + partners}
             if len(participants) < 2 or not self.crosses_border(list(participants.values())):
                 continue
             done.add(sentence)
-            fact = Fact("meeting", CDO.Meeting, [(CDO.participant, iri) for iri in participants], span.start)
+            # در این نشست: the meeting is the one a sentence before named, with its date and venue
+            named = [s.start for s, _ in cues if s.start < sentence[0]] if this else []
+            fact = Fact("meeting", CDO.Meeting, [(CDO.participant, iri) for iri in participants],
+                        named[-1] if named else span.start)
             about = [r for r in relations if sentence[0] <= r.start < sentence[1]]
             fact.links += [(CDO.about, r) for r in about]
             if not about:
                 fact.links += [(CDO.about, c) for c in self.concepts_between(*sentence, CDO.DiplomacyConcept)]
             self.reading.facts.append(fact)
+
+    def after_in(self, token):
+        """Tell whether a token follows در, maybe past an ordinal (در دومین مجمع ...)."""
+        before = token - (token > 1 and self.tokens[token - 1].endswith(ORDINAL_SUFFIX))
+        return before > 0 and self.tokens[before - 1] == IN
 
     def forum_body(self, span, sentence):
         """Return [the international organisation] whose forum a meeting noun names (در نشست کمیته اجرایی
@@ -1039,6 +1057,11 @@ class Relator:
                 to = self.last_to(clause, span.start)
                 if to is not None:  # X ... به Y سفر کرد
                     destination, visitor_to = self.a.token_entity[to], to - 1
+            if destination is None:
+                to = self.to_this_place(clause, span.start)
+                if to is not None:  # X که به این شهر سفر کرده بود: the place named last before
+                    destination, visitor_to = next((e for e in reversed(self.a.entities) if e.end <= to and
+                                                    e.kind == PLACE), None), to
             if destination is None:  # سفر هیئت X به Y
                 to = next((i for i in range(span.end, min(end, span.end + VISIT_REACH)) if self.tokens[i] == TO
                            and (i + 1) in self.a.token_entity), None)
@@ -1060,8 +1083,29 @@ class Relator:
             if visitor is None or (visitor.iri, destination.iri) in seen or not self.crosses_border([visitor, destination]):
                 continue
             seen.add((visitor.iri, destination.iri))
-            self.reading.facts.append(Fact("visit", CDO.Visit, [(CDO.participant, visitor.iri),
-                                                                (CDO.participant, destination.iri)], span.start))
+            fact = Fact("visit", CDO.Visit, [(CDO.participant, visitor.iri), (CDO.participant, destination.iri)],
+                        span.start)
+            if self.planned(span):
+                fact.links.append((CDO.status, CDO.Planned))
+            self.reading.facts.append(fact)
+
+    def planned(self, span):
+        """Tell whether an activity's cue is reported as to come: the cue is a planned one (سفر خواهد کرد،
+        می‌آید), one opens its clause (قرار است ... سفر کند) or one follows it before the next clause (در سفر
+        آتی ... امضا خواهد شد; not وارد Y شد و قرار است ...)."""
+        start, end = self.clause_start(span.start), self.sentence_of(span.start)[1]
+        end = next((i for i in range(span.end, end) if self.tokens[i] in CLAUSE_BREAKS | {AND}), end)
+        return any(start <= s.start < end and any(x.iri == CDO.Planned for x in s.of_kind(STATUS))
+                   for s in self.a.spans)
+
+    def to_this_place(self, start, stop):
+        """Return the token of به in به این شهر (a place kind after این) between two tokens, or None."""
+        for index in range(stop - 3, start - 1, -1):
+            kind = self.span_at.get(index + 2)
+            if self.tokens[index] == TO and self.tokens[index + 1] == THIS and kind is not None and \
+                    PLACE_KIND in kind.kinds():
+                return index
+        return None
 
     def relative_head(self, start, stop):
         """Return the entity a relative clause between two tokens is about (X، که ...; X (Latin) که ...), or None."""

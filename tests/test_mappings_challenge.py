@@ -110,6 +110,26 @@ def test_a_visit_counts_when_the_gold_spells_its_destination_otherwise():
     assert (scorer.scores["visits"].tp, scorer.scores["visits"].fp, scorer.scores["visits"].fn) == (1, 0, 0)
 
 
+def test_a_visitor_counts_when_the_gold_spells_its_city_otherwise():
+    text = "شهردار ارومیه به باکو سفر کرد."
+    visit = item(text=text, places=[{"en": "Urmia", "fa": "ارومیه", "type": "city"},
+                                    {"en": "Baku", "fa": "باکو", "type": "city"}],
+                 organisations=[], posts=[], speaker=None, agreements=[],
+                 visits=[{"visitor": "mayor of Urmia", "to": "Baku"}])
+    scorer = evaluate_challenge(default_pipeline(), [visit])
+    assert (scorer.scores["visits"].tp, scorer.scores["visits"].fp, scorer.scores["visits"].fn) == (1, 0, 0)
+
+
+def test_a_planned_visit_is_no_visit_on_either_side():
+    text = "شهردار باکو ماه آینده به ارومیه سفر خواهد کرد."
+    visit = item(text=text, places=[{"en": "Urmia", "fa": "ارومیه", "type": "city"},
+                                    {"en": "Baku", "fa": "باکو", "type": "city"}],
+                 organisations=[], posts=[], speaker=None, agreements=[],
+                 visits=[{"visitor": "mayor of Baku", "to": "Urmia", "status": "planned"}])
+    scorer = evaluate_challenge(default_pipeline(), [visit])
+    assert (scorer.scores["visits"].tp, scorer.scores["visits"].fp, scorer.scores["visits"].fn) == (0, 0, 0)
+
+
 def test_a_meeting_counts_when_the_gold_describes_a_network_in_several_words():
     text = "دبیرکل مجمع شهرداران آسیایی در دیدار با شهردار باکو گفت: همکاری گسترش می‌یابد."
     meeting = item(text=text, places=[{"en": "Baku", "fa": "باکو", "type": "city"}], organisations=[], posts=[],

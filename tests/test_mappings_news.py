@@ -512,6 +512,35 @@ def test_no_visitor_is_read_from_an_unnamed_delegation_or_a_side_after_with(text
     assert not ask(graph_of(text), "?v a cdo:Visit")
 
 
+@pytest.mark.parametrize("text", [
+    "شهردار کازان هفته آینده به تبریز سفر خواهد کرد.",
+    "قرار است هیئتی از شهرداری باکو در تابستان به تبریز سفر کند.",
+    "سخنگوی شهرداری تبریز گفت: هیئتی از شهرداری کازان ماه بعد به تبریز می‌آید.",
+    "تفاهم‌نامه همکاری دو شهر در سفر آتی هیئت شهرداری باکو به تبریز امضا خواهد شد.",
+])
+def test_a_visit_to_come_is_planned(text):
+    graph = graph_of(text)
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {place('tabriz')} ; cdo:status cdo:Planned"), text
+
+
+def test_a_visit_to_this_city_is_to_the_place_named_last():
+    graph = graph_of("برنامه اجرایی همکاری تبریز و کازان در شهر کازان امضا شد. شهردار تبریز که با هیئتی به این شهر "
+                     "سفر کرده بود گفت: همکاری‌ها گسترش می‌یابد.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {iri('post/mayor/tabriz-municipality')}, {place('kazan')}")
+
+
+def test_a_visit_made_before_a_plan_is_no_planned_visit():
+    graph = graph_of("هیئتی از شهرداری کازان وارد تبریز شد و قرار است تفاهم‌نامه همکاری دو شهر امضا شود.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {place('tabriz')} FILTER NOT EXISTS {{ ?v cdo:status ?s }}")
+
+
+def test_a_date_of_another_sentence_than_the_one_naming_a_fact_dates_the_statement():
+    graph = graph_of("به مناسبت دهمین سالگرد خواهرخواندگی تبریز و کازان، جشنواره‌ای روز ۳ آبان ۱۴۰۲ در تبریز "
+                     "برگزار شد. تبریز و کازان از سال ۱۳۹۲ خواهرخوانده‌اند.")
+    assert ask(graph, '?a a cdo:SisterCityAgreement ; cdo:dateStart "2013-03-21"^^xsd:date')
+    assert ask(graph, '?s a cdo:Statement ; dcterms:date "2023-10-25"^^xsd:date')
+
+
 def test_a_date_dates_the_signing_or_meeting_of_its_clause_before_a_visit():
     graph = graph_of("هیئتی از شهرداری کازان روز ۳ آبان ۱۴۰۲ وارد تبریز شد و با شهردار تبریز دیدار کرد.")
     assert ask(graph, '?m a cdo:Meeting ; dcterms:date "2023-10-25"^^xsd:date')
@@ -549,6 +578,28 @@ def test_an_official_at_a_network_forum_meets_the_network_and_a_city_admitted_th
     assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {iri('post/mayor/tabriz-municipality')}, ?n . "
                       "?n a cdo:CityNetwork")
     assert not ask(graph_of("شهردار تبریز قرار است در نشست آینده کمیته اجرایی متروپلیس شرکت کند."), "?m a cdo:Meeting")
+
+
+def test_a_forum_noun_after_an_ordinal_is_a_forum_and_a_meeting_on_its_margin_is_read():
+    mayor = iri('post/mayor/tabriz-municipality')
+    graph = graph_of("شهردار تبریز در سومین همایش متروپلیس که در مادرید برگزار شد، گفت: شهرها تجربه‌های خود را به "
+                     "اشتراک می‌گذارند. وی در حاشیه این همایش با شهردار کازان دیدار کرد.")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {mayor}, ?n . ?n a cdo:CityNetwork")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {mayor}, {iri('post/mayor/kazan-municipality')}")
+
+
+def test_a_forum_named_again_keeps_the_date_and_venue_of_the_sentence_naming_it():
+    graph = graph_of("شهر تبریز در نشست کمیته اجرایی متروپلیس که ۳ آبان ۱۴۰۲ در مادرید برگزار شد، به عضویت این "
+                     "شبکه درآمد. شهردار تبریز که در این نشست حضور داشت گفت: عضویت فرصت تبادل تجربه است.")
+    mayor = iri('post/mayor/tabriz-municipality')
+    assert ask(graph, f'?m a cdo:Meeting ; cdo:participant {mayor} ; dcterms:date "2023-10-25"^^xsd:date')
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {mayor}, {place('madrid')}")
+
+
+def test_officials_present_together_at_a_ceremony_meet():
+    graph = graph_of("سرکنسول ترکیه در تبریز و شهردار تبریز در مراسم گشایش نمایشگاه فرش حضور داشتند.")
+    mayor = iri('post/mayor/tabriz-municipality')
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {mayor}, ?c FILTER(?c != {mayor})")
 
 
 def test_he_is_the_speaker_and_a_meeting_in_a_foreign_city_is_a_visit_there():
