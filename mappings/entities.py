@@ -42,6 +42,8 @@ COORDINATORS = frozenset({"و", "،"})
 LIST_OPENERS = frozenset({"بین", "میان"})
 # Words a chamber of commerce's name may hold between its kind and its place (اتاق بازرگانی و صنایع اربیل).
 CHAMBER_WORDS = 2
+# Words of a university's own name between its kind and its place (دانشگاه فردوسی مشهد، دانشگاه خلیج فارس بوشهر).
+UNIVERSITY_WORDS = 2
 ROLE_GAP = 3  # unknown words allowed between a role and its organisation (مدیرکل روابط بین‌الملل شهرداری X)
 HOME_COUNTRY = ID["place/iran"]  # where a foreign mission is when the text does not say (سفیر قطر)
 # A one-word city name is read without a context cue only for cities this large: the gazetteer's
@@ -156,10 +158,11 @@ class EntityComposer:
         elif kind == CDO.Governorate:
             if lex.entity_is_a(place.iri, CDO.Country):
                 return None
-        elif kind == CDO.ChamberOfCommerce:  # a city's, a province's or a country's (اتاق بازرگانی اراک)
+        elif kind == CDO.ChamberOfCommerce or lex.is_a(kind, CDO.University):
+            # a city's, a province's or a country's (اتاق بازرگانی اراک، دانشگاه علوم پزشکی ایلام)
             if lex.entity_is_a(place.iri, CDO.Region):
                 return None
-            return self._chamber(place, start, end)
+            return self.body_in(kind, place, start, end)
         else:
             return None
         slug = _slug(place.iri, "place")
@@ -188,13 +191,20 @@ class EntityComposer:
                       f"{number} {city.label_fa}", f"{city.label_en} District {number} Municipality",
                       ((CDO.country, country),) if country else (), (city,))
 
-    def _chamber(self, place, start, end):
-        """Mint the chamber of commerce of a place; it is in the place's country (a body that governs nothing)."""
-        entry, kind_entry = self.lexicon.entries.get(place.iri), self.lexicon.entries.get(CDO.ChamberOfCommerce)
+    def body_in(self, kind, place, start, end, name=()):
+        """Mint a chamber of commerce or a university of a place, maybe with a name of its own before the place
+        (دانشگاه فردوسی مشهد); it is in the place's country (a body that governs nothing)."""
+        entry, kind_entry = self.lexicon.entries.get(place.iri), self.lexicon.entries.get(kind)
         country = place.iri if self.lexicon.entity_is_a(place.iri, CDO.Country) else entry.country if entry else None
-        return Entity(ID[f"org/{_slug(place.iri, 'place')}-chamber-of-commerce"], ORGANISATION, start, end,
-                      (CDO.ChamberOfCommerce,), f"{kind_entry.label_fa if kind_entry else ''} {place.label_fa}".strip(),
-                      f"{place.label_en} Chamber of Commerce", ((CDO.country, country),) if country else (), (place,))
+        kind_en = kind_entry.label_en if kind_entry else _role_slug(kind).replace("-", " ")
+        slug = f"{_slug(place.iri, 'place')}-{kind_en.replace(' ', '-')}"
+        if name:  # one IRI per name and place, labelled as written
+            slug += "-" + hashlib.sha256("".join(name).encode("utf-8")).hexdigest()[:8]
+        label_fa = " ".join([kind_entry.label_fa if kind_entry else "", *name, place.label_fa]).strip()
+        label_en = " ".join(w if w == "of" else w.capitalize() for w in kind_en.split())
+        return Entity(ID[f"org/{slug}"], ORGANISATION, start, end, (kind,), label_fa,
+                      f"{place.label_en} {label_en}" if not name else f"{label_en} in {place.label_en}",
+                      ((CDO.country, country),) if country else (), (place,))
 
     def _foreign_division(self, iri):
         """Tell whether a place is a first-level division of another country."""
@@ -770,6 +780,8 @@ class _Walk:
         place_index = self.adjacent(index, token)
         if place_index is None and lex.is_a(kind, CDO.ChamberOfCommerce):
             place_index = self.place_after_words(index, token, CHAMBER_WORDS)
+        if place_index is None and lex.is_a(kind, CDO.University):
+            return self.named_university(kind, start, token, index)
         if place_index is None:
             return [], index
         if lex.is_a(kind, CDO.DiplomaticMission):
@@ -797,6 +809,15 @@ class _Walk:
             next_index = place_index + 1
         return orgs, (next_index if orgs else index)
 
+    def named_university(self, kind, start, token, index):
+        """Read "دانشگاه + its own name + place" (دانشگاه فردوسی مشهد) as that university, not the place's."""
+        place_index = self.place_after_words(index, token, UNIVERSITY_WORDS)
+        place = self.place_at(place_index) if place_index is not None else None
+        if place is None or self.lexicon.entity_is_a(place.iri, CDO.Region):
+            return [], index
+        name = tuple(self.tokens[token:place.start])
+        return [self.composer.body_in(kind, place, start, place.end, name)], place_index + 1
+
     def district_municipality(self, start, token, index):
         """Read "شهرداری منطقه ۴ تهران" as the municipality of a city's numbered district; return (org, next index)."""
         kind_span = self.span(index)
@@ -813,15 +834,15 @@ class _Walk:
         return self.composer.district_municipality(city, int(self.tokens[number]), start, city.end), place_index + 1
 
     def place_after_words(self, index, token, reach):
-        """Return the index of a place span a few words after a token (unknown words or concepts between, no
-        punctuation), or None."""
+        """Return the index of a place span a few words after a token (unknown words, concepts or names not read
+        as places between, no punctuation: دانشگاه خلیج فارس بوشهر), or None."""
         for position in range(index, len(self.spans)):
             candidate = self.spans[position]
             if candidate.start > token + reach or PUNCTUATION & set(self.tokens[token:candidate.start]):
                 return None
             if candidate.of_kind(PLACE) and id(candidate) in self.accepted:
                 return position
-            if candidate.kinds() != {CONCEPT}:
+            if not candidate.kinds() <= {CONCEPT, PLACE}:
                 return None
         return None
 
@@ -900,8 +921,10 @@ class _Walk:
 
     def whose(self, role, implied, span, index):
         """Return the organisation a role belongs to and the index after it."""
-        if implied is not None:
-            orgs, next_index = self.body_of(implied, span.start, span.end, index)
+        if implied is not None:  # the body starts at the role's words that name its kind (رئیس [اتاق بازرگانی] اربیل)
+            start = next((t for t in range(span.start + 1, span.end) if any(
+                s.kind == ORG_KIND for s in self.lexicon.lookup("".join(self.tokens[t:span.end]))[0] or ())), span.start)
+            orgs, next_index = self.body_of(implied, start, span.end, index)
             return (orgs[0], next_index) if orgs else (None, index)
         # The organisation a role belongs to when the text names only a place ("شهردار شیراز" -> Shiraz
         # Municipality): the ontology's org:postIn restriction on the role class or a superclass.
