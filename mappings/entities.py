@@ -295,6 +295,7 @@ class EntityComposer:
         analysis.entities.sort(key=lambda e: e.start)
         if text is not None:
             analysis.starts = starts
+            self._bodies_named_within(analysis, text)
             self._composite_posts(analysis, text)
             self._portfolios_after(analysis)
             _Names(self, analysis, text, joined).read()
@@ -344,6 +345,33 @@ class EntityComposer:
             inside.update(range(index, body.end))
         analysis.entities.sort(key=lambda e: e.start)
 
+    def _bodies_named_within(self, analysis, text):
+        """Read "سازمان + words + place or governing body" as a body of its own (سازمان بوستان‌ها و فضای سبز شهر
+        تهران، سازمان آتش‌نشانی و خدمات ایمنی شهرداری یزد): the words name what it does, not a party beside it."""
+        tokens, starts_at = analysis.tokens, {e.start: e for e in analysis.entities}
+        inside = {i for e in analysis.entities if e.kind != CONCEPT for i in range(e.start, e.end)}
+        for span in analysis.spans:
+            if span.start in inside or not any(s.iri == CDO.Organization for s in span.of_kind(ORG_KIND)):
+                continue
+            body = None
+            for position in range(span.end, min(len(tokens), span.end + 1 + PORTFOLIO_REACH)):
+                found = starts_at.get(position)
+                if found is not None and found.kind in (PLACE, ORGANISATION) and position > span.end:
+                    within = found if found.kind == PLACE else next(
+                        (part for part in found.parts if part.kind == PLACE), None)
+                    if within is not None and (found.kind == PLACE or any(
+                            pred == CDO.governs for pred, _ in found.links)):
+                        body = self.body_named_by(analysis, text, span.start, within, found)
+                    break
+                if (found is not None and found.kind != CONCEPT) or tokens[position] in PUNCTUATION or (
+                        tokens[position] in self.name_stops and tokens[position] not in COORDINATORS):
+                    break
+            if body is None:
+                continue
+            analysis.entities = [e for e in analysis.entities if not span.start <= e.start < body.end] + [body]
+            inside.update(range(span.start, body.end))
+        analysis.entities.sort(key=lambda e: e.start)
+
     def _portfolios_after(self, analysis):
         """Extend a post over the portfolio written after it (معاون شهردار مسکو در امور حمل‌ونقل): a few words
         no other phrase claims, up to a verb, a preposition or punctuation."""
@@ -360,16 +388,18 @@ class EntityComposer:
             if last > first and tokens[last - 1] != "و":
                 analysis.entities[number] = replace(post, end=last)
 
-    def body_named_by(self, analysis, text, start, place):
+    def body_named_by(self, analysis, text, start, place, named=None):
         """Mint the organisation that words before a place name (آموزش و پرورش خوزستان، سازمان منطقه آزاد
-        کیش): one IRI per wording and place, labelled as written."""
-        label = text[analysis.starts[start]:analysis.starts[place.end - 1] + len(analysis.tokens[place.end - 1])]
-        key = "".join(analysis.tokens[start:place.start])
+        کیش), or before the place's governing body that is its part (... شهرداری یزد): one IRI per wording and
+        place, labelled as written."""
+        named = named or place
+        label = text[analysis.starts[start]:analysis.starts[named.end - 1] + len(analysis.tokens[named.end - 1])]
+        key = "".join(analysis.tokens[start:named.start])
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
         country = self.lexicon.entries[place.iri].country if place.iri in self.lexicon.entries else None
-        return Entity(ID[f"org/{_slug(place.iri, 'place')}-{digest}"], ORGANISATION, start, place.end,
+        return Entity(ID[f"org/{_slug(place.iri, 'place')}-{digest}"], ORGANISATION, start, named.end,
                       (CDO.Organization,), label, f"Organisation in {place.label_en}",
-                      ((CDO.country, country),) if country else (), (place,))
+                      ((CDO.country, country),) if country else (), (named,))
 
     def _inner_phrases(self, tokens, spans, inner_cues):
         """Yield concepts named inside a cue or instrument phrase, and collect the instrument words inside

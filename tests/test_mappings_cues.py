@@ -236,6 +236,19 @@ def test_a_body_named_inside_a_role_starts_at_its_kind():
         FILTER(?b = {len("رئیس ")} && ?e = {len("رئیس شورای اسلامی شهر تبریز")})""")
 
 
+@pytest.mark.parametrize("text, label, part", [
+    ("سازمان حمل‌ونقل و ترافیک شهر اصفهان با فرایبورگ همکاری می‌کند.", "سازمان حمل‌ونقل و ترافیک شهر اصفهان",
+     "place/isfahan"),
+    ("سازمان پسماند شهرداری رشت با شهرداری باکو همکاری می‌کند.", "سازمان پسماند شهرداری رشت",
+     "org/rasht-municipality"),
+])
+def test_a_body_of_a_city_is_named_by_its_words_before_the_city(text, label, part):
+    graph = graph_of(text)
+    assert ask(graph, f"""?s cdo:mentions ?body, <{ID[part]}> . ?body a cdo:Organization ; rdfs:label "{label}"@fa""")
+    assert not ask(graph_of("این سازمان با شهرداری رشت همکاری می‌کند."),
+                   "?s cdo:mentions ?body . ?body rdfs:label ?l FILTER(STRSTARTS(STR(?l), 'سازمان'))")
+
+
 def test_a_district_municipality_is_its_citys_numbered_district():
     graph = graph_of("شهرداری منطقه ۱۲ مشهد با شهرداری هرات همکاری می‌کند.")
     body = f"<{ID['org/mashhad-district-12-municipality']}>"
