@@ -42,8 +42,10 @@ COORDINATORS = frozenset({"و", "،"})
 LIST_OPENERS = frozenset({"بین", "میان"})
 # Words a chamber of commerce's name may hold between its kind and its place (اتاق بازرگانی و صنایع اربیل).
 CHAMBER_WORDS = 2
-# Words of a university's own name between its kind and its place (دانشگاه فردوسی مشهد، دانشگاه خلیج فارس بوشهر).
-UNIVERSITY_WORDS = 2
+# Words of a university's or club's own name between its kind and its place (دانشگاه فردوسی مشهد، دانشگاه خلیج
+# فارس بوشهر، باشگاه استقلال تهران).
+NAME_OF_OWN_WORDS = 2
+NAMED_KINDS = (CDO.University, CDO.SportsClub)
 ROLE_GAP = 3  # unknown words allowed between a role and its organisation (مدیرکل روابط بین‌الملل شهرداری X)
 HOME_COUNTRY = ID["place/iran"]  # where a foreign mission is when the text does not say (سفیر قطر)
 # A one-word city name is read without a context cue only for cities this large: the gazetteer's
@@ -158,7 +160,7 @@ class EntityComposer:
         elif kind == CDO.Governorate:
             if lex.entity_is_a(place.iri, CDO.Country):
                 return None
-        elif kind == CDO.ChamberOfCommerce or lex.is_a(kind, CDO.University):
+        elif kind == CDO.ChamberOfCommerce or any(lex.is_a(kind, named) for named in NAMED_KINDS):
             # a city's, a province's or a country's (اتاق بازرگانی اراک، دانشگاه علوم پزشکی ایلام)
             if lex.entity_is_a(place.iri, CDO.Region):
                 return None
@@ -192,8 +194,8 @@ class EntityComposer:
                       ((CDO.country, country),) if country else (), (city,))
 
     def body_in(self, kind, place, start, end, name=()):
-        """Mint a chamber of commerce or a university of a place, maybe with a name of its own before the place
-        (دانشگاه فردوسی مشهد); it is in the place's country (a body that governs nothing)."""
+        """Mint a chamber of commerce, a university or a club of a place, maybe with a name of its own before the
+        place (دانشگاه فردوسی مشهد); it is in the place's country (a body that governs nothing)."""
         entry, kind_entry = self.lexicon.entries.get(place.iri), self.lexicon.entries.get(kind)
         country = place.iri if self.lexicon.entity_is_a(place.iri, CDO.Country) else entry.country if entry else None
         kind_en = kind_entry.label_en if kind_entry else _role_slug(kind).replace("-", " ")
@@ -259,6 +261,9 @@ class EntityComposer:
         role_fa = role_entry.label_fa if role_entry else ""
         role_en = role_entry.label_en if role_entry else _role_slug(role)
         org_fa = org.label_fa
+        head, _, last = role_fa.rpartition(" ")
+        if head and org_fa.split(" ", 1)[0] in (last, last + "ی"):
+            role_fa = head  # the role's words end with the body's kind: رئیس دانشگاه + دانشگاه تبریز
         governed = next((obj for pred, obj in org.links if pred == CDO.governs), None)
         if governed is not None and org.types[0] in (CDO.Municipality, CDO.Governorate):
             org_fa = org.parts[0].label_fa  # "شهردار شیراز", as Persian says it
@@ -810,8 +815,8 @@ class _Walk:
         place_index = self.adjacent(index, token)
         if place_index is None and lex.is_a(kind, CDO.ChamberOfCommerce):
             place_index = self.place_after_words(index, token, CHAMBER_WORDS)
-        if place_index is None and lex.is_a(kind, CDO.University):
-            return self.named_university(kind, start, token, index)
+        if place_index is None and any(lex.is_a(kind, named) for named in NAMED_KINDS):
+            return self.named_of_place(kind, start, token, index)
         if place_index is None:
             return [], index
         if lex.is_a(kind, CDO.DiplomaticMission):
@@ -839,9 +844,10 @@ class _Walk:
             next_index = place_index + 1
         return orgs, (next_index if orgs else index)
 
-    def named_university(self, kind, start, token, index):
-        """Read "دانشگاه + its own name + place" (دانشگاه فردوسی مشهد) as that university, not the place's."""
-        place_index = self.place_after_words(index, token, UNIVERSITY_WORDS)
+    def named_of_place(self, kind, start, token, index):
+        """Read "kind + its own name + place" (دانشگاه فردوسی مشهد، باشگاه استقلال تهران) as that body, not the
+        place's."""
+        place_index = self.place_after_words(index, token, NAME_OF_OWN_WORDS)
         place = self.place_at(place_index) if place_index is not None else None
         if place is None or self.lexicon.entity_is_a(place.iri, CDO.Region):
             return [], index

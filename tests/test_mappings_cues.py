@@ -229,6 +229,22 @@ def test_a_post_of_a_university_or_chamber_speaks(text, post):
     assert ask(graph_of(text), f"?s cdo:speaker <{ID['post/' + post]}>")
 
 
+def test_a_club_named_with_its_city_is_a_club_of_its_own():
+    graph = graph_of("باشگاه سپاهان اصفهان با باشگاه پاختاکور دیدار دوستانه داشت.")
+    assert ask(graph, """?s cdo:mentions ?club . ?club a cdo:SportsClub ; rdfs:label "باشگاه سپاهان اصفهان"@fa""")
+    assert not ask(graph, f"?s cdo:mentions <{ID['org/isfahan-sports-club']}>")
+
+
+@pytest.mark.parametrize("text, post, label", [
+    ("رئیس دانشگاه علوم پزشکی کرمان گفت: طرح ادامه دارد.", "university-president/kerman-university-of-medical-sciences",
+     "رئیس دانشگاه علوم پزشکی کرمان"),
+    ("رئیس شورای اسلامی شهر کرمان گفت: طرح ادامه دارد.", "council-chair/kerman-city-council",
+     "رئیس شورای اسلامی شهر کرمان"),
+])
+def test_a_post_whose_role_names_its_bodys_kind_says_the_kind_once(text, post, label):
+    assert ask(graph_of(text), f"""?s cdo:speaker <{ID['post/' + post]}> . <{ID['post/' + post]}> rdfs:label "{label}"@fa""")
+
+
 def test_a_body_named_inside_a_role_starts_at_its_kind():
     text = "رئیس شورای اسلامی شهر تبریز با هیئتی از باکو دیدار کرد."
     body = f"<{ID['org/tabriz-city-council']}>"
