@@ -37,10 +37,12 @@ CDO = ClosedNamespace(
         "Organization", "GovernmentOrganization", "Municipality", "Council", "CityCouncil", "ProvincialCouncil",
         "Ministry", "DiplomaticMission", "Embassy", "Consulate", "InternationalOrganization", "CityNetwork",
         "NationalCommission", "Association", "ChamberOfCommerce", "Government", "Governorate",
+        "University", "MedicalUniversity", "SportsClub",
         # --- posts (each role a subclass of Post; W3C ORG org:Post / org:postIn / org:heldBy)
         "Post", "Mayor", "DeputyMayor", "Spokesperson", "CouncilChair", "CouncilMember", "Minister",
         "DeputyMinister", "Ambassador", "ConsulGeneral", "Governor", "BoardMember", "DirectorGeneral",
         "SecretaryGeneral", "Counsellor", "ChiefExecutive", "CountyGovernor", "DistrictGovernor", "Person",
+        "ChamberPresident", "UniversityPresident", "ViceChancellor", "Professor", "HeadCoach",
         # --- cooperation instruments
         "CooperationInstrument", "CooperationAgreement", "MemorandumOfUnderstanding", "SisterCityAgreement",
         "ActionPlan", "Contract",

@@ -200,6 +200,71 @@ def test_a_chamber_of_commerce_may_name_its_trades_before_its_place():
                    f"?s cdo:mentions <{ID['org/tabriz-chamber-of-commerce']}>")
 
 
+@pytest.mark.parametrize("text, university, kind", [
+    ("دانشگاه علوم پزشکی شیراز با دانشگاه کابل همکاری می‌کند.", "shiraz-university-of-medical-sciences",
+     "MedicalUniversity"),
+    ("دانشگاه علوم پزشکی شیراز با دانشگاه کابل همکاری می‌کند.", "kabul-university", "University"),
+])
+def test_a_university_is_composed_from_its_kind_and_place(text, university, kind):
+    body = f"<{ID['org/' + university]}>"
+    assert ask(graph_of(text), f"?s cdo:mentions {body} . {body} a cdo:{kind}")
+
+
+def test_a_university_with_a_name_of_its_own_is_not_its_citys():
+    graph = graph_of("همایش آب در دانشگاه شهید چمران اهواز برگزار شد.")
+    assert ask(graph, """?s cdo:mentions ?u . ?u a cdo:University ; rdfs:label "دانشگاه شهید چمران اهواز"@fa""")
+    assert ask(graph, f"?s cdo:mentions {place('ahvaz')}")
+    assert not ask(graph, f"?s cdo:mentions <{ID['org/ahvaz-university']}>")
+
+
+@pytest.mark.parametrize("text, post", [
+    ("معاون پژوهشی دانشگاه علوم پزشکی تبریز گفت: طرح ادامه دارد.",
+     "vice-chancellor/tabriz-university-of-medical-sciences"),
+    ("رئیس دانشگاه تبریز گفت: طرح ادامه دارد.", "university-president/tabriz-university"),
+    ("یک استاد اقتصاد دانشگاه تبریز گفت: طرح ادامه دارد.", "professor/tabriz-university"),
+    ("رئیس اتاق بازرگانی و صنایع ازمیر گفت: طرح ادامه دارد.", "chamber-president/izmir-chamber-of-commerce"),
+    ("رئیس اتاق کرمان گفت: طرح ادامه دارد.", "chamber-president/kerman-chamber-of-commerce"),
+])
+def test_a_post_of_a_university_or_chamber_speaks(text, post):
+    assert ask(graph_of(text), f"?s cdo:speaker <{ID['post/' + post]}>")
+
+
+def test_a_club_named_with_its_city_is_a_club_of_its_own():
+    graph = graph_of("باشگاه سپاهان اصفهان با باشگاه پاختاکور دیدار دوستانه داشت.")
+    assert ask(graph, """?s cdo:mentions ?club . ?club a cdo:SportsClub ; rdfs:label "باشگاه سپاهان اصفهان"@fa""")
+    assert not ask(graph, f"?s cdo:mentions <{ID['org/isfahan-sports-club']}>")
+
+
+@pytest.mark.parametrize("text, post, label", [
+    ("رئیس دانشگاه علوم پزشکی کرمان گفت: طرح ادامه دارد.", "university-president/kerman-university-of-medical-sciences",
+     "رئیس دانشگاه علوم پزشکی کرمان"),
+    ("رئیس شورای اسلامی شهر کرمان گفت: طرح ادامه دارد.", "council-chair/kerman-city-council",
+     "رئیس شورای اسلامی شهر کرمان"),
+])
+def test_a_post_whose_role_names_its_bodys_kind_says_the_kind_once(text, post, label):
+    assert ask(graph_of(text), f"""?s cdo:speaker <{ID['post/' + post]}> . <{ID['post/' + post]}> rdfs:label "{label}"@fa""")
+
+
+def test_a_body_named_inside_a_role_starts_at_its_kind():
+    text = "رئیس شورای اسلامی شهر تبریز با هیئتی از باکو دیدار کرد."
+    body = f"<{ID['org/tabriz-city-council']}>"
+    assert ask(graph_of(text), f"""?phrase itsrdf:taIdentRef {body} ; nif:beginIndex ?b ; nif:endIndex ?e
+        FILTER(?b = {len("رئیس ")} && ?e = {len("رئیس شورای اسلامی شهر تبریز")})""")
+
+
+@pytest.mark.parametrize("text, label, part", [
+    ("سازمان حمل‌ونقل و ترافیک شهر اصفهان با فرایبورگ همکاری می‌کند.", "سازمان حمل‌ونقل و ترافیک شهر اصفهان",
+     "place/isfahan"),
+    ("سازمان پسماند شهرداری رشت با شهرداری باکو همکاری می‌کند.", "سازمان پسماند شهرداری رشت",
+     "org/rasht-municipality"),
+])
+def test_a_body_of_a_city_is_named_by_its_words_before_the_city(text, label, part):
+    graph = graph_of(text)
+    assert ask(graph, f"""?s cdo:mentions ?body, <{ID[part]}> . ?body a cdo:Organization ; rdfs:label "{label}"@fa""")
+    assert not ask(graph_of("این سازمان با شهرداری رشت همکاری می‌کند."),
+                   "?s cdo:mentions ?body . ?body rdfs:label ?l FILTER(STRSTARTS(STR(?l), 'سازمان'))")
+
+
 def test_a_district_municipality_is_its_citys_numbered_district():
     graph = graph_of("شهرداری منطقه ۱۲ مشهد با شهرداری هرات همکاری می‌کند.")
     body = f"<{ID['org/mashhad-district-12-municipality']}>"
