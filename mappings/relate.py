@@ -324,9 +324,10 @@ class Relator:
         membership that the day's meeting or signing belongs to), and of those the one whose cue follows it
         nearest (۱۸ مهر در دیدار با، از سال ۱۳۹۵ خواهرخوانده هستند), else the nearest before it; a date with no
         fact in its sentence dates the statement. A fact named again (این سند، the same kind and sides) is
-        dated there too. Of the dates of one fact, the one nearest its status cue names it (the renewal's, as
-        the status is the renewal: از سال ۱۳۸۹ خواهرخوانده‌اند و اسفند ۱۴۰۱ تمدید شد), else the first; one of
-        them in another sentence than that one dates the statement."""
+        dated there too. Of the dates of one fact, the one that a cue of its status follows nearest names it (the
+        renewal's, as the status is the renewal: از سال ۱۳۸۹ خواهرخوانده‌اند و اسفند ۱۴۰۱ تمدید شد; a verb comes
+        after its date, so a date after an anniversary's cue is the celebration's), else the one nearest such a
+        cue, else the first; one of them in another sentence than that one dates the statement."""
         dated = [(f.start, f) for f in self.reading.facts if f.start >= 0] + self.mentioned
         named = {}  # id(fact) -> (fact, [(token, date)] in text order)
         for mention in self.dates:
@@ -345,8 +346,12 @@ class Relator:
             else:
                 named.setdefault(id(target), (target, []))[1].append((token, mention))
         for fact, found in named.values():
-            cue = self.status_cue(fact)
-            token, mention = min(found, key=lambda f: abs(f[0] - cue)) if cue is not None else found[0]
+            cues = self.status_cues(fact)
+            followed = [(cue - at, at, mention) for at, mention in found for cue in cues if cue >= at]
+            if followed:
+                _, token, mention = min(followed, key=lambda f: f[:2])
+            else:
+                token, mention = min(found, key=lambda f: min(abs(f[0] - cue) for cue in cues)) if cues else found[0]
             fact.links.extend(date_links(mention))
             # a date of another sentence than the fact's date is another event the text reports (the
             # exhibition opened on the twinning's anniversary; they have been twinned since 1998): the statement's
@@ -354,11 +359,10 @@ class Relator:
                                                 if self.sentence_of(at) != self.sentence_of(token)
                                                 for link in date_links(other))
 
-    def status_cue(self, fact):
-        """Return the token of the cue of a fact's status nearest its own cue, or None."""
+    def status_cues(self, fact):
+        """Return the tokens of the cues of a fact's status in the text (none without a status)."""
         status = next((o for p, o in fact.links if p == CDO.status), None)
-        cues = [s.start for s in self.a.spans if any(x.iri == status for x in s.of_kind(STATUS))]
-        return min(cues, key=lambda c: abs(c - fact.start)) if status is not None and cues else None
+        return [s.start for s in self.a.spans if status is not None and any(x.iri == status for x in s.of_kind(STATUS))]
 
     @staticmethod
     def date_rank(fact):
