@@ -42,6 +42,7 @@ CEREMONY = "مراسم"  # X در این مراسم گفت، after a signing: X 
 IN = "در"  # در Y امضا شد: Y is where the signing took place; عضویت در Y: the body follows, never before
 ORDINAL_SUFFIX = "مین"  # در دوازدهمین اجلاس: the forum noun still follows در
 AND = "و"  # X وارد Y شد و قرار است ...: a new clause, whose status is not the visit's
+VISIT_BREAKS = CLAUSE_BREAKS | {AND, "؛"}  # where a visit's clause ends: a status cue after is another fact's
 CEREMONY_STATUSES = (CDO.Signed, CDO.Renewed)  # a signing or renewal reported as done, with its officials there
 FORUM_REACH = 10  # tokens between a meeting noun and the network that holds it (در نشست دفتر اجرایی ... UCLG)
 UNHELD = (CDO.Planned, CDO.Proposed, CDO.Cancelled, CDO.Denied)  # a forum that has not taken place
@@ -1086,21 +1087,38 @@ class Relator:
                                 (e.start == 0 or self.tokens[e.start - 1] != WITH)), None)
             if visitor is None or (visitor.iri, destination.iri) in seen or not self.crosses_border([visitor, destination]):
                 continue
+            status = self.visit_status(span)
+            if status is False:
+                continue
             seen.add((visitor.iri, destination.iri))
             fact = Fact("visit", CDO.Visit, [(CDO.participant, visitor.iri), (CDO.participant, destination.iri)],
                         span.start)
-            if self.planned(span):
-                fact.links.append((CDO.status, CDO.Planned))
+            if status is not None:
+                fact.links.append((CDO.status, status))
             self.reading.facts.append(fact)
 
-    def planned(self, span):
-        """Tell whether an activity's cue is reported as to come: the cue is a planned one (سفر خواهد کرد،
-        می‌آید), one opens its clause (قرار است ... سفر کند) or one follows it before the next clause (در سفر
-        آتی ... امضا خواهد شد; not وارد Y شد و قرار است ...)."""
+    def visit_status(self, span):
+        """Return the status of a visit its own clause reports (None: it took place), or False for none at all.
+
+        Planned: its cue is a planned one (سفر خواهد کرد، می‌آید) or one opens its clause before it (قرار است ...
+        سفر کند); cancelled: a cancelling cue follows it in its clause (سفر ... لغو شد); a denied, conditional or
+        negated visit (اگر ... سفر کند، قصد ندارد ... سفر کند) is none. A cue of a later clause, or after an
+        instrument named after the visit, is another fact's (سفر کرد؛ امضای تفاهم‌نامه به تعویق افتاد، در سفر ...
+        هیچ سندی امضا نشد)."""
+        if self.hypothetical(span.start):
+            return False
         start, end = self.clause_start(span.start), self.sentence_of(span.start)[1]
-        end = next((i for i in range(span.end, end) if self.tokens[i] in CLAUSE_BREAKS | {AND}), end)
-        return any(start <= s.start < end and any(x.iri == CDO.Planned for x in s.of_kind(STATUS))
-                   for s in self.a.spans)
+        end = next((i for i in range(span.end, end) if self.tokens[i] in VISIT_BREAKS), end)
+        instruments = [g.start for g, _ in self.instrument_groups() if span.end <= g.start < end]
+        said = [(x.iri, s.start) for s in self.a.spans if start <= s.start < end for x in s.of_kind(STATUS)
+                if s.start < span.end or not any(i < s.start for i in instruments)]  # else the instrument's
+        if any(iri == CDO.Denied for iri, _ in said):
+            return False
+        if any(iri == CDO.Cancelled and at >= span.end for iri, at in said):
+            return CDO.Cancelled
+        if any(iri == CDO.Planned and at < span.end for iri, at in said):
+            return CDO.Planned
+        return None
 
     def to_this_place(self, start, stop):
         """Return the token of به in به این شهر (a place kind after این) between two tokens, or None."""

@@ -523,6 +523,29 @@ def test_a_visit_to_come_is_planned(text):
     assert ask(graph, f"?v a cdo:Visit ; cdo:participant {place('tabriz')} ; cdo:status cdo:Planned"), text
 
 
+@pytest.mark.parametrize("text", [
+    "شهردار کازان که هفته گذشته به تبریز سفر کرده بود گفت به‌زودی تفاهم‌نامه‌ای امضا خواهد شد.",
+    "شهردار کازان دیروز به تبریز سفر کرد؛ امضای تفاهم‌نامه به تعویق افتاد.",
+    "در سفر هفته گذشته هیئت شهرداری کازان به تبریز هیچ سندی امضا نشد.",
+])
+def test_a_status_cue_of_another_fact_leaves_a_visit_done(text):
+    graph = graph_of(text)
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {place('tabriz')} FILTER NOT EXISTS {{ ?v cdo:status ?s }}"), text
+
+
+@pytest.mark.parametrize("text", [
+    "شهردار کازان قصد ندارد به تبریز سفر کند.",
+    "اگر شرایط فراهم شود شهردار کازان به تبریز سفر کند.",
+])
+def test_a_conditional_or_negated_visit_is_none(text):
+    assert not ask(graph_of(text), "?v a cdo:Visit"), text
+
+
+def test_a_cancelled_visit_has_the_cancelled_status():
+    graph = graph_of("سفر شهردار کازان به تبریز لغو شد.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {place('tabriz')} ; cdo:status cdo:Cancelled")
+
+
 def test_a_visit_to_this_city_is_to_the_place_named_last():
     graph = graph_of("برنامه اجرایی همکاری تبریز و کازان در شهر کازان امضا شد. شهردار تبریز که با هیئتی به این شهر "
                      "سفر کرده بود گفت: همکاری‌ها گسترش می‌یابد.")
