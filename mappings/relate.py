@@ -347,7 +347,8 @@ class Relator:
             else:
                 named.setdefault(id(target), (target, []))[1].append((token, mention))
         for fact, found in named.values():
-            cues = self.status_cues(fact)
+            sentences = {self.sentence_of(at) for at, _ in found}  # another fact's cue elsewhere is not this one's
+            cues = [cue for cue in self.status_cues(fact) if self.sentence_of(cue) in sentences]
             followed = [(cue - at, at, mention) for at, mention in found for cue in cues if cue >= at]
             if followed:
                 _, token, mention = min(followed, key=lambda f: f[:2])
