@@ -82,8 +82,7 @@ class Context:
         described = {s for s, _, _ in extra}
         return list(extra.difference(t for t in triples if t[0] in described))
 
-    def hierarchy(self, triples, only=None):
-        """Return rdfs:subClassOf triples from each class typing a node to its superclasses (those in only)."""
-        classes = {o for _, p, o in triples if str.__eq__(p, _TYPE)}
+    def hierarchy(self, classes, only=None):
+        """Return rdfs:subClassOf triples from each of these classes to its superclasses (those in only)."""
         return [(cls, RDFS.subClassOf, sup) for cls in classes for sup in self.superclasses.get(cls, ())
                 if only is None or sup in only]

@@ -57,9 +57,9 @@ class View:
     index: dict
     triples: list = field(default_factory=list)
     store: object = None  # (pyoxigraph.Store, graph name), loaded on the first SPARQL-based constraint
-    # the batch's stores (the gate): stores.load_views(views, focus=None) loads these views' stores at once,
-    # focus {id(view): {focus node: the predicates deferred SPARQL constraints read of it}} (None: all of any
-    # node); stores.mark_focus(pairs) writes (view, focus node) pairs into their store as a graph, named in return
+    # the batch's stores (the gate): stores.load_views(views, focus=None, marks=()) loads these views' stores at
+    # once, focus {id(view): {focus node: the predicates deferred SPARQL constraints read of it}} (None: all of
+    # any node), and writes each list of (view, focus node) pairs in marks as a graph, their IRIs in return
     stores: object = None
 
 
@@ -105,26 +105,19 @@ class SparqlConstraint:
         query = pre_bind(self.query, {"this": sparql_term(focus), "currentShape": sparql_term(self.shape)})
         return self._solutions(query, self.returned, focus, view)
 
-    def results_for(self, pairs):
-        """Return (view, result) for (view, focus node) pairs, one query per store (only when self.batch is set).
+    def results_for(self, pairs, marked):
+        """Return (view, result) for (view, focus node) pairs, in one query (only when self.batch is set).
 
-        Each view is a named graph of its store (the views of a batch share one), the pairs a further graph of it
-        (stores.mark_focus), and the query runs in GRAPH ?shapesFocusGraph joined with that graph in each of its
-        groups, so each graph is still validated on its own. A pattern, unlike VALUES, costs no query text to parse.
+        Each view is a named graph of one store (the views of a batch share one), the pairs the further graph
+        marked of it (stores.load_views' marks), and the query runs in GRAPH ?shapesFocusGraph joined with that
+        graph in each of its groups, so each graph is still validated on its own. A pattern, unlike VALUES,
+        costs no query text to parse.
         """
-        by_store = defaultdict(list)
-        for view, focus in pairs:
-            by_store[id(view.store[0])].append((view, focus))
-        found = []
-        for group in by_store.values():
-            views = {view.store[1].value: view for view, _ in group}
-            marked = group[0][0].stores.mark_focus(group)
-            pattern = f"GRAPH <{marked}> {{ ?{FOCUS_GRAPH} <{FOCUS_OF}> ?this }} "
-            store = group[0][0].store[0]
-            for row in store.query(pattern.join(self.batch)):
-                view = views[row[FOCUS_GRAPH].value]
-                found.append((view, self._result(row, self.returned | {"this"}, None)))
-        return found
+        views = {view.store[1].value: view for view, _ in pairs}
+        pattern = f"GRAPH <{marked}> {{ ?{FOCUS_GRAPH} <{FOCUS_OF}> ?this }} "
+        returned = self.returned | {"this"}
+        return [(views[row[FOCUS_GRAPH].value], self._result(row, returned, None))
+                for row in pairs[0][0].store[0].query(pattern.join(self.batch))]
 
     def _solutions(self, query, returned, focus, view):
         """Run a query on a graph's store; return one result per solution."""
@@ -287,15 +280,20 @@ class CoreEvaluator:
     def _focus_nodes(self, view, judged):
         """Return {focus node: [shapes]} for a graph, each shape once per node."""
         index = view.index
-        targets = defaultdict(dict)  # node -> {id: shape}, keeping the order shapes were found in
         nodes = index if judged is None else [node for node in judged if node in index]
-        subclassing = any(SUBCLASS in description for description in index.values())  # rarely: a graph's own classes
+        local = index if any(SUBCLASS in d for d in index.values()) else _EMPTY  # rarely: a graph's own classes
+        by_class = {}
+        for node in nodes:
+            types = index[node].get(TYPE)
+            if types:
+                by_class[node] = self._shapes_for(tuple(types), local)
+        if not (self.by_node or self.by_subject_of or self.by_object_of):
+            return by_class  # class targets alone (the commonest shapes): each node's shapes are unique already
+        targets = defaultdict(dict)  # node -> {id: shape}, keeping the order shapes were found in
+        for node, shapes in by_class.items():
+            targets[node].update((id(shape), shape) for shape in shapes)
         for node in nodes:
             description = index[node]
-            types = description.get(TYPE)
-            if types:
-                for shape in self._shapes_for(tuple(types), index if subclassing else _EMPTY):
-                    targets[node][id(shape)] = shape
             for predicate in description.keys() & self.by_subject_of.keys():
                 for shape in self.by_subject_of[predicate]:
                     targets[node][id(shape)] = shape
@@ -312,8 +310,7 @@ class CoreEvaluator:
 
     def _shapes_for(self, types, index):
         """Return the shapes whose class targets a node of these types reaches (memoised: few combinations recur)."""
-        local = _local_superclasses(types, index)
-        key = types + tuple(local)
+        key = types + tuple(_local_superclasses(types, index)) if index else types
         found = self._combinations.get(key)
         if found is None:
             unique = {id(shape): shape for cls in key for shape in self.by_class.get(cls, ())}
@@ -582,13 +579,16 @@ _NODE_KINDS = {
 
 
 def run_deferred(deferred):
-    """Return (view, result) for deferred SPARQL constraints: one query per constraint and store, for all its nodes.
+    """Return (view, result) for deferred SPARQL constraints: one query per constraint, for all its nodes.
 
     The graphs not yet in a store are loaded first, all at once, each with the focus nodes of every deferred
     constraint on it and what each constraint reads of them (a store needs a predicate read only as
-    `$this <p> ...` for the focus nodes of the constraints that read it, alone).
+    `$this <p> ...` for the focus nodes of the constraints that read it, alone), and in the same write each
+    constraint's (view, focus node) pairs as a graph of their own.
     """
-    unloaded, focus = {}, defaultdict(dict)
+    if not deferred:
+        return []
+    unloaded, focus, marks = {}, defaultdict(dict), []
     for constraint, pairs in deferred.items():
         reads = constraint.reads_of_this
         for view, node in pairs:
@@ -597,10 +597,11 @@ def run_deferred(deferred):
                 nodes = focus[id(view)]
                 known = nodes.get(node)
                 nodes[node] = reads if known is None else known | reads
-    if unloaded:
-        next(iter(unloaded.values())).stores.load_views(list(unloaded.values()), focus)
-    return [found for constraint, pairs in deferred.items()
-            for found in constraint.results_for({(id(view), focus): (view, focus) for view, focus in pairs}.values())]
+        marks.append(list({(id(view), node): (view, node) for view, node in pairs}.values()))
+    stores = marks[0][0][0].stores
+    marked = stores.load_views(list(unloaded.values()), focus, marks)
+    return [found for constraint, pairs, name in zip(deferred, marks, marked)
+            for found in constraint.results_for(pairs, name)]
 
 
 def targeted_shapes(shapes):
@@ -754,7 +755,7 @@ def _pre_binding_template(query, names):
 
 # The variable naming, in a batched query, the graph of a focus node (a query using it runs per node).
 FOCUS_GRAPH = "shapesFocusGraph"
-# The predicate of the graph of (view graph, focus node) pairs a batched query joins with (stores.mark_focus).
+# The predicate of the graph of (view graph, focus node) pairs a batched query joins with (load_views' marks).
 FOCUS_OF = "urn:shapes:focusNode"
 # Words after which a query's solutions for several focus nodes are not those for each node (aggregates, slices).
 _PER_NODE_WORDS = ("SELECT", "GROUP", "HAVING", "LIMIT", "OFFSET", "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE",

@@ -27,7 +27,7 @@ from rdflib import Graph
 from cdkg.ontology.namespaces import OWL, RDF, RDFS, SH
 from cdkg.shapes import shapes_graph
 from cdkg.shapes.context import Context, subclass_closure
-from cdkg.shapes.core import (FOCUS_OF, SUBCLASS, TARGETS, CoreEvaluator, NeedsPySHACL, View, index_triples,
+from cdkg.shapes.core import (FOCUS_OF, SUBCLASS, TARGETS, TYPE, CoreEvaluator, NeedsPySHACL, View, index_triples,
                               looked_at_predicates, run_deferred, sparql_patterns)
 from cdkg.shapes.report import Result, Verdict
 from cdkg.shapes.safety import ShapesError, check_shapes
@@ -138,7 +138,7 @@ class Gate:
     def data_graph(self, triples):
         """Return the rdflib graph pySHACL validates a graph as: its triples, their context and class hierarchy."""
         data = Graph()
-        for triple in chain(triples, self.context.hierarchy(triples)):
+        for triple in chain(triples, self.context.hierarchy({o for _, p, o in triples if p == RDF.type})):
             data.add(triple)
         for prefix, namespace in self.shapes.namespaces():  # pySHACL's SPARQL reads prefixes from the data graph
             data.bind(prefix, namespace, override=True)
@@ -146,8 +146,9 @@ class Gate:
 
     # ------------------------------------------------------------ SPARQL store of a batch
 
-    def load_views(self, views, focus=None):
-        """Load graphs (each with its class hierarchy) into the batch's Oxigraph store, each as its own named graph.
+    def load_views(self, views, focus=None, marks=()):
+        """Load graphs (each with its class hierarchy) into the batch's Oxigraph store, each as its own named graph,
+        and each list of (view, focus node) pairs in marks as a graph of its own; return those graphs' IRIs.
 
         Only the triples a SPARQL constraint can match are loaded (those of its predicates; of a focus-only
         predicate, those of the focus nodes of the constraints that read it, as focus gives them), in one bulk
@@ -156,12 +157,16 @@ class Gate:
         store = self._batch_store()
         terms, wanted, predicates = self._ox, self._store_predicates, self._predicate_nodes
         focus_only = self._focus_only if focus is not None else frozenset()
+        hierarchy = wanted is None or SUBCLASS in wanted
         quads = []
         for view in views:
             name = self._graph_name("graph")
             nodes = focus.get(id(view), {}) if focus is not None else None
+            classes = set()
             for s, description in view.index.items():
                 subject, reads = None, nodes.get(s, ()) if nodes is not None else ()
+                if hierarchy:
+                    classes.update(description.get(TYPE, ()))
                 for p, objects in description.items():  # from the index: predicates are plain str
                     if (wanted is not None and p not in wanted) or (p in focus_only and p not in reads):
                         continue
@@ -169,18 +174,17 @@ class Gate:
                     if subject is None:
                         subject = terms(s)
                     quads += [ox.Quad(subject, predicate, terms(o), name) for o in objects]
-            if wanted is None or SUBCLASS in wanted:
+            if classes:
                 quads += [ox.Quad(terms(s), terms(p), terms(o), name)
-                          for s, p, o in self.context.hierarchy(view.triples, self._store_superclasses)]
+                          for s, p, o in self.context.hierarchy(classes, self._store_superclasses)]
             view.store = (store, name)
+        marked = []
+        for pairs in marks:
+            name = self._graph_name("focus")
+            quads += [ox.Quad(view.store[1], _FOCUS_OF, terms(node), name) for view, node in pairs]
+            marked.append(name.value)
         store.bulk_extend(quads)
-
-    def mark_focus(self, pairs):
-        """Write (view, focus node) pairs into the views' store as a graph of their own; return its IRI."""
-        name = self._graph_name("focus")
-        self._batch_store().bulk_extend([ox.Quad(view.store[1], _FOCUS_OF, self._ox(focus), name)
-                                         for view, focus in pairs])
-        return name.value
+        return marked
 
     def _batch_store(self):
         """Return the batch's Oxigraph store, made on first use."""
