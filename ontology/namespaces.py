@@ -77,6 +77,8 @@ GRAPH = Namespace(BASE + "graph/")
 
 # SHACL shapes (shapes/*.ttl): the node and property shapes that gate what is published.
 SHAPES = Namespace(BASE + "shapes#")
+# The SHACL gate's own scratch IRIs (its batch stores' graphs, focus marks, the $PATH stand-in): never in a KG.
+GATE_SCRATCH = "urn:shapes:"
 
 # Full-text search (docs/endpoint.md): the SERVICE IRI this endpoint evaluates itself, and the terms of its pattern.
 SEARCH_SERVICE = BASE + "search"

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from rdflib import BNode, Literal, URIRef, Variable
 
 from cdkg.endpoint.sparqltext import tokens
-from cdkg.ontology.namespaces import OWL, RDF, RDFS, SH, XSD
+from cdkg.ontology.namespaces import GATE_SCRATCH, OWL, RDF, RDFS, SH, XSD
 from cdkg.shapes.report import Result
-from cdkg.shapes.safety import ShapesError, prefix_declarations, returned_variables
+from cdkg.shapes.safety import ShapesError, path_stand_in, prefix_declarations, returned_variables
 from cdkg.shapes.terms import rdflib_term
 
 # The index is keyed by predicates as plain strings: hashing and comparing them is C-fast, unlike rdflib terms.
@@ -756,7 +756,7 @@ def _pre_binding_template(query, names):
 # The variable naming, in a batched query, the graph of a focus node (a query using it runs per node).
 FOCUS_GRAPH = "shapesFocusGraph"
 # The predicate of the graph of (view graph, focus node) pairs a batched query joins with (load_views' marks).
-FOCUS_OF = "urn:shapes:focusNode"
+FOCUS_OF = GATE_SCRATCH + "focusNode"
 # Words after which a query's solutions for several focus nodes are not those for each node (aggregates, slices).
 _PER_NODE_WORDS = ("SELECT", "GROUP", "HAVING", "LIMIT", "OFFSET", "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE",
                    "GROUP_CONCAT", "VALUES", "MINUS", "SERVICE", "GRAPH")
@@ -894,8 +894,7 @@ def _query_patterns(shapes, owner, text):
 
     if text is None:
         return None, None, set()
-    algebra = translateQuery(parseQuery(prefix_declarations(shapes, owner) +
-                                        str(text).replace("$PATH", "<urn:shapes:path>"))).algebra
+    algebra = translateQuery(parseQuery(prefix_declarations(shapes, owner) + path_stand_in(text))).algebra
     found, superclasses, on_this, elsewhere = set(), set(), set(), set()
 
     def path_iris(path):

@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from pyshacl import validate
 from rdflib import Graph
 
-from cdkg.ontology.namespaces import OWL, RDF, RDFS, SH
+from cdkg.ontology.namespaces import GATE_SCRATCH, OWL, RDF, RDFS, SH
 from cdkg.shapes import shapes_graph
 from cdkg.shapes.context import Context, subclass_closure
 from cdkg.shapes.core import (FOCUS_OF, SUBCLASS, TARGETS, TYPE, CoreEvaluator, NeedsPySHACL, View, index_triples,
@@ -195,7 +195,7 @@ class Gate:
     def _graph_name(self, kind):
         """Return a fresh name for a graph of the batch's store."""
         self._store[1] += 1
-        return ox.NamedNode(f"urn:shapes:{kind}:{self._store[1]}")
+        return ox.NamedNode(f"{GATE_SCRATCH}{kind}:{self._store[1]}")
 
     def _ox(self, term):
         """Return the Oxigraph term of an rdflib term (cached: entities, labels and classes recur)."""

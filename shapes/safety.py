@@ -12,7 +12,7 @@ from rdflib import BNode, Literal, Variable
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from cdkg.ontology.namespaces import OWL, SH
+from cdkg.ontology.namespaces import GATE_SCRATCH, OWL, SH
 
 # Variables SHACL pre-binds in every SPARQL-based constraint; a component's parameters are pre-bound too.
 PRE_BOUND = frozenset({"this", "shapesGraph", "currentShape"})
@@ -35,12 +35,17 @@ def check_shapes(shapes):
             check_query(shapes, owner, parameter, text)
 
 
+def path_stand_in(text):
+    """Return a property shape's SPARQL text with $PATH as an IRI, so that it parses (only its shape says the path)."""
+    return str(text).replace("$PATH", f"<{GATE_SCRATCH}path>")
+
+
 def check_query(shapes, owner, parameter, text):
     """Raise ShapesError if one SPARQL text of a shapes graph is malformed, reaches out, or breaks pre-binding."""
     where = f"{_owner_name(shapes, owner)}: {parameter.n3(shapes.namespace_manager)}"
     if not isinstance(text, Literal):
         raise ShapesError(f"{where} must be a string holding a SPARQL query, not {text.n3()}.")
-    query = prefix_declarations(shapes, owner) + str(text).replace("$PATH", "<urn:shapes:path>")
+    query = prefix_declarations(shapes, owner) + path_stand_in(text)
     try:
         parsed = parseQuery(query)
     except ParseException as error:
