@@ -50,6 +50,7 @@ VISIT_REACH = 10  # tokens between a nominal سفر and the به of its destinat
 DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهشد", "معرفیشد")
 DEFAULT_INSTRUMENT = CDO.CooperationAgreement
 TWINNING_STATUSES = (CDO.Signed, CDO.Existing)  # a sister-city tie that holds, so the cities are twinned
+DOCUMENT_STATUSES = (CDO.Signed, CDO.Renewed)  # what only an instrument undergoes, never a relation with no document
 NEAR = 4  # tokens between an instrument or relation word and the بین/با that introduces its parties
 PARTNER_REACH = 7  # tokens between an instrument word and the با that introduces its partner (قرارداد آموزش ... با Y)
 ANAPHORA_FILE = Path(__file__).with_name("anaphora-fa.csv")
@@ -690,13 +691,17 @@ class Relator:
             return CDO.Planned
         return status
 
-    def owned_status(self, span, start, end):
+    def owned_status(self, span, start, end, relation=False):
         """Return the status the cues of a sentence give an instrument (see status_near); one with no cue of its
         own shares those of the instrument coordinated with it (تفاهم‌نامه خواهرخواندگی و قرارداد همکاری ... امضا
-        شد)."""
+        شد). A relation takes the cues that belong to it, or to no word (همکاری‌های دوجانبه ... گسترش می‌یابد), never
+        an instrument's (این قرارداد در ادامه همکاری‌های دو شهر منعقد شد)."""
         spoken = [(s, iri) for s in self.a.spans if start <= s.start < end for iri in (x.iri for x in s.of_kind(STATUS))]
         instrument = any(g.start == span.start for g, _ in self.instrument_groups())  # else a meeting's: all cues
-        cues = [c for c in spoken if self.owner(c[0], start, end) == span.start] if instrument else spoken
+        if relation:
+            cues = [c for c in spoken if self.owner(c[0], start, end) in (span.start, None)]
+        else:
+            cues = [c for c in spoken if self.owner(c[0], start, end) == span.start] if instrument else spoken
         if not cues and span.end < len(self.tokens) and self.tokens[span.end] in COORDINATORS:
             cues = [c for c in spoken if self.owner(c[0], start, end) == span.end + 1]
         found = {iri for _, iri in cues}
@@ -824,6 +829,9 @@ class Relator:
             seen.add(key)
             fact = Fact("relation", CDO.Relation, [(CDO.relates, s.iri) for s in sides], span.start)
             start, end = self.sentence_of(span.start)
+            status = self.owned_status(span, start, end, relation=True)
+            if status is not None and status not in DOCUMENT_STATUSES:
+                fact.links.append((CDO.status, status))
             if not any(start <= s.start < end for s, _ in self.instrument_groups()):
                 fact.links += [(CDO.cooperationDomain, c) for c in self.concepts_between(start, end, CDO.CooperationDomain)]
             facts.append(fact)

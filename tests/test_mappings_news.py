@@ -147,6 +147,20 @@ def test_renewed_suspended_denied_and_under_study(text, status):
     assert ask(graph_of(text), f"?a cdo:status cdo:{status}"), text
 
 
+@pytest.mark.parametrize("text, status", [
+    ("شهردار یزد در دیدار با شهردار هرات گفت: یزد و هرات می‌توانند در زمینه گردشگری همکاری کنند.", "Proposed"),
+    ("قرار است شهرداری قزوین با شهرداری قونیه در حوزه گردشگری همکاری کند.", "Planned"),
+])
+def test_a_cooperation_with_no_document_has_the_status_its_cues_give(text, status):
+    assert ask(graph_of(text), f"?r a cdo:Relation ; cdo:status cdo:{status}"), text
+
+
+def test_a_relation_word_after_an_instrument_takes_none_of_its_status():
+    graph = graph_of("قرارداد آموزش میان شهرداری بوشهر و شهرداری دبی در ادامه همکاری‌های دو شهر امضا شد.")
+    assert ask(graph, "?a a cdo:Contract ; cdo:status cdo:Signed")
+    assert not ask(graph, "?r a cdo:Relation ; cdo:status ?s")
+
+
 @pytest.mark.parametrize("text", [
     "اگر روابط دو کشور بهبود یابد، شاید روزی شیراز و دوحه تفاهم‌نامه همکاری امضا کنند.",
     "چنانچه شرایط فراهم شود، تبریز و باکو می‌توانند همکاری کنند.",
