@@ -92,6 +92,8 @@ STATUS_RANK = read_precedence()
 # Kinds of place or body that act in city diplomacy; a fact needs one of them (a post stands for its body).
 LOCAL_KINDS = (CDO.City, CDO.Province, CDO.Region, CDO.Municipality, CDO.Council, CDO.Governorate)
 ABROAD_KINDS = (CDO.DiplomaticMission, CDO.InternationalOrganization, CDO.NationalCommission)
+# Bodies that act at a city's or province's level when they are its own (اتاق بازرگانی اراک), not a nation's.
+SEATED_KINDS = (CDO.ChamberOfCommerce,)
 
 
 @dataclass(slots=True)
@@ -489,7 +491,8 @@ class Relator:
     def agreement_parties(self, span):
         """Return the parties of an instrument word, by the first pattern that finds any."""
         start, end = self.sentence_of(span.start)
-        opener = self.find_word(span.end, min(end, span.end + NEAR), LIST_OPENERS)
+        opener = self.find_word(span.end, min(end, span.end + NEAR), LIST_OPENERS) or self.opener_past_qualifiers(
+            span.end, end)
         if opener and self.list_at(opener[1])[0]:
             return self.distinct(self.with_partners(*self.list_at(opener[1])))
         if opener and len(self.anaphor_list(opener[1])) >= 2:  # میان این شهر و یزد
@@ -524,6 +527,21 @@ class Relator:
         if not own and self.reading.speaker is not None:
             own = [self.reading.speaker]
         return self.distinct(own + partners)
+
+    def opener_past_qualifiers(self, token, end):
+        """Return (position, end) of a بین/میان farther after an instrument word, past words that qualify it (its
+        domains or aim: توافق‌نامه‌ای برای انتقال فناوری ... میان X و Y) but name no place or body, no status, no
+        other instrument and no با; or None."""
+        for index in range(token, end):
+            span = self.span_at.get(index)
+            entity = self.a.token_entity.get(index)
+            if (self.tokens[index] in PUNCTUATION and self.tokens[index] != "،") or self.tokens[index] == WITH or (
+                    entity is not None and entity.kind != CONCEPT) or (
+                    span is not None and span.kinds() & {STATUS, INSTRUMENT}):
+                return None
+            if self.tokens[index] in LIST_OPENERS:
+                return index, index + 1
+        return None
 
     def with_partners(self, listed, after):
         """Return a list of sides with the sides a با right after it adds (شهرداری‌های آبادان و خرمشهر با
@@ -562,8 +580,11 @@ class Relator:
         return entry.country if entry else None
 
     def local(self, entity):
-        """Tell whether a place or body is sub-national: a city, province or region, or a body governing one."""
+        """Tell whether a place or body is sub-national: a city, province or region, a body governing one, or a
+        chamber of commerce of one."""
         entity = _party(entity)
+        if any(self.lexicon.is_a(t, kind) for t in entity.types for kind in SEATED_KINDS):
+            return any(self.local(part) for part in entity.parts)
         return any(self.lexicon.entity_is_a(entity.iri, kind) or kind in entity.types or any(
             self.lexicon.is_a(t, kind) for t in entity.types) for kind in LOCAL_KINDS)
 

@@ -161,6 +161,21 @@ def test_a_relation_word_after_an_instrument_takes_none_of_its_status():
     assert not ask(graph, "?r a cdo:Relation ; cdo:status ?s")
 
 
+def test_the_sides_after_between_past_the_words_that_qualify_the_instrument():
+    graph = graph_of("تفاهم‌نامه‌ای برای آموزش آتش‌نشانان و تبادل تجربه در مدیریت بحران میان شهرداری کرمان و شهرداری "
+                     "هرات امضا شد.")
+    assert ask(graph, f"""?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:Signed ;
+        cdo:party {iri('org/kerman-municipality')}, {iri('org/herat-municipality')}""")
+
+
+def test_chambers_of_commerce_of_two_cities_sign_as_sub_national_bodies_not_national_ones():
+    graph = graph_of("یادداشت تفاهم همکاری میان اتاق بازرگانی تبریز و اتاق بازرگانی باکو امضا شد.")
+    assert ask(graph, f"""?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:Signed ;
+        cdo:party {iri('org/tabriz-chamber-of-commerce')}, {iri('org/baku-chamber-of-commerce')}""")
+    assert not ask(graph_of("یادداشت تفاهم همکاری میان اتاق بازرگانی ایران و اتاق بازرگانی ترکیه امضا شد."),
+                   "?a cdo:party ?x")
+
+
 @pytest.mark.parametrize("text", [
     "اگر روابط دو کشور بهبود یابد، شاید روزی شیراز و دوحه تفاهم‌نامه همکاری امضا کنند.",
     "چنانچه شرایط فراهم شود، تبریز و باکو می‌توانند همکاری کنند.",
