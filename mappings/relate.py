@@ -742,11 +742,13 @@ class Relator:
         word it holds, else the nearest before it (Persian puts the verb after its object: لغو این قرارداد ... و
         دو شهر خواهرخوانده‌اند), else the nearest after it. An instrument named again (این تفاهم‌نامه) stands for
         the one read before it. A relation word counts before the sentence's instruments only: after one it
-        qualifies it or says its purpose (برنامه اجرایی همکاری‌های ...، با هدف تعمیق روابط ...)."""
+        qualifies it or says its purpose (برنامه اجرایی همکاری‌های ...، با هدف تعمیق روابط ...), unless both sides
+        named again open its own clause (خواهرخوانده‌اند و طرفین بر گسترش همکاری‌ها تاکید کردند)."""
         groups = self.instrument_groups()
         words = [s for s, _ in groups if start <= s.start < end]
         first = words[0].start if words else end
-        words += [s for s, cls in self.cue_spans(RELATION_KIND, CDO.Relation) if cls == CDO.Relation and start <= s.start < first]
+        words += [s for s, cls in self.cue_spans(RELATION_KIND, CDO.Relation) if cls == CDO.Relation and start <= s.start < end
+                  and (s.start < first or self.has_phrase(first, s.start, PAIR_ANAPHORA))]
         words.sort(key=lambda s: s.start)
         held = [s for s in words if cue.start <= s.start and s.end <= cue.end]
         before = [s for s in words if s.end <= cue.start]
@@ -861,9 +863,11 @@ class Relator:
 
     def agreement_word(self, span, key, agreed):
         """Tell whether a relation word with these sides is in the clause of an agreement of the same sides (no
-        comma between them): it is the agreement's cooperation word."""
+        comma between them): it is the agreement's cooperation word. Both sides named again between them (X و Y
+        خواهرخوانده‌اند و طرفین بر گسترش همکاری‌ها تاکید کردند) open a clause of their own."""
         start, end = self.sentence_of(span.start)
         return any(key == sides and start <= at < end and "،" not in self.tokens[min(at, span.start):max(at, span.start)]
+                   and not self.has_phrase(min(at, span.start), max(at, span.start), PAIR_ANAPHORA)
                    for sides, at in agreed)
 
     def by_instrument(self, start, end):

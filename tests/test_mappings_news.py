@@ -155,6 +155,13 @@ def test_a_cooperation_with_no_document_has_the_status_its_cues_give(text, statu
     assert ask(graph_of(text), f"?r a cdo:Relation ; cdo:status cdo:{status}"), text
 
 
+def test_both_sides_named_again_after_an_agreement_open_a_cooperation_of_their_own():
+    graph = graph_of("کرمان و هرات از سال ۱۳۹۰ خواهرخوانده‌اند و دو طرف در این نشست بر گسترش همکاری‌ها در زمینه "
+                     "گردشگری تاکید کردند.")
+    assert ask(graph, f"?a a cdo:SisterCityAgreement ; cdo:status cdo:Existing ; cdo:party {place('kerman')}, {place('herat')}")
+    assert ask(graph, f"?r a cdo:Relation ; cdo:status cdo:Proposed ; cdo:relates {place('kerman')}, {place('herat')}")
+
+
 def test_a_relation_word_after_an_instrument_takes_none_of_its_status():
     graph = graph_of("قرارداد آموزش میان شهرداری بوشهر و شهرداری دبی در ادامه همکاری‌های دو شهر امضا شد.")
     assert ask(graph, "?a a cdo:Contract ; cdo:status cdo:Signed")
