@@ -216,9 +216,11 @@ class Relator:
         return None
 
     def skip_place_words(self, token):
-        """Return the token after any place-kind words starting at a token (شهر، شهرهای، استان)."""
+        """Return the token after any place-kind words starting at a token (شهر، شهرهای، استان), or a plural kind
+        of body not composed with the place after it (شهرداری‌های جنوب لبنان: the region stands for them)."""
         span = self.span_at.get(token)
-        while span is not None and span.kinds() == {PLACE_KIND}:
+        while span is not None and (span.kinds() == {PLACE_KIND} or (
+                span.kinds() == {ORG_KIND} and span.plural and token not in self.a.token_entity)):
             token = span.end
             span = self.span_at.get(token)
         return token

@@ -162,6 +162,12 @@ def test_both_sides_named_again_after_an_agreement_open_a_cooperation_of_their_o
     assert ask(graph, f"?r a cdo:Relation ; cdo:status cdo:Proposed ; cdo:relates {place('kerman')}, {place('herat')}")
 
 
+def test_a_plural_kind_of_body_before_a_place_it_is_not_composed_with_stands_for_the_place():
+    graph = graph_of("معاون استاندار گیلان گفت: همکاری شهرداری‌های استان گیلان با شهرهای گرجستان در زمینه گردشگری ادامه "
+                     "دارد.")
+    assert ask(graph, f"?r a cdo:Relation ; cdo:status cdo:Existing ; cdo:relates {place('gilan-province')}, {place('georgia')}")
+
+
 def test_a_relation_word_after_an_instrument_takes_none_of_its_status():
     graph = graph_of("قرارداد آموزش میان شهرداری بوشهر و شهرداری دبی در ادامه همکاری‌های دو شهر امضا شد.")
     assert ask(graph, "?a a cdo:Contract ; cdo:status cdo:Signed")
