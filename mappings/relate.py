@@ -42,6 +42,7 @@ CEREMONY = "مراسم"  # X در این مراسم گفت، after a signing: X 
 IN = "در"  # در Y امضا شد: Y is where the signing took place; عضویت در Y: the body follows, never before
 ORDINAL_SUFFIX = "مین"  # در دوازدهمین اجلاس: the forum noun still follows در
 AND = "و"  # X وارد Y شد و قرار است ...: a new clause, whose status is not the visit's
+ALSO = frozenset({"نیز", "همچنین"})  # دو بندر می‌توانند در ... نیز همکاری کنند: a cooperation besides the instrument
 VISIT_BREAKS = CLAUSE_BREAKS | {AND, "؛"}  # where a visit's clause ends: a status cue after is another fact's
 CEREMONY_STATUSES = (CDO.Signed, CDO.Renewed)  # a signing or renewal reported as done, with its officials there
 FORUM_REACH = 10  # tokens between a meeting noun and the network that holds it (در نشست دفتر اجرایی ... UCLG)
@@ -51,6 +52,7 @@ DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهش
 DEFAULT_INSTRUMENT = CDO.CooperationAgreement
 TWINNING_STATUSES = (CDO.Signed, CDO.Existing)  # a sister-city tie that holds, so the cities are twinned
 DOCUMENT_STATUSES = (CDO.Signed, CDO.Renewed)  # what only an instrument undergoes, never a relation with no document
+INTENDED = (CDO.Proposed, CDO.Planned, CDO.UnderStudy)  # an instrument not yet in force: its sides' cooperation is its content
 NEAR = 4  # tokens between an instrument or relation word and the بین/با that introduces its parties
 PARTNER_REACH = 7  # tokens between an instrument word and the با that introduces its partner (قرارداد آموزش ... با Y)
 ANAPHORA_FILE = Path(__file__).with_name("anaphora-fa.csv")
@@ -838,6 +840,10 @@ class Relator:
         facts, seen = [], set()
         # sides of an agreement read from the same clause: its cooperation word is the agreement's, not a relation
         agreed = [(frozenset(o for p, o in f.links if p == CDO.party), f.start) for f in agreements]
+        # the sides of an instrument only proposed, planned or studied: what they could do together is its content,
+        # unless the sentence says they would also (نیز) do it
+        intended = {sides for (sides, _), f in zip(agreed, agreements) if any(
+            p == CDO.status and o in INTENDED for p, o in f.links)}
         triggers = [span for span, cls in self.cue_spans(RELATION_KIND, CDO.Relation) if cls == CDO.Relation]
         # A diplomacy concept naming a relation (همکاری‌های دوجانبه بین X و Y) counts when its sides follow.
         concept_triggers = [s for s, _ in self.cue_spans(CONCEPT, CDO.DiplomacyConcept)]
@@ -848,7 +854,8 @@ class Relator:
             if len(sides) < 2 and self.has_phrase(start, end, PAIR_ANAPHORA):  # طرفین ... بر گسترش همکاری‌ها
                 sides = self.sides_before(span.start)
             key = frozenset(s.iri for s in sides)
-            if len(sides) < 2 or key in seen or self.agreement_word(span, key, agreed) or self.hypothetical(
+            besides = ALSO & set(self.tokens[start:end])
+            if len(sides) < 2 or key in seen or (key in intended and not besides) or self.agreement_word(span, key, agreed) or self.hypothetical(
                     span.start) or not self.crosses_border(sides) or self.by_instrument(start, end):
                 continue
             seen.add(key)

@@ -168,6 +168,14 @@ def test_a_plural_kind_of_body_before_a_place_it_is_not_composed_with_stands_for
     assert ask(graph, f"?r a cdo:Relation ; cdo:status cdo:Existing ; cdo:relates {place('gilan-province')}, {place('georgia')}")
 
 
+@pytest.mark.parametrize("also, relation", [("", False), ("نیز ", True)])
+def test_what_the_sides_of_an_instrument_not_in_force_could_do_is_its_content_unless_also(also, relation):
+    graph = graph_of("قرار است تفاهم‌نامه همکاری شیراز و هرات امضا شود. شهردار شیراز گفت: شیراز و هرات می‌توانند در "
+                     f"زمینه گردشگری {also}همکاری کنند.")
+    assert ask(graph, f"?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:Planned ; cdo:party {place('shiraz')}, {place('herat')}")
+    assert ask(graph, "?r a cdo:Relation") == relation
+
+
 def test_a_relation_word_after_an_instrument_takes_none_of_its_status():
     graph = graph_of("قرارداد آموزش میان شهرداری بوشهر و شهرداری دبی در ادامه همکاری‌های دو شهر امضا شد.")
     assert ask(graph, "?a a cdo:Contract ; cdo:status cdo:Signed")
