@@ -814,9 +814,11 @@ class Relator:
         return entry.country if entry else None
 
     def sides(self, span, fallback_subject=True):
-        """The sides of a relation word: بین X و Y، X با Y، X و Y after it, or the clause's subject list."""
+        """The sides of a relation word: بین X و Y (also past words that qualify it), X با Y، X و Y after it, or the
+        clause's subject list."""
         start, end = self.sentence_of(span.start)
-        opener = self.find_word(span.end, min(end, span.end + NEAR), LIST_OPENERS)
+        opener = self.find_word(span.end, min(end, span.end + NEAR), LIST_OPENERS) or self.opener_past_qualifiers(
+            span.end, end)
         if opener and self.list_at(opener[1])[0]:
             return self.distinct(self.list_at(opener[1])[0])
         listed, after = self.list_at(span.end)

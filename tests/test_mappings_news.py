@@ -189,6 +189,12 @@ def test_the_sides_after_between_past_the_words_that_qualify_the_instrument():
         cdo:party {iri('org/kerman-municipality')}, {iri('org/herat-municipality')}""")
 
 
+def test_the_sides_of_a_relation_after_between_past_the_words_that_qualify_it():
+    graph = graph_of("شهردار تبریز گفت: همکاری‌های اقتصادی، فرهنگی، ورزشی و گردشگری میان تبریز و باکو در سال گذشته "
+                     "گسترش یافت.")
+    assert ask(graph, f"?r a cdo:Relation ; cdo:relates {place('tabriz')}, {place('baku')}")
+
+
 def test_chambers_of_commerce_of_two_cities_sign_as_sub_national_bodies_not_national_ones():
     graph = graph_of("یادداشت تفاهم همکاری میان اتاق بازرگانی تبریز و اتاق بازرگانی باکو امضا شد.")
     assert ask(graph, f"""?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:Signed ;
