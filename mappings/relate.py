@@ -42,6 +42,7 @@ CEREMONY = "مراسم"  # X در این مراسم گفت، after a signing: X 
 IN = "در"  # در Y امضا شد: Y is where the signing took place; عضویت در Y: the body follows, never before
 ORDINAL_SUFFIX = "مین"  # در دوازدهمین اجلاس: the forum noun still follows در
 AND = "و"  # X وارد Y شد و قرار است ...: a new clause, whose status is not the visit's
+ALSO = frozenset({"نیز", "همچنین"})  # دو بندر می‌توانند در ... نیز همکاری کنند: a cooperation besides the instrument
 VISIT_BREAKS = CLAUSE_BREAKS | {AND, "؛"}  # where a visit's clause ends: a status cue after is another fact's
 CEREMONY_STATUSES = (CDO.Signed, CDO.Renewed)  # a signing or renewal reported as done, with its officials there
 FORUM_REACH = 10  # tokens between a meeting noun and the network that holds it (در نشست دفتر اجرایی ... UCLG)
@@ -50,6 +51,8 @@ VISIT_REACH = 10  # tokens between a nominal سفر and the به of its destinat
 DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهشد", "معرفیشد")
 DEFAULT_INSTRUMENT = CDO.CooperationAgreement
 TWINNING_STATUSES = (CDO.Signed, CDO.Existing)  # a sister-city tie that holds, so the cities are twinned
+DOCUMENT_STATUSES = (CDO.Signed, CDO.Renewed)  # what only an instrument undergoes, never a relation with no document
+INTENDED = (CDO.Proposed, CDO.Planned, CDO.UnderStudy)  # an instrument not yet in force: its sides' cooperation is its content
 NEAR = 4  # tokens between an instrument or relation word and the بین/با that introduces its parties
 PARTNER_REACH = 7  # tokens between an instrument word and the با that introduces its partner (قرارداد آموزش ... با Y)
 ANAPHORA_FILE = Path(__file__).with_name("anaphora-fa.csv")
@@ -91,6 +94,8 @@ STATUS_RANK = read_precedence()
 # Kinds of place or body that act in city diplomacy; a fact needs one of them (a post stands for its body).
 LOCAL_KINDS = (CDO.City, CDO.Province, CDO.Region, CDO.Municipality, CDO.Council, CDO.Governorate)
 ABROAD_KINDS = (CDO.DiplomaticMission, CDO.InternationalOrganization, CDO.NationalCommission)
+# Bodies that act at a city's or province's level when they are its own (اتاق بازرگانی اراک), not a nation's.
+SEATED_KINDS = (CDO.ChamberOfCommerce,)
 
 
 @dataclass(slots=True)
@@ -213,9 +218,11 @@ class Relator:
         return None
 
     def skip_place_words(self, token):
-        """Return the token after any place-kind words starting at a token (شهر، شهرهای، استان)."""
+        """Return the token after any place-kind words starting at a token (شهر، شهرهای، استان), or a plural kind
+        of body not composed with the place after it (شهرداری‌های جنوب لبنان: the region stands for them)."""
         span = self.span_at.get(token)
-        while span is not None and span.kinds() == {PLACE_KIND}:
+        while span is not None and (span.kinds() == {PLACE_KIND} or (
+                span.kinds() == {ORG_KIND} and span.plural and token not in self.a.token_entity)):
             token = span.end
             span = self.span_at.get(token)
         return token
@@ -488,7 +495,8 @@ class Relator:
     def agreement_parties(self, span):
         """Return the parties of an instrument word, by the first pattern that finds any."""
         start, end = self.sentence_of(span.start)
-        opener = self.find_word(span.end, min(end, span.end + NEAR), LIST_OPENERS)
+        opener = self.find_word(span.end, min(end, span.end + NEAR), LIST_OPENERS) or self.opener_past_qualifiers(
+            span.end, end)
         if opener and self.list_at(opener[1])[0]:
             return self.distinct(self.with_partners(*self.list_at(opener[1])))
         if opener and len(self.anaphor_list(opener[1])) >= 2:  # میان این شهر و یزد
@@ -523,6 +531,21 @@ class Relator:
         if not own and self.reading.speaker is not None:
             own = [self.reading.speaker]
         return self.distinct(own + partners)
+
+    def opener_past_qualifiers(self, token, end):
+        """Return (position, end) of a بین/میان farther after an instrument word, past words that qualify it (its
+        domains or aim: توافق‌نامه‌ای برای انتقال فناوری ... میان X و Y) but name no place or body, no status, no
+        other instrument and no با; or None."""
+        for index in range(token, end):
+            span = self.span_at.get(index)
+            entity = self.a.token_entity.get(index)
+            if (self.tokens[index] in PUNCTUATION and self.tokens[index] != "،") or self.tokens[index] == WITH or (
+                    entity is not None and entity.kind != CONCEPT) or (
+                    span is not None and span.kinds() & {STATUS, INSTRUMENT}):
+                return None
+            if self.tokens[index] in LIST_OPENERS:
+                return index, index + 1
+        return None
 
     def with_partners(self, listed, after):
         """Return a list of sides with the sides a با right after it adds (شهرداری‌های آبادان و خرمشهر با
@@ -561,8 +584,11 @@ class Relator:
         return entry.country if entry else None
 
     def local(self, entity):
-        """Tell whether a place or body is sub-national: a city, province or region, or a body governing one."""
+        """Tell whether a place or body is sub-national: a city, province or region, a body governing one, or a
+        chamber of commerce of one."""
         entity = _party(entity)
+        if any(self.lexicon.is_a(t, kind) for t in entity.types for kind in SEATED_KINDS):
+            return any(self.local(part) for part in entity.parts)
         return any(self.lexicon.entity_is_a(entity.iri, kind) or kind in entity.types or any(
             self.lexicon.is_a(t, kind) for t in entity.types) for kind in LOCAL_KINDS)
 
@@ -690,13 +716,17 @@ class Relator:
             return CDO.Planned
         return status
 
-    def owned_status(self, span, start, end):
+    def owned_status(self, span, start, end, relation=False):
         """Return the status the cues of a sentence give an instrument (see status_near); one with no cue of its
         own shares those of the instrument coordinated with it (تفاهم‌نامه خواهرخواندگی و قرارداد همکاری ... امضا
-        شد)."""
+        شد). A relation takes the cues that belong to it, or to no word (همکاری‌های دوجانبه ... گسترش می‌یابد), never
+        an instrument's (این قرارداد در ادامه همکاری‌های دو شهر منعقد شد)."""
         spoken = [(s, iri) for s in self.a.spans if start <= s.start < end for iri in (x.iri for x in s.of_kind(STATUS))]
         instrument = any(g.start == span.start for g, _ in self.instrument_groups())  # else a meeting's: all cues
-        cues = [c for c in spoken if self.owner(c[0], start, end) == span.start] if instrument else spoken
+        if relation:
+            cues = [c for c in spoken if self.owner(c[0], start, end) in (span.start, None)]
+        else:
+            cues = [c for c in spoken if self.owner(c[0], start, end) == span.start] if instrument else spoken
         if not cues and span.end < len(self.tokens) and self.tokens[span.end] in COORDINATORS:
             cues = [c for c in spoken if self.owner(c[0], start, end) == span.end + 1]
         found = {iri for _, iri in cues}
@@ -716,11 +746,13 @@ class Relator:
         word it holds, else the nearest before it (Persian puts the verb after its object: لغو این قرارداد ... و
         دو شهر خواهرخوانده‌اند), else the nearest after it. An instrument named again (این تفاهم‌نامه) stands for
         the one read before it. A relation word counts before the sentence's instruments only: after one it
-        qualifies it or says its purpose (برنامه اجرایی همکاری‌های ...، با هدف تعمیق روابط ...)."""
+        qualifies it or says its purpose (برنامه اجرایی همکاری‌های ...، با هدف تعمیق روابط ...), unless both sides
+        named again open its own clause (خواهرخوانده‌اند و طرفین بر گسترش همکاری‌ها تاکید کردند)."""
         groups = self.instrument_groups()
         words = [s for s, _ in groups if start <= s.start < end]
         first = words[0].start if words else end
-        words += [s for s, cls in self.cue_spans(RELATION_KIND, CDO.Relation) if cls == CDO.Relation and start <= s.start < first]
+        words += [s for s, cls in self.cue_spans(RELATION_KIND, CDO.Relation) if cls == CDO.Relation and start <= s.start < end
+                  and (s.start < first or self.has_phrase(first, s.start, PAIR_ANAPHORA))]
         words.sort(key=lambda s: s.start)
         held = [s for s in words if cue.start <= s.start and s.end <= cue.end]
         before = [s for s in words if s.end <= cue.start]
@@ -782,9 +814,11 @@ class Relator:
         return entry.country if entry else None
 
     def sides(self, span, fallback_subject=True):
-        """The sides of a relation word: بین X و Y، X با Y، X و Y after it, or the clause's subject list."""
+        """The sides of a relation word: بین X و Y (also past words that qualify it), X با Y، X و Y after it, or the
+        clause's subject list."""
         start, end = self.sentence_of(span.start)
-        opener = self.find_word(span.end, min(end, span.end + NEAR), LIST_OPENERS)
+        opener = self.find_word(span.end, min(end, span.end + NEAR), LIST_OPENERS) or self.opener_past_qualifiers(
+            span.end, end)
         if opener and self.list_at(opener[1])[0]:
             return self.distinct(self.list_at(opener[1])[0])
         listed, after = self.list_at(span.end)
@@ -808,6 +842,10 @@ class Relator:
         facts, seen = [], set()
         # sides of an agreement read from the same clause: its cooperation word is the agreement's, not a relation
         agreed = [(frozenset(o for p, o in f.links if p == CDO.party), f.start) for f in agreements]
+        # the sides of an instrument only proposed, planned or studied: what they could do together is its content,
+        # unless the sentence says they would also (نیز) do it
+        intended = {sides for (sides, _), f in zip(agreed, agreements) if any(
+            p == CDO.status and o in INTENDED for p, o in f.links)}
         triggers = [span for span, cls in self.cue_spans(RELATION_KIND, CDO.Relation) if cls == CDO.Relation]
         # A diplomacy concept naming a relation (همکاری‌های دوجانبه بین X و Y) counts when its sides follow.
         concept_triggers = [s for s, _ in self.cue_spans(CONCEPT, CDO.DiplomacyConcept)]
@@ -818,12 +856,16 @@ class Relator:
             if len(sides) < 2 and self.has_phrase(start, end, PAIR_ANAPHORA):  # طرفین ... بر گسترش همکاری‌ها
                 sides = self.sides_before(span.start)
             key = frozenset(s.iri for s in sides)
-            if len(sides) < 2 or key in seen or self.agreement_word(span, key, agreed) or self.hypothetical(
+            besides = ALSO & set(self.tokens[start:end])
+            if len(sides) < 2 or key in seen or (key in intended and not besides) or self.agreement_word(span, key, agreed) or self.hypothetical(
                     span.start) or not self.crosses_border(sides) or self.by_instrument(start, end):
                 continue
             seen.add(key)
             fact = Fact("relation", CDO.Relation, [(CDO.relates, s.iri) for s in sides], span.start)
             start, end = self.sentence_of(span.start)
+            status = self.owned_status(span, start, end, relation=True)
+            if status is not None and status not in DOCUMENT_STATUSES:
+                fact.links.append((CDO.status, status))
             if not any(start <= s.start < end for s, _ in self.instrument_groups()):
                 fact.links += [(CDO.cooperationDomain, c) for c in self.concepts_between(start, end, CDO.CooperationDomain)]
             facts.append(fact)
@@ -832,9 +874,11 @@ class Relator:
 
     def agreement_word(self, span, key, agreed):
         """Tell whether a relation word with these sides is in the clause of an agreement of the same sides (no
-        comma between them): it is the agreement's cooperation word."""
+        comma between them): it is the agreement's cooperation word. Both sides named again between them (X و Y
+        خواهرخوانده‌اند و طرفین بر گسترش همکاری‌ها تاکید کردند) open a clause of their own."""
         start, end = self.sentence_of(span.start)
         return any(key == sides and start <= at < end and "،" not in self.tokens[min(at, span.start):max(at, span.start)]
+                   and not self.has_phrase(min(at, span.start), max(at, span.start), PAIR_ANAPHORA)
                    for sides, at in agreed)
 
     def by_instrument(self, start, end):

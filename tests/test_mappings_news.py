@@ -147,6 +147,62 @@ def test_renewed_suspended_denied_and_under_study(text, status):
     assert ask(graph_of(text), f"?a cdo:status cdo:{status}"), text
 
 
+@pytest.mark.parametrize("text, status", [
+    ("شهردار یزد در دیدار با شهردار هرات گفت: یزد و هرات می‌توانند در زمینه گردشگری همکاری کنند.", "Proposed"),
+    ("قرار است شهرداری قزوین با شهرداری قونیه در حوزه گردشگری همکاری کند.", "Planned"),
+])
+def test_a_cooperation_with_no_document_has_the_status_its_cues_give(text, status):
+    assert ask(graph_of(text), f"?r a cdo:Relation ; cdo:status cdo:{status}"), text
+
+
+def test_both_sides_named_again_after_an_agreement_open_a_cooperation_of_their_own():
+    graph = graph_of("کرمان و هرات از سال ۱۳۹۰ خواهرخوانده‌اند و دو طرف در این نشست بر گسترش همکاری‌ها در زمینه "
+                     "گردشگری تاکید کردند.")
+    assert ask(graph, f"?a a cdo:SisterCityAgreement ; cdo:status cdo:Existing ; cdo:party {place('kerman')}, {place('herat')}")
+    assert ask(graph, f"?r a cdo:Relation ; cdo:status cdo:Proposed ; cdo:relates {place('kerman')}, {place('herat')}")
+
+
+def test_a_plural_kind_of_body_before_a_place_it_is_not_composed_with_stands_for_the_place():
+    graph = graph_of("معاون استاندار گیلان گفت: همکاری شهرداری‌های استان گیلان با شهرهای گرجستان در زمینه گردشگری ادامه "
+                     "دارد.")
+    assert ask(graph, f"?r a cdo:Relation ; cdo:status cdo:Existing ; cdo:relates {place('gilan-province')}, {place('georgia')}")
+
+
+@pytest.mark.parametrize("also, relation", [("", False), ("نیز ", True)])
+def test_what_the_sides_of_an_instrument_not_in_force_could_do_is_its_content_unless_also(also, relation):
+    graph = graph_of("قرار است تفاهم‌نامه همکاری شیراز و هرات امضا شود. شهردار شیراز گفت: شیراز و هرات می‌توانند در "
+                     f"زمینه گردشگری {also}همکاری کنند.")
+    assert ask(graph, f"?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:Planned ; cdo:party {place('shiraz')}, {place('herat')}")
+    assert ask(graph, "?r a cdo:Relation") == relation
+
+
+def test_a_relation_word_after_an_instrument_takes_none_of_its_status():
+    graph = graph_of("قرارداد آموزش میان شهرداری بوشهر و شهرداری دبی در ادامه همکاری‌های دو شهر امضا شد.")
+    assert ask(graph, "?a a cdo:Contract ; cdo:status cdo:Signed")
+    assert not ask(graph, "?r a cdo:Relation ; cdo:status ?s")
+
+
+def test_the_sides_after_between_past_the_words_that_qualify_the_instrument():
+    graph = graph_of("تفاهم‌نامه‌ای برای آموزش آتش‌نشانان و تبادل تجربه در مدیریت بحران میان شهرداری کرمان و شهرداری "
+                     "هرات امضا شد.")
+    assert ask(graph, f"""?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:Signed ;
+        cdo:party {iri('org/kerman-municipality')}, {iri('org/herat-municipality')}""")
+
+
+def test_the_sides_of_a_relation_after_between_past_the_words_that_qualify_it():
+    graph = graph_of("شهردار تبریز گفت: همکاری‌های اقتصادی، فرهنگی، ورزشی و گردشگری میان تبریز و باکو در سال گذشته "
+                     "گسترش یافت.")
+    assert ask(graph, f"?r a cdo:Relation ; cdo:relates {place('tabriz')}, {place('baku')}")
+
+
+def test_chambers_of_commerce_of_two_cities_sign_as_sub_national_bodies_not_national_ones():
+    graph = graph_of("یادداشت تفاهم همکاری میان اتاق بازرگانی تبریز و اتاق بازرگانی باکو امضا شد.")
+    assert ask(graph, f"""?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:Signed ;
+        cdo:party {iri('org/tabriz-chamber-of-commerce')}, {iri('org/baku-chamber-of-commerce')}""")
+    assert not ask(graph_of("یادداشت تفاهم همکاری میان اتاق بازرگانی ایران و اتاق بازرگانی ترکیه امضا شد."),
+                   "?a cdo:party ?x")
+
+
 @pytest.mark.parametrize("text", [
     "اگر روابط دو کشور بهبود یابد، شاید روزی شیراز و دوحه تفاهم‌نامه همکاری امضا کنند.",
     "چنانچه شرایط فراهم شود، تبریز و باکو می‌توانند همکاری کنند.",

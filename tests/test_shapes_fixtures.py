@@ -79,7 +79,8 @@ EXPECTED = {
         (AGREEMENT, SHAPES["CooperationInstrument-domain"], CDO.cooperationDomain, V),
         (AGREEMENT, SHAPES["CooperationInstrument-status"], CDO.status, V),
         (AGREEMENT, SHAPES["CooperationInstrument-date"], DCTERMS.date, V),
-        (AGREEMENT, SHAPES["CooperationInstrumentKindShape"], None, V)},
+        (AGREEMENT, SHAPES["CooperationInstrumentKindShape"], None, V),
+        (ID["statement/c000000000000005/relation-1"], SHAPES["Relation-status"], CDO.status, V)},
     "agreement-bad-date.trig": {
         (ID["statement/c000000000000006/agreement-1"], SHAPES["CooperationInstrument-date"], DCTERMS.date, V),
         (ID["statement/c000000000000006/agreement-1"], SHAPES["CooperationInstrument-status"], CDO.status, V)},
