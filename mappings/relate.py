@@ -49,6 +49,7 @@ UNHELD = (CDO.Planned, CDO.Proposed, CDO.Cancelled, CDO.Denied)  # a forum that 
 VISIT_REACH = 10  # tokens between a nominal سفر and the به of its destination (سفر هفته گذشته هیئت X به Y)
 DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهشد", "معرفیشد")
 DEFAULT_INSTRUMENT = CDO.CooperationAgreement
+RELATION_STATUSES = (CDO.Existing, CDO.Planned, CDO.Proposed, CDO.UnderStudy, CDO.Suspended, CDO.Cancelled)  # no document: none signed or renewed
 TWINNING_STATUSES = (CDO.Signed, CDO.Existing)  # a sister-city tie that holds, so the cities are twinned
 NEAR = 4  # tokens between an instrument or relation word and the بین/با that introduces its parties
 PARTNER_REACH = 7  # tokens between an instrument word and the با that introduces its partner (قرارداد آموزش ... با Y)
@@ -695,7 +696,8 @@ class Relator:
         own shares those of the instrument coordinated with it (تفاهم‌نامه خواهرخواندگی و قرارداد همکاری ... امضا
         شد)."""
         spoken = [(s, iri) for s in self.a.spans if start <= s.start < end for iri in (x.iri for x in s.of_kind(STATUS))]
-        instrument = any(g.start == span.start for g, _ in self.instrument_groups())  # else a meeting's: all cues
+        instrument = any(g.start == span.start for g, _ in self.instrument_groups() + self.cue_spans(
+            RELATION_KIND, CDO.Relation))  # else a meeting's: all cues
         cues = [c for c in spoken if self.owner(c[0], start, end) == span.start] if instrument else spoken
         if not cues and span.end < len(self.tokens) and self.tokens[span.end] in COORDINATORS:
             cues = [c for c in spoken if self.owner(c[0], start, end) == span.end + 1]
@@ -705,7 +707,7 @@ class Relator:
         ranked = [c for c in cues if c[1] in STATUS_RANK]
         if ranked:
             return min(ranked, key=lambda c: (STATUS_RANK[c[1]], abs(c[0].start - span.start)))[1]
-        after = [c for c in cues if c[0].start >= span.start and c[0].end > span.end]  # or a cue holding it
+        after = [c for c in cues if c[0].start >= span.start and c[0].end >= span.end]  # or a cue holding it
         before = [c for c in cues if c[0].end <= span.start]
         if after:
             return after[0][1]
@@ -824,6 +826,9 @@ class Relator:
             seen.add(key)
             fact = Fact("relation", CDO.Relation, [(CDO.relates, s.iri) for s in sides], span.start)
             start, end = self.sentence_of(span.start)
+            status = self.owned_status(span, start, end)
+            if status in RELATION_STATUSES:
+                fact.links.append((CDO.status, status))
             if not any(start <= s.start < end for s, _ in self.instrument_groups()):
                 fact.links += [(CDO.cooperationDomain, c) for c in self.concepts_between(start, end, CDO.CooperationDomain)]
             facts.append(fact)

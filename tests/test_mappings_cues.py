@@ -88,6 +88,16 @@ def test_cooperating_sides_make_a_relation_with_its_domain(text):
     assert ask(graph, f"?s cdo:topic <{CDC['domain-trade']}>")
 
 
+@pytest.mark.parametrize("text, status", [
+    ("زنجان و قونیه سال‌هاست در حوزه گردشگری با هم همکاری می‌کنند.", "Existing"),
+    ("شهردار یزد گفت: یزد و بخارا می‌توانند در حوزه صنایع دستی همکاری کنند.", "Proposed"),
+    ("قرار است شهرداری اردبیل و شهرداری باکو در زمینه حمل‌ونقل همکاری کنند.", "Planned"),
+    ("همکاری شهرداری کرمان و شهرداری هرات در زمینه پسماند در دست بررسی است.", "UnderStudy"),
+])
+def test_a_relation_has_the_status_its_cues_give(text, status):
+    assert ask(graph_of(text), f"?r a cdo:Relation ; cdo:relates ?x, ?y ; cdo:status cdo:{status} . FILTER(?x != ?y)"), text
+
+
 def test_cooperation_of_citizens_is_no_relation():
     graph = graph_of("شهردار زاهدان گفت: همکاری شهروندان با ماموران جمع‌آوری پسماند ضروری است.")
     assert not ask(graph, "?r a cdo:Relation")
