@@ -80,6 +80,7 @@ OPENERS = read_phrases(Path(__file__).with_name("openers-fa.csv"))
 ATTRIBUTIONS = read_phrases(Path(__file__).with_name("attribution-fa.csv"))
 BASIS = read_phrases(Path(__file__).with_name("basis-fa.csv"))
 TIME_WORDS = read_phrases(Path(__file__).with_name("time-words-fa.csv"))
+INTENTS = read_phrases(Path(__file__).with_name("intent-fa.csv"))
 
 
 def read_precedence(path=Path(__file__).with_name("status-precedence.csv")):
@@ -826,14 +827,23 @@ class Relator:
             seen.add(key)
             fact = Fact("relation", CDO.Relation, [(CDO.relates, s.iri) for s in sides], span.start)
             start, end = self.sentence_of(span.start)
-            status = self.owned_status(span, start, end)
-            if status in RELATION_STATUSES:
+            status = self.relation_status(span, start, end)
+            if status is not None:
                 fact.links.append((CDO.status, status))
             if not any(start <= s.start < end for s, _ in self.instrument_groups()):
                 fact.links += [(CDO.cooperationDomain, c) for c in self.concepts_between(start, end, CDO.CooperationDomain)]
             facts.append(fact)
             self.reading.facts.append(fact)
         return facts
+
+    def relation_status(self, span, start, end):
+        """Return the status a relation's own cues give it (see owned_status), one a relation can have; a
+        cooperation aimed at (برای همکاری، بر گسترش همکاری‌ها تاکید کردند، آماده ازسرگیری همکاری‌ها) is proposed,
+        unless planned or later: the verb after it (ظرفیت ... برای همکاری ... دارند) is its aim's."""
+        status = self.owned_status(span, start, end)
+        if status in (None, CDO.Existing) and span.start > 0 and self.has_phrase(span.start - 1, span.start, INTENTS):
+            return CDO.Proposed
+        return status if status in RELATION_STATUSES else None
 
     def agreement_word(self, span, key, agreed):
         """Tell whether a relation word with these sides is in the clause of an agreement of the same sides (no

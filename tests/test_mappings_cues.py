@@ -93,6 +93,8 @@ def test_cooperating_sides_make_a_relation_with_its_domain(text):
     ("شهردار یزد گفت: یزد و بخارا می‌توانند در حوزه صنایع دستی همکاری کنند.", "Proposed"),
     ("قرار است شهرداری اردبیل و شهرداری باکو در زمینه حمل‌ونقل همکاری کنند.", "Planned"),
     ("همکاری شهرداری کرمان و شهرداری هرات در زمینه پسماند در دست بررسی است.", "UnderStudy"),
+    ("شهردار اصفهان گفت: اصفهان و ایروان ظرفیت زیادی برای همکاری در حوزه گردشگری دارند.", "Proposed"),
+    ("شهردار کرمان بر تقویت همکاری‌های کرمان و هرات در حوزه تجارت تاکید کرد.", "Proposed"),
 ])
 def test_a_relation_has_the_status_its_cues_give(text, status):
     assert ask(graph_of(text), f"?r a cdo:Relation ; cdo:relates ?x, ?y ; cdo:status cdo:{status} . FILTER(?x != ?y)"), text
