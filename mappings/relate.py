@@ -330,10 +330,14 @@ class Relator:
         dated there too. Of the dates of one fact, the one that a cue of its status follows nearest names it (the
         renewal's, as the status is the renewal: از سال ۱۳۸۹ خواهرخوانده‌اند و اسفند ۱۴۰۱ تمدید شد; a verb comes
         after its date, so a date after an anniversary's cue is the celebration's), else the one nearest such a
-        cue, else the first; one of them in another sentence than that one dates the statement."""
+        cue, else the first; one of them in another sentence than that one dates the statement, as does the year
+        of an event the text names by it (پس از سیل ۱۳۹۸ امضا شد: the flood's year, not the signing's)."""
         dated = [(f.start, f) for f in self.reading.facts if f.start >= 0] + self.mentioned
         named = {}  # id(fact) -> (fact, [(token, date)] in text order)
         for mention in self.dates:
+            if mention.event:
+                self.reading.statement_links.extend(date_links(mention))
+                continue
             token = self.token_at(mention.start)
             start, end = self.sentence_of(token)
             clause_end = next((i for i in range(token, end) if self.tokens[i] in CLAUSE_ENDS), end)
@@ -379,9 +383,16 @@ class Relator:
         a clause may open with (روز سه‌شنبه ۱۸ مهر ۱۴۰۲ شهردار تبریز گفت، mappings/time-words-fa.csv)."""
         if token > start and self.tokens[token - 1] == INDEFINITE:
             token -= 1
-        while token > start and (self.tokens[token - 1] in TIME_WORDS or token - 1 in self.dated):
-            token -= 1
+        while token > start:
+            width = 1 if token - 1 in self.dated else self.time_word_before(token, start)
+            if not width:
+                break
+            token -= width
         return token == start or self.tokens[token - 1] in CLAUSE_BREAKS | QUOTES
+
+    def time_word_before(self, token, start):
+        """Return how many tokens the time word right before a token takes (سه‌شنبه is two), 0 for none."""
+        return next((w for w in (2, 1) if token - w >= start and "".join(self.tokens[token - w:token]) in TIME_WORDS), 0)
 
     def read_speaker(self):
         """The first post before a verb of saying in its sentence speaks (X گفت، X ... تأکید کرد،

@@ -196,6 +196,10 @@ def test_vo_go_after_a_zwnj_is_not_vigo():
     ("سال 2017 میلادی", "2017"),
     ("۴ تا ۸ نوامبر ۲۰۲۴", "2024-11-04/2024-11-08"),
     ("نوروز ۱۴۰۳", "2024-03-20"),
+    ("۱۴۰۲/۰۸/۱۴", "2023-11-05"),
+    ("2023/11/05", "2023-11-05"),
+    ("زلزله ۱۳۸۲", "2003-03-21/2004-03-19"),
+    ("جام‌جهانی ۲۰۲۲", "2022"),
 ])
 def test_dates_in_the_text(text, value):
     mention = DateReader().read(normalize(f"این رویداد در {text} رخ داد."))[0]
@@ -204,6 +208,24 @@ def test_dates_in_the_text(text, value):
 
 def test_relative_and_impossible_dates_are_not_read():
     assert DateReader().read(normalize("روز دوشنبه و سال گذشته و ۳۲ مهر ۱۴۰۲")) == []
+
+
+def test_a_count_after_an_event_noun_is_no_year():
+    assert DateReader().read(normalize("سیل ۱۰۰۰ مسافر و ۱۴۰۲/۱۲/۳۰")) == []
+
+
+def test_the_year_of_an_event_the_text_names_dates_the_statement_not_the_fact():
+    graph = graph_of("تفاهم‌نامه همکاری شهرداری بم و شهرداری سانتیاگو پس از زلزله ۱۳۸۲ امضا شد.")
+    assert ask(graph, "?a a cdo:MemorandumOfUnderstanding") and not ask(graph, "?a a cdo:MemorandumOfUnderstanding ; cdo:dateStart ?d")
+    assert ask(graph, '?s a cdo:Statement ; cdo:dateStart "2003-03-21"^^xsd:date')
+
+
+def test_a_number_before_a_post_is_no_weekday_opening_its_clause():
+    graph = graph_of("پس از امضای تفاهم‌نامه، سه معاون شهردار تبریز همراه با شهردار کازان از نمایشگاه بازدید کردند "
+                     "و شهردار کازان گفت: همکاری ادامه دارد.")
+    assert not ask(graph, f"?s cdo:speaker {iri('post/deputy-mayor/tabriz-municipality')}")
+    graph = graph_of("روز سه‌شنبه معاون شهردار تبریز گفت: همکاری با کازان ادامه دارد.")
+    assert ask(graph, f"?s cdo:speaker {iri('post/deputy-mayor/tabriz-municipality')}")
 
 
 def test_a_date_dates_the_event_it_precedes():
