@@ -50,6 +50,8 @@ VISIT_REACH = 10  # tokens between a nominal سفر and the به of its destinat
 DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهشد", "معرفیشد")
 DEFAULT_INSTRUMENT = CDO.CooperationAgreement
 RELATION_STATUSES = (CDO.Existing, CDO.Planned, CDO.Proposed, CDO.UnderStudy, CDO.Suspended, CDO.Cancelled)  # no document: none signed or renewed
+AFTER_SIGNING = (CDO.Renewed, CDO.Suspended, CDO.Cancelled)  # an event after the signing, with a date of its own
+SIGNED = (CDO.Signed, CDO.Existing)  # a cue of the signing itself (امضا شده بود، از سال X خواهرخوانده‌اند)
 TWINNING_STATUSES = (CDO.Signed, CDO.Existing)  # a sister-city tie that holds, so the cities are twinned
 NEAR = 4  # tokens between an instrument or relation word and the بین/با that introduces its parties
 PARTNER_REACH = 7  # tokens between an instrument word and the با that introduces its partner (قرارداد آموزش ... با Y)
@@ -332,7 +334,7 @@ class Relator:
         after its date, so a date after an anniversary's cue is the celebration's), else the one nearest such a
         cue, else the first; one of them in another sentence than that one dates the statement, as does the year
         of an event the text names by it (پس از سیل ۱۳۹۸ امضا شد: the flood's year, not the signing's)."""
-        dated = [(f.start, f) for f in self.reading.facts if f.start >= 0] + self.mentioned
+        dated = [(f.start, f) for f in self.reading.facts if f.start >= 0] + self.mentioned + self.named_by_head()
         named = {}  # id(fact) -> (fact, [(token, date)] in text order)
         for mention in self.dates:
             if mention.event:
@@ -353,6 +355,12 @@ class Relator:
             else:
                 named.setdefault(id(target), (target, []))[1].append((token, mention))
         for fact, found in named.values():
+            signed = self.signing_date(fact, found)
+            if signed is not None:
+                self.add_signing(fact, *signed)
+                found = [f for f in found if f != signed]
+                if not found:
+                    continue
             sentences = {self.sentence_of(at) for at, _ in found}  # another fact's cue elsewhere is not this one's
             cues = [cue for cue in self.status_cues(fact) if self.sentence_of(cue) in sentences]
             followed = [(cue - at, at, mention) for at, mention in found for cue in cues if cue >= at]
@@ -366,6 +374,34 @@ class Relator:
             self.reading.statement_links.extend(link for at, other in found
                                                 if self.sentence_of(at) != self.sentence_of(token)
                                                 for link in date_links(other))
+
+    def named_by_head(self):
+        """Return (token, agreement) where این and the first word of an agreement's own wording name it again (برنامه
+        اجرایی ... تمدید شد. این برنامه که ... امضا شده بود): there it is dated too, as by این سند."""
+        groups = {g.start for g, _ in self.instrument_groups()}
+        return [(i, f) for f in self.reading.facts if f.kind == "agreement"
+                for i in range(f.start + 2, len(self.tokens)) if i not in groups
+                and self.tokens[i - 1] == THIS and self.tokens[i] == self.tokens[f.start]]
+
+    def signing_date(self, fact, found):
+        """Return the first (token, date) of a renewed, suspended or cancelled instrument that a cue of its
+        signing follows before one of its status (از سال ۱۳۸۹ خواهرخوانده‌اند و ... اسفند ۱۴۰۱ تمدید شد، که سال ۲۰۱۶
+        امضا شده بود لغو کرد): the original signing's date, not the later event's; else None."""
+        status = next((o for p, o in fact.links if p == CDO.status), None)
+        if status not in AFTER_SIGNING:
+            return None
+        cues = sorted((s.start, x.iri) for s in self.a.spans for x in s.of_kind(STATUS) if x.iri in (status, *SIGNED))
+        for at, mention in found:
+            end = self.sentence_of(at)[1]
+            if next((iri for cue, iri in cues if at <= cue < end), None) in SIGNED:
+                return at, mention
+        return None
+
+    def add_signing(self, instrument, token, mention):
+        """Report an instrument's original signing: an activity about it, of its parties, on the signing's date."""
+        parties = [(CDO.participant, o) for p, o in instrument.links if p == CDO.party]
+        self.reading.facts.append(Fact("signing", CDO.Signing, [(CDO.about, instrument), *parties, *date_links(mention)],
+                                       token))
 
     def status_cues(self, fact):
         """Return the tokens of the cues of a fact's status in the text (none without a status)."""
