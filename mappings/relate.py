@@ -82,7 +82,6 @@ OPENERS = read_phrases(Path(__file__).with_name("openers-fa.csv"))
 ATTRIBUTIONS = read_phrases(Path(__file__).with_name("attribution-fa.csv"))
 BASIS = read_phrases(Path(__file__).with_name("basis-fa.csv"))
 TIME_WORDS = read_phrases(Path(__file__).with_name("time-words-fa.csv"))
-INTENTS = read_phrases(Path(__file__).with_name("intent-fa.csv"))
 
 
 def read_precedence(path=Path(__file__).with_name("status-precedence.csv")):
@@ -92,6 +91,16 @@ def read_precedence(path=Path(__file__).with_name("status-precedence.csv")):
 
 
 STATUS_RANK = read_precedence()
+
+
+def read_relation_heads(path=Path(__file__).with_name("relation-heads-fa.csv")):
+    """Return {key: status} of the words before a relation word that say whether it is held or aimed at."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return {row["phrase"].replace(" ", "").replace("\u200c", ""): CDO_TERMS[row["status"]]
+                for row in csv.DictReader(handle)}
+
+
+RELATION_HEADS = read_relation_heads()
 # Kinds of place or body that act in city diplomacy; a fact needs one of them (a post stands for its body).
 LOCAL_KINDS = (CDO.City, CDO.Province, CDO.Region, CDO.Municipality, CDO.Council, CDO.Governorate)
 ABROAD_KINDS = (CDO.DiplomaticMission, CDO.InternationalOrganization, CDO.NationalCommission)
@@ -884,12 +893,15 @@ class Relator:
         return facts
 
     def relation_status(self, span, start, end):
-        """Return the status a relation's own cues give it (see owned_status), one a relation can have; a
-        cooperation aimed at (برای همکاری، بر گسترش همکاری‌ها تاکید کردند، آماده ازسرگیری همکاری‌ها) is proposed,
-        unless planned or later: the verb after it (ظرفیت ... برای همکاری ... دارند) is its aim's."""
+        """Return the status a relation's own cues give it (see owned_status), one a relation can have; a word
+        before it that says it is aimed at or held (relation-heads-fa.csv: برای همکاری، بر گسترش همکاری‌ها تاکید
+        کردند، در ادامه همکاری‌ها) gives it that status, unless planned or later: the verb after it (ظرفیت ...
+        برای همکاری ... دارند) is that word's."""
         status = self.owned_status(span, start, end)
-        if status in (None, CDO.Existing) and span.start > 0 and self.has_phrase(span.start - 1, span.start, INTENTS):
-            return CDO.Proposed
+        head = next((RELATION_HEADS[key] for width in (2, 1) if span.start - width >= start and (
+            key := "".join(self.tokens[span.start - width:span.start])) in RELATION_HEADS), None)
+        if status in (None, CDO.Existing) and head is not None:
+            return head
         return status if status in RELATION_STATUSES else None
 
     def agreement_word(self, span, key, agreed):

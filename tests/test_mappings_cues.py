@@ -95,6 +95,9 @@ def test_cooperating_sides_make_a_relation_with_its_domain(text):
     ("همکاری شهرداری کرمان و شهرداری هرات در زمینه پسماند در دست بررسی است.", "UnderStudy"),
     ("شهردار اصفهان گفت: اصفهان و ایروان ظرفیت زیادی برای همکاری در حوزه گردشگری دارند.", "Proposed"),
     ("شهردار کرمان بر تقویت همکاری‌های کرمان و هرات در حوزه تجارت تاکید کرد.", "Proposed"),
+    ("شهردار کرمان گفت: کرمان و هرات توافق کردند یک نمایشگاه مشترک صنایع دستی در هرات برپا شود.", "Planned"),
+    ("قرارداد آموزشی شهرداری کرمان و شهرداری هرات امضا شد. به گفته شهردار کرمان، این قرارداد در ادامه "
+     "همکاری‌های دو شهر در حوزه آموزش است.", "Existing"),
 ])
 def test_a_relation_has_the_status_its_cues_give(text, status):
     assert ask(graph_of(text), f"?r a cdo:Relation ; cdo:relates ?x, ?y ; cdo:status cdo:{status} . FILTER(?x != ?y)"), text
