@@ -14,6 +14,7 @@ EVENTS_FILE = Path(__file__).with_name("event-years-fa.csv")
 SOLAR, GREGORIAN = "solar", "gregorian"
 FIRST_GREGORIAN_YEAR = 1700  # a four-digit year below this is Solar Hijri unless the text says میلادی
 _GAP = r"[ \u200c]*"
+_LUNAR = re.compile(r"\s+(?:هجری\s+)?قمری")  # a lunar Hijri year (۱۴۴۵ قمری): no calendar here converts it
 EVENT_CENTURIES = (1300, 1900)  # a number after an event noun is its year in these Solar and Gregorian centuries
 
 
@@ -142,6 +143,8 @@ class DateReader:
         year, to, event = int(match["year"]), match["to"] and int(match["to"]), bool(match["event"])
         if event and not any(first <= year < first + 200 for first in EVENT_CENTURIES):
             return None  # سیل ۱۰۰۰ مسافر: a count after the noun, not a year
+        if _LUNAR.match(match.string, match.end()):
+            return None
         keyword = match.group()[:4]
         if match["ad"] or year >= FIRST_GREGORIAN_YEAR:
             if to:

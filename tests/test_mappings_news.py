@@ -214,6 +214,11 @@ def test_a_count_after_an_event_noun_is_no_year():
     assert DateReader().read(normalize("سیل ۱۰۰۰ مسافر و ۱۴۰۲/۱۲/۳۰")) == []
 
 
+def test_a_lunar_hijri_year_is_not_read_as_a_solar_one():
+    assert DateReader().read(normalize("اربعین سال ۱۴۴۵ قمری و سال ۱۴۴۵ هجری قمری")) == []
+    assert len(DateReader().read(normalize("سال ۱۴۰۲ هجری شمسی"))) == 1
+
+
 def test_the_year_of_an_event_the_text_names_dates_the_statement_not_the_fact():
     graph = graph_of("تفاهم‌نامه همکاری شهرداری بم و شهرداری سانتیاگو پس از زلزله ۱۳۸۲ امضا شد.")
     assert ask(graph, "?a a cdo:MemorandumOfUnderstanding") and not ask(graph, "?a a cdo:MemorandumOfUnderstanding ; cdo:dateStart ?d")
