@@ -49,10 +49,11 @@ UNHELD = (CDO.Planned, CDO.Proposed, CDO.Cancelled, CDO.Denied)  # a forum that 
 VISIT_REACH = 10  # tokens between a nominal سفر and the به of its destination (سفر هفته گذشته هیئت X به Y)
 DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهشد", "معرفیشد")
 DEFAULT_INSTRUMENT = CDO.CooperationAgreement
-RELATION_STATUSES = (CDO.Existing, CDO.Planned, CDO.Proposed, CDO.UnderStudy, CDO.Suspended, CDO.Cancelled)  # no document: none signed or renewed
+# A relation has no document: it is never signed or renewed (shapes: Relation-status).
+RELATION_STATUSES = (CDO.Existing, CDO.Planned, CDO.Proposed, CDO.UnderStudy, CDO.Suspended, CDO.Cancelled)
 AFTER_SIGNING = (CDO.Renewed, CDO.Suspended, CDO.Cancelled)  # an event after the signing, with a date of its own
-SIGNED = (CDO.Signed, CDO.Existing)  # a cue of the signing itself (امضا شده بود، از سال X خواهرخوانده‌اند)
 TWINNING_STATUSES = (CDO.Signed, CDO.Existing)  # a sister-city tie that holds, so the cities are twinned
+SIGNED = TWINNING_STATUSES  # their cues report the signing itself (امضا شده بود، از سال X خواهرخوانده‌اند)
 NEAR = 4  # tokens between an instrument or relation word and the بین/با that introduces its parties
 PARTNER_REACH = 7  # tokens between an instrument word and the با that introduces its partner (قرارداد آموزش ... با Y)
 ANAPHORA_FILE = Path(__file__).with_name("anaphora-fa.csv")
@@ -749,13 +750,13 @@ class Relator:
         return status
 
     def owned_status(self, span, start, end):
-        """Return the status the cues of a sentence give an instrument (see status_near); one with no cue of its
-        own shares those of the instrument coordinated with it (تفاهم‌نامه خواهرخواندگی و قرارداد همکاری ... امضا
+        """Return the status the cues of a sentence give an instrument or relation (see status_near; the cues
+        its word owns); one with no cue of its own shares those of the instrument coordinated with it (تفاهم‌نامه خواهرخواندگی و قرارداد همکاری ... امضا
         شد)."""
         spoken = [(s, iri) for s in self.a.spans if start <= s.start < end for iri in (x.iri for x in s.of_kind(STATUS))]
-        instrument = any(g.start == span.start for g, _ in self.instrument_groups() + self.cue_spans(
-            RELATION_KIND, CDO.Relation))  # else a meeting's: all cues
-        cues = [c for c in spoken if self.owner(c[0], start, end) == span.start] if instrument else spoken
+        owned = any(g.start == span.start for g, _ in self.instrument_groups() + self.cue_spans(
+            RELATION_KIND, CDO.Relation))  # an instrument or relation word; else a meeting's: all cues
+        cues = [c for c in spoken if self.owner(c[0], start, end) == span.start] if owned else spoken
         if not cues and span.end < len(self.tokens) and self.tokens[span.end] in COORDINATORS:
             cues = [c for c in spoken if self.owner(c[0], start, end) == span.end + 1]
         found = {iri for _, iri in cues}
