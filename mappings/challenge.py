@@ -383,7 +383,7 @@ class ChallengeScorer:
     def event_kind(self, got, node):
         if node == got.statement:
             return "statement"
-        if got.is_a(node, CDO.CooperationInstrument) or CDO.Relation in got.types(node):
+        if got.is_a(node, CDO.CooperationInstrument) or CDO.Relation in got.types(node) or got.is_a(node, CDO.Signing):
             return "signing"
         if got.is_a(node, CDO.Meeting):
             return "meeting"

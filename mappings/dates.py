@@ -10,9 +10,12 @@ from pathlib import Path
 import jdatetime
 
 CALENDAR_FILE = Path(__file__).with_name("calendar-fa.csv")
+EVENTS_FILE = Path(__file__).with_name("event-years-fa.csv")
 SOLAR, GREGORIAN = "solar", "gregorian"
 FIRST_GREGORIAN_YEAR = 1700  # a four-digit year below this is Solar Hijri unless the text says میلادی
 _GAP = r"[ \u200c]*"
+_LUNAR = re.compile(r"\s+(?:هجری\s+)?قمری")  # a lunar Hijri year (۱۴۴۵ قمری): no calendar here converts it
+EVENT_CENTURIES = (1300, 1900)  # a number after an event noun is its year in these Solar and Gregorian centuries
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +27,19 @@ class DateMention:
     value: object = None  # datetime.date, or a str year (xsd:gYear)
     first: object = None  # an interval's first day (or year)
     last: object = None  # its last day (or year)
+    event: bool = False  # the year of an event the text names by it (زلزله ۱۳۹۶), not of the fact of its clause
 
 
 def read_months(path=CALENDAR_FILE):
     """Return {month word: (calendar, month number)} from the calendar table."""
     with open(path, encoding="utf-8", newline="") as handle:
         return {row["word"]: (row["calendar"], int(row["month"])) for row in csv.DictReader(handle)}
+
+
+def read_events(path=EVENTS_FILE):
+    """Return the nouns of events a bare year may follow (زلزله ۱۳۹۶), as written with a space or ZWNJ."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return [row["phrase"] for row in csv.DictReader(handle)]
 
 
 def _solar_day(year, month, day):
@@ -49,21 +59,25 @@ def _solar_interval(year, month=None, years=1):
 class DateReader:
     """Find the dates of a text with patterns built once from the calendar table."""
 
-    def __init__(self, months=None):
+    def __init__(self, months=None, events=None):
         self.months = months or read_months()
+        events = "|".join(_GAP.join(map(re.escape, re.split(r"[ \u200c]", e))) for e in sorted(
+            events if events is not None else read_events(), key=len, reverse=True))
         names = "|".join(sorted(map(re.escape, self.months), key=len, reverse=True))
         month = rf"(?P<month>{names})(?:{_GAP}ماه)?"
         self.day = re.compile(rf"(?<!\d)(?P<day>\d{{1,2}})(?:\s+تا\s+(?P<to>\d{{1,2}}))?\s+{month}\s+(?:سال\s+)?"
                               rf"(?P<year>\d{{4}})(?!\d)")
         self.month = re.compile(rf"(?<![^\s\u200c(«]){month}\s+(?:سال\s+)?(?P<year>\d{{4}})(?!\d)")
         self.current = re.compile(rf"(?P<end>پایان\s+)?سال\s+جاری")
-        self.year = re.compile(rf"(?:سال(?:{_GAP}های)?|نوروز|دهه)\s+(?P<year>\d{{4}})(?:\s+تا\s+(?P<to>\d{{4}}))?"
-                               rf"(?P<ad>\s+میلادی)?(?!\d)")
+        self.year = re.compile(rf"(?:سال(?:{_GAP}های)?|نوروز|دهه|(?<![^\s\u200c(«])(?P<event>{events}))\s+"
+                               rf"(?P<year>\d{{4}})(?:\s+تا\s+(?P<to>\d{{4}}))?(?P<ad>\s+میلادی)?(?!\d)")
+        self.numeric = re.compile(r"(?<![\d/])(?P<year>\d{4})/(?P<month>\d{1,2})/(?P<day>\d{1,2})(?![\d/])")
 
     def read(self, text):
         """Return the date mentions of a normalised text, in text order, none overlapping."""
         found, taken = [], []
-        for pattern, build in ((self.day, self._day), (self.month, self._month), (self.year, self._year)):
+        for pattern, build in ((self.day, self._day), (self.numeric, self._numeric), (self.month, self._month),
+                               (self.year, self._year)):
             for match in pattern.finditer(text):
                 if any(a < match.end() and match.start() < b for a, b in taken):
                     continue
@@ -111,6 +125,12 @@ class DateReader:
             return DateMention(match.start(), match.end(), first=first, last=convert(year, month, int(match["to"])))
         return DateMention(match.start(), match.end(), value=first)
 
+    def _numeric(self, match):
+        """Read YYYY/MM/DD: Solar Hijri below FIRST_GREGORIAN_YEAR (۱۴۰۲/۰۸/۱۴), else Gregorian."""
+        year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
+        convert = _solar_day if year < FIRST_GREGORIAN_YEAR else datetime.date
+        return DateMention(match.start(), match.end(), value=convert(year, month, day))
+
     def _month(self, match):
         calendar, month = self.months[match["month"]]
         year = int(match["year"])
@@ -120,14 +140,18 @@ class DateReader:
         return None  # a Gregorian month without a day is rare in the news and has no exact xsd:date
 
     def _year(self, match):
-        year, to = int(match["year"]), match["to"] and int(match["to"])
+        year, to, event = int(match["year"]), match["to"] and int(match["to"]), bool(match["event"])
+        if event and not any(first <= year < first + 200 for first in EVENT_CENTURIES):
+            return None  # سیل ۱۰۰۰ مسافر: a count after the noun, not a year
+        if _LUNAR.match(match.string, match.end()):
+            return None
         keyword = match.group()[:4]
         if match["ad"] or year >= FIRST_GREGORIAN_YEAR:
             if to:
-                return DateMention(match.start(), match.end(), first=str(year), last=str(to))
-            return DateMention(match.start(), match.end(), value=str(year))
+                return DateMention(match.start(), match.end(), first=str(year), last=str(to), event=event)
+            return DateMention(match.start(), match.end(), value=str(year), event=event)
         if keyword.startswith("نورو"):
             return DateMention(match.start(), match.end(), value=_solar_day(year, 1, 1))
         years = 10 if keyword.startswith("دهه") else (to - year + 1 if to else 1)
         first, last = _solar_interval(year, years=years)
-        return DateMention(match.start(), match.end(), first=first, last=last)
+        return DateMention(match.start(), match.end(), first=first, last=last, event=event)

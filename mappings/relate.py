@@ -50,9 +50,12 @@ UNHELD = (CDO.Planned, CDO.Proposed, CDO.Cancelled, CDO.Denied)  # a forum that 
 VISIT_REACH = 10  # tokens between a nominal سفر and the به of its destination (سفر هفته گذشته هیئت X به Y)
 DESIGNATION_VERBS = ("انتخابشد", "انتخابشده", "برگزیدهشد", "معرفیشد")
 DEFAULT_INSTRUMENT = CDO.CooperationAgreement
+# A relation has no document: it is never signed or renewed (shapes: Relation-status).
+RELATION_STATUSES = (CDO.Existing, CDO.Planned, CDO.Proposed, CDO.UnderStudy, CDO.Suspended, CDO.Cancelled)
+AFTER_SIGNING = (CDO.Renewed, CDO.Suspended, CDO.Cancelled)  # an event after the signing, with a date of its own
 TWINNING_STATUSES = (CDO.Signed, CDO.Existing)  # a sister-city tie that holds, so the cities are twinned
-DOCUMENT_STATUSES = (CDO.Signed, CDO.Renewed)  # what only an instrument undergoes, never a relation with no document
 INTENDED = (CDO.Proposed, CDO.Planned, CDO.UnderStudy)  # an instrument not yet in force: its sides' cooperation is its content
+SIGNED = TWINNING_STATUSES  # their cues report the signing itself (امضا شده بود، از سال X خواهرخوانده‌اند)
 NEAR = 4  # tokens between an instrument or relation word and the بین/با that introduces its parties
 PARTNER_REACH = 7  # tokens between an instrument word and the با that introduces its partner (قرارداد آموزش ... با Y)
 ANAPHORA_FILE = Path(__file__).with_name("anaphora-fa.csv")
@@ -91,6 +94,16 @@ def read_precedence(path=Path(__file__).with_name("status-precedence.csv")):
 
 
 STATUS_RANK = read_precedence()
+
+
+def read_relation_heads(path=Path(__file__).with_name("relation-heads-fa.csv")):
+    """Return {key: status} of the words before a relation word that say whether it is held or aimed at."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return {row["phrase"].replace(" ", "").replace("\u200c", ""): CDO_TERMS[row["status"]]
+                for row in csv.DictReader(handle)}
+
+
+RELATION_HEADS = read_relation_heads()
 # Kinds of place or body that act in city diplomacy; a fact needs one of them (a post stands for its body).
 LOCAL_KINDS = (CDO.City, CDO.Province, CDO.Region, CDO.Municipality, CDO.Council, CDO.Governorate)
 ABROAD_KINDS = (CDO.DiplomaticMission, CDO.InternationalOrganization, CDO.NationalCommission)
@@ -335,10 +348,14 @@ class Relator:
         dated there too. Of the dates of one fact, the one that a cue of its status follows nearest names it (the
         renewal's, as the status is the renewal: از سال ۱۳۸۹ خواهرخوانده‌اند و اسفند ۱۴۰۱ تمدید شد; a verb comes
         after its date, so a date after an anniversary's cue is the celebration's), else the one nearest such a
-        cue, else the first; one of them in another sentence than that one dates the statement."""
-        dated = [(f.start, f) for f in self.reading.facts if f.start >= 0] + self.mentioned
+        cue, else the first; one of them in another sentence than that one dates the statement, as does the year
+        of an event the text names by it (پس از سیل ۱۳۹۸ امضا شد: the flood's year, not the signing's)."""
+        dated = [(f.start, f) for f in self.reading.facts if f.start >= 0] + self.mentioned + self.named_by_head()
         named = {}  # id(fact) -> (fact, [(token, date)] in text order)
         for mention in self.dates:
+            if mention.event:
+                self.reading.statement_links.extend(date_links(mention))
+                continue
             token = self.token_at(mention.start)
             start, end = self.sentence_of(token)
             clause_end = next((i for i in range(token, end) if self.tokens[i] in CLAUSE_ENDS), end)
@@ -354,6 +371,12 @@ class Relator:
             else:
                 named.setdefault(id(target), (target, []))[1].append((token, mention))
         for fact, found in named.values():
+            signed = self.signing_date(fact, found)
+            if signed is not None:
+                self.add_signing(fact, *signed)
+                found = [f for f in found if f != signed]
+                if not found:
+                    continue
             sentences = {self.sentence_of(at) for at, _ in found}  # another fact's cue elsewhere is not this one's
             cues = [cue for cue in self.status_cues(fact) if self.sentence_of(cue) in sentences]
             followed = [(cue - at, at, mention) for at, mention in found for cue in cues if cue >= at]
@@ -367,6 +390,34 @@ class Relator:
             self.reading.statement_links.extend(link for at, other in found
                                                 if self.sentence_of(at) != self.sentence_of(token)
                                                 for link in date_links(other))
+
+    def named_by_head(self):
+        """Return (token, agreement) where این and the first word of an agreement's own wording name it again (برنامه
+        اجرایی ... تمدید شد. این برنامه که ... امضا شده بود): there it is dated too, as by این سند."""
+        groups = {g.start for g, _ in self.instrument_groups()}
+        return [(i, f) for f in self.reading.facts if f.kind == "agreement"
+                for i in range(f.start + 2, len(self.tokens)) if i not in groups
+                and self.tokens[i - 1] == THIS and self.tokens[i] == self.tokens[f.start]]
+
+    def signing_date(self, fact, found):
+        """Return the first (token, date) of a renewed, suspended or cancelled instrument that a cue of its
+        signing follows before one of its status (از سال ۱۳۸۹ خواهرخوانده‌اند و ... اسفند ۱۴۰۱ تمدید شد، که سال ۲۰۱۶
+        امضا شده بود لغو کرد): the original signing's date, not the later event's; else None."""
+        status = next((o for p, o in fact.links if p == CDO.status), None)
+        if status not in AFTER_SIGNING:
+            return None
+        cues = sorted((s.start, x.iri) for s in self.a.spans for x in s.of_kind(STATUS) if x.iri in (status, *SIGNED))
+        for at, mention in found:
+            end = self.sentence_of(at)[1]
+            if next((iri for cue, iri in cues if at <= cue < end), None) in SIGNED:
+                return at, mention
+        return None
+
+    def add_signing(self, instrument, token, mention):
+        """Report an instrument's original signing: an activity about it, of its parties, on the signing's date."""
+        parties = [(CDO.participant, o) for p, o in instrument.links if p == CDO.party]
+        self.reading.facts.append(Fact("signing", CDO.Signing, [(CDO.about, instrument), *parties, *date_links(mention)],
+                                       token))
 
     def status_cues(self, fact):
         """Return the tokens of the cues of a fact's status in the text (none without a status)."""
@@ -384,9 +435,16 @@ class Relator:
         a clause may open with (روز سه‌شنبه ۱۸ مهر ۱۴۰۲ شهردار تبریز گفت، mappings/time-words-fa.csv)."""
         if token > start and self.tokens[token - 1] == INDEFINITE:
             token -= 1
-        while token > start and (self.tokens[token - 1] in TIME_WORDS or token - 1 in self.dated):
-            token -= 1
+        while token > start:
+            width = 1 if token - 1 in self.dated else self.time_word_before(token, start)
+            if not width:
+                break
+            token -= width
         return token == start or self.tokens[token - 1] in CLAUSE_BREAKS | QUOTES
+
+    def time_word_before(self, token, start):
+        """Return how many tokens the time word right before a token takes (سه‌شنبه is two), 0 for none."""
+        return next((w for w in (2, 1) if token - w >= start and "".join(self.tokens[token - w:token]) in TIME_WORDS), 0)
 
     def read_speaker(self):
         """The first post before a verb of saying in its sentence speaks (X گفت، X ... تأکید کرد،
@@ -716,17 +774,14 @@ class Relator:
             return CDO.Planned
         return status
 
-    def owned_status(self, span, start, end, relation=False):
-        """Return the status the cues of a sentence give an instrument (see status_near); one with no cue of its
-        own shares those of the instrument coordinated with it (تفاهم‌نامه خواهرخواندگی و قرارداد همکاری ... امضا
-        شد). A relation takes the cues that belong to it, or to no word (همکاری‌های دوجانبه ... گسترش می‌یابد), never
-        an instrument's (این قرارداد در ادامه همکاری‌های دو شهر منعقد شد)."""
+    def owned_status(self, span, start, end):
+        """Return the status the cues of a sentence give an instrument or relation (see status_near; the cues
+        its word owns); one with no cue of its own shares those of the instrument coordinated with it (تفاهم‌نامه خواهرخواندگی و قرارداد همکاری ... امضا
+        شد)."""
         spoken = [(s, iri) for s in self.a.spans if start <= s.start < end for iri in (x.iri for x in s.of_kind(STATUS))]
-        instrument = any(g.start == span.start for g, _ in self.instrument_groups())  # else a meeting's: all cues
-        if relation:
-            cues = [c for c in spoken if self.owner(c[0], start, end) in (span.start, None)]
-        else:
-            cues = [c for c in spoken if self.owner(c[0], start, end) == span.start] if instrument else spoken
+        owned = any(g.start == span.start for g, _ in self.instrument_groups() + self.cue_spans(
+            RELATION_KIND, CDO.Relation))  # an instrument or relation word; else a meeting's: all cues
+        cues = [c for c in spoken if self.owner(c[0], start, end) == span.start] if owned else spoken
         if not cues and span.end < len(self.tokens) and self.tokens[span.end] in COORDINATORS:
             cues = [c for c in spoken if self.owner(c[0], start, end) == span.end + 1]
         found = {iri for _, iri in cues}
@@ -735,7 +790,7 @@ class Relator:
         ranked = [c for c in cues if c[1] in STATUS_RANK]
         if ranked:
             return min(ranked, key=lambda c: (STATUS_RANK[c[1]], abs(c[0].start - span.start)))[1]
-        after = [c for c in cues if c[0].start >= span.start and c[0].end > span.end]  # or a cue holding it
+        after = [c for c in cues if c[0].start >= span.start and c[0].end >= span.end]  # or a cue holding it
         before = [c for c in cues if c[0].end <= span.start]
         if after:
             return after[0][1]
@@ -863,14 +918,26 @@ class Relator:
             seen.add(key)
             fact = Fact("relation", CDO.Relation, [(CDO.relates, s.iri) for s in sides], span.start)
             start, end = self.sentence_of(span.start)
-            status = self.owned_status(span, start, end, relation=True)
-            if status is not None and status not in DOCUMENT_STATUSES:
+            status = self.relation_status(span, start, end)
+            if status is not None:
                 fact.links.append((CDO.status, status))
             if not any(start <= s.start < end for s, _ in self.instrument_groups()):
                 fact.links += [(CDO.cooperationDomain, c) for c in self.concepts_between(start, end, CDO.CooperationDomain)]
             facts.append(fact)
             self.reading.facts.append(fact)
         return facts
+
+    def relation_status(self, span, start, end):
+        """Return the status a relation's own cues give it (see owned_status), one a relation can have; a word
+        before it that says it is aimed at or held (relation-heads-fa.csv: برای همکاری، بر گسترش همکاری‌ها تاکید
+        کردند، در ادامه همکاری‌ها) gives it that status, unless planned or later: the verb after it (ظرفیت ...
+        برای همکاری ... دارند) is that word's."""
+        status = self.owned_status(span, start, end)
+        head = next((RELATION_HEADS[key] for width in (2, 1) if span.start - width >= start and (
+            key := "".join(self.tokens[span.start - width:span.start])) in RELATION_HEADS), None)
+        if status in (None, CDO.Existing) and head is not None:
+            return head
+        return status if status in RELATION_STATUSES else None
 
     def agreement_word(self, span, key, agreed):
         """Tell whether a relation word with these sides is in the clause of an agreement of the same sides (no

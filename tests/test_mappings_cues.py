@@ -55,6 +55,7 @@ def test_two_cities_that_are_merely_alike_are_not_twinned():
     ("تفاهم‌نامه همکاری شهرداری قزوین و شهرداری قونیه ماه آینده امضا می‌شود.", "Planned"),
     ("تفاهم‌نامه همکاری شهرداری قزوین و شهرداری قونیه به امضا خواهد رسید.", "Planned"),
     ("شهرداری قزوین تفاهم‌نامه همکاری با شهرداری قونیه را فسخ کرد.", "Cancelled"),
+    ("برای دومین سال متوالی امضای تفاهم‌نامه همکاری شهرداری قزوین و شهرداری قونیه به تعویق افتاد.", "Planned"),
 ])
 def test_status_cues(text, status):
     assert ask(graph_of(text), f"?a a cdo:MemorandumOfUnderstanding ; cdo:status cdo:{status}"), text
@@ -86,6 +87,22 @@ def test_cooperating_sides_make_a_relation_with_its_domain(text):
     assert ask(graph, f"""?r a cdo:Relation ; cdo:relates ?x, ?y ; cdo:cooperationDomain <{CDC['domain-trade']}> .
                           FILTER(?x != ?y)"""), text
     assert ask(graph, f"?s cdo:topic <{CDC['domain-trade']}>")
+
+
+@pytest.mark.parametrize("text, status", [
+    ("زنجان و قونیه سال‌هاست در حوزه گردشگری با هم همکاری می‌کنند.", "Existing"),
+    ("شهردار یزد گفت: یزد و بخارا می‌توانند در حوزه صنایع دستی همکاری کنند.", "Proposed"),
+    ("قرار است شهرداری اردبیل و شهرداری باکو در زمینه حمل‌ونقل همکاری کنند.", "Planned"),
+    ("همکاری شهرداری کرمان و شهرداری هرات در زمینه پسماند در دست بررسی است.", "UnderStudy"),
+    ("شهردار اصفهان گفت: اصفهان و ایروان ظرفیت زیادی برای همکاری در حوزه گردشگری دارند.", "Proposed"),
+    ("شهردار کرمان بر تقویت همکاری‌های کرمان و هرات در حوزه تجارت تاکید کرد.", "Proposed"),
+    ("شهردار کرمان گفت: کرمان و هرات توافق کردند یک نمایشگاه مشترک صنایع دستی در هرات برپا شود.", "Planned"),
+    ("قرارداد آموزشی شهرداری کرمان و شهرداری هرات امضا شد. به گفته شهردار کرمان، این قرارداد در ادامه "
+     "همکاری‌های دو شهر در حوزه آموزش است.", "Existing"),
+    ("شهرداری تبریز برای سومین سال پیاپی با هماهنگی شهرداری نجف در خدمت‌رسانی به زائران مشارکت می‌کند.", "Existing"),
+])
+def test_a_relation_has_the_status_its_cues_give(text, status):
+    assert ask(graph_of(text), f"?r a cdo:Relation ; cdo:relates ?x, ?y ; cdo:status cdo:{status} . FILTER(?x != ?y)"), text
 
 
 def test_cooperation_of_citizens_is_no_relation():

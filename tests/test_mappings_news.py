@@ -252,6 +252,10 @@ def test_vo_go_after_a_zwnj_is_not_vigo():
     ("سال 2017 میلادی", "2017"),
     ("۴ تا ۸ نوامبر ۲۰۲۴", "2024-11-04/2024-11-08"),
     ("نوروز ۱۴۰۳", "2024-03-20"),
+    ("۱۴۰۲/۰۸/۱۴", "2023-11-05"),
+    ("2023/11/05", "2023-11-05"),
+    ("زلزله ۱۳۸۲", "2003-03-21/2004-03-19"),
+    ("جام‌جهانی ۲۰۲۲", "2022"),
 ])
 def test_dates_in_the_text(text, value):
     mention = DateReader().read(normalize(f"این رویداد در {text} رخ داد."))[0]
@@ -260,6 +264,29 @@ def test_dates_in_the_text(text, value):
 
 def test_relative_and_impossible_dates_are_not_read():
     assert DateReader().read(normalize("روز دوشنبه و سال گذشته و ۳۲ مهر ۱۴۰۲")) == []
+
+
+def test_a_count_after_an_event_noun_is_no_year():
+    assert DateReader().read(normalize("سیل ۱۰۰۰ مسافر و ۱۴۰۲/۱۲/۳۰")) == []
+
+
+def test_a_lunar_hijri_year_is_not_read_as_a_solar_one():
+    assert DateReader().read(normalize("اربعین سال ۱۴۴۵ قمری و سال ۱۴۴۵ هجری قمری")) == []
+    assert len(DateReader().read(normalize("سال ۱۴۰۲ هجری شمسی"))) == 1
+
+
+def test_the_year_of_an_event_the_text_names_dates_the_statement_not_the_fact():
+    graph = graph_of("تفاهم‌نامه همکاری شهرداری بم و شهرداری سانتیاگو پس از زلزله ۱۳۸۲ امضا شد.")
+    assert ask(graph, "?a a cdo:MemorandumOfUnderstanding") and not ask(graph, "?a a cdo:MemorandumOfUnderstanding ; cdo:dateStart ?d")
+    assert ask(graph, '?s a cdo:Statement ; cdo:dateStart "2003-03-21"^^xsd:date')
+
+
+def test_a_number_before_a_post_is_no_weekday_opening_its_clause():
+    graph = graph_of("پس از امضای تفاهم‌نامه، سه معاون شهردار تبریز همراه با شهردار کازان از نمایشگاه بازدید کردند "
+                     "و شهردار کازان گفت: همکاری ادامه دارد.")
+    assert not ask(graph, f"?s cdo:speaker {iri('post/deputy-mayor/tabriz-municipality')}")
+    graph = graph_of("روز سه‌شنبه معاون شهردار تبریز گفت: همکاری با کازان ادامه دارد.")
+    assert ask(graph, f"?s cdo:speaker {iri('post/deputy-mayor/tabriz-municipality')}")
 
 
 def test_a_date_dates_the_event_it_precedes():
@@ -373,7 +400,12 @@ def test_an_instrument_named_again_gives_the_status_the_first_mention_lacks():
 def test_a_date_beside_this_instrument_dates_the_instrument_read_before():
     graph = graph_of("قرارداد همکاری شهرداری رشت و شهرداری باکو لغو شد. شهردار رشت گفت: این قرارداد در سال ۱۳۹۷ "
                      "امضا شده بود.")
-    assert ask(graph, '?a cdo:status cdo:Cancelled ; cdo:dateStart "2018-03-21"^^xsd:date')
+    # the year is the signing's, which the cancellation came after: it dates the signing, not the cancelled contract
+    assert ask(graph, '?s a cdo:Signing ; cdo:about ?a ; cdo:dateStart "2018-03-21"^^xsd:date . ?a cdo:status cdo:Cancelled')
+    assert not ask(graph, '?a cdo:status cdo:Cancelled ; cdo:dateStart ?d')
+    graph = graph_of("قرارداد همکاری شهرداری رشت و شهرداری باکو امضا شد. شهردار رشت گفت: این قرارداد در سال ۱۴۰۲ "
+                     "اجرایی می‌شود.")
+    assert ask(graph, '?a cdo:status cdo:Signed ; cdo:dateStart "2023-03-21"^^xsd:date')
 
 
 def test_signed_by_named_signatories_between_the_cue_words():
@@ -695,3 +727,25 @@ def test_the_date_by_its_status_cue_dates_a_renewed_agreement():
                      "دیگر تمدید کردند.")
     assert ask(graph, '''?a a cdo:SisterCityAgreement ; cdo:status cdo:Renewed ; cdo:dateStart "2023-02-20"^^xsd:date ;
         cdo:dateEnd "2023-03-20"^^xsd:date''')
+
+
+@pytest.mark.parametrize("text, kind, start", [
+    ("شهرداری زنجان و شهرداری قونیه که از سال ۱۳۹۰ خواهرخوانده‌اند، پیمان خود را اسفند ۱۴۰۱ تمدید کردند.",
+     "SisterCityAgreement", '"2011-03-21"^^xsd:date'),
+    ("شهرداری تبریز قرارداد آموزشی با شهرداری باکو را که سال ۲۰۱۸ امضا شده بود لغو کرد.", "Contract",
+     '"2018"^^xsd:gYear'),
+    ("برنامه اجرایی همکاری تبریز و باکو تمدید شد. این برنامه نخستین بار در سال ۱۳۹۸ امضا شده بود.", "ActionPlan",
+     '"2019-03-21"^^xsd:date'),
+])
+def test_the_original_signing_of_a_renewed_or_cancelled_agreement_is_a_signing_of_its_own(text, kind, start):
+    graph = graph_of(text)
+    assert ask(graph, f"?s a cdo:Signing ; cdo:about ?a ; cdo:participant ?x, ?y ; cdo:dateStart {start} . "
+                      f"?a a cdo:{kind} . FILTER(?x != ?y)"), text
+    assert not ask(graph, f"?a a cdo:{kind} ; cdo:dateStart {start}"), text  # the agreement's date is the later event's
+    from cdkg.mappings.pipeline import default_pipeline
+    from cdkg.mappings.record import SourceRecord
+    from cdkg.shapes.gate import Gate
+
+    pipeline = default_pipeline()
+    result = pipeline.extract(SourceRecord(text, 1, "test"))
+    assert Gate.load(extra_context=pipeline.activity_triples()).check([(result.graph, result.triples)])[0].conforms

@@ -39,7 +39,8 @@ EXPECTED = {
         (ID["statement/e000000000000002#char=1,2"], SHAPES["Evidence-end"], NIF.endIndex, V),
         (ID["statement/e000000000000002/meeting-1"], SHAPES["DatedEvent-start"], CDO.dateStart, V),
         (ID["statement/e000000000000002/meeting-1"], SHAPES["DatedEvent-end"], CDO.dateEnd, V),
-        (ID["statement/e000000000000002/meeting-1"], SHAPES["Activity-status"], CDO.status, V)},
+        (ID["statement/e000000000000002/meeting-1"], SHAPES["Activity-status"], CDO.status, V),
+        (ID["statement/e000000000000002/relation-1"], SHAPES["Relation-status"], CDO.status, V)},
     "entity-ok-organisation.trig": set(),
     "concepts-ok.ttl": set(),
     "statement-warning-no-mentions.trig": {
