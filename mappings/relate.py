@@ -1166,7 +1166,8 @@ class Relator:
 
     def read_venue_visits(self):
         """A meeting in a named city (در Y امضا شد، در نشست ... که در Y برگزار شد، در شهر Y گفت) is a visit
-        to Y of each local participant from another country, unless a visit of its side there is read."""
+        to Y of each local participant from another country, unless a visit of its side there, or to Y's
+        country, is read (به چین سفر کرده است ... در گوانگجو: one trip)."""
         by_iri = {e.iri: e for e in self.a.entities}
         visited = set()
         for fact in self.reading.facts:
@@ -1180,7 +1181,7 @@ class Relator:
             for iri in (o for p, o in fact.links if p == CDO.participant):
                 visitor = by_iri.get(iri)
                 if visitor is None or not self.local(visitor) or self.nation(visitor) in (None, self.nation(venue)) \
-                        or (self.seat(visitor), venue.iri) in visited:
+                        or {(self.seat(visitor), venue.iri), (self.seat(visitor), self.nation(venue))} & visited:
                     continue
                 visited.add((self.seat(visitor), venue.iri))
                 self.reading.facts.append(Fact("visit", CDO.Visit, [(CDO.participant, iri),

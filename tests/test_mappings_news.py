@@ -584,6 +584,15 @@ def test_officials_who_sign_in_person_meet_and_the_foreign_one_visits_the_venue(
     assert ask(graph, f"?v a cdo:Visit ; cdo:participant {kazan}, {place('tabriz')}")
 
 
+def test_a_meeting_in_a_city_of_the_country_a_side_travelled_to_is_no_second_visit():
+    graph = graph_of("شهردار تبریز که در راس هیئتی به روسیه سفر کرده است، در حاشیه نشست شبکه متروپلیس در کازان با "
+                     "شهردار کازان دیدار کرد.")
+    tabriz, kazan = iri('post/mayor/tabriz-municipality'), iri('post/mayor/kazan-municipality')
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {tabriz}, {kazan}")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {tabriz}, {place('russia')}")
+    assert not ask(graph, f"?v a cdo:Visit ; cdo:participant {place('kazan')}")
+
+
 def test_a_signing_with_no_official_named_is_no_meeting():
     graph = graph_of("شهرداری تبریز و شهرداری کازان در کازان برنامه اجرایی همکاری امضا کردند. به گفته شهردار تبریز "
                      "این برنامه سه‌ساله است.")
