@@ -39,6 +39,7 @@ RELATIVE = "که"  # X که به Y سفر کرده است: X, the relative claus
 PRONOUN = "وی"  # وی ... با Y دیدار کرد: the statement's speaker, whom the news names before
 SIGNED_BY = "امضای"  # به امضای X و Y رسید: X and Y signed
 CEREMONY = "مراسم"  # X در این مراسم گفت، after a signing: X was present
+ALSO = "نیز"  # X نیز در مراسم ... حضور داشت: X is named before it
 IN = "در"  # در Y امضا شد: Y is where the signing took place; عضویت در Y: the body follows, never before
 ORDINAL_SUFFIX = "مین"  # در دوازدهمین اجلاس: the forum noun still follows در
 AND = "و"  # X وارد Y شد و قرار است ...: a new clause, whose status is not the visit's
@@ -155,6 +156,7 @@ class Relator:
         self.person_at = {person.start: person for person in analysis.persons}
         self.dated = {i for m in dates for i in range(self.token_at(m.start), self.token_at(m.end - 1) + 1)}
         self.mentioned = []  # (token, fact): an agreement named again (این سند، the same kind and sides), for dates
+        self.attended = []  # (token, [IRI]): the officials placed at the signing a token names, for venue visits
 
     # ---- token helpers
     def _sentences(self):
@@ -572,10 +574,15 @@ class Relator:
         commission). A domestic meeting or a state-to-state agreement is no such fact."""
         if not any(self.local(e) for e in entities):
             return False
-        if any(self.lexicon.is_a(t, kind) for e in entities for t in _party(e).types for kind in ABROAD_KINDS):
+        if any(self.abroad(e) for e in entities):
             return True
         nations = [self.nation(e) for e in entities]
         return None in nations or len(set(nations)) > 1
+
+    def abroad(self, entity):
+        """Tell whether a body (or a post's) faces abroad: a mission, an international organisation or its national
+        commission."""
+        return any(self.lexicon.is_a(t, kind) for t in _party(entity).types for kind in ABROAD_KINDS)
 
     def twinning_at_home(self, cls, parties):
         """A sister-city tie between two cities (or their bodies) of one country is still a twinning."""
@@ -859,8 +866,11 @@ class Relator:
                 continue  # در حاشیه این اجلاس با Y دیدار کرد: the later cue reads the meeting
             clause = self.clause_start(span.start)
             subject = self.subject(span.start)
-            if not subject:  # هیئتی از X ... با Y دیدار کرد: the delegation's body; وی: the speaker
+            if not subject:  # هیئتی از X ... با Y دیدار کرد: the delegation's body; در این مراسم X و Y حضور داشتند:
+                # the sides right before the verb, unless after با; وی: the speaker
+                before = self.list_ending(span.start)
                 subject = [d for d in (self.delegation(clause, span.start),) if d is not None] or (
+                    before if before and self.tokens[before[0].start - 1] != WITH else []) or (
                     [self.reading.speaker] if self.tokens[clause] == PRONOUN and self.reading.speaker else [])
             partners = []
             if this:  # X در این دیدار گفت: X met the delegation that arrived, else attended the network's forum
@@ -893,6 +903,14 @@ class Relator:
             if not about:
                 fact.links += [(CDO.about, c) for c in self.concepts_between(*sentence, CDO.DiplomacyConcept)]
             self.reading.facts.append(fact)
+
+    def list_ending(self, token):
+        """Return the coordinated entities of a token's clause that end right at it (X و Y حضور داشتند)."""
+        for entity in self.entities_between(self.clause_start(token), token):
+            listed, end = self.list_at(entity.start)
+            if end == token and entity.kind != CONCEPT:
+                return listed
+        return []
 
     def after_in(self, token):
         """Tell whether a token follows در, maybe past an ordinal (در دومین مجمع ...)."""
@@ -1143,11 +1161,15 @@ class Relator:
 
     def read_ceremonies(self, agreements):
         """A signing by officials of both sides (X و Y ... امضا کردند، به امضای شهرداران دو شهر رسید) is a
-        meeting of the signers and of the officials the next sentence places at the ceremony (در این مراسم)."""
+        meeting of the signers and of the officials the next sentence places at the ceremony (در این مراسم). An
+        envoy placed there (سفیر ... نیز در مراسم تمدید آن حضور داشت) meets the parties, though no signer is named;
+        the officials placed there are at the signing's venue (read_venue_visits)."""
         for fact in agreements:
             if not any(p == CDO.status and o in CEREMONY_STATUSES for p, o in fact.links):
                 continue
             start, end = self.sentence_of(fact.start)
+            present = self.present_after(end)
+            self.attended.append((fact.start, [e.iri for e in present]))
             if any(f.kind == "meeting" and start <= f.start < end for f in self.reading.facts):
                 continue  # در دیدار با Y ... امضا کرد: the meeting is read
             parties = {o for p, o in fact.links if p == CDO.party}
@@ -1155,9 +1177,12 @@ class Relator:
                                          if {_party(e).iri, self.seat(e)} & parties])
             if len({self.seat(e) for e in signers}) < 2:
                 signers = self.pair_signers(start, end)
+            if not signers and any(self.abroad(e) for e in present):
+                named = {_party(e).iri: _party(e) for e in self.entities_between(start, end)}
+                signers = [named[iri] for iri in parties if iri in named]  # the parties stand for their officials
             if not signers:
                 continue
-            participants = self.one_per_side(signers + self.present_after(end))
+            participants = self.one_per_side(signers + present)
             if not self.crosses_border(participants):
                 continue
             meeting = Fact("meeting", CDO.Meeting, [(CDO.participant, e.iri) for e in participants], fact.start)
@@ -1165,8 +1190,9 @@ class Relator:
             self.reading.facts.append(meeting)
 
     def read_venue_visits(self):
-        """A meeting in a named city (در Y امضا شد، در نشست ... که در Y برگزار شد، در شهر Y گفت) is a visit
-        to Y of each local participant from another country, unless a visit of its side there, or to Y's
+        """A meeting in a named city (در Y امضا شد، در نشست ... که در Y برگزار شد، در شهر Y گفت), or a signing
+        there with officials placed at its ceremony, is a visit to Y of each local participant or official from
+        another country, unless a visit of its side there, or to Y's
         country, is read (به چین سفر کرده است ... در گوانگجو: one trip)."""
         by_iri = {e.iri: e for e in self.a.entities}
         visited = set()
@@ -1174,18 +1200,20 @@ class Relator:
             if fact.kind == "visit":
                 visitor, destination = (o for p, o in fact.links if p == CDO.participant)
                 visited.add((self.seat(by_iri[visitor]) if visitor in by_iri else visitor, destination))
-        for fact in [f for f in self.reading.facts if f.kind == "meeting"]:
-            venue = self.venue(*self.sentence_of(fact.start))
+        meetings = [(f.start, [o for p, o in f.links if p == CDO.participant]) for f in self.reading.facts
+                    if f.kind == "meeting"]
+        for start, present in meetings + self.attended:
+            venue = self.venue(*self.sentence_of(start))
             if venue is None:
                 continue
-            for iri in (o for p, o in fact.links if p == CDO.participant):
+            for iri in present:
                 visitor = by_iri.get(iri)
                 if visitor is None or not self.local(visitor) or self.nation(visitor) in (None, self.nation(venue)) \
                         or {(self.seat(visitor), venue.iri), (self.seat(visitor), self.nation(venue))} & visited:
                     continue
                 visited.add((self.seat(visitor), venue.iri))
                 self.reading.facts.append(Fact("visit", CDO.Visit, [(CDO.participant, iri),
-                                                                    (CDO.participant, venue.iri)], fact.start))
+                                                                    (CDO.participant, venue.iri)], start))
 
     def seat(self, entity):
         """Return the IRI of the place a post's body or a body governs, else of the body or place itself."""
@@ -1210,12 +1238,18 @@ class Relator:
         return []
 
     def present_after(self, end):
-        """Return the officials the sentence after a signing places at its ceremony (X در این مراسم گفت)."""
+        """Return the officials the sentence after a signing places at its ceremony: those named right before در
+        (این) مراسم (X در این مراسم گفت، ... و X نیز در مراسم تمدید آن حضور داشت), else its clause's subject."""
         if end + 1 >= len(self.tokens):
             return []
         start, stop = self.sentence_of(end + 1)
         at = next((i for i in range(start, stop) if self.tokens[i] == CEREMONY), None)
-        return [e for e in self.subject(at) if e.kind == POST] if at is not None else []
+        if at is None:
+            return []
+        before, named = at - 1 - (self.tokens[at - 1] == THIS), []
+        if self.tokens[before] == IN:
+            named = self.list_ending(before - (self.tokens[before - 1] == ALSO))
+        return [e for e in named or self.subject(at) if e.kind == POST]
 
     def venue(self, start, end):
         """Return the city or province a sentence says its event took place in (در Y امضا شد), or None."""

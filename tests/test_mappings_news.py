@@ -593,6 +593,21 @@ def test_a_meeting_in_a_city_of_the_country_a_side_travelled_to_is_no_second_vis
     assert not ask(graph, f"?v a cdo:Visit ; cdo:participant {place('kazan')}")
 
 
+def test_an_envoy_at_a_renewal_ceremony_meets_the_parties():
+    graph = graph_of("برنامه اجرایی همکاری‌های شهرداری تبریز و شهرداری کازان برای سه سال دیگر تمدید شد. به گفته شهردار "
+                     "تبریز، این برنامه آموزش و گردشگری را در بر می‌گیرد و سرکنسول روسیه در تبریز نیز در مراسم تمدید آن "
+                     "حضور داشت.")
+    assert ask(graph, f"""?m a cdo:Meeting ; cdo:participant {iri('org/tabriz-municipality')},
+        {iri('post/consul-general/consulate-of-russia-in-tabriz')} ; cdo:about ?a . ?a a cdo:ActionPlan""")
+
+
+def test_a_foreign_official_at_a_signing_in_a_named_city_visits_it_and_meets_no_one_named():
+    graph = graph_of("تفاهم‌نامه همکاری شهرداری تبریز و شهرداری کازان روز ۳ آبان ۱۴۰۲ در تبریز امضا شد. معاون شهردار "
+                     "کازان در مراسم امضا گفت: دو شهر پیوندهای کهنی دارند.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {iri('post/deputy-mayor/kazan-municipality')}, {place('tabriz')}")
+    assert not ask(graph, "?m a cdo:Meeting")
+
+
 def test_a_signing_with_no_official_named_is_no_meeting():
     graph = graph_of("شهرداری تبریز و شهرداری کازان در کازان برنامه اجرایی همکاری امضا کردند. به گفته شهردار تبریز "
                      "این برنامه سه‌ساله است.")
@@ -632,6 +647,13 @@ def test_officials_present_together_at_a_ceremony_meet():
     graph = graph_of("سرکنسول ترکیه در تبریز و شهردار تبریز در مراسم گشایش نمایشگاه فرش حضور داشتند.")
     mayor = iri('post/mayor/tabriz-municipality')
     assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {mayor}, ?c FILTER(?c != {mayor})")
+
+
+def test_officials_present_after_a_long_post_meet():
+    graph = graph_of("نمایشگاه فرش تبریز در مرکز شهر کازان گشایش یافت. در این مراسم سرکنسول جمهوری اسلامی ایران در "
+                     "کازان و معاون شهردار کازان حضور داشتند.")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {iri('post/consul-general/consulate-of-iran-in-kazan')}, "
+                      f"{iri('post/deputy-mayor/kazan-municipality')}")
 
 
 def test_he_is_the_speaker_and_a_meeting_in_a_foreign_city_is_a_visit_there():
