@@ -867,19 +867,20 @@ class Relator:
             clause = self.clause_start(span.start)
             subject = self.subject(span.start)
             if not subject:  # هیئتی از X ... با Y دیدار کرد: the delegation's body; در این مراسم X و Y حضور داشتند:
-                # the sides right before the verb, unless after با; وی: the speaker
+                # the sides right before the verb, unless after با; وی: the speaker; X گفت: ...: who quotes it
                 before = self.list_ending(span.start)
                 subject = [d for d in (self.delegation(clause, span.start),) if d is not None] or (
                     before if before and self.tokens[before[0].start - 1] != WITH else []) or (
-                    [self.reading.speaker] if self.tokens[clause] == PRONOUN and self.reading.speaker else [])
+                    [self.reading.speaker] if self.tokens[clause] == PRONOUN and self.reading.speaker else
+                    self.quoting(span.start))
             partners = []
             if this:  # X در این دیدار گفت: X met the delegation that arrived, else attended the network's forum
                 partners = [d for d in (self.delegation(0, span.start),) if d is not None] or [
                     e for e in self.entities_between(0, span.start) if self.international(e)][-1:]
             elif span.key.endswith(WITH):
                 partners = self.sides_at(span.end)
-            elif self.phrase_end(span.end, WITH):  # در نشست با Y
-                partners = self.sides_at(span.end + 1)
+            elif self.with_after(span.end):  # در نشست با Y، گفت‌وگوهای کارشناسی با Y
+                partners = self.sides_at(self.with_after(span.end))
             else:
                 named, after = self.list_at(span.end)
                 if named and self.phrase_end(after, WITH):  # در دیدار X با Y
@@ -903,6 +904,28 @@ class Relator:
             if not about:
                 fact.links += [(CDO.about, c) for c in self.concepts_between(*sentence, CDO.DiplomacyConcept)]
             self.reading.facts.append(fact)
+
+    def with_after(self, token):
+        """Return the token after a با at a token or past one qualifying word after it (کارشناسی با Y), or None."""
+        for index in range(token, min(token + 2, len(self.tokens))):
+            if self.tokens[index] == WITH:
+                return index + 1
+            if index in self.a.token_entity or self.tokens[index] in PUNCTUATION:
+                return None
+        return None
+
+    def quoting(self, token):
+        """Return [the official whose quoted words a token opens] (X گفت: گفت‌وگو با Y ...، وی افزود: ... of the
+        speaker), or []: a meeting inside the quote's clause is not what it reports (موضوع در حد گفت‌وگو با Y بود)."""
+        clause = self.clause_start(token)
+        if clause < 2 or self.tokens[clause - 1] != ":" or not self.opens_clause(token, clause):
+            return []
+        verb = next((v for v, _ in self.by_kind.get(SPEECH, ()) if v.end == clause - 1), None)
+        if verb is None:
+            return []
+        if self.tokens[self.clause_start(verb.start)] == PRONOUN:
+            return [self.reading.speaker] if self.reading.speaker else []
+        return [e for e in self.subject(verb.start) if e.kind == POST][:1]
 
     def list_ending(self, token):
         """Return the coordinated entities of a token's clause that end right at it (X و Y حضور داشتند)."""

@@ -649,6 +649,14 @@ def test_officials_present_together_at_a_ceremony_meet():
     assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {mayor}, ?c FILTER(?c != {mayor})")
 
 
+def test_talks_a_quote_opens_with_are_a_meeting_of_who_quotes_them():
+    graph = graph_of("شهردار تبریز گفت: گفت‌وگوهای فنی با شهرداری کازان درباره حمل‌ونقل هفته گذشته انجام شد.")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {iri('post/mayor/tabriz-municipality')}, "
+                      f"{iri('org/kazan-municipality')}")
+    graph = graph_of("شهردار تبریز گفت: موضوع تنها در حد گفت‌وگوهای اولیه با شهرداری کازان مطرح بوده است.")
+    assert not ask(graph, "?m a cdo:Meeting")
+
+
 def test_officials_present_after_a_long_post_meet():
     graph = graph_of("نمایشگاه فرش تبریز در مرکز شهر کازان گشایش یافت. در این مراسم سرکنسول جمهوری اسلامی ایران در "
                      "کازان و معاون شهردار کازان حضور داشتند.")
