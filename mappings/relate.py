@@ -35,6 +35,8 @@ MEMBER_WORD = "عضو"
 THIS = "این"  # این سازمان، این شبکه: the organisation named before
 ENTERED = "وارد"  # هیئتی از X وارد Y شد: Y is the destination
 DELEGATION_WORDS = frozenset({"هیئت", "هیئتی", "هیات", "هیاتی"})  # the visitor is the body after them
+DELEGATION_REACH = 4  # words of a body's name a delegation's body may end within (هیئتی از وزارت بلدیه قطر)
+HEADED_BY = ("بهریاست", "بهسرپرستی")  # هیئتی از X به ریاست Y: Y's post heads it
 RELATIVE = "که"  # X که به Y سفر کرده است: X, the relative clause's head, is the visitor
 PRONOUN = "وی"  # وی ... با Y دیدار کرد: the statement's speaker, whom the news names before
 SIGNED_BY = "امضای"  # به امضای X و Y رسید: X and Y signed
@@ -1090,9 +1092,9 @@ class Relator:
 
     def read_visits(self):
         """A visit of a visitor to a destination: X به Y سفر کرد، X در سفر به Y، سفر هیئت X به Y، هیئتی از X
-        وارد Y شد، X که به Y سفر کرده است. The visitor is the delegation's body (هیئت/هیئتی از X), else the
-        first side after a nominal سفر, else the head of the relative clause, else the clause's subject; the
-        destination follows به (or وارد)."""
+        وارد Y شد، X که به Y سفر کرده است، X از ... Y بازدید کرد. The visitor is the delegation's body (هیئت/هیئتی
+        از X), else the first side after a nominal سفر, else the head of the relative clause, else the clause's
+        subject; the destination follows به (or وارد), else it is the place of what از names before the verb."""
         seen = set()
         for span, _ in self.cue_spans(ACTIVITY, CDO.Visit):
             start, end = self.sentence_of(span.start)
@@ -1114,6 +1116,12 @@ class Relator:
                            and (i + 1) in self.a.token_entity), None)
                 if to is not None:
                     destination, visitor_from, visitor_to = self.a.token_entity[to + 1], span.end, to
+            if destination is None:  # X از طرح‌های ... جزیره کیش بازدید کرد: the place of the sites seen
+                seen_from = next((i for i in range(span.start - 1, clause, -1) if self.tokens[i] == FROM and
+                                  self.tokens[i - 1] not in DELEGATION_WORDS), None)
+                if seen_from is not None:
+                    destination, visitor_to = next((e for e in reversed(self.entities_between(seen_from, span.start))
+                                                    if e.kind == PLACE), None), seen_from
             if destination is None or destination.kind == CONCEPT:
                 continue
             if visitor_from == span.end:  # سفر هیئت X به Y
@@ -1293,13 +1301,23 @@ class Relator:
         return None
 
     def delegation(self, start, stop):
-        """Return the body a delegation comes from (هیئت X، هیئتی از X) between two tokens, or None."""
+        """Return the body a delegation comes from (هیئت X، هیئتی از X) between two tokens, or None; of a body
+        not named as a whole, the place its words end with (هیئتی از وزارت بلدیه قطر: Qatar), else the post
+        that heads the delegation (هیئتی از ... به ریاست حیدر الجبوری، رئیس بلدیه سامراء)."""
         for index in range(start, min(stop, len(self.tokens))):
             if self.tokens[index] in DELEGATION_WORDS:
                 after = index + 1 + (index + 1 < len(self.tokens) and self.tokens[index + 1] == FROM)
-                entity = self.a.token_entity.get(after)
-                if entity is not None and entity.kind != CONCEPT:
-                    return entity
+                for token in range(after, min(after + DELEGATION_REACH, len(self.tokens))):
+                    entity = self.a.token_entity.get(token)
+                    if entity is not None and entity.kind != CONCEPT:
+                        return entity
+                    if self.tokens[token] in PUNCTUATION or self.tokens[token] in (TO, WITH, IN):
+                        break
+                head = self.find_word(after, min(stop, after + DELEGATION_REACH + 1), HEADED_BY)
+                if head is not None:
+                    post = self.a.token_entity.get(self.skip_name(head[1] + (self.tokens[head[1]] == "،")))
+                    if post is not None and post.kind == POST:
+                        return post
         return None
 
     def sides_at(self, token):

@@ -496,6 +496,20 @@ def test_this_meeting_after_a_delegation_arrived_is_a_meeting_with_the_delegatio
         {iri('post/council-chair/rasht-city-council')}""")
 
 
+def test_a_delegation_of_a_body_not_named_whole_visits_the_place_of_the_sites_it_saw():
+    graph = graph_of("هیئتی از وزارت امور شهری قطر به سرپرستی معاون وزیر، روز دوشنبه از طرح‌های گردشگری جزیره کیش "
+                     "بازدید کرد.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {place('qatar')}, {place('kish')}")
+
+
+def test_a_delegation_of_a_body_not_named_is_the_post_heading_it():
+    graph = graph_of("هیئتی از منطقه ویژه اقتصادی ساحلی به ریاست گیورگی بریدزه، شهردار باتومی، با حضور در شورای "
+                     "اسلامی شهر رشت خواستار همکاری شد. رئیس شورای اسلامی شهر رشت در این دیدار گفت: پیشنهاد بررسی "
+                     "می‌شود.")
+    assert ask(graph, f"""?m a cdo:Meeting ; cdo:participant {iri('post/mayor/batumi-municipality')},
+        {iri('post/council-chair/rasht-city-council')}""")
+
+
 def test_the_head_of_a_relative_clause_is_the_visitor():
     graph = graph_of("استاندار آذربایجان شرقی در دیدار با شهردار کازان (Kazan)، که به تبریز سفر کرده است، گفت: "
                      "همکاری‌ها گسترش می‌یابد.")
