@@ -71,10 +71,11 @@ ONE_ANAPHORA = read_anaphora("one")
 HYPOTHETICAL_FILE = Path(__file__).with_name("hypothetical-fa.csv")
 
 
-def read_phrases(path):
-    """Return the keys (spaces and ZWNJ removed) of a phrase table's first column."""
+def read_phrases(path, stage=None):
+    """Return the keys (spaces and ZWNJ removed) of a phrase table's first column, or of its rows of one stage."""
     with open(path, encoding="utf-8", newline="") as handle:
-        return frozenset(row["phrase"].replace(" ", "").replace("\u200c", "") for row in csv.DictReader(handle))
+        return frozenset(row["phrase"].replace(" ", "").replace("\u200c", "") for row in csv.DictReader(handle)
+                         if stage is None or row["stage"] == stage)
 
 
 HYPOTHETICAL = read_phrases(HYPOTHETICAL_FILE)
@@ -82,6 +83,8 @@ OPENERS = read_phrases(Path(__file__).with_name("openers-fa.csv"))
 ATTRIBUTIONS = read_phrases(Path(__file__).with_name("attribution-fa.csv"))
 BASIS = read_phrases(Path(__file__).with_name("basis-fa.csv"))
 TIME_WORDS = read_phrases(Path(__file__).with_name("time-words-fa.csv"))
+APPLIED = read_phrases(Path(__file__).with_name("application-fa.csv"), "applied")
+ACCEPTED = read_phrases(Path(__file__).with_name("application-fa.csv"), "accepted")
 
 
 def read_precedence(path=Path(__file__).with_name("status-precedence.csv")):
@@ -1044,7 +1047,8 @@ class Relator:
 
     def read_memberships(self):
         """عضویت X در Y / X به‌عنوان عضو Y / X و Z هر دو عضو Y هستند: each of X (and Z) is a member of an
-        international organisation Y; "این سازمان/این شبکه" is the organisation named before."""
+        international organisation Y; "این سازمان/این شبکه" is the organisation named before. A membership applied
+        for (درخواست ... برای عضویت در Y) is proposed, and no member (mappings/application-fa.csv)."""
         done = set()
         for index, token in enumerate(self.tokens):
             span = self.span_at.get(index)
@@ -1070,9 +1074,18 @@ class Relator:
                 if body is None or member.iri == body.iri or (member.iri, body.iri) in done:
                     continue
                 done.add((member.iri, body.iri))
-                self.reading.facts.append(Fact("membership", CDO.Membership,
-                                               [(CDO.member, member.iri), (CDO.participant, body.iri)], index))
-                self.reading.assertions.append((member.iri, CDO.memberOf, body.iri))
+                fact = Fact("membership", CDO.Membership, [(CDO.member, member.iri), (CDO.participant, body.iri)],
+                            index)
+                self.reading.facts.append(fact)
+                if self.applied(clause, index, sentence[1]):
+                    fact.links.append((CDO.status, CDO.Proposed))
+                else:
+                    self.reading.assertions.append((member.iri, CDO.memberOf, body.iri))
+
+    def applied(self, clause, token, end):
+        """Tell whether a membership's clause names an application before its cue (درخواست این شهر برای عضویت
+        در Y) that its sentence does not say was accepted (... پذیرفته شد): the member has only applied."""
+        return self.has_phrase(clause, token, APPLIED) and not self.has_phrase(clause, end, ACCEPTED)
 
     def international(self, entity):
         """Tell whether an entity is an international organisation (a city network is one)."""

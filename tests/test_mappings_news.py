@@ -510,6 +510,22 @@ def test_a_delegation_of_a_body_not_named_is_the_post_heading_it():
         {iri('post/council-chair/rasht-city-council')}""")
 
 
+def test_a_membership_applied_for_is_proposed_and_an_accepted_one_is_held():
+    graph = graph_of("شهردار تبریز از درخواست رسمی این شهر برای عضویت در شبکه جهانی شهرهای مقاوم خبر داد.")
+    network = iri('org/resilient-cities-network')
+    assert ask(graph, f"?m a cdo:Membership ; cdo:participant {network} ; cdo:status cdo:Proposed")
+    assert not ask(graph, f"?x cdo:memberOf {network}")
+    graph = graph_of("درخواست عضویت تبریز در شبکه جهانی شهرهای مقاوم در نشست هیئت مدیره این شبکه پذیرفته شد و تبریز "
+                     "به این شبکه پیوست.")
+    assert ask(graph, f"{place('tabriz')} cdo:memberOf {network}")
+    assert not ask(graph, "?m a cdo:Membership ; cdo:status ?s")
+
+
+def test_a_regional_section_of_a_network_is_the_body_joined():
+    graph = graph_of("شهر تبریز به عضویت بخش خاورمیانه و غرب آسیای سازمان جهانی شهرها و دولت‌های محلی متحد درآمد.")
+    assert ask(graph, f"{place('tabriz')} cdo:memberOf {iri('org/uclg-mewa')}")
+
+
 def test_the_head_of_a_relative_clause_is_the_visitor():
     graph = graph_of("استاندار آذربایجان شرقی در دیدار با شهردار کازان (Kazan)، که به تبریز سفر کرده است، گفت: "
                      "همکاری‌ها گسترش می‌یابد.")
