@@ -1204,8 +1204,8 @@ class Relator:
         return None
 
     def read_ceremonies(self, agreements):
-        """A signing by officials of both sides (X و Y ... امضا کردند، به امضای شهرداران دو شهر رسید) is a
-        meeting of the signers and of the officials the next sentence places at the ceremony (در این مراسم). An
+        """A signing by officials of both sides (X و Y ... امضا کردند، به امضای شهرداران دو شهر رسید، or in a
+        sentence naming it again: این سند را X و Y امضا کردند) is a meeting of the signers and of the officials the next sentence places at the ceremony (در این مراسم). An
         envoy placed there (سفیر ... نیز در مراسم تمدید آن حضور داشت) meets the parties, though no signer is named;
         the officials placed there are at the signing's venue (read_venue_visits)."""
         for fact in agreements:
@@ -1217,7 +1217,8 @@ class Relator:
             if any(f.kind == "meeting" and start <= f.start < end for f in self.reading.facts):
                 continue  # در دیدار با Y ... امضا کرد: the meeting is read
             parties = {o for p, o in fact.links if p == CDO.party}
-            signers = self.one_per_side([e for e in self.entities_between(start, end, POST)
+            signers = self.one_per_side([e for first, last in self.signing_sentences(fact)
+                                         for e in self.entities_between(first, last, POST)
                                          if {_party(e).iri, self.seat(e)} & parties])
             if len({self.seat(e) for e in signers}) < 2:
                 signers = self.pair_signers(start, end)
@@ -1232,6 +1233,17 @@ class Relator:
             meeting = Fact("meeting", CDO.Meeting, [(CDO.participant, e.iri) for e in participants], fact.start)
             meeting.links.append((CDO.about, fact))
             self.reading.facts.append(meeting)
+
+    def signing_sentences(self, fact):
+        """Return the (start, end) tokens of the sentence naming an agreement and of those naming it again with a
+        signing or renewal cue (این سند را X و Y امضا کردند)."""
+        found = [self.sentence_of(fact.start)]
+        for at, named in self.mentioned:
+            first, last = self.sentence_of(at)
+            if named is fact and any(x.iri in CEREMONY_STATUSES for s in self.a.spans if first <= s.start < last
+                                     for x in s.of_kind(STATUS)):
+                found.append((first, last))
+        return found
 
     def read_venue_visits(self):
         """A meeting in a named city (در Y امضا شد، در نشست ... که در Y برگزار شد، در شهر Y گفت), or a signing

@@ -639,6 +639,17 @@ def test_a_foreign_official_at_a_signing_in_a_named_city_visits_it_and_meets_no_
     assert not ask(graph, "?m a cdo:Meeting")
 
 
+def test_signers_named_with_the_instrument_named_again_meet_and_the_foreign_one_visits_the_venue():
+    graph = graph_of("برنامه اجرایی همکاری شهرداری تبریز و شهرداری کازان روز ۳ آبان ۱۴۰۲ در کازان به امضا رسید. این سند "
+                     "را معاون امور بین‌الملل شهرداری تبریز و معاون شهردار کازان امضا کردند.")
+    tabriz, kazan = iri('post/deputy-mayor/tabriz-municipality'), iri('post/deputy-mayor/kazan-municipality')
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {tabriz}, {kazan} ; cdo:about ?a . ?a a cdo:ActionPlan")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {tabriz}, {place('kazan')}")
+    graph = graph_of("برنامه اجرایی همکاری شهرداری تبریز و شهرداری کازان روز ۳ آبان ۱۴۰۲ در کازان به امضا رسید. معاون "
+                     "امور بین‌الملل شهرداری تبریز و معاون شهردار کازان بر اجرای این سند تأکید کردند.")
+    assert not ask(graph, "?m a cdo:Meeting")
+
+
 def test_a_signing_with_no_official_named_is_no_meeting():
     graph = graph_of("شهرداری تبریز و شهرداری کازان در کازان برنامه اجرایی همکاری امضا کردند. به گفته شهردار تبریز "
                      "این برنامه سه‌ساله است.")
