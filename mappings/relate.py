@@ -1113,7 +1113,7 @@ class Relator:
             start, end = self.sentence_of(span.start)
             clause = self.clause_start(span.start)
             destination, visitor_from, visitor_to = None, clause, span.start
-            if span.key.endswith(TO) or span.key == ENTERED:
+            if span.key.endswith((TO, IN)) or span.key == ENTERED:  # با حضور در Y: Y or the body there
                 destination = next(iter(self.list_at(span.end)[0]), None)
             if destination is None:
                 to = self.last_to(clause, span.start)

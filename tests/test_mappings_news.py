@@ -526,6 +526,13 @@ def test_a_regional_section_of_a_network_is_the_body_joined():
     assert ask(graph, f"{place('tabriz')} cdo:memberOf {iri('org/uclg-mewa')}")
 
 
+def test_a_delegation_present_at_a_foreign_body_visits_it():
+    graph = graph_of("هیئتی از شهرداری باتومی با حضور در شورای اسلامی شهر رشت خواستار همکاری شد.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {iri('org/batumi-municipality')}, {iri('org/rasht-city-council')}")
+    graph = graph_of("شهردار تبریز با حضور در نشست کمیته اجرایی متروپلیس گفت: شهرها تجربه‌های خود را به اشتراک می‌گذارند.")
+    assert not ask(graph, "?v a cdo:Visit")
+
+
 def test_the_head_of_a_relative_clause_is_the_visitor():
     graph = graph_of("استاندار آذربایجان شرقی در دیدار با شهردار کازان (Kazan)، که به تبریز سفر کرده است، گفت: "
                      "همکاری‌ها گسترش می‌یابد.")
