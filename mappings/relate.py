@@ -877,7 +877,7 @@ class Relator:
                 subject = [d for d in (self.delegation(clause, span.start),) if d is not None] or (
                     before if before and self.tokens[before[0].start - 1] != WITH else []) or (
                     [self.reading.speaker] if self.tokens[clause] == PRONOUN and self.reading.speaker else
-                    self.quoting(span.start))
+                    self.quoting(span.start) if self.activity_status(span) is None else [])  # not دیدار با Y لغو شد
             partners = []
             if this:  # X در این دیدار گفت: X met the delegation that arrived, else attended the network's forum
                 partners = [d for d in (self.delegation(0, span.start),) if d is not None] or [
@@ -1150,7 +1150,7 @@ class Relator:
                                 (e.start == 0 or self.tokens[e.start - 1] != WITH)), None)
             if visitor is None or (visitor.iri, destination.iri) in seen or not self.crosses_border([visitor, destination]):
                 continue
-            status = self.visit_status(span)
+            status = self.activity_status(span)
             if status is False:
                 continue
             seen.add((visitor.iri, destination.iri))
@@ -1160,8 +1160,9 @@ class Relator:
                 fact.links.append((CDO.status, status))
             self.reading.facts.append(fact)
 
-    def visit_status(self, span):
-        """Return the status of a visit its own clause reports (None: it took place), or False for none at all.
+    def activity_status(self, span):
+        """Return the status of a visit (or meeting) its own clause reports (None: it took place), or False for none
+        at all.
 
         Planned: its cue is a planned one (سفر خواهد کرد، می‌آید) or one opens its clause before it (قرار است ...
         سفر کند); cancelled: a cancelling cue follows it in its clause (سفر ... لغو شد); a denied, conditional or

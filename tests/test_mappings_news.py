@@ -702,8 +702,10 @@ def test_talks_a_quote_opens_with_are_a_meeting_of_who_quotes_them():
     graph = graph_of("شهردار تبریز گفت: گفت‌وگوهای فنی با شهرداری کازان درباره حمل‌ونقل هفته گذشته انجام شد.")
     assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {iri('post/mayor/tabriz-municipality')}, "
                       f"{iri('org/kazan-municipality')}")
-    graph = graph_of("شهردار تبریز گفت: موضوع تنها در حد گفت‌وگوهای اولیه با شهرداری کازان مطرح بوده است.")
-    assert not ask(graph, "?m a cdo:Meeting")
+    for text in ("شهردار تبریز گفت: موضوع تنها در حد گفت‌وگوهای اولیه با شهرداری کازان مطرح بوده است.",
+                 "شهردار تبریز گفت: دیدار با سرکنسول ترکیه لغو شد.",
+                 "شهردار تبریز گفت: اگر شرایط فراهم شود، نشست با شهرداری کازان برگزار می‌شود."):
+        assert not ask(graph_of(text), "?m a cdo:Meeting"), text
 
 
 def test_officials_present_after_a_long_post_meet():
