@@ -404,9 +404,10 @@ class ChallengeScorer:
         return "\n".join(lines)
 
 
-def _key_in_words(key, described, parts=3):
-    """Tell whether a place key is one of a description's words or up to three of them run together (a
-    network's name: asianmayorsforum in "secretary-general of the Asian Mayors Forum")."""
+def _key_in_words(key, described, parts=6):
+    """Tell whether a place key is one of a description's words or up to six of them run together (a
+    network's or body's name: asianmayorsforum in "secretary-general of the Asian Mayors Forum",
+    erbilchamberofcommerceandindustry in "chair of Erbil Chamber of Commerce and Industry")."""
     return key in described or parts > 1 and any(
         key.startswith(word) and _key_in_words(key[len(word):], described, parts - 1) for word in described)
 

@@ -35,10 +35,13 @@ MEMBER_WORD = "عضو"
 THIS = "این"  # این سازمان، این شبکه: the organisation named before
 ENTERED = "وارد"  # هیئتی از X وارد Y شد: Y is the destination
 DELEGATION_WORDS = frozenset({"هیئت", "هیئتی", "هیات", "هیاتی"})  # the visitor is the body after them
+DELEGATION_REACH = 4  # words of a body's name a delegation's body may end within (هیئتی از وزارت بلدیه قطر)
+HEADED_BY = ("بهریاست", "بهسرپرستی")  # هیئتی از X به ریاست Y: Y's post heads it
 RELATIVE = "که"  # X که به Y سفر کرده است: X, the relative clause's head, is the visitor
 PRONOUN = "وی"  # وی ... با Y دیدار کرد: the statement's speaker, whom the news names before
 SIGNED_BY = "امضای"  # به امضای X و Y رسید: X and Y signed
 CEREMONY = "مراسم"  # X در این مراسم گفت، after a signing: X was present
+ALSO = "نیز"  # X نیز در مراسم ... حضور داشت: X is named before it
 IN = "در"  # در Y امضا شد: Y is where the signing took place; عضویت در Y: the body follows, never before
 ORDINAL_SUFFIX = "مین"  # در دوازدهمین اجلاس: the forum noun still follows در
 AND = "و"  # X وارد Y شد و قرار است ...: a new clause, whose status is not the visit's
@@ -74,10 +77,11 @@ ONE_ANAPHORA = read_anaphora("one")
 HYPOTHETICAL_FILE = Path(__file__).with_name("hypothetical-fa.csv")
 
 
-def read_phrases(path):
-    """Return the keys (spaces and ZWNJ removed) of a phrase table's first column."""
+def read_phrases(path, stage=None):
+    """Return the keys (spaces and ZWNJ removed) of a phrase table's first column, or of its rows of one stage."""
     with open(path, encoding="utf-8", newline="") as handle:
-        return frozenset(row["phrase"].replace(" ", "").replace("\u200c", "") for row in csv.DictReader(handle))
+        return frozenset(row["phrase"].replace(" ", "").replace("\u200c", "") for row in csv.DictReader(handle)
+                         if stage is None or row["stage"] == stage)
 
 
 HYPOTHETICAL = read_phrases(HYPOTHETICAL_FILE)
@@ -85,6 +89,8 @@ OPENERS = read_phrases(Path(__file__).with_name("openers-fa.csv"))
 ATTRIBUTIONS = read_phrases(Path(__file__).with_name("attribution-fa.csv"))
 BASIS = read_phrases(Path(__file__).with_name("basis-fa.csv"))
 TIME_WORDS = read_phrases(Path(__file__).with_name("time-words-fa.csv"))
+APPLIED = read_phrases(Path(__file__).with_name("application-fa.csv"), "applied")
+ACCEPTED = read_phrases(Path(__file__).with_name("application-fa.csv"), "accepted")
 
 
 def read_precedence(path=Path(__file__).with_name("status-precedence.csv")):
@@ -173,6 +179,7 @@ class Relator:
         self.person_at = {person.start: person for person in analysis.persons}
         self.dated = {i for m in dates for i in range(self.token_at(m.start), self.token_at(m.end - 1) + 1)}
         self.mentioned = []  # (token, fact): an agreement named again (این سند، the same kind and sides), for dates
+        self.attended = []  # (token, [IRI]): the officials placed at the signing a token names, for venue visits
 
     # ---- token helpers
     def _sentences(self):
@@ -656,10 +663,15 @@ class Relator:
         commission). A domestic meeting or a state-to-state agreement is no such fact."""
         if not any(self.local(e) for e in entities):
             return False
-        if any(self.lexicon.is_a(t, kind) for e in entities for t in _party(e).types for kind in ABROAD_KINDS):
+        if any(self.abroad(e) for e in entities):
             return True
         nations = [self.nation(e) for e in entities]
         return None in nations or len(set(nations)) > 1
+
+    def abroad(self, entity):
+        """Tell whether a body (or a post's) faces abroad: a mission, an international organisation or its national
+        commission."""
+        return any(self.lexicon.is_a(t, kind) for t in _party(entity).types for kind in ABROAD_KINDS)
 
     def twinning_at_home(self, cls, parties):
         """A sister-city tie between two cities (or their bodies) of one country is still a twinning."""
@@ -970,17 +982,21 @@ class Relator:
                 continue  # در حاشیه این اجلاس با Y دیدار کرد: the later cue reads the meeting
             clause = self.clause_start(span.start)
             subject = self.subject(span.start)
-            if not subject:  # هیئتی از X ... با Y دیدار کرد: the delegation's body; وی: the speaker
+            if not subject:  # هیئتی از X ... با Y دیدار کرد: the delegation's body; در این مراسم X و Y حضور داشتند:
+                # the sides right before the verb, unless after با; وی: the speaker; X گفت: ...: who quotes it
+                before = self.list_ending(span.start)
                 subject = [d for d in (self.delegation(clause, span.start),) if d is not None] or (
-                    [self.reading.speaker] if self.tokens[clause] == PRONOUN and self.reading.speaker else [])
+                    before if before and self.tokens[before[0].start - 1] != WITH else []) or (
+                    [self.reading.speaker] if self.tokens[clause] == PRONOUN and self.reading.speaker else
+                    self.quoting(span.start) if self.activity_status(span) is None else [])  # not دیدار با Y لغو شد
             partners = []
             if this:  # X در این دیدار گفت: X met the delegation that arrived, else attended the network's forum
                 partners = [d for d in (self.delegation(0, span.start),) if d is not None] or [
                     e for e in self.entities_between(0, span.start) if self.international(e)][-1:]
             elif span.key.endswith(WITH):
                 partners = self.sides_at(span.end)
-            elif self.phrase_end(span.end, WITH):  # در نشست با Y
-                partners = self.sides_at(span.end + 1)
+            elif self.with_after(span.end):  # در نشست با Y، گفت‌وگوهای کارشناسی با Y
+                partners = self.sides_at(self.with_after(span.end))
             else:
                 named, after = self.list_at(span.end)
                 if named and self.phrase_end(after, WITH):  # در دیدار X با Y
@@ -1004,6 +1020,36 @@ class Relator:
             if not about:
                 fact.links += [(CDO.about, c) for c in self.concepts_between(*sentence, CDO.DiplomacyConcept)]
             self.reading.facts.append(fact)
+
+    def with_after(self, token):
+        """Return the token after a با at a token or past one qualifying word after it (کارشناسی با Y), or None."""
+        for index in range(token, min(token + 2, len(self.tokens))):
+            if self.tokens[index] == WITH:
+                return index + 1
+            if index in self.a.token_entity or self.tokens[index] in PUNCTUATION:
+                return None
+        return None
+
+    def quoting(self, token):
+        """Return [the official whose quoted words a token opens] (X گفت: گفت‌وگو با Y ...، وی افزود: ... of the
+        speaker), or []: a meeting inside the quote's clause is not what it reports (موضوع در حد گفت‌وگو با Y بود)."""
+        clause = self.clause_start(token)
+        if clause < 2 or self.tokens[clause - 1] != ":" or not self.opens_clause(token, clause):
+            return []
+        verb = next((v for v, _ in self.by_kind.get(SPEECH, ()) if v.end == clause - 1), None)
+        if verb is None:
+            return []
+        if self.tokens[self.clause_start(verb.start)] == PRONOUN:
+            return [self.reading.speaker] if self.reading.speaker else []
+        return [e for e in self.subject(verb.start) if e.kind == POST][:1]
+
+    def list_ending(self, token):
+        """Return the coordinated entities of a token's clause that end right at it (X و Y حضور داشتند)."""
+        for entity in self.entities_between(self.clause_start(token), token):
+            listed, end = self.list_at(entity.start)
+            if end == token and entity.kind != CONCEPT:
+                return listed
+        return []
 
     def after_in(self, token):
         """Tell whether a token follows در, maybe past an ordinal (در دومین مجمع ...)."""
@@ -1112,7 +1158,8 @@ class Relator:
 
     def read_memberships(self):
         """عضویت X در Y / X به‌عنوان عضو Y / X و Z هر دو عضو Y هستند: each of X (and Z) is a member of an
-        international organisation Y; "این سازمان/این شبکه" is the organisation named before."""
+        international organisation Y; "این سازمان/این شبکه" is the organisation named before. A membership applied
+        for (درخواست ... برای عضویت در Y) is proposed, and no member (mappings/application-fa.csv)."""
         done = set()
         for index, token in enumerate(self.tokens):
             span = self.span_at.get(index)
@@ -1138,9 +1185,18 @@ class Relator:
                 if body is None or member.iri == body.iri or (member.iri, body.iri) in done:
                     continue
                 done.add((member.iri, body.iri))
-                self.reading.facts.append(Fact("membership", CDO.Membership,
-                                               [(CDO.member, member.iri), (CDO.participant, body.iri)], index))
-                self.reading.assertions.append((member.iri, CDO.memberOf, body.iri))
+                fact = Fact("membership", CDO.Membership, [(CDO.member, member.iri), (CDO.participant, body.iri)],
+                            index)
+                self.reading.facts.append(fact)
+                if self.applied(clause, index, sentence[1]):
+                    fact.links.append((CDO.status, CDO.Proposed))
+                else:
+                    self.reading.assertions.append((member.iri, CDO.memberOf, body.iri))
+
+    def applied(self, clause, token, end):
+        """Tell whether a membership's clause names an application before its cue (درخواست این شهر برای عضویت
+        در Y) that its sentence does not say was accepted (... پذیرفته شد): the member has only applied."""
+        return self.has_phrase(clause, token, APPLIED) and not self.has_phrase(clause, end, ACCEPTED)
 
     def international(self, entity):
         """Tell whether an entity is an international organisation (a city network is one)."""
@@ -1160,15 +1216,15 @@ class Relator:
 
     def read_visits(self):
         """A visit of a visitor to a destination: X به Y سفر کرد، X در سفر به Y، سفر هیئت X به Y، هیئتی از X
-        وارد Y شد، X که به Y سفر کرده است. The visitor is the delegation's body (هیئت/هیئتی از X), else the
-        first side after a nominal سفر, else the head of the relative clause, else the clause's subject; the
-        destination follows به (or وارد)."""
+        وارد Y شد، X که به Y سفر کرده است، X از ... Y بازدید کرد. The visitor is the delegation's body (هیئت/هیئتی
+        از X), else the first side after a nominal سفر, else the head of the relative clause, else the clause's
+        subject; the destination follows به (or وارد), else it is the place of what از names before the verb."""
         seen = set()
         for span, _ in self.cue_spans(ACTIVITY, CDO.Visit):
             start, end = self.sentence_of(span.start)
             clause = self.clause_start(span.start)
             destination, visitor_from, visitor_to = None, clause, span.start
-            if span.key.endswith(TO) or span.key == ENTERED:
+            if span.key.endswith((TO, IN)) or span.key == ENTERED:  # با حضور در Y: Y or the body there
                 destination = next(iter(self.list_at(span.end)[0]), None)
             if destination is None:
                 to = self.last_to(clause, span.start)
@@ -1184,6 +1240,12 @@ class Relator:
                            and (i + 1) in self.a.token_entity), None)
                 if to is not None:
                     destination, visitor_from, visitor_to = self.a.token_entity[to + 1], span.end, to
+            if destination is None:  # X از طرح‌های ... جزیره کیش بازدید کرد: the place of the sites seen
+                seen_from = next((i for i in range(span.start - 1, clause, -1) if self.tokens[i] == FROM and
+                                  self.tokens[i - 1] not in DELEGATION_WORDS), None)
+                if seen_from is not None:
+                    destination, visitor_to = next((e for e in reversed(self.entities_between(seen_from, span.start))
+                                                    if e.kind == PLACE), None), seen_from
             if destination is None or destination.kind == CONCEPT:
                 continue
             if visitor_from == span.end:  # سفر هیئت X به Y
@@ -1199,7 +1261,7 @@ class Relator:
                                 (e.start == 0 or self.tokens[e.start - 1] != WITH)), None)
             if visitor is None or (visitor.iri, destination.iri) in seen or not self.crosses_border([visitor, destination]):
                 continue
-            status = self.visit_status(span)
+            status = self.activity_status(span)
             if status is False:
                 continue
             seen.add((visitor.iri, destination.iri))
@@ -1209,8 +1271,9 @@ class Relator:
                 fact.links.append((CDO.status, status))
             self.reading.facts.append(fact)
 
-    def visit_status(self, span):
-        """Return the status of a visit its own clause reports (None: it took place), or False for none at all.
+    def activity_status(self, span):
+        """Return the status of a visit (or meeting) its own clause reports (None: it took place), or False for none
+        at all.
 
         Planned: its cue is a planned one (سفر خواهد کرد، می‌آید) or one opens its clause before it (قرار است ...
         سفر کند); cancelled: a cancelling cue follows it in its clause (سفر ... لغو شد); a denied, conditional or
@@ -1253,49 +1316,72 @@ class Relator:
         return None
 
     def read_ceremonies(self, agreements):
-        """A signing by officials of both sides (X و Y ... امضا کردند، به امضای شهرداران دو شهر رسید) is a
-        meeting of the signers and of the officials the next sentence places at the ceremony (در این مراسم)."""
+        """A signing by officials of both sides (X و Y ... امضا کردند، به امضای شهرداران دو شهر رسید، or in a
+        sentence naming it again: این سند را X و Y امضا کردند) is a meeting of the signers and of the officials the next sentence places at the ceremony (در این مراسم). An
+        envoy placed there (سفیر ... نیز در مراسم تمدید آن حضور داشت) meets the parties, though no signer is named;
+        the officials placed there are at the signing's venue (read_venue_visits)."""
         for fact in agreements:
             if not any(p == CDO.status and o in CEREMONY_STATUSES for p, o in fact.links):
                 continue
             start, end = self.sentence_of(fact.start)
+            present = self.present_after(end)
+            self.attended.append((fact.start, [e.iri for e in present]))
             if any(f.kind == "meeting" and start <= f.start < end for f in self.reading.facts):
                 continue  # در دیدار با Y ... امضا کرد: the meeting is read
             parties = {o for p, o in fact.links if p == CDO.party}
-            signers = self.one_per_side([e for e in self.entities_between(start, end, POST)
+            signers = self.one_per_side([e for first, last in self.signing_sentences(fact)
+                                         for e in self.entities_between(first, last, POST)
                                          if {_party(e).iri, self.seat(e)} & parties])
             if len({self.seat(e) for e in signers}) < 2:
                 signers = self.pair_signers(start, end)
+            if not signers and any(self.abroad(e) for e in present):
+                named = {_party(e).iri: _party(e) for e in self.entities_between(start, end)}
+                signers = [named[iri] for iri in parties if iri in named]  # the parties stand for their officials
             if not signers:
                 continue
-            participants = self.one_per_side(signers + self.present_after(end))
+            participants = self.one_per_side(signers + present)
             if not self.crosses_border(participants):
                 continue
             meeting = Fact("meeting", CDO.Meeting, [(CDO.participant, e.iri) for e in participants], fact.start)
             meeting.links.append((CDO.about, fact))
             self.reading.facts.append(meeting)
 
+    def signing_sentences(self, fact):
+        """Return the (start, end) tokens of the sentence naming an agreement and of those naming it again with a
+        signing or renewal cue (این سند را X و Y امضا کردند)."""
+        found = [self.sentence_of(fact.start)]
+        for at, named in self.mentioned:
+            first, last = self.sentence_of(at)
+            if named is fact and any(x.iri in CEREMONY_STATUSES for s in self.a.spans if first <= s.start < last
+                                     for x in s.of_kind(STATUS)):
+                found.append((first, last))
+        return found
+
     def read_venue_visits(self):
-        """A meeting in a named city (در Y امضا شد، در نشست ... که در Y برگزار شد، در شهر Y گفت) is a visit
-        to Y of each local participant from another country, unless a visit of its side there is read."""
+        """A meeting in a named city (در Y امضا شد، در نشست ... که در Y برگزار شد، در شهر Y گفت), or a signing
+        there with officials placed at its ceremony, is a visit to Y of each local participant or official from
+        another country, unless a visit of its side there, or to Y's
+        country, is read (به چین سفر کرده است ... در گوانگجو: one trip)."""
         by_iri = {e.iri: e for e in self.a.entities}
         visited = set()
         for fact in self.reading.facts:
             if fact.kind == "visit":
                 visitor, destination = (o for p, o in fact.links if p == CDO.participant)
                 visited.add((self.seat(by_iri[visitor]) if visitor in by_iri else visitor, destination))
-        for fact in [f for f in self.reading.facts if f.kind == "meeting"]:
-            venue = self.venue(*self.sentence_of(fact.start))
+        meetings = [(f.start, [o for p, o in f.links if p == CDO.participant]) for f in self.reading.facts
+                    if f.kind == "meeting"]
+        for start, present in meetings + self.attended:
+            venue = self.venue(*self.sentence_of(start))
             if venue is None:
                 continue
-            for iri in (o for p, o in fact.links if p == CDO.participant):
+            for iri in present:
                 visitor = by_iri.get(iri)
                 if visitor is None or not self.local(visitor) or self.nation(visitor) in (None, self.nation(venue)) \
-                        or (self.seat(visitor), venue.iri) in visited:
+                        or {(self.seat(visitor), venue.iri), (self.seat(visitor), self.nation(venue))} & visited:
                     continue
                 visited.add((self.seat(visitor), venue.iri))
                 self.reading.facts.append(Fact("visit", CDO.Visit, [(CDO.participant, iri),
-                                                                    (CDO.participant, venue.iri)], fact.start))
+                                                                    (CDO.participant, venue.iri)], start))
 
     def seat(self, entity):
         """Return the IRI of the place a post's body or a body governs, else of the body or place itself."""
@@ -1320,12 +1406,18 @@ class Relator:
         return []
 
     def present_after(self, end):
-        """Return the officials the sentence after a signing places at its ceremony (X در این مراسم گفت)."""
+        """Return the officials the sentence after a signing places at its ceremony: those named right before در
+        (این) مراسم (X در این مراسم گفت، ... و X نیز در مراسم تمدید آن حضور داشت), else its clause's subject."""
         if end + 1 >= len(self.tokens):
             return []
         start, stop = self.sentence_of(end + 1)
         at = next((i for i in range(start, stop) if self.tokens[i] == CEREMONY), None)
-        return [e for e in self.subject(at) if e.kind == POST] if at is not None else []
+        if at is None:
+            return []
+        before, named = at - 1 - (self.tokens[at - 1] == THIS), []
+        if self.tokens[before] == IN:
+            named = self.list_ending(before - (self.tokens[before - 1] == ALSO))
+        return [e for e in named or self.subject(at) if e.kind == POST]
 
     def venue(self, start, end):
         """Return the city or province a sentence says its event took place in (در Y امضا شد), or None."""
@@ -1346,13 +1438,23 @@ class Relator:
         return None
 
     def delegation(self, start, stop):
-        """Return the body a delegation comes from (هیئت X، هیئتی از X) between two tokens, or None."""
+        """Return the body a delegation comes from (هیئت X، هیئتی از X) between two tokens, or None; of a body
+        not named as a whole, the place its words end with (هیئتی از وزارت بلدیه قطر: Qatar), else the post
+        that heads the delegation (هیئتی از ... به ریاست حیدر الجبوری، رئیس بلدیه سامراء)."""
         for index in range(start, min(stop, len(self.tokens))):
             if self.tokens[index] in DELEGATION_WORDS:
                 after = index + 1 + (index + 1 < len(self.tokens) and self.tokens[index + 1] == FROM)
-                entity = self.a.token_entity.get(after)
-                if entity is not None and entity.kind != CONCEPT:
-                    return entity
+                for token in range(after, min(after + DELEGATION_REACH, len(self.tokens))):
+                    entity = self.a.token_entity.get(token)
+                    if entity is not None and entity.kind != CONCEPT:
+                        return entity
+                    if self.tokens[token] in PUNCTUATION or self.tokens[token] in (TO, WITH, IN):
+                        break
+                head = self.find_word(after, min(stop, after + DELEGATION_REACH + 1), HEADED_BY)
+                if head is not None:
+                    post = self.a.token_entity.get(self.skip_name(head[1] + (self.tokens[head[1]] == "،")))
+                    if post is not None and post.kind == POST:
+                        return post
         return None
 
     def sides_at(self, token):

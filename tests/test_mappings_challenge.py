@@ -138,3 +138,13 @@ def test_a_meeting_counts_when_the_gold_describes_a_network_in_several_words():
                               "place": None, "date": None}])
     scorer = evaluate_challenge(default_pipeline(), [meeting])
     assert (scorer.scores["meetings"].tp, scorer.scores["meetings"].fp, scorer.scores["meetings"].fn) == (1, 0, 0)
+
+
+def test_a_meeting_counts_when_the_gold_names_a_body_in_six_words():
+    text = "استاندار آذربایجان شرقی در دیدار با رئیس اتاق بازرگانی و صنایع سلیمانیه گفت: همکاری گسترش می‌یابد."
+    meeting = item(text=text, places=[], organisations=[], posts=[], speaker=None, agreements=[],
+                   meetings=[{"participants": ["governor-general of East Azerbaijan",
+                                               "chair of Sulaymaniyah Chamber of Commerce and Industry"],
+                              "place": None, "date": None}])
+    scorer = evaluate_challenge(default_pipeline(), [meeting])
+    assert (scorer.scores["meetings"].tp, scorer.scores["meetings"].fp, scorer.scores["meetings"].fn) == (1, 0, 0)

@@ -28,6 +28,7 @@ def place(slug):
     ("شهر کاشان با شهر بخارا خواهرخوانده شد.", "kashan", "bukhara", "Signed"),
     ("خواهرخواندگی اهواز و بصره در دستور کار است.", "ahvaz", "basrah", "Planned"),
     ("شهردار رشت پیشنهاد کرد رشت و باتومی خواهرخوانده شوند.", "rasht", "batumi", "Proposed"),
+    ("کاشان به عنوان شهر خواهرخوانده بخارا به شمار می‌آید.", "kashan", "bukhara", "Existing"),  # no coming visit
 ])
 def test_a_sister_city_tie_without_a_document_word_is_an_agreement(text, first, second, status):
     graph = graph_of(text)

@@ -584,6 +584,43 @@ def test_this_meeting_after_a_delegation_arrived_is_a_meeting_with_the_delegatio
         {iri('post/council-chair/rasht-city-council')}""")
 
 
+def test_a_delegation_of_a_body_not_named_whole_visits_the_place_of_the_sites_it_saw():
+    graph = graph_of("هیئتی از وزارت امور شهری قطر به سرپرستی معاون وزیر، روز دوشنبه از طرح‌های گردشگری جزیره کیش "
+                     "بازدید کرد.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {place('qatar')}, {place('kish')}")
+
+
+def test_a_delegation_of_a_body_not_named_is_the_post_heading_it():
+    graph = graph_of("هیئتی از منطقه ویژه اقتصادی ساحلی به ریاست گیورگی بریدزه، شهردار باتومی، با حضور در شورای "
+                     "اسلامی شهر رشت خواستار همکاری شد. رئیس شورای اسلامی شهر رشت در این دیدار گفت: پیشنهاد بررسی "
+                     "می‌شود.")
+    assert ask(graph, f"""?m a cdo:Meeting ; cdo:participant {iri('post/mayor/batumi-municipality')},
+        {iri('post/council-chair/rasht-city-council')}""")
+
+
+def test_a_membership_applied_for_is_proposed_and_an_accepted_one_is_held():
+    graph = graph_of("شهردار تبریز از درخواست رسمی این شهر برای عضویت در شبکه جهانی شهرهای مقاوم خبر داد.")
+    network = iri('org/resilient-cities-network')
+    assert ask(graph, f"?m a cdo:Membership ; cdo:participant {network} ; cdo:status cdo:Proposed")
+    assert not ask(graph, f"?x cdo:memberOf {network}")
+    graph = graph_of("درخواست عضویت تبریز در شبکه جهانی شهرهای مقاوم در نشست هیئت مدیره این شبکه پذیرفته شد و تبریز "
+                     "به این شبکه پیوست.")
+    assert ask(graph, f"{place('tabriz')} cdo:memberOf {network}")
+    assert not ask(graph, "?m a cdo:Membership ; cdo:status ?s")
+
+
+def test_a_regional_section_of_a_network_is_the_body_joined():
+    graph = graph_of("شهر تبریز به عضویت بخش خاورمیانه و غرب آسیای سازمان جهانی شهرها و دولت‌های محلی متحد درآمد.")
+    assert ask(graph, f"{place('tabriz')} cdo:memberOf {iri('org/uclg-mewa')}")
+
+
+def test_a_delegation_present_at_a_foreign_body_visits_it():
+    graph = graph_of("هیئتی از شهرداری باتومی با حضور در شورای اسلامی شهر رشت خواستار همکاری شد.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {iri('org/batumi-municipality')}, {iri('org/rasht-city-council')}")
+    graph = graph_of("شهردار تبریز با حضور در نشست کمیته اجرایی متروپلیس گفت: شهرها تجربه‌های خود را به اشتراک می‌گذارند.")
+    assert not ask(graph, "?v a cdo:Visit")
+
+
 def test_the_head_of_a_relative_clause_is_the_visitor():
     graph = graph_of("استاندار آذربایجان شرقی در دیدار با شهردار کازان (Kazan)، که به تبریز سفر کرده است، گفت: "
                      "همکاری‌ها گسترش می‌یابد.")
@@ -605,6 +642,7 @@ def test_no_visitor_is_read_from_an_unnamed_delegation_or_a_side_after_with(text
     "قرار است هیئتی از شهرداری باکو در تابستان به تبریز سفر کند.",
     "سخنگوی شهرداری تبریز گفت: هیئتی از شهرداری کازان ماه بعد به تبریز می‌آید.",
     "تفاهم‌نامه همکاری دو شهر در سفر آتی هیئت شهرداری باکو به تبریز امضا خواهد شد.",
+    "در آستانه سفر هیئت شهرداری باکو به تبریز، شهردار تبریز گفت: دو شهر همکاری می‌کنند.",
 ])
 def test_a_visit_to_come_is_planned(text):
     graph = graph_of(text)
@@ -672,6 +710,41 @@ def test_officials_who_sign_in_person_meet_and_the_foreign_one_visits_the_venue(
     assert ask(graph, f"?v a cdo:Visit ; cdo:participant {kazan}, {place('tabriz')}")
 
 
+def test_a_meeting_in_a_city_of_the_country_a_side_travelled_to_is_no_second_visit():
+    graph = graph_of("شهردار تبریز که در راس هیئتی به روسیه سفر کرده است، در حاشیه نشست شبکه متروپلیس در کازان با "
+                     "شهردار کازان دیدار کرد.")
+    tabriz, kazan = iri('post/mayor/tabriz-municipality'), iri('post/mayor/kazan-municipality')
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {tabriz}, {kazan}")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {tabriz}, {place('russia')}")
+    assert not ask(graph, f"?v a cdo:Visit ; cdo:participant {place('kazan')}")
+
+
+def test_an_envoy_at_a_renewal_ceremony_meets_the_parties():
+    graph = graph_of("برنامه اجرایی همکاری‌های شهرداری تبریز و شهرداری کازان برای سه سال دیگر تمدید شد. به گفته شهردار "
+                     "تبریز، این برنامه آموزش و گردشگری را در بر می‌گیرد و سرکنسول روسیه در تبریز نیز در مراسم تمدید آن "
+                     "حضور داشت.")
+    assert ask(graph, f"""?m a cdo:Meeting ; cdo:participant {iri('org/tabriz-municipality')},
+        {iri('post/consul-general/consulate-of-russia-in-tabriz')} ; cdo:about ?a . ?a a cdo:ActionPlan""")
+
+
+def test_a_foreign_official_at_a_signing_in_a_named_city_visits_it_and_meets_no_one_named():
+    graph = graph_of("تفاهم‌نامه همکاری شهرداری تبریز و شهرداری کازان روز ۳ آبان ۱۴۰۲ در تبریز امضا شد. معاون شهردار "
+                     "کازان در مراسم امضا گفت: دو شهر پیوندهای کهنی دارند.")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {iri('post/deputy-mayor/kazan-municipality')}, {place('tabriz')}")
+    assert not ask(graph, "?m a cdo:Meeting")
+
+
+def test_signers_named_with_the_instrument_named_again_meet_and_the_foreign_one_visits_the_venue():
+    graph = graph_of("برنامه اجرایی همکاری شهرداری تبریز و شهرداری کازان روز ۳ آبان ۱۴۰۲ در کازان به امضا رسید. این سند "
+                     "را معاون امور بین‌الملل شهرداری تبریز و معاون شهردار کازان امضا کردند.")
+    tabriz, kazan = iri('post/deputy-mayor/tabriz-municipality'), iri('post/deputy-mayor/kazan-municipality')
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {tabriz}, {kazan} ; cdo:about ?a . ?a a cdo:ActionPlan")
+    assert ask(graph, f"?v a cdo:Visit ; cdo:participant {tabriz}, {place('kazan')}")
+    graph = graph_of("برنامه اجرایی همکاری شهرداری تبریز و شهرداری کازان روز ۳ آبان ۱۴۰۲ در کازان به امضا رسید. معاون "
+                     "امور بین‌الملل شهرداری تبریز و معاون شهردار کازان بر اجرای این سند تأکید کردند.")
+    assert not ask(graph, "?m a cdo:Meeting")
+
+
 def test_a_signing_with_no_official_named_is_no_meeting():
     graph = graph_of("شهرداری تبریز و شهرداری کازان در کازان برنامه اجرایی همکاری امضا کردند. به گفته شهردار تبریز "
                      "این برنامه سه‌ساله است.")
@@ -711,6 +784,23 @@ def test_officials_present_together_at_a_ceremony_meet():
     graph = graph_of("سرکنسول ترکیه در تبریز و شهردار تبریز در مراسم گشایش نمایشگاه فرش حضور داشتند.")
     mayor = iri('post/mayor/tabriz-municipality')
     assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {mayor}, ?c FILTER(?c != {mayor})")
+
+
+def test_talks_a_quote_opens_with_are_a_meeting_of_who_quotes_them():
+    graph = graph_of("شهردار تبریز گفت: گفت‌وگوهای فنی با شهرداری کازان درباره حمل‌ونقل هفته گذشته انجام شد.")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {iri('post/mayor/tabriz-municipality')}, "
+                      f"{iri('org/kazan-municipality')}")
+    for text in ("شهردار تبریز گفت: موضوع تنها در حد گفت‌وگوهای اولیه با شهرداری کازان مطرح بوده است.",
+                 "شهردار تبریز گفت: دیدار با سرکنسول ترکیه لغو شد.",
+                 "شهردار تبریز گفت: اگر شرایط فراهم شود، نشست با شهرداری کازان برگزار می‌شود."):
+        assert not ask(graph_of(text), "?m a cdo:Meeting"), text
+
+
+def test_officials_present_after_a_long_post_meet():
+    graph = graph_of("نمایشگاه فرش تبریز در مرکز شهر کازان گشایش یافت. در این مراسم سرکنسول جمهوری اسلامی ایران در "
+                     "کازان و معاون شهردار کازان حضور داشتند.")
+    assert ask(graph, f"?m a cdo:Meeting ; cdo:participant {iri('post/consul-general/consulate-of-iran-in-kazan')}, "
+                      f"{iri('post/deputy-mayor/kazan-municipality')}")
 
 
 def test_he_is_the_speaker_and_a_meeting_in_a_foreign_city_is_a_visit_there():
