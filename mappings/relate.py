@@ -41,11 +41,10 @@ RELATIVE = "که"  # X که به Y سفر کرده است: X, the relative claus
 PRONOUN = "وی"  # وی ... با Y دیدار کرد: the statement's speaker, whom the news names before
 SIGNED_BY = "امضای"  # به امضای X و Y رسید: X and Y signed
 CEREMONY = "مراسم"  # X در این مراسم گفت، after a signing: X was present
-ALSO = "نیز"  # X نیز در مراسم ... حضور داشت: X is named before it
 IN = "در"  # در Y امضا شد: Y is where the signing took place; عضویت در Y: the body follows, never before
 ORDINAL_SUFFIX = "مین"  # در دوازدهمین اجلاس: the forum noun still follows در
 AND = "و"  # X وارد Y شد و قرار است ...: a new clause, whose status is not the visit's
-ALSO = frozenset({"نیز", "همچنین"})  # دو بندر می‌توانند در ... نیز همکاری کنند: a cooperation besides the instrument
+ALSO = frozenset({"نیز", "همچنین"})  # نیز همکاری کنند: a cooperation besides the instrument; X نیز در مراسم: X named before it
 VISIT_BREAKS = CLAUSE_BREAKS | {AND, "؛"}  # where a visit's clause ends: a status cue after is another fact's
 CEREMONY_STATUSES = (CDO.Signed, CDO.Renewed)  # a signing or renewal reported as done, with its officials there
 FORUM_REACH = 10  # tokens between a meeting noun and the network that holds it (در نشست دفتر اجرایی ... UCLG)
@@ -1416,7 +1415,7 @@ class Relator:
             return []
         before, named = at - 1 - (self.tokens[at - 1] == THIS), []
         if self.tokens[before] == IN:
-            named = self.list_ending(before - (self.tokens[before - 1] == ALSO))
+            named = self.list_ending(before - (self.tokens[before - 1] in ALSO))
         return [e for e in named or self.subject(at) if e.kind == POST]
 
     def venue(self, start, end):
