@@ -1,8 +1,10 @@
 """Convert rdflib terms to Oxigraph terms, and sort N-Quads files into the deterministic TriG and Turtle dumps."""
 import hashlib
+import mmap
 import os
 import re
 import subprocess
+from contextlib import nullcontext
 from functools import lru_cache
 from pathlib import Path
 
@@ -193,33 +195,44 @@ def _block_key(token, prefix_iris):
 
 
 def _blocks(data, prefix_iris):
-    """Return the header of a dump and its blocks as (key, start, end) offsets."""
-    starts = [(match.start(), _block_key(match.group(), prefix_iris)) for match in BLOCK_START.finditer(data)]
-    ends = [start for start, _ in starts[1:]] + [len(data)]
-    return data[:starts[0][0] if starts else len(data)], [(key, start, end) for (start, key), end in zip(starts, ends)]
+    """Yield the blocks of a dump as (key, start, end) offsets (the header is what comes before the first)."""
+    previous = None
+    for match in BLOCK_START.finditer(data):
+        if previous is not None:
+            yield (*previous, match.start())
+        previous = (_block_key(match.group(), prefix_iris), match.start())
+    if previous is not None:
+        yield (*previous, len(data))
 
 
 def splice_dump(old, keys, quads, rdf_format, out):
     """Write the dump old with the blocks of keys (graph or subject IRIs in N-Quads spelling) replaced by those
     the quads make (all of those keys' quads, sorted by N-Quads line as `sort` orders them): the bytes a whole
-    serialization gives, since a block depends on its own quads only, for the cost of the change."""
+    serialization gives, since a block depends on its own quads only, for the cost of the change.
+
+    The old dump is mapped, not read, and its unchanged runs of blocks are copied whole: memory holds the changed
+    blocks only, however large the KG."""
     prefix_iris = {prefix.encode(): iri.encode() for prefix, iri in PREFIX_IRIS.items()}
     lines = set(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True))
     # the TriG's order: by graph (the last field but one of a quad line), then by line; the union's: by line
     lines = sorted(lines, key=lambda line: (line.rsplit(b" ", 2)[-2], line) if rdf_format is ox.RdfFormat.TRIG else line)
     fresh = ox.serialize(ox.parse(b"".join(lines), format=ox.RdfFormat.N_QUADS, lenient=True), format=rdf_format,
                          prefixes=PREFIX_IRIS) if lines else b""
-    new_blocks = {key: fresh[start:end] for key, start, end in _blocks(fresh, prefix_iris)[1]}
-    data = Path(old).read_bytes()
-    header, blocks = _blocks(data, prefix_iris)
+    new_blocks = {key: fresh[start:end] for key, start, end in _blocks(fresh, prefix_iris)}
     pending = sorted(set(keys) | set(new_blocks), reverse=True)
-    with open(out, "wb") as output:
-        output.write(header)
-        for key, start, end in blocks:
-            while pending and pending[-1] < key:
-                output.write(new_blocks.get(pending.pop(), b""))
-            if pending and pending[-1] == key:
-                output.write(new_blocks.get(pending.pop(), b""))
-            else:
-                output.write(data[start:end])
+    with open(old, "rb") as source, open(out, "wb") as output:
+        with mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(source.fileno()).st_size else \
+                nullcontext(b"") as data, memoryview(data) as view:  # a view: a run is written, not copied
+            copied = 0  # the old dump is written up to here (the header first)
+            for key, start, end in _blocks(data, prefix_iris):
+                if not pending or pending[-1] > key:
+                    continue  # an unchanged block: copied with its run
+                output.write(view[copied:start])
+                while pending and pending[-1] < key:
+                    output.write(new_blocks.get(pending.pop(), b""))
+                copied = start
+                if pending and pending[-1] == key:
+                    output.write(new_blocks.get(pending.pop(), b""))
+                    copied = end
+            output.write(view[copied:])
         output.writelines(new_blocks.get(key, b"") for key in reversed(pending))
