@@ -219,11 +219,14 @@ def splice_dump(old, keys, quads, rdf_format, out):
     fresh = ox.serialize(ox.parse(b"".join(lines), format=ox.RdfFormat.N_QUADS, lenient=True), format=rdf_format,
                          prefixes=PREFIX_IRIS) if lines else b""
     new_blocks = {key: fresh[start:end] for key, start, end in _blocks(fresh, prefix_iris)}
+    fresh_header = fresh[:next(_blocks(fresh, prefix_iris), (None, len(fresh)))[1]]  # its prefixes
     pending = sorted(set(keys) | set(new_blocks), reverse=True)
     with open(old, "rb") as source, open(out, "wb") as output:
         with mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(source.fileno()).st_size else \
                 nullcontext(b"") as data, memoryview(data) as view:  # a view: a run is written, not copied
             copied = 0  # the old dump is written up to here (the header first)
+            if not data:
+                output.write(fresh_header)  # an empty dump has no prefixes yet
             for key, start, end in _blocks(data, prefix_iris):
                 if not pending or pending[-1] > key:
                     continue  # an unchanged block: copied with its run

@@ -141,3 +141,36 @@ def test_the_search_index_follows_literals_and_types_that_come_and_go(tmp_path):
     assert index_entries(updated.parent) == index_entries(expected.parent)
     assert [hit.iri for hit in TextIndex(updated).search("نووی", 5)] == [str(ID["b"])]
     assert not TextIndex(updated).search("novi", 5)
+
+
+@pytest.mark.parametrize("kind", ["trig", "turtle"])
+@pytest.mark.parametrize("seed", range(6))
+def test_a_spliced_dump_is_the_bytes_a_whole_serialisation_gives(tmp_path, kind, seed):
+    # Random changes to a small dataset, at its start, end and middle, into a dump that may be empty: the splice
+    # (old dump + the changed keys' new quads) writes what serialising the changed dataset whole writes.
+    import random
+
+    from cdkg.kg.dump import PREFIX_IRIS, splice_dump
+    rng = random.Random(seed)
+    fmt = ox.RdfFormat.TRIG if kind == "trig" else ox.RdfFormat.TURTLE
+
+    def dataset(names):
+        graph = (lambda g: ox.NamedNode(ID[f"graph/{g}"])) if kind == "trig" else (lambda g: ox.DefaultGraph())
+        return [ox.Quad(ox.NamedNode(ID[f"s{g}-{i}" if kind == "trig" else f"s{g}"]), ox.NamedNode(CDO.relates),
+                        ox.Literal(f"v{g}-{i}-{version}"), graph(g)) for g, version in names.items() for i in range(2)]
+
+    def dump(quads, path):  # as the build writes it: N-Quads lines in byte order, the TriG's by graph first
+        lines = sorted(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True),
+                       key=lambda line: (line.rsplit(b" ", 2)[-2], line) if kind == "trig" else line)
+        path.write_bytes(ox.serialize(ox.parse(b"".join(lines), format=ox.RdfFormat.N_QUADS), format=fmt,
+                                      prefixes=PREFIX_IRIS) if lines else b"")
+        return path
+    before = {g: 0 for g in rng.sample(range(20), rng.randint(0, 8))}
+    after = {g: v for g, v in before.items() if rng.random() < 0.6}
+    after.update({g: rng.randint(0, 1) for g in rng.sample(range(20), rng.randint(1, 5))})
+    changed = {g for g in set(before) | set(after) if before.get(g) != after.get(g)}
+    keys = {str(ox.NamedNode(ID[f"graph/{g}"] if kind == "trig" else ID[f"s{g}"])).encode() for g in changed}
+    old, out = dump(dataset(before), tmp_path / "old"), tmp_path / "out"
+    splice_dump(old, keys, [q for q in dataset(after) if int(q.subject.value.rsplit("s", 1)[1].split("-")[0]) in changed],
+                fmt, out)
+    assert out.read_bytes() == dump(dataset(after), tmp_path / "whole").read_bytes()
