@@ -40,6 +40,10 @@ CAPITAL_WORDS = frozenset({"پایتخت"})
 THIS = "این"  # شهردار این شهر: the place of that kind named before
 COORDINATORS = frozenset({"و", "،"})
 LIST_OPENERS = frozenset({"بین", "میان"})
+# A preposition governs a noun, so a name whose everyday reading is an adjective (ساری 'contagious') is the place
+# right after one, when a clause boundary, را or another preposition follows (از ساری، با ساری را، در ساری به).
+PREPOSITIONS = frozenset({"از", "به", "در", "با", "تا", "برای"})
+AFTER_GOVERNED = frozenset({"را"}) | PREPOSITIONS
 # Words a chamber of commerce's name may hold between its kind and its place (اتاق بازرگانی و صنایع اربیل).
 CHAMBER_WORDS = 2
 # Words of a university's or club's own name between its kind and its place (دانشگاه فردوسی مشهد، دانشگاه خلیج
@@ -481,6 +485,9 @@ class EntityComposer:
                 return True  # سفیر ایران در قطر
         if self._in_party_list(tokens, spans, position):
             return True  # بین مشهد و دوشنبه
+        if span.key in self.lexicon.adjectival and span.start > 0 and tokens[span.start - 1] in PREPOSITIONS and (
+                span.end == len(tokens) or tokens[span.end] in PUNCTUATION | AFTER_GOVERNED):
+            return True  # به ساری، (not بیماری ساری)
         return self._coordinated_with_place(tokens, spans, position, sure)
 
     def _visited(self, tokens, before, span, after):

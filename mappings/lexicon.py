@@ -75,6 +75,7 @@ class Lexicon:
     prefixes: frozenset = frozenset()
     entries: dict = field(default_factory=dict)
     ambiguous: frozenset = frozenset()  # keys of place names that also are common words
+    adjectival: frozenset = frozenset()  # the ambiguous keys whose everyday reading is an adjective (ساری)
     gapped: dict = field(default_factory=dict)  # head key -> ((sense, tail key), ...) for cues with a gap
     implied_org_kind: dict = field(default_factory=dict)  # role key -> org kind its words name (رئیس شورا)
     role_place_kind: dict = field(default_factory=dict)  # role key -> place class it holds (استاندار -> Province)
@@ -228,8 +229,12 @@ class LexiconBuilder:
                         self._add_text(text, sense)
 
     def add_ambiguous(self, names):
-        """Mark place names that are also common words; they need a context cue to count as places."""
+        """Mark place names that are also common words; they need a context cue to count as places. A mapping
+        gives each name the part of speech of its everyday reading ("adjective" or "noun")."""
         self.lexicon.ambiguous = self.lexicon.ambiguous | {lexicon_key(name) for name in names if name.strip()}
+        readings = names if isinstance(names, dict) else {}
+        self.lexicon.adjectival = self.lexicon.adjectival | {
+            lexicon_key(name) for name, reading in readings.items() if reading == "adjective"}
 
     def _add_named(self, graph, iri, kind, types):
         labels = list(graph.objects(iri, SKOS.prefLabel)) + list(graph.objects(iri, RDFS.label))

@@ -93,3 +93,13 @@ def test_the_destination_of_a_visit_is_a_place(place, as_place, as_word):
 def test_a_division_and_its_country_vouch_for_each_other():
     found = mentions("کاشغر در غرب سین‌کیانگ چین قرار دارد.")
     assert {ID["place/xinjiang"], ID["place/china"]} <= found
+
+
+@pytest.mark.parametrize("place, as_place, as_word", [
+    ("sari", "هیئت فرهنگی گیلان دیروز از ساری، مرکز استان همسایه، بازدید کرد.", "این بیماری ساری در روستا شایع شد."),
+    ("sari", "قرارداد همکاری شهر رشت با ساری را شورا تأیید کرد.", "زنان با ساری رنگی در جشن حاضر شدند."),
+    ("mobarakeh", "نمایندگان ذوب‌آهن در مبارکه به گفت‌وگو نشستند.", "این روز مبارکه را به همه تبریک گفتند."),
+])
+def test_a_name_whose_word_is_an_adjective_is_the_place_after_a_preposition(place, as_place, as_word):
+    assert ID[f"place/{place}"] in mentions(as_place)
+    assert ID[f"place/{place}"] not in mentions(as_word)
