@@ -124,7 +124,8 @@ class EntityComposer:
         """Return the entity of a gazetteer place or organisation."""
         entry = self.lexicon.entries[sense_iri]
         kind = PLACE if any(s.kind == PLACE and s.iri == sense_iri for s in span.senses) else ORGANISATION
-        return Entity(sense_iri, kind, span.start, span.end, entry.types, entry.label_fa, entry.label_en)
+        links = ((CDO.country, entry.country),) if entry.minted and entry.country else ()
+        return Entity(sense_iri, kind, span.start, span.end, entry.types, entry.label_fa, entry.label_en, links)
 
     def choose_place(self, span, want=None, mentioned_countries=()):
         """Pick the place sense of a span: of the wanted class, in a mentioned country, in Iran, else first."""
