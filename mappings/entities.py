@@ -40,6 +40,10 @@ CAPITAL_WORDS = frozenset({"پایتخت"})
 THIS = "این"  # شهردار این شهر: the place of that kind named before
 COORDINATORS = frozenset({"و", "،"})
 LIST_OPENERS = frozenset({"بین", "میان"})
+# A preposition governs a noun, so a name whose everyday reading is an adjective (ساری 'contagious') is the place
+# right after one, when a clause boundary, را or another preposition follows (از ساری، با ساری را، در ساری به).
+PREPOSITIONS = frozenset({"از", "به", "در", "با", "تا", "برای"})
+AFTER_GOVERNED = frozenset({"را"}) | PREPOSITIONS
 # Words a chamber of commerce's name may hold between its kind and its place (اتاق بازرگانی و صنایع اربیل).
 CHAMBER_WORDS = 2
 # Words of a university's or club's own name between its kind and its place (دانشگاه فردوسی مشهد، دانشگاه خلیج
@@ -120,7 +124,8 @@ class EntityComposer:
         """Return the entity of a gazetteer place or organisation."""
         entry = self.lexicon.entries[sense_iri]
         kind = PLACE if any(s.kind == PLACE and s.iri == sense_iri for s in span.senses) else ORGANISATION
-        return Entity(sense_iri, kind, span.start, span.end, entry.types, entry.label_fa, entry.label_en)
+        links = ((CDO.country, entry.country),) if entry.minted and entry.country else ()
+        return Entity(sense_iri, kind, span.start, span.end, entry.types, entry.label_fa, entry.label_en, links)
 
     def choose_place(self, span, want=None, mentioned_countries=()):
         """Pick the place sense of a span: of the wanted class, in a mentioned country, in Iran, else first."""
@@ -481,6 +486,9 @@ class EntityComposer:
                 return True  # سفیر ایران در قطر
         if self._in_party_list(tokens, spans, position):
             return True  # بین مشهد و دوشنبه
+        if span.key in self.lexicon.adjectival and span.start > 0 and tokens[span.start - 1] in PREPOSITIONS and (
+                span.end == len(tokens) or tokens[span.end] in PUNCTUATION | AFTER_GOVERNED):
+            return True  # به ساری، (not بیماری ساری)
         return self._coordinated_with_place(tokens, spans, position, sure)
 
     def _visited(self, tokens, before, span, after):

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
 
+from cdkg.kg.gazetteer import place_iri, slugify
 from cdkg.mappings.normalize import ZWNJ, fold
 from cdkg.mappings.terms import CDO
 from cdkg.ontology.namespaces import DBO, OWL, RDF, RDFS, SKOS
@@ -65,6 +66,7 @@ class Entry:
     types: tuple = ()
     country: URIRef | None = None
     population: int = 0
+    minted: bool = False  # a place the text names that the gazetteer lacks (its links go into the graph)
 
 
 @dataclass(slots=True)
@@ -75,6 +77,7 @@ class Lexicon:
     prefixes: frozenset = frozenset()
     entries: dict = field(default_factory=dict)
     ambiguous: frozenset = frozenset()  # keys of place names that also are common words
+    adjectival: frozenset = frozenset()  # the ambiguous keys whose everyday reading is an adjective (ساری)
     gapped: dict = field(default_factory=dict)  # head key -> ((sense, tail key), ...) for cues with a gap
     implied_org_kind: dict = field(default_factory=dict)  # role key -> org kind its words name (رئیس شورا)
     role_place_kind: dict = field(default_factory=dict)  # role key -> place class it holds (استاندار -> Province)
@@ -104,6 +107,20 @@ class Lexicon:
     def is_a(self, cls, ancestor):
         """Tell whether a class is the ancestor or one of its subclasses."""
         return ancestor in self.superclasses.get(cls, (cls,))
+
+    def minted_city(self, label_fa, label_en, country=None):
+        """Return the sense of a city the gazetteer lacks, named in the text with its Latin name (تونگ‌یونگ
+        (Tongyeong)): one IRI per Latin name and country, `place/{name}-{country}`, labelled as first written."""
+        slug = slugify(label_en)
+        if country is not None:
+            slug += "-" + str(country).rsplit("/", 1)[-1]
+        iri = place_iri(slug)
+        entry = self.entries.get(iri)
+        if entry is not None and not entry.minted:
+            return None  # a gazetteer slug: some other place bears this name
+        if entry is None:
+            self.entries[iri] = Entry(iri, label_fa, label_en, (CDO.City,), country, minted=True)
+        return Sense(PLACE, iri)
 
     def entity_is_a(self, iri, ancestor):
         """Tell whether any asserted type of an entity falls under a class."""
@@ -228,8 +245,12 @@ class LexiconBuilder:
                         self._add_text(text, sense)
 
     def add_ambiguous(self, names):
-        """Mark place names that are also common words; they need a context cue to count as places."""
+        """Mark place names that are also common words; they need a context cue to count as places. A mapping
+        gives each name the part of speech of its everyday reading ("adjective" or "noun")."""
         self.lexicon.ambiguous = self.lexicon.ambiguous | {lexicon_key(name) for name in names if name.strip()}
+        readings = names if isinstance(names, dict) else {}
+        self.lexicon.adjectival = self.lexicon.adjectival | {
+            lexicon_key(name) for name, reading in readings.items() if reading == "adjective"}
 
     def _add_named(self, graph, iri, kind, types):
         labels = list(graph.objects(iri, SKOS.prefLabel)) + list(graph.objects(iri, RDFS.label))

@@ -53,11 +53,12 @@ def reference_triples(paths):
 
 
 def read_ambiguous(path):
-    """Return the Persian names listed in the ambiguous-names table (first column, header skipped)."""
+    """Return {Persian name: part of speech of its everyday reading} from the ambiguous-names table."""
     if not Path(path).exists():
-        return []
+        return {}
     lines = Path(path).read_text(encoding="utf-8").splitlines()[1:]
-    return [line.split("\t", 1)[0] for line in lines if line.strip() and not line.startswith("#")]
+    rows = [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]
+    return {row[0]: row[3] if len(row) > 3 else "noun" for row in rows}
 
 
 def load_ontology_graph(paths=ONTOLOGY_FILES):

@@ -2,7 +2,8 @@
 import re
 from dataclasses import dataclass
 
-from cdkg.mappings.lexicon import ROLE, SPEECH, latin_key
+from cdkg.mappings.lexicon import PLACE, PLACE_KIND, ROLE, SPEECH, latin_key
+from cdkg.mappings.terms import CDO
 
 # Words and punctuation; a ZWNJ splits tokens so that any joining of a phrase meets the same keys.
 _TOKEN = re.compile(r"[^\s\u200c:،؛؟!.«»()\"\[\]…/\-–—]+|[:،؛؟!.«»()\"…]")
@@ -155,11 +156,31 @@ def _glossed_places(tokens, lexicon, joined, taken):
         start = opening - 1
         while start in joined:  # the whole of a word written with ZWNJ: شی‌آن (Xi'an)
             start -= 1
+        if not senses and all(taken[i] is None for i in range(start, opening)):
+            senses = _minted_city(tokens, lexicon, taken, start, opening, closing)
         if senses and not tokens[start].isascii() and tokens[start] not in PUNCTUATION and all(
                 taken[i] is None for i in range(start, opening)):
             text = "".join(tokens[start:opening])
             spans.append(Span(start, opening, text, senses, text))
     return spans
+
+
+def _minted_city(tokens, lexicon, taken, start, opening, closing):
+    """Return the sense of a city the gazetteer lacks, glossed in Latin letters after the word شهر or before its
+    country (شهر تونگ‌یونگ (Tongyeong) کره جنوبی، کوتائیسی (Kutaisi) گرجستان); an acronym is no city (IPGL)."""
+    gloss = " ".join(tokens[opening + 1:closing])
+    if not gloss[:1].isupper() or gloss.isupper():
+        return None
+    kind = taken[start - 1] if start > 0 else None
+    after = taken[closing + 1] if closing + 1 < len(tokens) else None
+    countries = [s.iri for s in after.of_kind(PLACE) if lexicon.entity_is_a(s.iri, CDO.Country)] if (
+        after is not None and after.start == closing + 1) else []
+    city_word = kind is not None and kind.end == start and any(
+        s.kind == PLACE_KIND and s.iri == CDO.City for s in kind.senses)
+    if not (city_word or countries):
+        return None
+    sense = lexicon.minted_city("".join(tokens[start:opening]), gloss, countries[0] if countries else None)
+    return (sense,) if sense is not None else None
 
 
 def _can_keep_head(span, covered):

@@ -93,3 +93,24 @@ def test_the_destination_of_a_visit_is_a_place(place, as_place, as_word):
 def test_a_division_and_its_country_vouch_for_each_other():
     found = mentions("کاشغر در غرب سین‌کیانگ چین قرار دارد.")
     assert {ID["place/xinjiang"], ID["place/china"]} <= found
+
+
+@pytest.mark.parametrize("place, as_place, as_word", [
+    ("sari", "هیئت فرهنگی گیلان دیروز از ساری، مرکز استان همسایه، بازدید کرد.", "این بیماری ساری در روستا شایع شد."),
+    ("sari", "قرارداد همکاری شهر رشت با ساری را شورا تأیید کرد.", "زنان با ساری رنگی در جشن حاضر شدند."),
+    ("mobarakeh", "نمایندگان ذوب‌آهن در مبارکه به گفت‌وگو نشستند.", "این روز مبارکه را به همه تبریک گفتند."),
+])
+def test_a_name_whose_word_is_an_adjective_is_the_place_after_a_preposition(place, as_place, as_word):
+    assert ID[f"place/{place}"] in mentions(as_place)
+    assert ID[f"place/{place}"] not in mentions(as_word)
+
+
+def test_a_city_the_gazetteer_lacks_is_minted_from_its_latin_gloss_after_shahr_or_before_its_country():
+    triples = default_pipeline().extract(SourceRecord(
+        "هیئتی از شهر پوهانگ (Pohang) به بوشهر آمد و با شهردار زوگدیدی (Zugdidi) گرجستان دیدار کرد.", 1, "test")).triples
+    minted = {s for s, p, o in triples if p == RDF.type and o == CDO.City}
+    assert {ID["place/pohang"], ID["place/zugdidi-georgia"]} <= minted
+    assert (ID["place/zugdidi-georgia"], CDO.country, ID["place/georgia"]) in triples
+    # an acronym or a gloss without the word شهر or a country is no city
+    found = mentions("قرارداد با شرکت دولتی ایندیا پورتس (IPGL) و موسسه نوا (Nova) امضا شد.")
+    assert not any("place/" in str(iri) for iri in found)
