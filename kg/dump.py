@@ -4,7 +4,7 @@ import mmap
 import os
 import re
 import subprocess
-from contextlib import nullcontext
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -182,8 +182,11 @@ def write_turtle(union, path):
 
 # A line opening a block of a dump the serializer wrote: a graph of the TriG ("name {"), a subject of the Turtle;
 # every other line but the prefixes and a graph's closing brace starts with a tab (literals' newlines are escaped).
-BLOCK_START = re.compile(rb"^(?!@prefix )[^\t}\n][^ \n]*", re.M)
+BLOCK_START = re.compile(rb"^(?!@prefix )([^\t}\n][^ \n]*)", re.M)
+# A subject's block inside a graph's block of the TriG: one tab, then the subject (its other lines have two).
+SUBJECT_START = re.compile(rb"^\t([^\t\n][^ \n]*)", re.M)
 LOCAL_ESCAPE = re.compile(rb"\\(.)")
+GRAPH_END = b"}\n"
 
 
 def _block_key(token, prefix_iris):
@@ -194,48 +197,98 @@ def _block_key(token, prefix_iris):
     return b"<" + prefix_iris[prefix] + LOCAL_ESCAPE.sub(rb"\1", local) + b">"
 
 
-def _blocks(data, prefix_iris):
+def _blocks(data, prefix_iris, pattern=BLOCK_START):
     """Yield the blocks of a dump as (key, start, end) offsets (the header is what comes before the first)."""
     previous = None
-    for match in BLOCK_START.finditer(data):
+    for match in pattern.finditer(data):
         if previous is not None:
             yield (*previous, match.start())
-        previous = (_block_key(match.group(), prefix_iris), match.start())
+        previous = (_block_key(match.group(1), prefix_iris), match.start())
     if previous is not None:
         yield (*previous, len(data))
 
 
-def splice_dump(old, keys, quads, rdf_format, out):
+def _prefix_iris():
+    """Return the dumps' prefixes as bytes."""
+    return {prefix.encode(): iri.encode() for prefix, iri in PREFIX_IRIS.items()}
+
+
+def _serialized(quads, rdf_format):
+    """Return quads serialized as a dump writes them: N-Quads lines in `sort` order, the TriG's by graph first."""
+    lines = set(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True))
+    # the TriG's order: by graph (the last field but one of a quad line), then by line; the union's: by line
+    lines = sorted(lines, key=lambda line: (line.rsplit(b" ", 2)[-2], line) if rdf_format is ox.RdfFormat.TRIG else line)
+    return ox.serialize(ox.parse(b"".join(lines), format=ox.RdfFormat.N_QUADS, lenient=True), format=rdf_format,
+                        prefixes=PREFIX_IRIS) if lines else b""
+
+
+@contextmanager
+def _mapped(path):
+    """Map a file for reading (an empty one as b"")."""
+    with open(path, "rb") as source:
+        if not os.fstat(source.fileno()).st_size:
+            yield b""
+            return
+        with mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            yield data
+
+
+def dump_keys(path):
+    """Return the keys (graph or subject IRIs in N-Quads spelling) of a dump's blocks."""
+    with _mapped(path) as data:
+        return {key for key, _, _ in _blocks(data, _prefix_iris())}
+
+
+def _splice(data, pattern, prefix_iris, pending, replace, write):
+    """Write data with the blocks of the pending keys (sorted, last first) written by replace(key, old block or
+    None) in the blocks' order, and its unchanged runs of blocks copied whole (a view: written, not copied)."""
+    with memoryview(data) as view:
+        copied = 0  # data is written up to here (its header first)
+        for key, start, end in _blocks(data, prefix_iris, pattern):
+            if not pending or pending[-1] > key:
+                continue  # an unchanged block: copied with its run
+            write(view[copied:start])
+            while pending and pending[-1] < key:
+                write(replace(pending.pop(), None))
+            copied = start
+            if pending and pending[-1] == key:
+                write(replace(pending.pop(), view[start:end]))
+                copied = end
+        write(view[copied:])
+    for key in reversed(pending):
+        write(replace(key, None))
+
+
+def splice_dump(old, keys, quads, rdf_format, out, by_subject=None):
     """Write the dump old with the blocks of keys (graph or subject IRIs in N-Quads spelling) replaced by those
     the quads make (all of those keys' quads, sorted by N-Quads line as `sort` orders them): the bytes a whole
     serialization gives, since a block depends on its own quads only, for the cost of the change.
 
-    The old dump is mapped, not read, and its unchanged runs of blocks are copied whole: memory holds the changed
-    blocks only, however large the KG."""
-    prefix_iris = {prefix.encode(): iri.encode() for prefix, iri in PREFIX_IRIS.items()}
-    lines = set(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True))
-    # the TriG's order: by graph (the last field but one of a quad line), then by line; the union's: by line
-    lines = sorted(lines, key=lambda line: (line.rsplit(b" ", 2)[-2], line) if rdf_format is ox.RdfFormat.TRIG else line)
-    fresh = ox.serialize(ox.parse(b"".join(lines), format=ox.RdfFormat.N_QUADS, lenient=True), format=rdf_format,
-                         prefixes=PREFIX_IRIS) if lines else b""
+    by_subject maps the key of a graph block of the TriG old has to (subject keys, all those subjects' quads in
+    the graph): that block is spliced subject by subject (a shared graph of a million quads, a few subjects
+    changed). The old dump is mapped, not read, and unchanged runs are copied whole: memory holds the changes."""
+    prefix_iris, by_subject = _prefix_iris(), by_subject or {}
+    fresh = _serialized(quads, rdf_format)
     new_blocks = {key: fresh[start:end] for key, start, end in _blocks(fresh, prefix_iris)}
     fresh_header = fresh[:next(_blocks(fresh, prefix_iris), (None, len(fresh)))[1]]  # its prefixes
-    pending = sorted(set(keys) | set(new_blocks), reverse=True)
-    with open(old, "rb") as source, open(out, "wb") as output:
-        with mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(source.fileno()).st_size else \
-                nullcontext(b"") as data, memoryview(data) as view:  # a view: a run is written, not copied
-            copied = 0  # the old dump is written up to here (the header first)
-            if not data:
-                output.write(fresh_header)  # an empty dump has no prefixes yet
-            for key, start, end in _blocks(data, prefix_iris):
-                if not pending or pending[-1] > key:
-                    continue  # an unchanged block: copied with its run
-                output.write(view[copied:start])
-                while pending and pending[-1] < key:
-                    output.write(new_blocks.get(pending.pop(), b""))
-                copied = start
-                if pending and pending[-1] == key:
-                    output.write(new_blocks.get(pending.pop(), b""))
-                    copied = end
-            output.write(view[copied:])
-        output.writelines(new_blocks.get(key, b"") for key in reversed(pending))
+
+    def replace(key, block):
+        if block is None or key not in by_subject:
+            return new_blocks.get(key, b"")
+        subjects, subject_quads = by_subject[key]
+        inner = _serialized(subject_quads, rdf_format)
+        inner = inner[inner.index(b"{\n") + 2:-len(GRAPH_END)] if inner else b""
+        new_subjects = {k: inner[start:end] for k, start, end in _blocks(inner, prefix_iris, SUBJECT_START)}
+        head = bytes(block[:bytes(block[:4096]).index(b"\n") + 1])  # "name {"
+        spliced = []
+        _splice(block[len(head):-len(GRAPH_END)], SUBJECT_START, prefix_iris,
+                sorted(set(subjects) | set(new_subjects), reverse=True),
+                lambda k, _: new_subjects.get(k, b""), spliced.append)
+        body = b"".join(spliced)
+        return head + body + GRAPH_END if body else b""  # a graph left with no triple has no block
+
+    with _mapped(old) as data, open(out, "wb") as output:
+        if not data:
+            output.write(fresh_header)  # an empty dump has no prefixes yet
+        _splice(data, BLOCK_START, prefix_iris, sorted(set(keys) | set(new_blocks), reverse=True), replace,
+                output.write)

@@ -12,6 +12,7 @@ import json
 import shutil
 import sys
 import time
+from collections import defaultdict
 from functools import partial
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from tqdm import tqdm
 from cdkg.kg.build import (DUMP_CACHE, NAMED_QUADS, PROGRESS_MIN_LINES, QUARANTINE_DIR, TRIG_FILE, TURTLE_FILE,
                            UNION_TRIPLES, UNSEEN, BuildReport, StatementStream, file_digest, input_fingerprint,
                            publish, read_build_info, read_items, reference_subjects, select_reference, timed)
-from cdkg.kg.dump import named_node, splice_dump, to_ox, to_quads, update_by_graph, update_sorted
+from cdkg.kg.dump import dump_keys, named_node, splice_dump, to_ox, to_quads, update_by_graph, update_sorted
 from cdkg.kg.identity import current_graph
 from cdkg.kg.inference import TYPE, Entailment, Materializer
 from cdkg.kg.labels import label_quads, statement_graph
@@ -402,10 +403,20 @@ def _update_dumps(staging, cache, store, added, removed, union_added, union_remo
                   staging)
     for path in scratch.values():
         path.unlink()
-    graphs = {quad.graph_name for quad in added | removed}
-    splice_dump(cache.parent / TRIG_FILE, {str(graph).encode() for graph in graphs},
-                [quad for graph in graphs for quad in store.quads_for_pattern(None, None, None, graph)],
-                ox.RdfFormat.TRIG, staging / TRIG_FILE)
+    changed = defaultdict(set)  # graph -> its subjects with a quad added or removed
+    for quad in added | removed:
+        changed[quad.graph_name].add(quad.subject)
+    # A graph the last dump has is spliced subject by subject (the shared graphs hold millions of quads); a new
+    # one is written whole.
+    earlier = dump_keys(cache.parent / TRIG_FILE)
+    keys = {str(graph).encode(): graph for graph in changed}
+    by_subject = {key: ({str(s).encode() for s in changed[graph]},
+                        [q for s in changed[graph] for q in store.quads_for_pattern(s, None, None, graph)])
+                  for key, graph in keys.items() if key in earlier}
+    splice_dump(cache.parent / TRIG_FILE, set(keys),
+                [quad for key, graph in keys.items() if key not in earlier
+                 for quad in store.quads_for_pattern(None, None, None, graph)],
+                ox.RdfFormat.TRIG, staging / TRIG_FILE, by_subject)
     subjects = {quad.subject for quad in union_added | union_removed}
     splice_dump(cache.parent / TURTLE_FILE, {str(subject).encode() for subject in subjects},
                 [quad for subject in subjects for quad in store.quads_for_pattern(subject, None, None, DEFAULT)],
