@@ -110,7 +110,8 @@ class Lexicon:
 
     def minted_city(self, label_fa, label_en, country=None):
         """Return the sense of a city the gazetteer lacks, named in the text with its Latin name (تونگ‌یونگ
-        (Tongyeong)): one IRI per Latin name and country, `place/{name}-{country}`, labelled as first written."""
+        (Tongyeong)): one IRI per Latin name and country, `place/{name}-{country}`, labelled as this text writes it
+        (the entry is this statement's: what another statement wrote does not change it, in any order)."""
         slug = slugify(label_en)
         if country is not None:
             slug += "-" + str(country).rsplit("/", 1)[-1]
@@ -118,8 +119,7 @@ class Lexicon:
         entry = self.entries.get(iri)
         if entry is not None and not entry.minted:
             return None  # a gazetteer slug: some other place bears this name
-        if entry is None:
-            self.entries[iri] = Entry(iri, label_fa, label_en, (CDO.City,), country, minted=True)
+        self.entries[iri] = Entry(iri, label_fa, label_en, (CDO.City,), country, minted=True)
         return Sense(PLACE, iri)
 
     def entity_is_a(self, iri, ancestor):

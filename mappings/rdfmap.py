@@ -34,8 +34,9 @@ def statement_iri(content_hash):
 
 def entity_triples(entity, cache):
     """Return an entity's asserted types, fa/en labels and, for minted ones, the links that define them
-    (cached by IRI: an IRI always names the same description)."""
-    triples = cache.get(entity.iri)
+    (cached by IRI and Persian label: a city minted from the text is labelled as each text writes it)."""
+    key = (entity.iri, entity.label_fa)
+    triples = cache.get(key)
     if triples is None:
         triples = [(entity.iri, _TYPE, cls) for cls in entity.types if cls not in _UNINFORMATIVE_TYPES]
         if entity.kind == CONCEPT:
@@ -45,7 +46,7 @@ def entity_triples(entity, cache):
         if entity.label_en:
             triples.append((entity.iri, _LABEL, Literal(entity.label_en, lang="en")))
         triples.extend((entity.iri, predicate, obj) for predicate, obj in entity.links)
-        cache[entity.iri] = triples = tuple(triples)
+        cache[key] = triples = tuple(triples)
     return triples
 
 

@@ -1,9 +1,9 @@
 """Place names that are also words read as places only with a context cue; both readings are tested."""
 import pytest
 
-from cdkg.mappings.pipeline import default_pipeline
+from cdkg.mappings.pipeline import Pipeline, default_pipeline
 from cdkg.mappings.record import SourceRecord
-from cdkg.ontology.namespaces import CDO, ID, RDF
+from cdkg.ontology.namespaces import CDO, ID, RDF, RDFS
 
 
 def mentions(text):
@@ -114,3 +114,19 @@ def test_a_city_the_gazetteer_lacks_is_minted_from_its_latin_gloss_after_shahr_o
     # an acronym or a gloss without the word شهر or a country is no city
     found = mentions("قرارداد با شرکت دولتی ایندیا پورتس (IPGL) و موسسه نوا (Nova) امضا شد.")
     assert not any("place/" in str(iri) for iri in found)
+
+
+def test_a_minted_city_is_labelled_as_each_statement_writes_it_in_any_order():
+    # Two spellings of one glossed city: each statement's graph holds its own, whichever was read first (the
+    # build's output must not depend on the order statements reach a worker).
+    texts = ["شهردار مشهد از شهر پوهانگ (Pohang) دیدن کرد.", "شهردار مشهد از شهر پهانگ (Pohang) دیدن کرد."]
+
+    def labels(order):
+        pipeline = Pipeline.load()
+        found = {}
+        for text in order:
+            triples = pipeline.extract(SourceRecord(text, 1, "test")).triples
+            found[text] = {str(o) for s, p, o in triples if s == ID["place/pohang"] and p == RDFS.label
+                           and o.language == "fa"}
+        return found
+    assert labels(texts) == labels(texts[::-1]) == {texts[0]: {"پوهانگ"}, texts[1]: {"پهانگ"}}
