@@ -10,6 +10,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 import sys
 import time
 from collections import Counter, deque
@@ -45,10 +46,10 @@ DEFAULT_SOURCES = REPO_ROOT / "kg" / "sources"
 TRIG_FILE = "citydiplomacy.trig"
 TURTLE_FILE = "citydiplomacy.ttl"
 QUARANTINE_DIR = "quarantine"
-# The sorted files the dumps are made from, kept so that `cdkg build --add` updates the dumps with one merge pass.
+# What earlier builds kept for `cdkg build --add` (the add now splices the dumps themselves): removed on publication.
 DUMP_CACHE = "dump-cache"
-NAMED_QUADS = "named.nq"  # the named graphs' distinct quads in TriG order (see write_by_graph)
 # Scratch files in the staging directory, removed once used.
+NAMED_QUADS = "named.nq"  # the named graphs' distinct quads in TriG order (see write_by_graph)
 LOADED_QUADS = "loaded.nq"  # every quad loaded into the store (repeats included), for the TriG dump
 ENTAILED_TRIPLES = "entailed.nt"  # every triple the materializer returned (repeats included)
 ASSERTED_TRIPLES = "asserted.nt"  # the distinct triples of the loaded graphs, sorted
@@ -340,12 +341,13 @@ def _in_workers(function, batches, workers, time_stage):
 
 
 def write_dumps(quad_files, union, directory):
-    """Write the TriG dump (the named graphs only) and its sorted source file in the dump cache from the loaded
-    N-Quads files (removed once used), and the Turtle dump from the sorted merge."""
-    write_by_graph(quad_files, directory / DUMP_CACHE / NAMED_QUADS, directory)
+    """Write the TriG dump (the named graphs only) from the loaded N-Quads files, through their sorted copy (all
+    removed once used), and the Turtle dump from the sorted merge."""
+    write_by_graph(quad_files, directory / NAMED_QUADS, directory)
     for scratch in quad_files:
         scratch.unlink()
-    write_trig(directory / DUMP_CACHE / NAMED_QUADS, directory / TRIG_FILE)
+    write_trig(directory / NAMED_QUADS, directory / TRIG_FILE)
+    (directory / NAMED_QUADS).unlink()
     write_turtle(union, directory / TURTLE_FILE)
 
 
@@ -593,7 +595,8 @@ def publish(staging, report, info):
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "kg_hash": report.kg_hash,
             "store": staging.store_path.name, **report.as_dict()}
     (staging.path / BUILD_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    staging.publish([TRIG_FILE, TURTLE_FILE, INDEX_FILE, QUARANTINE_DIR, DUMP_CACHE, BUILD_INFO])
+    staging.publish([TRIG_FILE, TURTLE_FILE, INDEX_FILE, QUARANTINE_DIR, BUILD_INFO])
+    shutil.rmtree(staging.out_dir / DUMP_CACHE, ignore_errors=True)
 
 
 def _build_into(staging, files, context, report, console, workers):
@@ -610,8 +613,6 @@ def _build_into(staging, files, context, report, console, workers):
     counts["graphs"] = sum(1 for _ in store.named_graphs())
     fork = workers > 1  # the index and the dumps read only files: they are made alongside the default graph
     index = _alongside(build_from_sorted_triples, (union, staging.path / INDEX_FILE), fork)
-    cache = staging.path / DUMP_CACHE
-    cache.mkdir()
     with timed(report.seconds, "serialize"):
         dumps = _alongside(write_dumps, (quad_files, union, staging.path), fork)
     with timed(report.seconds, "default_graph"):
@@ -621,7 +622,7 @@ def _build_into(staging, files, context, report, console, workers):
         report.kg_hash = file_digest(staging.path / TRIG_FILE)
     with timed(report.seconds, "search_index"):
         index()
-    union.rename(cache / UNION_TRIPLES)
+    union.unlink()
     counts["quarantined"] = quarantine.quarantined
     counts["warnings"] = quarantine.warnings
     report.quarantined_by_reason.update(quarantine.reasons)

@@ -153,22 +153,6 @@ def write_by_graph(quad_files, out, workdir):
     _shell(f"out=$1; shift; awk '{GRAPH_FIRST}' \"$@\" | {SORT} -u | cut -f2- > \"$out\"", workdir, out, *quad_files)
 
 
-def update_by_graph(old, added, removed, out, workdir):
-    """Write the quads of old (written by write_by_graph) plus those of the N-Quads file added, minus those of
-    removed, in the same order: a merge of sorted files, one pass over the KG."""
-    key = f"awk '{GRAPH_FIRST}'"
-    _shell(f"{key} \"$2\" | {SORT} -u > \"$2.key\"; {key} \"$3\" | {SORT} -u > \"$3.key\"; "
-           f"{key} \"$1\" | {SORT} -m -u - \"$2.key\" | comm -23 - \"$3.key\" | cut -f2- > \"$4\"; "
-           "rm \"$2.key\" \"$3.key\"", workdir, old, added, removed, out)
-
-
-def update_sorted(old, added, removed, out, workdir):
-    """Write the sorted lines of old plus those of added, minus those of removed (N-Triples, sorted by `sort`)."""
-    _shell(f"{SORT} -u \"$2\" > \"$2.s\"; {SORT} -u \"$3\" > \"$3.s\"; "
-           f"{SORT} -m -u \"$1\" \"$2.s\" | comm -23 - \"$3.s\" > \"$4\"; rm \"$2.s\" \"$3.s\"",
-           workdir, old, added, removed, out)
-
-
 def write_trig(by_graph, path):
     """Write the quads of a file written by write_by_graph as TriG: the serializer groups consecutive quads of a
     graph, and of a subject, into one block."""

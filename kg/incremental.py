@@ -20,10 +20,10 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from tqdm import tqdm
 
-from cdkg.kg.build import (DUMP_CACHE, NAMED_QUADS, PROGRESS_MIN_LINES, QUARANTINE_DIR, TRIG_FILE, TURTLE_FILE,
-                           UNION_TRIPLES, UNSEEN, BuildReport, StatementStream, file_digest, input_fingerprint,
+from cdkg.kg.build import (PROGRESS_MIN_LINES, QUARANTINE_DIR, TRIG_FILE, TURTLE_FILE,
+                           UNSEEN, BuildReport, StatementStream, file_digest, input_fingerprint,
                            publish, read_build_info, read_items, reference_subjects, select_reference, timed)
-from cdkg.kg.dump import dump_keys, named_node, splice_dump, to_ox, to_quads, update_by_graph, update_sorted
+from cdkg.kg.dump import dump_keys, named_node, splice_dump, to_ox, to_quads
 from cdkg.kg.identity import current_graph
 from cdkg.kg.inference import TYPE, Entailment, Materializer
 from cdkg.kg.labels import label_quads, statement_graph
@@ -72,8 +72,7 @@ def add(files, out_dir, context, console=sys.stderr, workers=1):
 def _combined_inputs(info, published, out_dir, files, context):
     """Return the inputs record of the KG with the new files, or raise NotIncremental saying why there is none."""
     if info is None or published is None or not all(
-            (out_dir / path).exists() for path in (Path(DUMP_CACHE) / NAMED_QUADS, Path(DUMP_CACHE) / UNION_TRIPLES,
-                                                   INDEX_FILE)):
+            (out_dir / path).exists() for path in (TRIG_FILE, TURTLE_FILE, INDEX_FILE)):
         raise NotIncremental(f"there is no built KG in {out_dir} to add to: run a full `cdkg build` first")
     inputs, _ = input_fingerprint(files, context.gate is not None)
     earlier = info["inputs"]
@@ -149,7 +148,7 @@ def _merge_into(staging, published, out_dir, files, context, report, console, in
     with time_stage("default_graph"):
         union_added, union_removed = _update_default_graph(store, added | inferred_added, removed | inferred_removed)
     with time_stage("serialize"):
-        _update_dumps(staging.path, out_dir / DUMP_CACHE, store, added | inferred_added, removed | inferred_removed,
+        _update_dumps(staging.path, out_dir, store, added | inferred_added, removed | inferred_removed,
                       union_added, union_removed)
         report.kg_hash = file_digest(staging.path / TRIG_FILE)
     with time_stage("search_index"):
@@ -387,37 +386,23 @@ def _types(store, iri):
             if isinstance(q.object, ox.NamedNode)]
 
 
-def _update_dumps(staging, cache, store, added, removed, union_added, union_removed):
-    """Write the new dump cache and the TriG and Turtle dumps from the last build's cache and the changes."""
-    new_cache = staging / DUMP_CACHE
-    new_cache.mkdir()
-    scratch = {name: staging / name for name in ("added.nq", "removed.nq", "added.nt", "removed.nt")}
-    ox.serialize(added, str(scratch["added.nq"]), ox.RdfFormat.N_QUADS)
-    ox.serialize(removed, str(scratch["removed.nq"]), ox.RdfFormat.N_QUADS)
-    ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in union_added], str(scratch["added.nt"]),
-                 ox.RdfFormat.N_TRIPLES)
-    ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in union_removed], str(scratch["removed.nt"]),
-                 ox.RdfFormat.N_TRIPLES)
-    update_by_graph(cache / NAMED_QUADS, scratch["added.nq"], scratch["removed.nq"], new_cache / NAMED_QUADS, staging)
-    update_sorted(cache / UNION_TRIPLES, scratch["added.nt"], scratch["removed.nt"], new_cache / UNION_TRIPLES,
-                  staging)
-    for path in scratch.values():
-        path.unlink()
+def _update_dumps(staging, published, store, added, removed, union_added, union_removed):
+    """Write the TriG and Turtle dumps into staging: the published ones with the changed blocks spliced in."""
     changed = defaultdict(set)  # graph -> its subjects with a quad added or removed
     for quad in added | removed:
         changed[quad.graph_name].add(quad.subject)
     # A graph the last dump has is spliced subject by subject (the shared graphs hold millions of quads); a new
     # one is written whole.
-    earlier = dump_keys(cache.parent / TRIG_FILE)
+    earlier = dump_keys(published / TRIG_FILE)
     keys = {str(graph).encode(): graph for graph in changed}
     by_subject = {key: ({str(s).encode() for s in changed[graph]},
                         [q for s in changed[graph] for q in store.quads_for_pattern(s, None, None, graph)])
                   for key, graph in keys.items() if key in earlier}
-    splice_dump(cache.parent / TRIG_FILE, set(keys),
+    splice_dump(published / TRIG_FILE, set(keys),
                 [quad for key, graph in keys.items() if key not in earlier
                  for quad in store.quads_for_pattern(None, None, None, graph)],
                 ox.RdfFormat.TRIG, staging / TRIG_FILE, by_subject)
     subjects = {quad.subject for quad in union_added | union_removed}
-    splice_dump(cache.parent / TURTLE_FILE, {str(subject).encode() for subject in subjects},
+    splice_dump(published / TURTLE_FILE, {str(subject).encode() for subject in subjects},
                 [quad for subject in subjects for quad in store.quads_for_pattern(subject, None, None, DEFAULT)],
                 ox.RdfFormat.TURTLE, staging / TURTLE_FILE)

@@ -53,6 +53,21 @@ def info(out):
     return json.loads((out / BUILD_INFO).read_text(encoding="utf-8"))
 
 
+def test_a_built_kg_holds_the_dumps_alone_and_an_add_splices_them(full, incremental):
+    # The add splices the published dumps: no copy of the KG in sorted files is kept beside them (an earlier
+    # build's dump-cache/ is removed when a build is published).
+    out, _ = incremental
+    assert not (full / "dump-cache").exists() and not (out / "dump-cache").exists()
+    assert {path.name for path in out.iterdir() if path.is_file()} >= {"citydiplomacy.trig", "citydiplomacy.ttl"}
+
+
+def test_a_build_removes_the_dump_cache_of_an_earlier_one(context, tmp_path):
+    (tmp_path / "dump-cache").mkdir()
+    (tmp_path / "dump-cache" / "named.nq").write_text("stale", encoding="utf-8")
+    build([MORE], tmp_path, context)
+    assert not (tmp_path / "dump-cache").exists()
+
+
 def test_adding_gives_the_store_of_a_full_build(full, incremental):
     out, before = incremental
     assert sorted_quads(out) == sorted_quads(full)
